@@ -1,0 +1,3 @@
+using SpiralAnalytics.Cli;
+
+return await SpiralCli.RunAsync(args, Console.Out, Console.Error);

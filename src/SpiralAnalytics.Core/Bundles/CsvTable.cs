@@ -1,0 +1,249 @@
+namespace SpiralAnalytics.Core.Bundles;
+
+/// <summary>
+/// One bundle file opened for reading: checks the header and hands out rows whose typed getters
+/// record a located <see cref="BundleError"/> for every bad cell instead of throwing.
+/// </summary>
+public sealed class CsvTable
+{
+    private readonly Dictionary<string, int> _columns;
+    private readonly IEnumerable<CsvRecord> _records;
+
+    private CsvTable(string file, Dictionary<string, int> columns, IEnumerable<CsvRecord> records, BundleProblems problems)
+    {
+        File = file;
+        _columns = columns;
+        _records = records;
+        Problems = problems;
+    }
+
+    public string File { get; }
+
+    internal BundleProblems Problems { get; }
+
+    /// <summary>Opens <paramref name="file"/> from <paramref name="text"/>; null when the header is unusable (errors recorded).</summary>
+    public static CsvTable? Open(string file, TextReader text, IReadOnlyList<string> known, IReadOnlyCollection<string> required, BundleProblems problems)
+    {
+        var records = new CsvReader(text).ReadAll().GetEnumerator();
+        if (!records.MoveNext())
+        {
+            problems.Error(file, 1, null, "the file is empty: a header row is required");
+            return null;
+        }
+
+        var header = records.Current.Fields;
+        var columns = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < header.Count; i++)
+        {
+            var name = header[i].Trim().TrimStart('\uFEFF');
+            if (!columns.TryAdd(name, i))
+            {
+                problems.Error(file, 1, name, $"column '{name}' appears twice in the header");
+            }
+            else if (!known.Contains(name))
+            {
+                problems.Warn($"{file}: unknown column '{name}' is ignored");
+            }
+        }
+
+        var missing = required.Where(c => !columns.ContainsKey(c)).ToList();
+        foreach (var column in missing)
+        {
+            problems.Error(file, 1, column, $"required column '{column}' is missing");
+        }
+
+        return missing.Count > 0 ? null : new CsvTable(file, columns, Rest(records), problems);
+    }
+
+    private static IEnumerable<CsvRecord> Rest(IEnumerator<CsvRecord> records)
+    {
+        using (records)
+        {
+            while (records.MoveNext())
+            {
+                yield return records.Current;
+            }
+        }
+    }
+
+    /// <summary>Maps each non-blank row; rows with any bad cell are reported and left out.</summary>
+    public List<T> Rows<T>(Func<CsvRow, T> map)
+    {
+        var result = new List<T>();
+        IEnumerator<CsvRecord> records;
+        try
+        {
+            records = _records.GetEnumerator();
+        }
+        catch (FormatException e)
+        {
+            Problems.Error(File, null, null, e.Message);
+            return result;
+        }
+
+        using (records)
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!records.MoveNext())
+                    {
+                        break;
+                    }
+                }
+                catch (FormatException e)
+                {
+                    Problems.Error(File, null, null, e.Message);
+                    break;
+                }
+
+                var record = records.Current;
+                if (record.Fields.Count == 1 && record.Fields[0].Length == 0)
+                {
+                    continue;
+                }
+
+                var row = new CsvRow(this, record);
+                var value = map(row);
+                if (!row.HasErrors)
+                {
+                    result.Add(value);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    internal string? Cell(CsvRecord record, string column) =>
+        _columns.TryGetValue(column, out var i) && i < record.Fields.Count && record.Fields[i].Length > 0
+            ? record.Fields[i].Trim()
+            : null;
+}
+
+/// <summary>A row of a <see cref="CsvTable"/>: typed getters that report bad cells with file, line and column.</summary>
+public sealed class CsvRow(CsvTable table, CsvRecord record)
+{
+    public int Line => record.Line;
+
+    public bool HasErrors { get; private set; }
+
+    public string? Text(string column) => table.Cell(record, column);
+
+    public string Required(string column)
+    {
+        var value = Text(column);
+        if (value is null)
+        {
+            Fail(column, $"{column} is required");
+            return "";
+        }
+
+        return value;
+    }
+
+    public DateTimeOffset? Instant(string column)
+    {
+        var text = Text(column);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (CellFormat.TryParseInstant(text, out var value))
+        {
+            return value;
+        }
+
+        Fail(column, $"{column} '{text}' is not a date (expected ISO 8601, e.g. 2024-03-01 or 2024-03-01T09:30:00Z)");
+        return null;
+    }
+
+    public DateTimeOffset RequiredInstant(string column)
+    {
+        if (Text(column) is null)
+        {
+            Fail(column, $"{column} is required");
+            return default;
+        }
+
+        return Instant(column) ?? default;
+    }
+
+    /// <summary>
+    /// An estimate. Negative values are kept (Jira's sprint report counts them). With <paramref name="snapshot"/>,
+    /// an unreadable value is a lost snapshot: reported as a warning and read as empty, which falls back to the
+    /// issue's own story points; otherwise it rejects the row.
+    /// </summary>
+    public decimal? Points(string column, bool snapshot = false)
+    {
+        var text = Text(column);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (CellFormat.TryParseDecimal(text, out var value))
+        {
+            return value;
+        }
+
+        if (snapshot)
+        {
+            table.Problems.Warn($"{table.File}:{record.Line}: {column} '{text}' is not a number; read as empty (falls back to issues.story_points)");
+        }
+        else
+        {
+            Fail(column, $"{column} '{text}' is not a number");
+        }
+
+        return null;
+    }
+
+    public bool? Boolean(string column)
+    {
+        var text = Text(column);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (bool.TryParse(text, out var value))
+        {
+            return value;
+        }
+
+        Fail(column, $"{column} '{text}' is not a boolean (true or false)");
+        return null;
+    }
+
+    /// <summary>An enumeration value, matched case-insensitively and returned in its canonical spelling.</summary>
+    public string? OneOf(string column, IReadOnlyList<string> allowed, bool required = false)
+    {
+        var text = required ? Required(column) : Text(column);
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        var match = allowed.FirstOrDefault(a => string.Equals(a, text, StringComparison.OrdinalIgnoreCase));
+        if (match is null)
+        {
+            Fail(column, $"{column} '{text}' is not one of {string.Join(", ", allowed)}");
+        }
+
+        return match;
+    }
+
+    public IReadOnlyList<string> List(string column) =>
+        Text(column) is { } text
+            ? text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : [];
+
+    public void Fail(string? column, string message)
+    {
+        HasErrors = true;
+        table.Problems.Error(table.File, record.Line, column, message);
+    }
+}

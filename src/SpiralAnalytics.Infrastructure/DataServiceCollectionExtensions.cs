@@ -1,0 +1,37 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SpiralAnalytics.Infrastructure.Bundles;
+using SpiralAnalytics.Infrastructure.Data;
+using SpiralAnalytics.Infrastructure.Migrations;
+using SpiralAnalytics.Infrastructure.Tenants;
+
+namespace SpiralAnalytics.Infrastructure;
+
+public static class DataServiceCollectionExtensions
+{
+    /// <summary>PostgreSQL (owner and runtime roles), migrations, tenants and CSV bundles.</summary>
+    public static IHostApplicationBuilder AddSpiralData(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DatabaseOptions>()
+            .BindConfiguration(DatabaseOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            return new SpiralDataSources(
+                NpgsqlDataSource.Create(WithName(options.Owner, "spiral-owner")),
+                NpgsqlDataSource.Create(WithName(options.Runtime, "spiral-runtime")));
+        });
+        builder.Services.AddSingleton<SqlMigrator>();
+        builder.Services.AddSingleton<TenantDirectory>();
+        builder.Services.AddSingleton<BundleImporter>();
+        builder.Services.AddSingleton<BundleExporter>();
+        return builder;
+    }
+
+    private static string WithName(string connectionString, string applicationName) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = applicationName }.ConnectionString;
+}

@@ -37,36 +37,44 @@ public sealed class BundleRejectedException(BundleProblems problems)
 /// </summary>
 public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImporter> logger)
 {
+    /// <summary>Checks the bundle folder in full, then loads it in one transaction; <see cref="BundleRejectedException"/> when anything is wrong.</summary>
     public async Task<ImportReport> ImportAsync(string directory, string tenantSlug, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         await using var session = await tenants.BeginSessionAsync(tenantSlug, ct);
-        var existing = await ExistingKeysAsync(session, ct);
-        var read = CsvBundleReader.Read(directory, existing);
+        var read = CsvBundleReader.Read(directory, await ExistingKeysAsync(session, ct));
         if (!read.Succeeded)
         {
             throw new BundleRejectedException(read.Problems);
         }
 
-        var bundle = read.Bundle!;
-        await StageAsync(session, bundle, ct);
-        List<TableImport> tables =
-        [
-            await UpsertAsync(session, "teams", bundle.Teams.Count, TeamsSql, ct),
-            await UpsertAsync(session, "sprints", bundle.Sprints.Count, SprintsSql, ct),
-            await UpsertAsync(session, "issues", bundle.Issues.Count, IssuesSql, ct),
-            await UpsertAsync(session, "sprint_issues", bundle.Memberships.Count, MembershipsSql, ct),
-            await UpsertAsync(session, "issue_transitions", bundle.Transitions.Count, TransitionsSql, ct),
-            await UpsertAsync(session, "issue_blocks", bundle.Blocks.Count, BlocksSql, ct),
-            await UpsertAsync(session, "comments", bundle.Comments.Count, CommentsSql, ct),
-        ];
+        var tables = await UpsertAsync(session, read.Bundle!, ct);
         await session.CommitAsync(ct);
-
         Log.BundleImported(logger, directory, tenantSlug, clock.ElapsedMilliseconds);
         return new ImportReport(tables, read.Problems.Warnings, clock.Elapsed);
     }
 
-    private static async Task<ExistingKeys> ExistingKeysAsync(TenantSession session, CancellationToken ct)
+    /// <summary>
+    /// Upserts rows that are already checked (keys unique, references resolvable) inside the caller's session,
+    /// which commits. Other sources (the Jira connector) load through this same path.
+    /// </summary>
+    public static async Task<IReadOnlyList<TableImport>> UpsertAsync(TenantSession session, CsvBundle bundle, CancellationToken ct)
+    {
+        await StageAsync(session, bundle, ct);
+        return
+        [
+            await UpsertTableAsync(session, "teams", bundle.Teams.Count, TeamsSql, ct),
+            await UpsertTableAsync(session, "sprints", bundle.Sprints.Count, SprintsSql, ct),
+            await UpsertTableAsync(session, "issues", bundle.Issues.Count, IssuesSql, ct),
+            await UpsertTableAsync(session, "sprint_issues", bundle.Memberships.Count, MembershipsSql, ct),
+            await UpsertTableAsync(session, "issue_transitions", bundle.Transitions.Count, TransitionsSql, ct),
+            await UpsertTableAsync(session, "issue_blocks", bundle.Blocks.Count, BlocksSql, ct),
+            await UpsertTableAsync(session, "comments", bundle.Comments.Count, CommentsSql, ct),
+        ];
+    }
+
+    /// <summary>The team, sprint and issue keys the session's tenant already has.</summary>
+    public static async Task<ExistingKeys> ExistingKeysAsync(TenantSession session, CancellationToken ct)
     {
         async Task<HashSet<string>> Keys(string table)
         {
@@ -88,6 +96,7 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
     {
         await using (var create = session.Command(
             """
+            DROP TABLE IF EXISTS stage_teams, stage_sprints, stage_issues, stage_sprint_issues, stage_transitions, stage_blocks, stage_comments;
             CREATE TEMP TABLE stage_teams (key text, name text) ON COMMIT DROP;
             CREATE TEMP TABLE stage_sprints (key text, team_key text, name text, state text, start_at timestamptz,
                 end_at timestamptz, completed_at timestamptz, goal text) ON COMMIT DROP;
@@ -174,7 +183,7 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
         if (value is { } v) { w.Write(v.UtcDateTime, NpgsqlDbType.TimestampTz); } else { w.WriteNull(); }
     }
 
-    private static async Task<TableImport> UpsertAsync(TenantSession session, string table, int rows, string upsert, CancellationToken ct)
+    private static async Task<TableImport> UpsertTableAsync(TenantSession session, string table, int rows, string upsert, CancellationToken ct)
     {
         if (rows == 0)
         {

@@ -8,7 +8,7 @@ namespace SpiralAnalytics.Infrastructure.Migrations;
 public sealed record Migration(string Name, string Sql)
 {
     /// <summary>SHA-256 of the script with line ends normalised, so a checkout's line-end style does not count as an edit.</summary>
-    public string Checksum { get; } =
+    public string Checksum =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql.Replace("\r\n", "\n", StringComparison.Ordinal))));
 }
 

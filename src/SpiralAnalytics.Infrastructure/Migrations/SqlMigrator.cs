@@ -18,6 +18,7 @@ public sealed class SqlMigrator(SpiralDataSources data, ILogger<SqlMigrator> log
 
     public async Task<MigrationReport> MigrateAsync(IReadOnlyList<Migration> migrations, CancellationToken ct)
     {
+        migrations = [.. migrations.OrderBy(m => m.Name, StringComparer.Ordinal)];
         await using var connection = await data.Owner.OpenConnectionAsync(ct);
         await Execute(connection, null, $"SELECT pg_advisory_lock({LockKey})", ct);
         try

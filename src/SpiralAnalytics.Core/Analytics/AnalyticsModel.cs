@@ -1,0 +1,171 @@
+namespace SpiralAnalytics.Core.Analytics;
+
+/// <summary>The dimensions a spec may group and filter by (ANALYTICS-SPEC.md).</summary>
+public static class Dimensions
+{
+    public const string Team = "team";
+    public const string Sprint = "sprint";
+    public const string Assignee = "assignee";
+    public const string IssueType = "issue_type";
+    public const string Priority = "priority";
+    public const string Epic = "epic";
+    public const string Week = "week";
+    public const string Month = "month";
+    public const string Quarter = "quarter";
+
+    public static readonly IReadOnlyList<string> All = [Team, Sprint, Assignee, IssueType, Priority, Epic, Week, Month, Quarter];
+
+    /// <summary>Calendar dimensions: derived from a measure's time column, not stored in a view.</summary>
+    public static readonly IReadOnlyList<string> Calendar = [Week, Month, Quarter];
+}
+
+/// <summary>How a measure's rows combine inside a group.</summary>
+public enum Aggregation
+{
+    /// <summary>Sum of the column (counts are sums of 0/1 columns).</summary>
+    Sum,
+
+    /// <summary>Mean of the column over the rows in the group.</summary>
+    Avg,
+
+    /// <summary>Number of distinct issues whose column is true in the group.</summary>
+    CountDistinctIssues,
+
+    /// <summary>The column's issue-level values, for percentiles and means over issues.</summary>
+    Values,
+}
+
+/// <summary>How a measure is placed in time.</summary>
+public enum TimeKind
+{
+    /// <summary>Rows count when their time column falls inside the window.</summary>
+    Window,
+
+    /// <summary>Rows describe a state over [from, to); the measure is read at <c>as_of</c>, the window does not apply.</summary>
+    Snapshot,
+}
+
+/// <summary>A tenant-filtered view the query builder may read, with the columns behind each dimension.</summary>
+/// <param name="Name">The view (a security_barrier view over a materialized view).</param>
+/// <param name="Grain">What one row is.</param>
+/// <param name="DimensionColumns">Dimension → column holding its display value.</param>
+public sealed record AnalyticsView(string Name, string Grain, IReadOnlyDictionary<string, string> DimensionColumns)
+{
+    /// <summary>Dimensions available on this view: its stored ones plus the calendar ones (from the measure's time column).</summary>
+    public IEnumerable<string> Dimensions => DimensionColumns.Keys.Concat(Analytics.Dimensions.Calendar);
+}
+
+/// <summary>
+/// A named quantity that catalog metrics are built from: one column of one view, how it aggregates and which
+/// time column places its rows in a window. Catalog definitions name measures; they never carry SQL.
+/// </summary>
+public sealed record Measure(string Name, AnalyticsView View, string Column, Aggregation Aggregation, string TimeColumn, TimeKind TimeKind = TimeKind.Window, string? SnapshotToColumn = null);
+
+/// <summary>
+/// The whole vocabulary shared by the catalog (issue 3), the analytics views (migrations) and the query builder:
+/// views, their dimension columns, and every measure. Column names here are a contract with the SQL views.
+/// </summary>
+public static class AnalyticsModel
+{
+    private static readonly Dictionary<string, string> IssueDimensions = new()
+    {
+        [Dimensions.Team] = "team_name",
+        [Dimensions.Assignee] = "assignee",
+        [Dimensions.IssueType] = "issue_type",
+        [Dimensions.Priority] = "priority",
+        [Dimensions.Epic] = "epic_key",
+    };
+
+    /// <summary>Sprint × issue (the issue's last membership in the sprint). Time: the sprint's close (completed, else end).</summary>
+    public static readonly AnalyticsView SprintIssueFacts = new("sprint_issue_facts", "sprint × issue",
+        new Dictionary<string, string>(IssueDimensions) { [Dimensions.Sprint] = "sprint_name" });
+
+    /// <summary>One row per sprint: sprint-level measures, z-scores (z_*), the problem score and its contributions.</summary>
+    public static readonly AnalyticsView SprintStats = new("sprint_stats", "sprint",
+        new Dictionary<string, string> { [Dimensions.Team] = "team_name", [Dimensions.Sprint] = "sprint_name" });
+
+    /// <summary>One row per issue: lead and cycle time, blocked and in-progress hours, comments, bug flags.</summary>
+    public static readonly AnalyticsView IssueFlow = new("issue_flow", "issue", IssueDimensions);
+
+    /// <summary>One row per status transition that matters: arrivals in done and reopens (done → not done).</summary>
+    public static readonly AnalyticsView IssueEvents = new("issue_events", "issue transition", IssueDimensions);
+
+    /// <summary>One row per team and day (days without WIP included, as 0).</summary>
+    public static readonly AnalyticsView TeamDailyWip = new("team_daily_wip", "team × day",
+        new Dictionary<string, string> { [Dimensions.Team] = "team_name" });
+
+    /// <summary>One row per stretch without activity (transition or comment) while an issue is in progress.</summary>
+    public static readonly AnalyticsView IssueIdleSegments = new("issue_idle_segments", "in-progress idle stretch", IssueDimensions);
+
+    public static readonly IReadOnlyList<AnalyticsView> Views = [SprintIssueFacts, SprintStats, IssueFlow, IssueEvents, TeamDailyWip, IssueIdleSegments];
+
+    /// <summary>Columns every view carries besides its dimension columns (keys for ordering and distinct counts).</summary>
+    public static readonly IReadOnlyList<string> KeyColumns = ["team_key", "sprint_key", "sprint_close_at", "issue_key"];
+
+    private const string SprintClose = "sprint_close_at";
+
+    public static readonly IReadOnlyList<Measure> Measures =
+    [
+        // sprint × issue facts: every column is already 0 when the row does not qualify, so sums are ratio-of-sums ready.
+        new("committed_points", SprintIssueFacts, "committed_points", Aggregation.Sum, SprintClose),
+        new("committed_issues", SprintIssueFacts, "committed_count", Aggregation.Sum, SprintClose),
+        new("committed_unestimated_issues", SprintIssueFacts, "committed_unestimated_count", Aggregation.Sum, SprintClose),
+        new("completed_points", SprintIssueFacts, "completed_points", Aggregation.Sum, SprintClose),
+        new("completed_issues", SprintIssueFacts, "completed_count", Aggregation.Sum, SprintClose),
+        new("committed_completed_points", SprintIssueFacts, "committed_completed_points", Aggregation.Sum, SprintClose),
+        new("spilled_points", SprintIssueFacts, "spilled_points", Aggregation.Sum, SprintClose),
+        new("removed_points", SprintIssueFacts, "removed_points", Aggregation.Sum, SprintClose),
+        new("added_points", SprintIssueFacts, "added_points", Aggregation.Sum, SprintClose),
+        new("reestimated_points", SprintIssueFacts, "reestimated_points", Aggregation.Sum, SprintClose),
+        new("final_scope_points", SprintIssueFacts, "final_scope_points", Aggregation.Sum, SprintClose),
+        new("unplanned_completed_points", SprintIssueFacts, "unplanned_completed_points", Aggregation.Sum, SprintClose),
+        new("carried_over_points", SprintIssueFacts, "carried_over_points", Aggregation.Sum, SprintClose),
+        new("completed_bugs", SprintIssueFacts, "completed_bug_count", Aggregation.Sum, SprintClose),
+        new("sprint_scope_issues", SprintIssueFacts, "scope_count", Aggregation.Sum, SprintClose),
+        new("blocked_issues", SprintIssueFacts, "blocked_count", Aggregation.Sum, SprintClose),
+        new("blocked_hours", SprintIssueFacts, "blocked_hours", Aggregation.Sum, SprintClose),
+
+        // one row per sprint
+        new("sprint_committed_points", SprintStats, "committed_points", Aggregation.Sum, SprintClose),
+        new("planning_error_points", SprintStats, "planning_error_points", Aggregation.Sum, SprintClose),
+
+        // one row per issue
+        new("issues_created", IssueFlow, "created_count", Aggregation.Sum, "created_at"),
+        new("bugs_created", IssueFlow, "bug_count", Aggregation.Sum, "created_at"),
+        new("escaped_bugs_created", IssueFlow, "escaped_bug_count", Aggregation.Sum, "created_at"),
+        new("issues_resolved", IssueFlow, "resolved_count", Aggregation.Sum, "resolved_at"),
+        new("resolved_issue_comments", IssueFlow, "resolved_comment_count", Aggregation.Sum, "resolved_at"),
+        new("lead_time_days", IssueFlow, "lead_time_days", Aggregation.Values, "resolved_at"),
+        new("cycle_time_days", IssueFlow, "cycle_time_days", Aggregation.Values, "resolved_at"),
+        new("in_progress_hours", IssueFlow, "in_progress_hours", Aggregation.Sum, "resolved_at"),
+        new("unblocked_in_progress_hours", IssueFlow, "unblocked_in_progress_hours", Aggregation.Sum, "resolved_at"),
+
+        // transitions
+        new("reopened_issues", IssueEvents, "is_reopen", Aggregation.CountDistinctIssues, "at"),
+        new("done_arrival_issues", IssueEvents, "is_done_arrival", Aggregation.CountDistinctIssues, "at"),
+
+        // team × day
+        new("daily_wip", TeamDailyWip, "wip_count", Aggregation.Avg, "day"),
+
+        // snapshots at as_of: rows cover [from, to)
+        new("stuck_issues", IssueIdleSegments, "is_stuck_candidate", Aggregation.CountDistinctIssues, "idle_from", TimeKind.Snapshot, "idle_to"),
+        new("unassigned_wip_issues", IssueIdleSegments, "is_unassigned", Aggregation.CountDistinctIssues, "idle_from", TimeKind.Snapshot, "idle_to"),
+    ];
+
+    /// <summary>Days without activity after which an in-progress issue is stuck (METRICS.md: 5+ days).</summary>
+    public const int StuckAfterDays = 5;
+
+    /// <summary>Sprint-grain metrics that have a z-score column <c>z_{metric}</c> in <see cref="SprintStats"/> (usable as composite components).</summary>
+    public static readonly IReadOnlyList<string> ZScoredMetrics =
+    [
+        "velocity", "completed_issues", "planned_sp", "completed_sp", "added_sp", "removed_sp", "say_do_ratio", "completion_rate",
+        "spillover_ratio", "carryover_ratio", "scope_creep_ratio", "scope_churn_ratio", "accuracy_abs", "unplanned_work_share",
+        "bug_share", "blocked_hours", "blocked_issue_ratio", "unestimated_ratio", "reopen_rate", "cycle_time_p50",
+    ];
+
+    private static readonly Dictionary<string, Measure> ByName = Measures.ToDictionary(m => m.Name, StringComparer.Ordinal);
+
+    public static Measure? FindMeasure(string name) => ByName.GetValueOrDefault(name);
+
+    public static AnalyticsView? FindView(string name) => Views.FirstOrDefault(v => v.Name == name);
+}

@@ -1,3 +1,6 @@
-using SpiralAnalytics.Cli;
+namespace SpiralAnalytics.Cli;
 
-return await SpiralCli.RunAsync(args, Console.Out, Console.Error);
+internal static class Program
+{
+    private static Task<int> Main(string[] args) => SpiralCli.RunAsync(args, Console.Out, Console.Error);
+}

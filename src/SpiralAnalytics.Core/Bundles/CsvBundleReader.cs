@@ -119,7 +119,7 @@ public static class CsvBundleReader
         foreach (var row in rows)
         {
             var k = key(row);
-            if (!firstLine.TryAdd(k, row.Line))
+            if (k.Length > 0 && !firstLine.TryAdd(k, row.Line))
             {
                 problems.Error(file, row.Line, null, $"duplicate key '{k}' (first on line {firstLine[k]})");
             }

@@ -66,7 +66,10 @@ public sealed class CsvTable
         }
     }
 
-    /// <summary>Maps each non-blank row; rows with any bad cell are reported and left out.</summary>
+    /// <summary>
+    /// Maps each non-blank row. Rows with a bad cell are reported and still returned, so their keys count for
+    /// duplicate and reference checks (one bad cell gives one error, not a cascade); any error rejects the bundle.
+    /// </summary>
     public List<T> Rows<T>(Func<CsvRow, T> map)
     {
         var result = new List<T>();
@@ -104,12 +107,7 @@ public sealed class CsvTable
                     continue;
                 }
 
-                var row = new CsvRow(this, record);
-                var value = map(row);
-                if (!row.HasErrors)
-                {
-                    result.Add(value);
-                }
+                result.Add(map(new CsvRow(this, record)));
             }
         }
 
@@ -126,8 +124,6 @@ public sealed class CsvTable
 public sealed class CsvRow(CsvTable table, CsvRecord record)
 {
     public int Line => record.Line;
-
-    public bool HasErrors { get; private set; }
 
     public string? Text(string column) => table.Cell(record, column);
 
@@ -243,7 +239,6 @@ public sealed class CsvRow(CsvTable table, CsvRecord record)
 
     public void Fail(string? column, string message)
     {
-        HasErrors = true;
         table.Problems.Error(table.File, record.Line, column, message);
     }
 }

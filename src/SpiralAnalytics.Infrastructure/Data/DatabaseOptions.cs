@@ -12,8 +12,4 @@ public sealed class DatabaseOptions
 
     [Required(ErrorMessage = "ConnectionStrings:Runtime is not set (scripts/local-up prints it)")]
     public string Runtime { get; set; } = "";
-
-    /// <summary>Seconds a single analytics statement may run.</summary>
-    [Range(1, 3600)]
-    public int StatementTimeoutSeconds { get; set; } = 30;
 }

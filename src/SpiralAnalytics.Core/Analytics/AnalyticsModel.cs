@@ -59,7 +59,17 @@ public sealed record AnalyticsView(string Name, string Grain, IReadOnlyDictionar
 /// A named quantity that catalog metrics are built from: one column of one view, how it aggregates and which
 /// time column places its rows in a window. Catalog definitions name measures; they never carry SQL.
 /// </summary>
-public sealed record Measure(string Name, AnalyticsView View, string Column, Aggregation Aggregation, string TimeColumn, TimeKind TimeKind = TimeKind.Window, string? SnapshotToColumn = null);
+/// <param name="SnapshotToColumn">For snapshots: the column ending a row's [from, to) span (null = still open).</param>
+/// <param name="SnapshotMinAgeDays">For snapshots: a row counts only when its span started at least this many days before <c>as_of</c>.</param>
+public sealed record Measure(
+    string Name,
+    AnalyticsView View,
+    string Column,
+    Aggregation Aggregation,
+    string TimeColumn,
+    TimeKind TimeKind = TimeKind.Window,
+    string? SnapshotToColumn = null,
+    int SnapshotMinAgeDays = 0);
 
 /// <summary>
 /// The whole vocabulary shared by the catalog (issue 3), the analytics views (migrations) and the query builder:
@@ -99,8 +109,9 @@ public static class AnalyticsModel
 
     public static readonly IReadOnlyList<AnalyticsView> Views = [SprintIssueFacts, SprintStats, IssueFlow, IssueEvents, TeamDailyWip, IssueIdleSegments];
 
-    /// <summary>Columns every view carries besides its dimension columns (keys for ordering and distinct counts).</summary>
-    public static readonly IReadOnlyList<string> KeyColumns = ["team_key", "sprint_key", "sprint_close_at", "issue_key"];
+    /// <summary>Every view has <c>team_key</c> and <c>issue_key</c> (distinct counts) except sprint_stats and team_daily_wip;
+    /// sprint-grain views have <c>sprint_key</c> and <c>sprint_close_at</c> (sprint rows are keyed and ordered by them).</summary>
+    public const string IssueKeyColumn = "issue_key";
 
     private const string SprintClose = "sprint_close_at";
 
@@ -148,7 +159,7 @@ public static class AnalyticsModel
         new("daily_wip", TeamDailyWip, "wip_count", Aggregation.Avg, "day"),
 
         // snapshots at as_of: rows cover [from, to)
-        new("stuck_issues", IssueIdleSegments, "is_stuck_candidate", Aggregation.CountDistinctIssues, "idle_from", TimeKind.Snapshot, "idle_to"),
+        new("stuck_issues", IssueIdleSegments, "is_stuck_candidate", Aggregation.CountDistinctIssues, "idle_from", TimeKind.Snapshot, "idle_to", StuckAfterDays),
         new("unassigned_wip_issues", IssueIdleSegments, "is_unassigned", Aggregation.CountDistinctIssues, "idle_from", TimeKind.Snapshot, "idle_to"),
     ];
 

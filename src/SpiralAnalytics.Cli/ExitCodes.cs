@@ -32,6 +32,9 @@ internal static class ExitCodes
             case PostgresException { SqlState: "28P01" or "28000" or "3D000" } pg:
                 await stderr.WriteLineAsync($"spiral: PostgreSQL refused the connection: {pg.MessageText} (is scripts/local-up running, and the connection string right?)");
                 return ServiceUnreachable;
+            case NpgsqlException { InnerException: TimeoutException } when e.Message.Contains("reading from stream", StringComparison.Ordinal):
+                await stderr.WriteLineAsync($"spiral: PostgreSQL did not answer within the command timeout: {e.Message}");
+                return ServiceUnreachable;
             case NpgsqlException { InnerException: SocketException or TimeoutException or IOException } or NpgsqlException { SqlState: null }:
                 await stderr.WriteLineAsync($"spiral: PostgreSQL is unreachable: {e.Message} (start it with scripts/local-up)");
                 return ServiceUnreachable;

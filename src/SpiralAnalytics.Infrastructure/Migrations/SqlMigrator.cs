@@ -104,7 +104,8 @@ public sealed class SqlMigrator(SpiralDataSources data, ILogger<SqlMigrator> log
 
     private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        // A migration may build materialized views over all the data there is: no statement timeout.
+        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
         await command.ExecuteNonQueryAsync(ct);
     }
 }

@@ -83,7 +83,7 @@ public sealed class JiraClient(HttpClient http, Uri site, JiraCredentials creden
         using var document = await GetAsync($"rest/api/{options.ApiVersion}/status", ct, notFound: "Jira's status list was not found");
         return [.. document!.RootElement.EnumerateArray()
             .Where(s => s.Str("id") is not null)
-            .Select(s => new JiraStatus(s.Str("id")!, s.Str("name") ?? "", s.Prop("statusCategory")?.Str("key") ?? "undefined"))];
+            .Select(JiraStatus.FromJson)];
     }
 
     public async Task<IReadOnlyList<JiraSprint>> GetSprintsAsync(long boardId, IProgress<JiraSyncProgress>? progress, CancellationToken ct)
@@ -97,9 +97,7 @@ public sealed class JiraClient(HttpClient http, Uri site, JiraCredentials creden
                 notFound: $"board {boardId} not found at {Site} (or not visible to these credentials)");
             var root = document!.RootElement;
             var values = root.Items("values").ToList();
-            sprints.AddRange(values.Select(s => new JiraSprint(
-                s.GetProperty("id").GetInt64(), s.Str("name") ?? "", (s.Str("state") ?? "future").ToLowerInvariant(),
-                s.Time("startDate"), s.Time("endDate"), s.Time("completeDate"), s.Str("goal") is { Length: > 0 } goal ? goal : null)));
+            sprints.AddRange(values.Select(JiraSprint.FromJson));
             progress?.Report(new JiraSyncProgress("sprints", ++pages, sprints.Count, null));
             if (values.Count == 0 || root.Prop("isLast") is { ValueKind: JsonValueKind.True } || root.Prop("isLast") is null && values.Count < options.PageSize)
             {

@@ -10,10 +10,18 @@ public sealed record JiraBoard(long Id, string Name, string? Type, string? Proje
 }
 
 /// <summary>A sprint of a board (<c>agile/1.0/board/{id}/sprint</c>).</summary>
-public sealed record JiraSprint(long Id, string Name, string State, DateTimeOffset? StartAt, DateTimeOffset? EndAt, DateTimeOffset? CompletedAt, string? Goal);
+public sealed record JiraSprint(long Id, string Name, string State, DateTimeOffset? StartAt, DateTimeOffset? EndAt, DateTimeOffset? CompletedAt, string? Goal)
+{
+    public static JiraSprint FromJson(JsonElement s) => new(
+        s.GetProperty("id").GetInt64(), s.Str("name") ?? "", (s.Str("state") ?? "future").ToLowerInvariant(),
+        s.Time("startDate"), s.Time("endDate"), s.Time("completeDate"), s.Str("goal") is { Length: > 0 } goal ? goal : null);
+}
 
 /// <summary>A status and its category key (<c>new</c>, <c>indeterminate</c>, <c>done</c>) from <c>api/N/status</c>.</summary>
-public sealed record JiraStatus(string Id, string Name, string CategoryKey);
+public sealed record JiraStatus(string Id, string Name, string CategoryKey)
+{
+    public static JiraStatus FromJson(JsonElement s) => new(s.Str("id")!, s.Str("name") ?? "", s.Prop("statusCategory")?.Str("key") ?? "undefined");
+}
 
 /// <summary>A field found through <c>api/N/field</c> or named in configuration; the name matches changelog items without a field id (Server).</summary>
 public sealed record JiraField(string Id, string Name);

@@ -376,7 +376,7 @@ public static partial class JiraMapper
             {
                 foreach (var item in entry.Items("items"))
                 {
-                    if (Is(item, null, "status"))
+                    if (IsStatus(item))
                     {
                         statuses.Add(new StatusChange(at!.Value, item.Str("from"), item.Str("fromString"), item.Str("to"), item.Str("toString")));
                     }
@@ -407,11 +407,6 @@ public static partial class JiraMapper
         private static bool Is(JsonElement item, JiraField? field, params string[] names)
         {
             var fieldId = item.Str("fieldId");
-            if (field is null && names is ["status"])
-            {
-                return fieldId == "status" || (fieldId is null && item.Str("field") == "status");
-            }
-
             if (field is not null && fieldId is not null)
             {
                 return fieldId == field.Id;
@@ -422,6 +417,9 @@ public static partial class JiraMapper
                 ? name.Equals(field.Name, StringComparison.OrdinalIgnoreCase)
                 : names.Contains(name, StringComparer.OrdinalIgnoreCase));
         }
+
+        private static bool IsStatus(JsonElement item) =>
+            item.Str("fieldId") is { } fieldId ? fieldId == "status" : item.Str("field") == "status";
 
         private static IReadOnlyList<long> Ids(string? text) =>
             string.IsNullOrWhiteSpace(text)

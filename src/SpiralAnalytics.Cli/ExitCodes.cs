@@ -26,6 +26,9 @@ internal static class ExitCodes
                 }
 
                 return UserError;
+            case ServiceUnavailableException unavailable:
+                await stderr.WriteLineAsync($"spiral: {unavailable.Message}");
+                return ServiceUnreachable;
             case OptionsValidationException options:
                 await stderr.WriteLineAsync($"spiral: configuration: {string.Join("; ", options.Failures)}");
                 return ServiceUnreachable;

@@ -35,6 +35,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnly
         builder.Logging.SetMinimumLevel(
             Enum.TryParse<LogLevel>(builder.Configuration["Spiral:CliLogLevel"], ignoreCase: true, out var level) ? level : LogLevel.Warning);
         builder.AddSpiralData();
+        builder.AddSpiralJira();
         return builder.Build();
     }
 
@@ -49,11 +50,13 @@ public static class SpiralCli
         IReadOnlyDictionary<string, string?>? configuration = null, CancellationToken ct = default)
     {
         var context = new CliContext(stdout, stderr, configuration);
+        var import = CsvCommands.CreateImport(context);
+        import.Subcommands.Add(JiraCommands.CreateImport(context));
         var root = new RootCommand("SpiralAnalytics: sprint-health answers from your Jira data")
         {
             MigrateCommand.Create(context),
             TenantCommands.Create(context),
-            CsvCommands.CreateImport(context),
+            import,
             CsvCommands.CreateExport(context),
         };
 

@@ -13,4 +13,29 @@ internal static partial class Log
 
     [LoggerMessage(3, LogLevel.Information, "Imported bundle {Directory} into tenant {Tenant} in {Milliseconds} ms")]
     public static partial void BundleImported(ILogger logger, string directory, string tenant, long milliseconds);
+
+    // Jira connector (100-119). Never log credentials or request headers.
+    [LoggerMessage(100, LogLevel.Information, "Syncing Jira board {Board} at {Site} into tenant {Tenant}, changes since {Since}")]
+    public static partial void JiraSyncStarted(ILogger logger, long board, Uri site, string tenant, string since);
+
+    [LoggerMessage(101, LogLevel.Information, "Synced Jira board {Board} into tenant {Tenant}: {Issues} issues read, {Written} rows written, {Milliseconds} ms")]
+    public static partial void JiraSyncCommitted(ILogger logger, long board, string tenant, int issues, int written, long milliseconds);
+
+    [LoggerMessage(102, LogLevel.Warning, "Jira request {Path} failed ({Reason}); retry {Attempt} of {MaxRetries} in {DelayMilliseconds} ms")]
+    public static partial void JiraRetrying(ILogger logger, string path, string reason, int attempt, int maxRetries, long delayMilliseconds);
+
+    [LoggerMessage(103, LogLevel.Debug, "The changelog of {Issue} is truncated ({Embedded} of {Total} entries); reading it in full")]
+    public static partial void JiraChangelogTruncated(ILogger logger, string issue, int embedded, int total);
+
+    [LoggerMessage(104, LogLevel.Information, "Jira fields: story points {StoryPoints}, sprint {Sprint}, flagged {Flagged}, epic link {EpicLink}")]
+    public static partial void JiraFieldsResolved(ILogger logger, string storyPoints, string sprint, string flagged, string epicLink);
+
+    [LoggerMessage(105, LogLevel.Warning, "Jira board {Board}: {Warning}")]
+    public static partial void JiraSyncWarning(ILogger logger, long board, string warning);
+
+    [LoggerMessage(106, LogLevel.Information, "Scheduled Jira sync {JobId}: tenant {Tenant}, board {Board}, cron '{Cron}'")]
+    public static partial void JiraSyncScheduled(ILogger logger, string jobId, string tenant, long board, string cron);
+
+    [LoggerMessage(107, LogLevel.Information, "Scheduled Jira sync of board {Board} for tenant {Tenant} finished: {Issues} issues read, changed anything: {Changed}")]
+    public static partial void JiraScheduledSyncFinished(ILogger logger, long board, string tenant, int issues, bool changed);
 }

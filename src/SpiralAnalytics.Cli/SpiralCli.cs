@@ -35,6 +35,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnly
         builder.Logging.SetMinimumLevel(
             Enum.TryParse<LogLevel>(builder.Configuration["Spiral:CliLogLevel"], ignoreCase: true, out var level) ? level : LogLevel.Warning);
         builder.AddSpiralData();
+        builder.AddSpiralCatalog();
         return builder.Build();
     }
 
@@ -55,6 +56,7 @@ public static class SpiralCli
             TenantCommands.Create(context),
             CsvCommands.CreateImport(context),
             CsvCommands.CreateExport(context),
+            CatalogCommands.Create(context),
         };
 
         var parsed = root.Parse(args);

@@ -7,7 +7,10 @@ namespace SpiralAnalytics.Core.Catalog;
 /// </summary>
 public static class CatalogConsistency
 {
-    public static IReadOnlyList<CatalogProblem> Check(IReadOnlyList<LoadedMetric> metrics)
+    /// <param name="metrics">The metrics that could be read.</param>
+    /// <param name="unreadable">Names (file stems) of metric files that could not be read: they were reported already,
+    /// so depending on them is not reported again.</param>
+    public static IReadOnlyList<CatalogProblem> Check(IReadOnlyList<LoadedMetric> metrics, IReadOnlySet<string>? unreadable = null)
     {
         var problems = new List<CatalogProblem>();
         var byName = new Dictionary<string, LoadedMetric>(StringComparer.Ordinal);
@@ -25,7 +28,7 @@ public static class CatalogConsistency
             var d = metric.Definition;
             for (var i = 0; i < d.DependsOn.Count; i++)
             {
-                if (!byName.ContainsKey(d.DependsOn[i]))
+                if (!byName.ContainsKey(d.DependsOn[i]) && unreadable?.Contains(d.DependsOn[i]) != true)
                 {
                     problems.Add(Problem(metric, $"depends_on[{i}]",
                         $"depends on '{d.DependsOn[i]}', which is not in the catalog{CatalogText.DidYouMean(d.DependsOn[i], byName.Keys)}"));
@@ -36,7 +39,10 @@ public static class CatalogConsistency
             {
                 if (!byName.TryGetValue(replacement, out var other))
                 {
-                    problems.Add(Problem(metric, "replaced_by", $"replaced by '{replacement}', which is not in the catalog"));
+                    if (unreadable?.Contains(replacement) != true)
+                    {
+                        problems.Add(Problem(metric, "replaced_by", $"replaced by '{replacement}', which is not in the catalog"));
+                    }
                 }
                 else if (!other.Definition.IsActive)
                 {

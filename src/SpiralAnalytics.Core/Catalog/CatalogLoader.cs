@@ -44,12 +44,14 @@ public static class CatalogLoader
     {
         var metrics = new List<LoadedMetric>();
         var problems = new List<CatalogProblem>();
+        var unreadable = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (file, text) in files)
         {
             var (metric, readProblems) = CatalogYamlReader.Read(file, text);
             problems.AddRange(readProblems);
             if (metric is null)
             {
+                unreadable.Add(Path.GetFileNameWithoutExtension(file));
                 continue;
             }
 
@@ -65,7 +67,7 @@ public static class CatalogLoader
             metrics.Add(metric);
         }
 
-        problems.AddRange(CatalogConsistency.Check(metrics));
+        problems.AddRange(CatalogConsistency.Check(metrics, unreadable));
         return new CatalogLoadResult(metrics,
             problems.OrderBy(p => p.File, StringComparer.Ordinal).ThenBy(p => p.Line ?? 0).ToList());
     }

@@ -101,7 +101,7 @@ public static partial class CatalogYamlWriter
 
     /// <summary>Plain when that reads back as the same string, else double-quoted.</summary>
     private static string Scalar(string value) =>
-        PlainSafe().IsMatch(value) && !Reserved().IsMatch(value)
+        (PlainSafe().IsMatch(value) && !Reserved().IsMatch(value)) || SemanticVersion.TryParse(value, out _)
             ? value
             : "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 

@@ -180,4 +180,22 @@ public sealed class CatalogImportTests(PostgresServer server)
                      $"  {file}:{CatalogFixture.LineOf(file, "unit:")}: unit: unknown unit 'tickets' (allowed: points, issues, ratio, days, hours, comments, sigma)\n", run.Error);
         Assert.Equal(0, await CatalogFixture.ScalarAsync(db, "SELECT count(*) FROM metrics"));
     }
+
+    [Fact]
+    public async Task An_unreachable_embedding_endpoint_exits_with_3_and_imports_nothing()
+    {
+        var db = await CatalogFixture.DatabaseAsync(server, "cat_unreachable");
+        var configuration = new Dictionary<string, string?>(db.Configuration)
+        {
+            ["Spiral:Embeddings:Provider"] = "openai",
+            ["Spiral:Embeddings:Endpoint"] = "http://127.0.0.1:1/v1",
+            ["Spiral:Embeddings:TimeoutSeconds"] = "5",
+        };
+
+        var run = await TestData.CliAsync(configuration, "catalog", "import", CatalogFixture.Folder);
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.StartsWith("spiral: a required HTTP service failed: ", run.Error, StringComparison.Ordinal);
+        Assert.Equal(0, await CatalogFixture.ScalarAsync(db, "SELECT count(*) FROM metrics"));
+    }
 }

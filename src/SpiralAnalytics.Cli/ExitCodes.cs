@@ -41,6 +41,9 @@ internal static class ExitCodes
             case NpgsqlException { InnerException: SocketException or TimeoutException or IOException } or NpgsqlException { SqlState: null }:
                 await stderr.WriteLineAsync($"spiral: PostgreSQL is unreachable: {e.Message} (start it with scripts/local-up)");
                 return ServiceUnreachable;
+            case HttpRequestException http:
+                await stderr.WriteLineAsync($"spiral: a required HTTP service failed: {http.Message} (check Spiral:Embeddings, or use the local embedder)");
+                return ServiceUnreachable;
             case OperationCanceledException:
                 await stderr.WriteLineAsync("spiral: cancelled");
                 return Cancelled;

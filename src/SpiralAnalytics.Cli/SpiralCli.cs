@@ -36,6 +36,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnly
             Enum.TryParse<LogLevel>(builder.Configuration["Spiral:CliLogLevel"], ignoreCase: true, out var level) ? level : LogLevel.Warning);
         builder.AddSpiralData();
         builder.AddSpiralJira();
+        builder.AddSpiralCatalog();
         return builder.Build();
     }
 
@@ -58,6 +59,7 @@ public static class SpiralCli
             TenantCommands.Create(context),
             import,
             CsvCommands.CreateExport(context),
+            CatalogCommands.Create(context),
         };
 
         var parsed = root.Parse(args);

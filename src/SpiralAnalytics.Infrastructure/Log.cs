@@ -38,4 +38,20 @@ internal static partial class Log
 
     [LoggerMessage(107, LogLevel.Information, "Scheduled Jira sync of board {Board} for tenant {Tenant} finished: {Issues} issues read, changed anything: {Changed}")]
     public static partial void JiraScheduledSyncFinished(ILogger logger, long board, string tenant, int issues, bool changed);
+
+    // 200-299: metrics catalog
+    [LoggerMessage(200, LogLevel.Information, "Imported catalog {Folder}: {Added} added, {NewVersions} new versions, {Unchanged} unchanged, {Reembedded} re-embedded in {Milliseconds} ms")]
+    public static partial void CatalogImported(ILogger logger, string folder, int added, int newVersions, int unchanged, int reembedded, long milliseconds);
+
+    [LoggerMessage(201, LogLevel.Information, "Metric {Metric} version {Version} created (was {Previous})")]
+    public static partial void MetricVersionCreated(ILogger logger, string metric, string version, string previous);
+
+    [LoggerMessage(202, LogLevel.Information, "Metric {Metric} deprecated, replaced by {ReplacedBy}")]
+    public static partial void MetricDeprecated(ILogger logger, string metric, string replacedBy);
+
+    [LoggerMessage(203, LogLevel.Information, "Recomputed {Count} catalog embeddings with {EmbedderId}")]
+    public static partial void EmbeddingsRecomputed(ILogger logger, int count, string embedderId);
+
+    [LoggerMessage(204, LogLevel.Warning, "{Count} active metrics have embeddings from another embedder than {EmbedderId}; run catalog import")]
+    public static partial void StaleEmbeddings(ILogger logger, int count, string embedderId);
 }

@@ -1,0 +1,324 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace SpiralAnalytics.Core.Catalog;
+
+/// <summary>A metric read from its file, with the line of every field so later checks can point at it.</summary>
+public sealed record LoadedMetric(MetricDefinition Definition, string File, SourceLines Lines);
+
+/// <summary>Field path → 1-based line, for one metric file.</summary>
+public sealed class SourceLines(int mappingLine, IReadOnlyDictionary<string, int> lines)
+{
+    public static SourceLines None { get; } = new(1, new Dictionary<string, int>());
+
+    /// <summary>The line of <paramref name="field"/>, else of its nearest enclosing field, else the mapping's first line.</summary>
+    public int LineOf(string? field)
+    {
+        while (!string.IsNullOrEmpty(field))
+        {
+            if (lines.TryGetValue(field, out var line))
+            {
+                return line;
+            }
+
+            var cut = Math.Max(field.LastIndexOf('.'), field.LastIndexOf('['));
+            field = cut > 0 ? field[..cut] : null;
+        }
+
+        return mappingLine;
+    }
+}
+
+/// <summary>
+/// Reads one metric YAML file (YamlDotNet's representation model, so every node has its line). Syntax errors, unknown
+/// or duplicate fields, values of the wrong shape and missing required fields are reported with file and line; what
+/// the values mean is checked later by <see cref="MetricDefinitionValidator"/> and <see cref="CatalogConsistency"/>.
+/// </summary>
+public static class CatalogYamlReader
+{
+    /// <summary>Fields every metric file must have (type-specific ones are checked by the validator).</summary>
+    public static readonly IReadOnlyList<string> RequiredFields =
+        ["name", "display_name", "category", "description", "type", "unit", "direction", "grain", "time_column", "dimensions", "synonyms", "version", "status"];
+
+    public static readonly IReadOnlyList<string> KnownFields =
+    [
+        "name", "display_name", "category", "description", "type", "measure", "statistic", "p", "numerator", "denominator",
+        "components", "unit", "direction", "grain", "time_column", "dimensions", "synonyms", "depends_on", "version", "status",
+        "replaced_by", "deprecation_reason",
+    ];
+
+    private static readonly IReadOnlyList<string> ComponentFields = ["metric", "weight", "direction"];
+
+    public static (LoadedMetric? Metric, IReadOnlyList<CatalogProblem> Problems) Read(string file, string text)
+    {
+        var problems = new List<CatalogProblem>();
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            var message = e.InnerException is { } inner && inner.Message.Length > 0 ? inner.Message : e.Message;
+            problems.Add(new CatalogProblem(file, (int)e.Start.Line, null, $"invalid YAML: {Clean(message)}"));
+            return (null, problems);
+        }
+
+        if (stream.Documents.Count == 0)
+        {
+            problems.Add(new CatalogProblem(file, 1, null, "the file is empty; expected one metric definition (a mapping of fields)"));
+            return (null, problems);
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            problems.Add(new CatalogProblem(file, Line(stream.Documents[1].RootNode), null, "one metric per file: found a second YAML document"));
+        }
+
+        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            problems.Add(new CatalogProblem(file, Line(stream.Documents[0].RootNode), null, "expected a mapping of fields (name: …, type: …), not a list or a single value"));
+            return (null, problems);
+        }
+
+        var reader = new Reader(file, root, problems);
+        var metric = reader.Read();
+        return (metric, problems);
+    }
+
+    private static int Line(YamlNode node) => (int)node.Start.Line;
+
+    private static string Clean(string message) => message.TrimEnd('.');
+
+    private sealed class Reader(string file, YamlMappingNode root, List<CatalogProblem> problems)
+    {
+        private readonly Dictionary<string, YamlNode> _fields = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _lines = new(StringComparer.Ordinal);
+
+        public LoadedMetric? Read()
+        {
+            foreach (var (keyNode, value) in root.Children)
+            {
+                if (keyNode is not YamlScalarNode { Value: { } key })
+                {
+                    Problem(Line(keyNode), null, "field names must be plain words");
+                    continue;
+                }
+
+                if (!KnownFields.Contains(key))
+                {
+                    Problem(Line(keyNode), key, $"unknown field{Suggest(key, KnownFields)} (fields: {string.Join(", ", KnownFields)})");
+                    continue;
+                }
+
+                _fields[key] = value;
+                _lines[key] = Line(keyNode);
+            }
+
+            var missing = RequiredFields.Where(f => !_fields.ContainsKey(f) || IsNull(_fields[f])).ToList();
+            foreach (var field in missing)
+            {
+                Problem(Line(root), field, "missing required field");
+            }
+
+            var name = String("name");
+            var definition = new
+            {
+                Name = name,
+                DisplayName = String("display_name"),
+                Category = String("category"),
+                Description = String("description") is { } d ? CollapseSpaces(d) : null,
+                Type = String("type"),
+                Measure = String("measure"),
+                Statistic = String("statistic"),
+                P = Number("p"),
+                Numerator = OptionalList("numerator"),
+                Denominator = String("denominator"),
+                Components = Components(),
+                Unit = String("unit"),
+                Direction = String("direction"),
+                Grain = String("grain"),
+                TimeColumn = String("time_column"),
+                Dimensions = OptionalList("dimensions"),
+                Synonyms = OptionalList("synonyms"),
+                DependsOn = OptionalList("depends_on") ?? [],
+                Version = String("version"),
+                Status = String("status"),
+                ReplacedBy = String("replaced_by"),
+                DeprecationReason = String("deprecation_reason") is { } r ? CollapseSpaces(r) : null,
+            };
+
+            if (missing.Count > 0 || problems.Count > 0)
+            {
+                return null;
+            }
+
+            return new LoadedMetric(
+                new MetricDefinition
+                {
+                    Name = definition.Name!,
+                    DisplayName = definition.DisplayName!,
+                    Category = definition.Category!,
+                    Description = definition.Description!,
+                    Type = definition.Type!,
+                    Measure = definition.Measure,
+                    Statistic = definition.Statistic,
+                    P = definition.P,
+                    Numerator = definition.Numerator,
+                    Denominator = definition.Denominator,
+                    Components = definition.Components,
+                    Unit = definition.Unit!,
+                    Direction = definition.Direction!,
+                    Grain = definition.Grain!,
+                    TimeColumn = definition.TimeColumn!,
+                    Dimensions = definition.Dimensions!,
+                    Synonyms = definition.Synonyms!,
+                    DependsOn = definition.DependsOn,
+                    Version = definition.Version!,
+                    Status = definition.Status!,
+                    ReplacedBy = definition.ReplacedBy,
+                    DeprecationReason = definition.DeprecationReason,
+                },
+                file,
+                new SourceLines(Line(root), _lines));
+        }
+
+        private string? String(string field) => _fields.TryGetValue(field, out var node) ? Scalar(node, field) : null;
+
+        private string? Scalar(YamlNode node, string path)
+        {
+            switch (node)
+            {
+                case YamlScalarNode scalar when IsNull(scalar):
+                    return null;
+                case YamlScalarNode scalar:
+                    return scalar.Value!.Trim();
+                default:
+                    Problem(Line(node), path, "expected a single value, found a " + (node is YamlSequenceNode ? "list" : "mapping"));
+                    return null;
+            }
+        }
+
+        private double? Number(string field) => _fields.TryGetValue(field, out var node) ? Number(node, field) : null;
+
+        private double? Number(YamlNode node, string path)
+        {
+            var text = Scalar(node, path);
+            if (text is null)
+            {
+                return null;
+            }
+
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+            {
+                return value;
+            }
+
+            Problem(Line(node), path, $"expected a number, found '{text}'");
+            return null;
+        }
+
+        private IReadOnlyList<string>? OptionalList(string field)
+        {
+            if (!_fields.TryGetValue(field, out var node) || IsNull(node))
+            {
+                return null;
+            }
+
+            if (node is not YamlSequenceNode sequence)
+            {
+                Problem(Line(node), field, "expected a list ([a, b] or one '- item' per line)");
+                return null;
+            }
+
+            var items = new List<string>();
+            for (var i = 0; i < sequence.Children.Count; i++)
+            {
+                var path = $"{field}[{i}]";
+                _lines[path] = Line(sequence.Children[i]);
+                if (Scalar(sequence.Children[i], path) is { Length: > 0 } item)
+                {
+                    items.Add(item);
+                }
+                else if (sequence.Children[i] is YamlScalarNode)
+                {
+                    Problem(Line(sequence.Children[i]), path, "empty list item");
+                }
+            }
+
+            return items;
+        }
+
+        private IReadOnlyList<CompositeComponent>? Components()
+        {
+            if (!_fields.TryGetValue("components", out var node) || IsNull(node))
+            {
+                return null;
+            }
+
+            if (node is not YamlSequenceNode sequence)
+            {
+                Problem(Line(node), "components", "expected a list of {metric, weight, direction}");
+                return null;
+            }
+
+            var components = new List<CompositeComponent>();
+            for (var i = 0; i < sequence.Children.Count; i++)
+            {
+                var path = $"components[{i}]";
+                var item = sequence.Children[i];
+                _lines[path] = Line(item);
+                if (item is not YamlMappingNode mapping)
+                {
+                    Problem(Line(item), path, "expected {metric: NAME, weight: W, direction: +1 or -1}");
+                    continue;
+                }
+
+                var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+                foreach (var (keyNode, value) in mapping.Children)
+                {
+                    var key = (keyNode as YamlScalarNode)?.Value ?? "";
+                    if (!ComponentFields.Contains(key))
+                    {
+                        Problem(Line(keyNode), $"{path}.{key}", $"unknown field{Suggest(key, ComponentFields)} (fields: metric, weight, direction)");
+                        continue;
+                    }
+
+                    values[key] = value;
+                    _lines[$"{path}.{key}"] = Line(keyNode);
+                }
+
+                foreach (var field in ComponentFields.Where(f => !values.ContainsKey(f)))
+                {
+                    Problem(Line(item), $"{path}.{field}", "missing required field");
+                }
+
+                var metric = values.TryGetValue("metric", out var m) ? Scalar(m, $"{path}.metric") : null;
+                var weight = values.TryGetValue("weight", out var w) ? Number(w, $"{path}.weight") : null;
+                var direction = values.TryGetValue("direction", out var d) ? Number(d, $"{path}.direction") : null;
+                if (direction is { } sign && sign != Math.Round(sign))
+                {
+                    Problem(Line(d!), $"{path}.direction", $"expected +1 or -1, found {sign.ToString(CultureInfo.InvariantCulture)}");
+                    direction = null;
+                }
+
+                if (metric is not null && weight is not null && direction is not null)
+                {
+                    components.Add(new CompositeComponent(metric, weight.Value, (int)direction.Value));
+                }
+            }
+
+            return components;
+        }
+
+        private void Problem(int line, string? field, string message) => problems.Add(new CatalogProblem(file, line, field, message));
+    }
+
+    private static bool IsNull(YamlNode node) =>
+        node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: null or "" or "~" or "null" or "Null" or "NULL" };
+
+    private static string CollapseSpaces(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
+    internal static string Suggest(string value, IEnumerable<string> candidates) => $" '{value}'{CatalogText.DidYouMean(value, candidates)}";
+}

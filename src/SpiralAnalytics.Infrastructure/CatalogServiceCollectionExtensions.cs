@@ -1,0 +1,32 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using SpiralAnalytics.Infrastructure.Catalog;
+
+namespace SpiralAnalytics.Infrastructure;
+
+public static class CatalogServiceCollectionExtensions
+{
+    /// <summary>The metrics catalog: import/export, reads, deprecation, semantic search and the embedder (section Spiral:Embeddings).</summary>
+    public static IHostApplicationBuilder AddSpiralCatalog(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<EmbeddingOptions>()
+            .BindConfiguration(EmbeddingOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value;
+            return options.Provider == "openai"
+                ? new OpenAiCompatibleEmbeddingGenerator(new HttpClient { Timeout = TimeSpan.FromSeconds(options.TimeoutSeconds) }, options)
+                : new LocalHashEmbeddingGenerator();
+        });
+        builder.Services.AddSingleton<CatalogReader>();
+        builder.Services.AddSingleton<CatalogImporter>();
+        builder.Services.AddSingleton<CatalogExporter>();
+        builder.Services.AddSingleton<CatalogDeprecator>();
+        builder.Services.AddSingleton<CatalogSearch>();
+        return builder;
+    }
+}

@@ -93,6 +93,7 @@ WITH b AS (
 SELECT tenant_id, issue_id, min(blocked_from) AS blocked_from, max(blocked_to) AS blocked_to
 FROM g GROUP BY tenant_id, issue_id, island;
 CREATE UNIQUE INDEX mv_merged_blocks_key ON mv_merged_blocks (tenant_id, issue_id, blocked_from);
+ANALYZE mv_merged_blocks;
 
 -- Comments per issue.
 CREATE MATERIALIZED VIEW mv_issue_comment_stats AS
@@ -101,6 +102,7 @@ SELECT c.tenant_id, c.issue_id, count(*)::int AS comment_count, count(DISTINCT c
 FROM comments c
 GROUP BY c.tenant_id, c.issue_id;
 CREATE UNIQUE INDEX mv_issue_comment_stats_key ON mv_issue_comment_stats (tenant_id, issue_id);
+ANALYZE mv_issue_comment_stats;
 
 -- Issue grain: lead time (created → final move to done), cycle time (time in the in-progress category),
 -- in-progress hours with and without blocked time (flow efficiency), blocked hours, reopens, comments.
@@ -158,6 +160,7 @@ SELECT tenant_id, issue_id, team_key, team_name, issue_key, issue_type, priority
        reopen_count
 FROM flow;
 CREATE UNIQUE INDEX mv_issue_flow_key ON mv_issue_flow (tenant_id, issue_id);
+ANALYZE mv_issue_flow;
 CREATE INDEX mv_issue_flow_created ON mv_issue_flow (tenant_id, created_at);
 CREATE INDEX mv_issue_flow_resolved ON mv_issue_flow (tenant_id, resolved_at);
 CREATE INDEX mv_issue_flow_team_resolved ON mv_issue_flow (tenant_id, team_key, resolved_at);
@@ -173,65 +176,69 @@ JOIN analytics_issue_base i ON i.tenant_id = x.tenant_id AND i.issue_id = x.issu
 LEFT JOIN teams tm ON tm.tenant_id = i.tenant_id AND tm.id = i.team_id
 WHERE (x.from_category = 'done' AND x.to_category <> 'done') OR (x.to_category = 'done' AND x.from_category IS DISTINCT FROM 'done');
 CREATE UNIQUE INDEX mv_issue_events_key ON mv_issue_events (tenant_id, issue_id, at, to_status);
+ANALYZE mv_issue_events;
 CREATE INDEX mv_issue_events_at ON mv_issue_events (tenant_id, at);
 CREATE INDEX mv_issue_events_team_at ON mv_issue_events (tenant_id, team_key, at);
 
 -- Sprint × issue grain: one row per issue in a sprint (its last membership), every measure already 0 where
 -- it does not apply, so any slice is a ratio of sums.
 CREATE MATERIALIZED VIEW mv_sprint_issue_facts AS
+-- A linear pipeline (no joins between intermediate results) so the plan stays linear whatever the estimates.
 WITH w AS (
     SELECT s.tenant_id, s.id AS sprint_id, s.key AS sprint_key, s.name AS sprint_name, s.state AS sprint_state, s.team_id,
-           s.start_at, coalesce(s.completed_at, s.end_at) AS close_at
+           s.start_at, coalesce(s.completed_at, s.end_at) AS close_at,
+           lag(s.id) OVER (PARTITION BY s.tenant_id, s.team_id ORDER BY coalesce(s.completed_at, s.end_at) NULLS LAST, s.id) AS previous_sprint_id
     FROM sprints s
 ), m AS (
-    SELECT si.tenant_id, si.sprint_id, si.issue_id, si.added_at, si.removed_at, si.outcome, w.start_at, w.close_at,
+    SELECT si.tenant_id, si.sprint_id, si.issue_id, si.added_at, si.removed_at, si.outcome, w.team_id, w.start_at, w.close_at,
+           w.previous_sprint_id,
            coalesce(si.committed, si.added_at IS NULL OR w.start_at IS NULL OR si.added_at <= w.start_at) AS is_committed,
            coalesce(si.points_at_start, i.story_points) AS p0_given,
            coalesce(si.points_at_start, i.story_points, 0) AS p0,
-           coalesce(si.points_at_end, i.story_points, 0) AS p1,
-           row_number() OVER (PARTITION BY si.tenant_id, si.sprint_id, si.issue_id ORDER BY si.added_at DESC NULLS LAST) AS recency
+           coalesce(si.points_at_end, i.story_points, 0) AS p1
     FROM sprint_issues si
     JOIN w ON w.tenant_id = si.tenant_id AND w.sprint_id = si.sprint_id
     JOIN issues i ON i.tenant_id = si.tenant_id AND i.id = si.issue_id
     WHERE lower(i.type) NOT IN ('sub-task', 'subtask', 'epic')
 ), per_issue AS (
-    SELECT tenant_id, sprint_id, issue_id,
-           bool_or(is_committed) AS committed,
-           max(p0) FILTER (WHERE is_committed) AS committed_p0,
-           bool_or(is_committed AND p0_given IS NULL) AS committed_unestimated,
-           coalesce(sum(p1) FILTER (WHERE NOT is_committed AND added_at > start_at AND added_at <= close_at), 0) AS added_points,
-           count(*) FILTER (WHERE NOT is_committed AND added_at > start_at AND added_at <= close_at) AS added_count
-    FROM m GROUP BY tenant_id, sprint_id, issue_id
-), last_sprint_of_issue AS (
-    SELECT DISTINCT ON (m.tenant_id, m.issue_id) m.tenant_id, m.issue_id, m.sprint_id
-    FROM m ORDER BY m.tenant_id, m.issue_id, m.close_at DESC NULLS LAST, m.sprint_id DESC
+    -- every membership row of a sprint × issue carries the aggregates of all of them; the last one is kept
+    SELECT m.*,
+           row_number() OVER memberships AS recency,
+           bool_or(is_committed) OVER memberships AS any_committed,
+           max(p0) FILTER (WHERE is_committed) OVER memberships AS committed_p0,
+           bool_or(is_committed AND p0_given IS NULL) OVER memberships AS committed_unestimated,
+           coalesce(sum(p1) FILTER (WHERE NOT is_committed AND added_at > start_at AND added_at <= close_at) OVER memberships, 0) AS added_points,
+           count(*) FILTER (WHERE NOT is_committed AND added_at > start_at AND added_at <= close_at) OVER memberships AS added_count,
+           first_value(sprint_id) OVER (PARTITION BY tenant_id, issue_id ORDER BY close_at DESC NULLS LAST, sprint_id DESC) AS issue_last_sprint_id
+    FROM m
+    WINDOW memberships AS (PARTITION BY tenant_id, sprint_id, issue_id ORDER BY added_at DESC NULLS LAST
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ), judged AS (
     SELECT l.*, coalesce(l.outcome,
         CASE WHEN l.removed_at IS NOT NULL AND l.removed_at <= l.close_at THEN 'removed'
              WHEN at_start.category = 'done' THEN 'completed_elsewhere'
              WHEN at_close.category = 'done' THEN 'completed'
              -- done, but nothing says when: completed in the last sprint it was in
-             WHEN at_close.category IS NULL THEN CASE WHEN ls.sprint_id = l.sprint_id THEN 'completed' ELSE 'not_completed' END
+             WHEN at_close.category IS NULL THEN CASE WHEN l.issue_last_sprint_id = l.sprint_id THEN 'completed' ELSE 'not_completed' END
              ELSE 'not_completed' END) AS judged_outcome
-    FROM m l
+    FROM per_issue l
     LEFT JOIN LATERAL (SELECT analytics_category_at(l.tenant_id, l.issue_id, l.start_at) AS category) at_start ON l.start_at IS NOT NULL
     LEFT JOIN LATERAL (SELECT analytics_category_at(l.tenant_id, l.issue_id, least(l.close_at, now())) AS category) at_close ON true
-    LEFT JOIN last_sprint_of_issue ls ON ls.tenant_id = l.tenant_id AND ls.issue_id = l.issue_id
     WHERE l.recency = 1
 ), facts AS (
     SELECT j.tenant_id, j.sprint_id, j.issue_id, j.judged_outcome AS outcome, j.p1, j.start_at, j.close_at,
-           p.committed AND j.judged_outcome <> 'completed_elsewhere' AS committed,
-           coalesce(p.committed_p0, 0) AS committed_p0, p.committed_unestimated, p.added_points, p.added_count
-    FROM judged j JOIN per_issue p ON p.tenant_id = j.tenant_id AND p.sprint_id = j.sprint_id AND p.issue_id = j.issue_id
-), previous_sprint AS (
-    SELECT tenant_id, sprint_id,
-           lag(sprint_id) OVER (PARTITION BY tenant_id, team_id ORDER BY close_at NULLS LAST, sprint_id) AS previous_sprint_id
-    FROM w
+           j.any_committed AND j.judged_outcome <> 'completed_elsewhere' AS committed,
+           coalesce(j.committed_p0, 0) AS committed_p0, j.committed_unestimated, j.added_points, j.added_count,
+           -- carried over: unfinished in the team's sprint just before this one
+           lag(j.sprint_id) OVER issue_in_team = j.previous_sprint_id
+               AND lag(j.judged_outcome) OVER issue_in_team = 'not_completed' AS carried_over
+    FROM judged j
+    WINDOW issue_in_team AS (PARTITION BY j.tenant_id, j.issue_id, j.team_id ORDER BY j.close_at NULLS LAST, j.sprint_id)
 )
 SELECT f.tenant_id, f.sprint_id, f.issue_id,
-       tm.key AS team_key, tm.name AS team_name, w.sprint_key, w.sprint_name, w.sprint_state,
-       w.start_at AS sprint_start_at, w.close_at AS sprint_close_at,
-       i.issue_key, i.issue_type, i.priority, i.assignee, i.epic_key,
+       tm.key AS team_key, tm.name AS team_name, sp.key AS sprint_key, sp.name AS sprint_name, sp.state AS sprint_state,
+       f.start_at AS sprint_start_at, f.close_at AS sprint_close_at,
+       i.key AS issue_key, i.type AS issue_type, i.priority, i.assignee, i.epic_key,
        f.outcome, f.committed,
        sum(CASE WHEN f.committed THEN 1 ELSE 0 END) OVER (PARTITION BY f.tenant_id, f.sprint_id) < 3 AS low_sample,
        CASE WHEN f.committed THEN f.committed_p0 ELSE 0 END AS committed_points,
@@ -250,17 +257,15 @@ SELECT f.tenant_id, f.sprint_id, f.issue_id,
        CASE WHEN f.committed AND f.outcome <> 'removed' THEN abs(f.p1 - f.committed_p0) ELSE 0 END AS reestimated_points,
        CASE WHEN f.outcome IN ('completed', 'not_completed') THEN f.p1 ELSE 0 END AS final_scope_points,
        CASE WHEN f.outcome = 'completed' AND NOT f.committed THEN f.p1 ELSE 0 END AS unplanned_completed_points,
-       CASE WHEN f.committed AND prev.outcome = 'not_completed' THEN f.committed_p0 ELSE 0 END AS carried_over_points,
-       CASE WHEN f.outcome = 'completed' AND lower(i.issue_type) = 'bug' THEN 1 ELSE 0 END AS completed_bug_count,
+       CASE WHEN f.committed AND f.carried_over THEN f.committed_p0 ELSE 0 END AS carried_over_points,
+       CASE WHEN f.outcome = 'completed' AND lower(i.type) = 'bug' THEN 1 ELSE 0 END AS completed_bug_count,
        CASE WHEN f.outcome <> 'completed_elsewhere' THEN 1 ELSE 0 END AS scope_count,
        CASE WHEN f.outcome <> 'completed_elsewhere' AND coalesce(blk.hours, 0) > 0 THEN 1 ELSE 0 END AS blocked_count,
        CASE WHEN f.outcome <> 'completed_elsewhere' THEN coalesce(blk.hours, 0) ELSE 0 END AS blocked_hours
 FROM facts f
-JOIN w ON w.tenant_id = f.tenant_id AND w.sprint_id = f.sprint_id
-JOIN teams tm ON tm.tenant_id = w.tenant_id AND tm.id = w.team_id
-JOIN analytics_issue_base i ON i.tenant_id = f.tenant_id AND i.issue_id = f.issue_id
-JOIN previous_sprint ps ON ps.tenant_id = f.tenant_id AND ps.sprint_id = f.sprint_id
-LEFT JOIN facts prev ON prev.tenant_id = f.tenant_id AND prev.sprint_id = ps.previous_sprint_id AND prev.issue_id = f.issue_id
+JOIN sprints sp ON sp.tenant_id = f.tenant_id AND sp.id = f.sprint_id
+JOIN teams tm ON tm.tenant_id = sp.tenant_id AND tm.id = sp.team_id
+JOIN issues i ON i.tenant_id = f.tenant_id AND i.id = f.issue_id
 LEFT JOIN LATERAL (
     SELECT sum(extract(epoch FROM least(b.blocked_to, f.close_at, now()) - greatest(b.blocked_from, f.start_at))) / 3600 AS hours
     FROM mv_merged_blocks b
@@ -268,6 +273,7 @@ LEFT JOIN LATERAL (
       AND b.blocked_from < least(f.close_at, now()) AND b.blocked_to > f.start_at
 ) blk ON f.start_at IS NOT NULL AND f.close_at IS NOT NULL;
 CREATE UNIQUE INDEX mv_sprint_issue_facts_key ON mv_sprint_issue_facts (tenant_id, sprint_id, issue_id);
+ANALYZE mv_sprint_issue_facts;
 CREATE INDEX mv_sprint_issue_facts_close ON mv_sprint_issue_facts (tenant_id, sprint_close_at);
 
 -- Sprint grain: every sprint-grain metric's value, its z-score against the team's previous 6 closed,
@@ -391,6 +397,7 @@ SELECT z.*,
     0.1 * (1) * z_cycle_time_p50 / nullif(CASE WHEN z_spillover_ratio IS NULL THEN 0 ELSE 0.25 END + CASE WHEN z_say_do_ratio IS NULL THEN 0 ELSE 0.2 END + CASE WHEN z_scope_churn_ratio IS NULL THEN 0 ELSE 0.2 END + CASE WHEN z_blocked_hours IS NULL THEN 0 ELSE 0.15 END + CASE WHEN z_reopen_rate IS NULL THEN 0 ELSE 0.1 END + CASE WHEN z_cycle_time_p50 IS NULL THEN 0 ELSE 0.1 END, 0) AS contrib_cycle_time_p50
 FROM z;
 CREATE UNIQUE INDEX mv_sprint_stats_enriched_key ON mv_sprint_stats_enriched (tenant_id, sprint_id);
+ANALYZE mv_sprint_stats_enriched;
 CREATE INDEX mv_sprint_stats_enriched_close ON mv_sprint_stats_enriched (tenant_id, sprint_close_at);
 
 -- Team × day: issues in the in-progress category at the end of each day (UTC), days without WIP as 0.
@@ -418,6 +425,7 @@ FROM days d
 JOIN teams tm ON tm.tenant_id = d.tenant_id AND tm.id = d.team_id
 LEFT JOIN delta x ON x.tenant_id = d.tenant_id AND x.team_id = d.team_id AND x.day = d.day;
 CREATE UNIQUE INDEX mv_team_daily_wip_key ON mv_team_daily_wip (tenant_id, team_id, day);
+ANALYZE mv_team_daily_wip;
 
 -- In-progress stretches without activity: each in-progress interval split at its comments. An issue is stuck
 -- at as_of when a stretch began 5+ days before and had not ended by as_of.
@@ -444,6 +452,7 @@ FROM segments sg
 JOIN analytics_issue_base i ON i.tenant_id = sg.tenant_id AND i.issue_id = sg.issue_id
 LEFT JOIN teams tm ON tm.tenant_id = i.tenant_id AND tm.id = i.team_id;
 CREATE UNIQUE INDEX mv_issue_idle_segments_key ON mv_issue_idle_segments (tenant_id, issue_id, segment);
+ANALYZE mv_issue_idle_segments;
 CREATE INDEX mv_issue_idle_segments_span ON mv_issue_idle_segments (tenant_id, idle_from);
 
 -- What the runtime role reads: one security_barrier view per materialized view, filtered on the tenant

@@ -59,6 +59,7 @@ public static class SpiralCli
             TenantCommands.Create(context),
             import,
             CsvCommands.CreateExport(context),
+            RefreshCommand.Create(context),
             CatalogCommands.Create(context),
         };
 

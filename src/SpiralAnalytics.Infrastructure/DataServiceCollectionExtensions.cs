@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using SpiralAnalytics.Infrastructure.Analytics;
 using SpiralAnalytics.Infrastructure.Bundles;
 using SpiralAnalytics.Infrastructure.Data;
 using SpiralAnalytics.Infrastructure.Migrations;
@@ -29,6 +30,7 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddSingleton<TenantDirectory>();
         builder.Services.AddSingleton<BundleImporter>();
         builder.Services.AddSingleton<BundleExporter>();
+        builder.Services.AddSingleton<AnalyticsRefresher>();
         return builder;
     }
 

@@ -54,4 +54,8 @@ internal static partial class Log
 
     [LoggerMessage(204, LogLevel.Warning, "{Count} active metrics have embeddings from another embedder than {EmbedderId}; run catalog import")]
     public static partial void StaleEmbeddings(ILogger logger, int count, string embedderId);
+
+    // 300-319: analytics views
+    [LoggerMessage(300, LogLevel.Information, "Refreshed the analytics views: data version {Version} in {Milliseconds} ms")]
+    public static partial void AnalyticsRefreshed(ILogger logger, long version, long milliseconds);
 }

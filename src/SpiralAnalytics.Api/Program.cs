@@ -3,6 +3,9 @@ using SpiralAnalytics.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddSpiralData();
+builder.AddSpiralCatalog();
+builder.AddSpiralJira();
+builder.AddSpiralJobs();
 builder.AddSpiralHealth();
 builder.Services.AddProblemDetails();
 

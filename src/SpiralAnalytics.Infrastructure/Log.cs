@@ -58,4 +58,7 @@ internal static partial class Log
     // 300-319: analytics views
     [LoggerMessage(300, LogLevel.Information, "Refreshed the analytics views: data version {Version} in {Milliseconds} ms")]
     public static partial void AnalyticsRefreshed(ILogger logger, long version, long milliseconds);
+
+    [LoggerMessage(301, LogLevel.Information, "Analytics views refresh scheduled: cron '{Cron}' (UTC)")]
+    public static partial void RefreshScheduled(ILogger logger, string cron);
 }

@@ -14,6 +14,8 @@ public sealed class HealthTests(PostgresServer server)
             {
                 b.UseSetting(key, value);
             }
+
+            b.UseSetting("Jobs:Enabled", "false");
         });
 
     [Fact]

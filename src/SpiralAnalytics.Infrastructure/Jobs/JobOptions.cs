@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SpiralAnalytics.Infrastructure.Jobs;
+
+/// <summary>Background jobs (section <c>Jobs</c>).</summary>
+public sealed class JobOptions
+{
+    public const string Section = "Jobs";
+
+    /// <summary>Whether this process runs a Hangfire server (the API does by default; the CLI never does).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Hangfire workers in this process.</summary>
+    [Range(1, 64)]
+    public int Workers { get; set; } = 2;
+
+    /// <summary>When the analytics views are refreshed (cron, UTC). Default: every 15 minutes.</summary>
+    [Required]
+    public string RefreshCron { get; set; } = "*/15 * * * *";
+
+    /// <summary>The PostgreSQL schema of Hangfire's own tables.</summary>
+    [Required]
+    public string Schema { get; set; } = "hangfire";
+}

@@ -1,0 +1,38 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SpiralAnalytics.Infrastructure.Jobs;
+
+namespace SpiralAnalytics.Infrastructure;
+
+public static class JobsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Hangfire on PostgreSQL (its own schema, owned by the owner role), a server with <c>Jobs:Workers</c> workers
+    /// and the recurring jobs — unless <c>Jobs:Enabled</c> is false. The job classes are registered either way.
+    /// </summary>
+    public static IHostApplicationBuilder AddSpiralJobs(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddTransient<IAnalyticsRefreshJob, AnalyticsRefreshJob>();
+        var options = builder.Configuration.GetSection(JobOptions.Section).Get<JobOptions>() ?? new JobOptions();
+        if (!options.Enabled)
+        {
+            return builder;
+        }
+
+        var connectionString = builder.Configuration.GetConnectionString("Owner");
+        builder.Services.AddHangfire(config => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UsePostgreSqlStorage(
+                storage => storage.UseNpgsqlConnection(connectionString),
+                new PostgreSqlStorageOptions { SchemaName = options.Schema, PrepareSchemaIfNecessary = true }));
+        builder.Services.AddHangfireServer(server => server.WorkerCount = options.Workers);
+        builder.Services.AddHostedService<RecurringJobsRegistration>();
+        return builder;
+    }
+}

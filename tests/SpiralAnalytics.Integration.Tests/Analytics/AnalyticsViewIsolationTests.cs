@@ -1,0 +1,120 @@
+using Npgsql;
+using SpiralAnalytics.Infrastructure.Analytics;
+using SpiralAnalytics.Infrastructure.Bundles;
+using SpiralAnalytics.Infrastructure.Data;
+using SpiralAnalytics.Integration.Tests.Fixtures;
+
+namespace SpiralAnalytics.Integration.Tests.Analytics;
+
+/// <summary>The runtime role reads the analytics only through the tenant-filtered security_barrier views.</summary>
+public sealed class AnalyticsViewIsolationTests(PostgresServer server) : IAsyncLifetime
+{
+    private TestDatabase _db = null!;
+    private Guid _a;
+    private Guid _b;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static readonly TheoryData<string, string> TenantViews = new()
+    {
+        { "sprint_issue_facts", "mv_sprint_issue_facts" },
+        { "sprint_stats", "mv_sprint_stats_enriched" },
+        { "issue_flow", "mv_issue_flow" },
+        { "issue_events", "mv_issue_events" },
+        { "team_daily_wip", "mv_team_daily_wip" },
+        { "issue_idle_segments", "mv_issue_idle_segments" },
+        { "issue_comment_stats", "mv_issue_comment_stats" },
+    };
+
+    public static TheoryData<string> OwnerOnlyRelations() =>
+        new([.. AnalyticsRefresher.MaterializedViews, "analytics_issue_base", "analytics_status_intervals"]);
+
+    public async ValueTask InitializeAsync()
+    {
+        _db = await server.DatabaseAsync(nameof(AnalyticsViewIsolationTests));
+        (_a, _b) = await server.OnceAsync(nameof(AnalyticsViewIsolationTests), async () =>
+        {
+            using var host = _db.BuildHost();
+            var importer = (BundleImporter)host.Services.GetService(typeof(BundleImporter))!;
+            var ids = new List<Guid>();
+            foreach (var extra in new[] { 0, 3 })
+            {
+                var slug = TestData.NewSlug("view");
+                ids.Add(await TestData.CreateTenantAsync(_db, slug));
+                await importer.ImportAsync(SmallBundle.Write(extra), slug, Ct);
+            }
+
+            await ((AnalyticsRefresher)host.Services.GetService(typeof(AnalyticsRefresher))!).RefreshAsync(null, Ct);
+            return (ids[0], ids[1]);
+        });
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Theory]
+    [MemberData(nameof(TenantViews))]
+    public async Task Each_tenant_view_returns_exactly_the_current_tenants_rows(string view, string materialized)
+    {
+        foreach (var (tenant, other) in new[] { (_a, _b), (_b, _a) })
+        {
+            await using var session = await TenantSession.BeginAsync(_db.DataSources.Runtime, tenant, Ct);
+            await using var command = session.Command($"SELECT count(*) FROM {view}");
+            var visible = (long)(await command.ExecuteScalarAsync(Ct))!;
+
+            Assert.True(visible > 0, $"{view} should have rows");
+            Assert.Equal(await OwnerCountAsync(materialized, tenant), visible);
+            Assert.NotEqual(await OwnerCountAsync(materialized, other), visible);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TenantViews))]
+    public async Task Without_a_tenant_every_view_is_empty(string view, string materialized)
+    {
+        await using var connection = await _db.DataSources.Runtime.OpenConnectionAsync(Ct);
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {view}", connection);
+        Assert.Equal(0L, await command.ExecuteScalarAsync(Ct));
+        Assert.True(await OwnerCountAsync(materialized, _a) > 0);
+    }
+
+    [Theory]
+    [MemberData(nameof(OwnerOnlyRelations))]
+    public async Task The_runtime_role_cannot_select_from_materialized_views_or_their_building_blocks(string relation)
+    {
+        await using var connection = await _db.DataSources.Runtime.OpenConnectionAsync(Ct);
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {relation}", connection);
+        var error = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteScalarAsync(Ct));
+        Assert.Equal("42501", error.SqlState);
+    }
+
+    [Fact]
+    public async Task Every_view_the_runtime_role_can_read_is_a_security_barrier_view()
+    {
+        await using var connection = await _db.DataSources.Runtime.OpenConnectionAsync(Ct);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT c.relname, coalesce('security_barrier=true' = ANY (c.reloptions), false)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm') AND has_table_privilege(current_user, c.oid, 'SELECT')
+            ORDER BY 1
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var readable = new List<string>();
+        while (await reader.ReadAsync(Ct))
+        {
+            Assert.True(reader.GetBoolean(1), $"{reader.GetString(0)} is readable but not a security_barrier view");
+            readable.Add(reader.GetString(0));
+        }
+
+        Assert.Equal(TenantViews.Select(row => (string)row.Data.Item1).Order(StringComparer.Ordinal), readable);
+    }
+
+    private async Task<long> OwnerCountAsync(string materialized, Guid tenant)
+    {
+        await using var connection = new NpgsqlConnection(_db.OwnerConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {materialized} WHERE tenant_id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
+    }
+}

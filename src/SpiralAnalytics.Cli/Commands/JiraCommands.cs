@@ -1,3 +1,4 @@
+using SpiralAnalytics.Infrastructure.Analytics;
 using System.CommandLine;
 using Microsoft.Extensions.Options;
 using SpiralAnalytics.Core.Errors;
@@ -71,6 +72,12 @@ internal static class JiraCommands
                 $"{report.Sprints} sprints and {report.Issues} issues read " +
                 (report.Since is { } since ? $"(changed since {since:yyyy-MM-dd HH:mm:ss}Z); " : "(full); ") +
                 $"{created} created, {updated} updated, {unchanged} unchanged" + (report.ChangedAnything ? "" : " (nothing changed)"));
+            if (report.ChangedAnything)
+            {
+                var refresh = await cli.Service<AnalyticsRefresher>(host).RefreshAsync(progress: null, ct);
+                await cli.Out.WriteLineAsync($"refreshed the analytics views in {refresh.Duration.TotalSeconds:0.00} s; data version {refresh.DataVersion}");
+            }
+
             return ExitCodes.Success;
         });
         return command;

@@ -2,6 +2,7 @@ using Hangfire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SpiralAnalytics.Core.Errors;
+using SpiralAnalytics.Infrastructure.Analytics;
 
 namespace SpiralAnalytics.Infrastructure.Jira;
 
@@ -17,7 +18,7 @@ public interface IJiraSyncJob
 }
 
 /// <summary>Syncs one configured board (<c>Jira:Schedules</c>) with the site and credentials configured for it.</summary>
-public sealed class JiraSyncJob(JiraSync sync, IOptions<JiraOptions> options, ILogger<JiraSyncJob> logger) : IJiraSyncJob
+public sealed class JiraSyncJob(JiraSync sync, AnalyticsRefresher refresher, IOptions<JiraOptions> options, ILogger<JiraSyncJob> logger) : IJiraSyncJob
 {
     public async Task RunAsync(string tenant, long boardId, CancellationToken ct)
     {
@@ -28,5 +29,9 @@ public sealed class JiraSyncJob(JiraSync sync, IOptions<JiraOptions> options, IL
         var report = await sync.SyncAsync(
             new JiraSyncRequest(tenant, schedule.Url ?? settings.Url!, boardId, credentials), progress: null, ct);
         Log.JiraScheduledSyncFinished(logger, boardId, tenant, report.Issues, report.ChangedAnything);
+        if (report.ChangedAnything)
+        {
+            await refresher.RefreshAsync(progress: null, ct);
+        }
     }
 }

@@ -58,6 +58,7 @@ public sealed class JiraSyncTests(PostgresServer server) : IAsyncLifetime
         Assert.Contains($"issues: page {issuePages}, {Expected.IssueKeys.Count} of {Expected.IssueKeys.Count} read", run.Error);
         Assert.Contains(jira.Requests, r => r.StartsWith($"/rest/api/2/issue/{Expected.IssueId("EE-17")}/changelog", StringComparison.Ordinal));
         Assert.Contains($"{Expected.SprintKeys.Count} sprints and {Expected.IssueKeys.Count} issues read (full)", run.Out);
+        Assert.Contains("refreshed the analytics views", run.Out);
 
         Assert.Equal(Expected.SprintKeys.Order(), await KeysAsync(tenant, "sprints"));
         Assert.Equal(Expected.IssueKeys.Order(), await KeysAsync(tenant, "issues"));
@@ -294,10 +295,14 @@ public sealed class JiraSyncTests(PostgresServer server) : IAsyncLifetime
             b.AddSpiralJira();
         });
 
+        var versionBefore = await SpiralAnalytics.Infrastructure.Analytics.AnalyticsRefresher.DataVersionAsync(_db.DataSources.Runtime, Ct);
+
         await host.Services.GetRequiredService<IJiraSyncJob>().RunAsync(slug, FakeJira.Board, Ct);
 
         Assert.Equal(Expected.IssueKeys.Count, await CountAsync(tenant, "issues"));
         Assert.NotNull(await LastSyncAsync(tenant));
+        Assert.True(await SpiralAnalytics.Infrastructure.Analytics.AnalyticsRefresher.DataVersionAsync(_db.DataSources.Runtime, Ct) > versionBefore,
+            "a sync that changed data refreshes the analytics views");
     }
 
     [Fact]

@@ -79,7 +79,7 @@ public sealed class TenantIsolationTests(PostgresServer server) : IAsyncLifetime
         await using var reader = await command.ExecuteReaderAsync(Ct);
         await reader.ReadAsync(Ct);
         Assert.Equal(0, reader.GetInt64(0));
-        Assert.Equal(seesAllOfA ? await OwnerCountAsync(table, _a) : 0, reader.GetInt64(1));
+        Assert.Equal(seesAllOfA ? await TestData.OwnerCountAsync(_db, table, _a) : 0, reader.GetInt64(1));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class TenantIsolationTests(PostgresServer server) : IAsyncLifetime
         await using var command = session.Command($"SELECT count(*) FROM {table}");
         var visible = (long)(await command.ExecuteScalarAsync(Ct))!;
         Assert.True(visible > 0, $"{table} should have rows for tenant A");
-        Assert.Equal(await OwnerCountAsync(table, _a), visible);
+        Assert.Equal(await TestData.OwnerCountAsync(_db, table, _a), visible);
     }
 
     [Theory]
@@ -226,14 +226,5 @@ public sealed class TenantIsolationTests(PostgresServer server) : IAsyncLifetime
         Assert.False(reader.GetBoolean(1));
         Assert.Equal(0, reader.GetInt64(2));
         Assert.Equal(0, reader.GetInt64(3));
-    }
-
-    private async Task<long> OwnerCountAsync(string table, Guid tenant)
-    {
-        await using var connection = new NpgsqlConnection(_db.OwnerConnectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {table} WHERE tenant_id = $1", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-        return (long)(await command.ExecuteScalarAsync(Ct))!;
     }
 }

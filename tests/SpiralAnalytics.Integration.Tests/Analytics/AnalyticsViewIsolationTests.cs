@@ -62,8 +62,8 @@ public sealed class AnalyticsViewIsolationTests(PostgresServer server) : IAsyncL
             var visible = (long)(await command.ExecuteScalarAsync(Ct))!;
 
             Assert.True(visible > 0, $"{view} should have rows");
-            Assert.Equal(await OwnerCountAsync(materialized, tenant), visible);
-            Assert.NotEqual(await OwnerCountAsync(materialized, other), visible);
+            Assert.Equal(await TestData.OwnerCountAsync(_db, materialized, tenant), visible);
+            Assert.NotEqual(await TestData.OwnerCountAsync(_db, materialized, other), visible);
         }
     }
 
@@ -74,7 +74,7 @@ public sealed class AnalyticsViewIsolationTests(PostgresServer server) : IAsyncL
         await using var connection = await _db.DataSources.Runtime.OpenConnectionAsync(Ct);
         await using var command = new NpgsqlCommand($"SELECT count(*) FROM {view}", connection);
         Assert.Equal(0L, await command.ExecuteScalarAsync(Ct));
-        Assert.True(await OwnerCountAsync(materialized, _a) > 0);
+        Assert.True(await TestData.OwnerCountAsync(_db, materialized, _a) > 0);
     }
 
     [Theory]
@@ -107,14 +107,5 @@ public sealed class AnalyticsViewIsolationTests(PostgresServer server) : IAsyncL
         }
 
         Assert.Equal(TenantViews.Select(row => (string)row.Data.Item1).Order(StringComparer.Ordinal), readable);
-    }
-
-    private async Task<long> OwnerCountAsync(string materialized, Guid tenant)
-    {
-        await using var connection = new NpgsqlConnection(_db.OwnerConnectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {materialized} WHERE tenant_id = $1", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-        return (long)(await command.ExecuteScalarAsync(Ct))!;
     }
 }

@@ -57,6 +57,16 @@ public static class TestData
         return string.Join(' ', parts);
     }
 
+    /// <summary>Rows of <paramref name="relation"/> that belong to <paramref name="tenant"/>, counted as owner (no RLS).</summary>
+    public static async Task<long> OwnerCountAsync(TestDatabase db, string relation, Guid tenant)
+    {
+        await using var connection = new NpgsqlConnection(db.OwnerConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {relation} WHERE tenant_id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        return (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
+    }
+
     public sealed record CliRun(int ExitCode, string Out, string Error);
 
     /// <summary>Runs the spiral CLI in-process against the test database.</summary>

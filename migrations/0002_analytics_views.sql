@@ -418,7 +418,9 @@ WITH spans AS (
           SELECT tenant_id, team_id, d_to, -1 FROM spans) x
     GROUP BY tenant_id, team_id, day
 ), bounds AS (
-    SELECT tenant_id, team_id, min(day) AS first_day, max(day) AS last_day FROM delta GROUP BY tenant_id, team_id
+    -- through today, so a team whose work is all finished still has its days without WIP
+    SELECT tenant_id, team_id, min(day) AS first_day, greatest(max(day), date_trunc('day', now(), 'UTC')) AS last_day
+    FROM delta GROUP BY tenant_id, team_id
 ), days AS (
     SELECT b.tenant_id, b.team_id, b.first_day + n * interval '24 hours' AS day
     FROM bounds b CROSS JOIN LATERAL generate_series(0, (extract(epoch FROM b.last_day - b.first_day) / 86400)::int) n

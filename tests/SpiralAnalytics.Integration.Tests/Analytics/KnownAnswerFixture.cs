@@ -33,7 +33,7 @@ namespace SpiralAnalytics.Integration.Tests.Analytics;
 /// A7  A-25 (5) done; A-26 (3) unfinished, blocked from 04-08 with no end (a second block inside it); A-27 re-estimated 2 → 1, done;
 ///     A-28 bug (2) done, blocked 03-27 .. 03-31 (from before the start); A-29 (1) −removed
 /// A8  A-26 carried, still blocked, stuck; A-30 (3) unassigned, In Review; A-31 (5) stuck; A-32 (unestimated) done;
-///     +A-33 (3) unassigned, done; A-34 (2) back to To Do on 04-22; A-35 (3) done
+///     +A-33 (2 when added, 3 at close) unassigned, done; A-34 (2) back to To Do on 04-22; A-35 (3) done
 /// B1  B-1 (3) done, B-2 (2) done, B-3 escaped bug (1) unfinished (done 03-17, after the sprint)
 /// B2  +B-4 (3) done, +B-5 (2) To Do → Done directly: nothing committed
 /// </code>
@@ -198,7 +198,7 @@ public static class KnownAnswerFixture
                 In("A7", "A-29", removed: "2026-04-06 10:00"),
 
                 In("A8", "A-26", added: "2026-04-10 17:00"), In("A8", "A-30"), In("A8", "A-31"), In("A8", "A-32"),
-                In("A8", "A-33", added: "2026-04-15 12:00"), In("A8", "A-34"), In("A8", "A-35"),
+                In("A8", "A-33", added: "2026-04-15 12:00", atStart: 2, atEnd: 3), In("A8", "A-34"), In("A8", "A-35"),
 
                 In("B1", "B-1"), In("B1", "B-2"), In("B1", "B-3"),
                 In("B2", "B-4", added: "2026-03-16 11:00"), In("B2", "B-5", added: "2026-03-17 09:00"),

@@ -209,10 +209,14 @@ WITH w AS (
            bool_or(is_committed AND p0_given IS NULL) OVER memberships AS committed_unestimated,
            coalesce(sum(p1) FILTER (WHERE NOT is_committed AND added_at > start_at AND added_at <= close_at) OVER memberships, 0) AS added_points,
            count(*) FILTER (WHERE NOT is_committed AND added_at > start_at AND added_at <= close_at) OVER memberships AS added_count,
+           -- a removal followed by a re-add still removed scope (research #12); the last membership is judged below
+           coalesce(sum(p1) FILTER (WHERE removed_at <= close_at) OVER earlier_memberships, 0) AS earlier_removed_points,
            first_value(sprint_id) OVER (PARTITION BY tenant_id, issue_id ORDER BY close_at DESC NULLS LAST, sprint_id DESC) AS issue_last_sprint_id
     FROM m
     WINDOW memberships AS (PARTITION BY tenant_id, sprint_id, issue_id ORDER BY added_at DESC NULLS LAST
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+           earlier_memberships AS (PARTITION BY tenant_id, sprint_id, issue_id ORDER BY added_at DESC NULLS LAST
+                                   ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
 ), judged AS (
     SELECT l.*, coalesce(l.outcome,
         CASE WHEN l.removed_at IS NOT NULL AND l.removed_at <= l.close_at THEN 'removed'
@@ -228,7 +232,7 @@ WITH w AS (
 ), facts AS (
     SELECT j.tenant_id, j.sprint_id, j.issue_id, j.judged_outcome AS outcome, j.p1, j.start_at, j.close_at,
            j.any_committed AND j.judged_outcome <> 'completed_elsewhere' AS committed,
-           coalesce(j.committed_p0, 0) AS committed_p0, j.committed_unestimated, j.added_points, j.added_count,
+           coalesce(j.committed_p0, 0) AS committed_p0, j.committed_unestimated, j.added_points, j.added_count, j.earlier_removed_points,
            -- carried over: unfinished in the team's sprint just before this one
            lag(j.sprint_id) OVER issue_in_team = j.previous_sprint_id
                AND lag(j.judged_outcome) OVER issue_in_team = 'not_completed' AS carried_over
@@ -250,7 +254,7 @@ SELECT f.tenant_id, f.sprint_id, f.issue_id,
        CASE WHEN f.committed AND f.outcome = 'not_completed' THEN f.committed_p0 ELSE 0 END AS spilled_points,
        CASE WHEN f.committed AND f.outcome = 'not_completed' THEN 1 ELSE 0 END AS spilled_count,
        CASE WHEN f.outcome = 'not_completed' THEN 1 ELSE 0 END AS not_completed_count,
-       CASE WHEN f.outcome = 'removed' THEN f.p1 ELSE 0 END AS removed_points,
+       CASE WHEN f.outcome = 'removed' THEN f.p1 ELSE 0 END + f.earlier_removed_points AS removed_points,
        CASE WHEN f.outcome = 'removed' THEN 1 ELSE 0 END AS removed_count,
        f.added_points,
        f.added_count::int AS added_count,
@@ -414,7 +418,9 @@ WITH spans AS (
           SELECT tenant_id, team_id, d_to, -1 FROM spans) x
     GROUP BY tenant_id, team_id, day
 ), bounds AS (
-    SELECT tenant_id, team_id, min(day) AS first_day, max(day) AS last_day FROM delta GROUP BY tenant_id, team_id
+    -- through today, so a team whose work is all finished still has its days without WIP
+    SELECT tenant_id, team_id, min(day) AS first_day, greatest(max(day), date_trunc('day', now(), 'UTC')) AS last_day
+    FROM delta GROUP BY tenant_id, team_id
 ), days AS (
     SELECT b.tenant_id, b.team_id, b.first_day + n * interval '24 hours' AS day
     FROM bounds b CROSS JOIN LATERAL generate_series(0, (extract(epoch FROM b.last_day - b.first_day) / 86400)::int) n

@@ -440,8 +440,8 @@ public static partial class QueryBuilder
             if (group.TimeKind == TimeKind.Snapshot)
             {
                 var point = window is CalendarWindow calendar ? Min(calendar.To, snapshotAt) : snapshotAt;
-                var started = p.Add(point.AddDays(-group.MinAge), $"snapshot_started:{prefix}:{group.MinAge}");
                 var at = p.Add(point, $"snapshot:{prefix}");
+                var started = group.MinAge == 0 ? at : p.Add(point.AddDays(-group.MinAge), $"snapshot_started:{prefix}:{group.MinAge}");
                 where.Add($"v.{group.TimeColumn} <= {started} AND (v.{Ident(group.Measure0.SnapshotToColumn!)} IS NULL OR v.{group.Measure0.SnapshotToColumn} > {at})");
             }
             else

@@ -192,7 +192,7 @@ public sealed class QueryValueTests(PostgresServer server)
             Assert.Equal(now[team], Number(row["completed_issues"]));
             Assert.Equal(before[team], Number(row["completed_issues__previous"]));
             Assert.Equal(now[team] - before[team], Number(row["completed_issues__delta"]));
-            Assert.Equal((now[team] - before[team]) / before[team]!.Value, Number(row["completed_issues__change"])!.Value, 1e-9);
+            Assert.Equal(((now[team] - before[team]) / before[team])!.Value, Number(row["completed_issues__change"])!.Value, 1e-9);
         }
     }
 

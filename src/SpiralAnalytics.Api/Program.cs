@@ -4,6 +4,7 @@ using SpiralAnalytics.Infrastructure;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddSpiralData();
 builder.AddSpiralCatalog();
+builder.AddSpiralQueries();
 builder.AddSpiralJira();
 builder.AddSpiralJobs();
 builder.AddSpiralHealth();

@@ -9,8 +9,10 @@ using SpiralAnalytics.Infrastructure;
 namespace SpiralAnalytics.Cli;
 
 /// <summary>What every command needs: where to write, and the host built with the same wiring as the API.</summary>
-internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, string?>? overrides)
+internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, string?>? overrides, TextReader? stdin = null)
 {
+    public TextReader In { get; } = stdin ?? Console.In;
+
     public TextWriter Out { get; } = stdout;
 
     public TextWriter Error { get; } = stderr;
@@ -37,6 +39,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnly
         builder.AddSpiralData();
         builder.AddSpiralJira();
         builder.AddSpiralCatalog();
+        builder.AddSpiralQueries();
         return builder.Build();
     }
 
@@ -48,9 +51,9 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnly
 public static class SpiralCli
 {
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr,
-        IReadOnlyDictionary<string, string?>? configuration = null, CancellationToken ct = default)
+        IReadOnlyDictionary<string, string?>? configuration = null, CancellationToken ct = default, TextReader? stdin = null)
     {
-        var context = new CliContext(stdout, stderr, configuration);
+        var context = new CliContext(stdout, stderr, configuration, stdin);
         var import = CsvCommands.CreateImport(context);
         import.Subcommands.Add(JiraCommands.CreateImport(context));
         var root = new RootCommand("SpiralAnalytics: sprint-health answers from your Jira data")
@@ -61,6 +64,7 @@ public static class SpiralCli
             CsvCommands.CreateExport(context),
             RefreshCommand.Create(context),
             CatalogCommands.Create(context),
+            QueryCommand.Create(context),
         };
 
         var parsed = root.Parse(args);

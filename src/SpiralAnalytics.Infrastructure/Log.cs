@@ -61,4 +61,14 @@ internal static partial class Log
 
     [LoggerMessage(301, LogLevel.Information, "Analytics views refresh scheduled: cron '{Cron}' (UTC)")]
     public static partial void RefreshScheduled(ILogger logger, string cron);
+
+    // 500-549: spec queries
+    [LoggerMessage(500, LogLevel.Information, "Query for tenant {Tenant}: {Rows} rows, plan {PlanMilliseconds} ms, execute {ExecuteMilliseconds} ms")]
+    public static partial void QueryExecuted(ILogger logger, string tenant, int rows, long planMilliseconds, long executeMilliseconds);
+
+    [LoggerMessage(501, LogLevel.Information, "Spec for tenant {Tenant} rejected with {Errors} error(s)")]
+    public static partial void QueryRejected(ILogger logger, string tenant, int errors);
+
+    [LoggerMessage(502, LogLevel.Warning, "Query for tenant {Tenant} cut at {MaxRows} rows")]
+    public static partial void RowCapReached(ILogger logger, string tenant, int maxRows);
 }

@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using SpiralAnalytics.Core.Errors;
+using SpiralAnalytics.Core.Specs;
+using SpiralAnalytics.Infrastructure.Queries;
+
+namespace SpiralAnalytics.Cli.Commands;
+
+/// <summary><c>spiral query --spec FILE|- --tenant SLUG [--as-of DATE] [--json]</c> and <c>spiral query --schema</c> (CLI.md).</summary>
+internal static class QueryCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var spec = new Option<string?>("--spec") { Description = "the AnalyticsSpec JSON file, or - for stdin" };
+        var tenant = new Option<string?>("--tenant") { Description = "the tenant's slug" };
+        var asOf = new Option<string?>("--as-of") { Description = "resolve time against this instant (ISO date or date-time, UTC; default: now)" };
+        var json = new Option<bool>("--json") { Description = "the result object as JSON on stdout" };
+        var schema = new Option<bool>("--schema") { Description = "print the AnalyticsSpec JSON Schema and exit" };
+        var command = new Command("query", "Validate and execute an AnalyticsSpec") { spec, tenant, asOf, json, schema };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(schema))
+            {
+                return;
+            }
+
+            if (result.GetValue(spec) is null)
+            {
+                result.AddError("--spec is required (a file, or - for stdin)");
+            }
+
+            if (result.GetValue(tenant) is null)
+            {
+                result.AddError("--tenant is required");
+            }
+        });
+        command.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(schema))
+            {
+                await cli.Out.WriteLineAsync(SpecSchema.Json.TrimEnd());
+                return ExitCodes.Success;
+            }
+
+            var file = parse.GetValue(spec)!;
+            string text;
+            if (file == "-")
+            {
+                text = await cli.In.ReadToEndAsync(ct);
+            }
+            else if (!File.Exists(file))
+            {
+                throw new UserErrorException($"spec file '{file}' not found");
+            }
+            else
+            {
+                text = await File.ReadAllTextAsync(file, ct);
+            }
+
+            var at = ParseAsOf(parse.GetValue(asOf));
+            using var host = cli.BuildHost();
+            var result = await cli.Service<QueryExecutor>(host).ExecuteAsync(text, parse.GetValue(tenant)!, at, null, ct);
+            if (parse.GetValue(json))
+            {
+                await cli.Out.WriteLineAsync(JsonSerializer.Serialize(result, QueryJsonContext.Default.QueryResult));
+                return ExitCodes.Success;
+            }
+
+            await TextTable.WriteAsync(cli.Out, result.Columns.Select(c => c.Name).ToList(),
+                result.Rows.Select(row => (IReadOnlyList<string>)result.Columns.Select(c => Cell(row[c.Name])).ToList()));
+            await cli.Out.WriteLineAsync($"{result.Rows.Count} row(s) as of {result.AsOf}");
+            foreach (var warning in result.Warnings)
+            {
+                await cli.Error.WriteLineAsync($"warning: {warning}");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static DateTimeOffset? ParseAsOf(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            return new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+        {
+            return at;
+        }
+
+        throw new UserErrorException($"--as-of '{text}' is not an ISO date (2026-03-01) or date-time (2026-03-01T12:00:00Z)");
+    }
+
+    private static string Cell(System.Text.Json.Nodes.JsonNode? node) => node switch
+    {
+        null => "-",
+        System.Text.Json.Nodes.JsonValue v when v.TryGetValue<double>(out var d) => d.ToString("0.###", CultureInfo.InvariantCulture),
+        _ => node.ToString(),
+    };
+}

@@ -1,0 +1,605 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using SpiralAnalytics.Core.Analytics;
+using SpiralAnalytics.Core.Catalog;
+
+namespace SpiralAnalytics.Core.Specs;
+
+/// <summary>A result column: a dimension, or a metric (with unit and version); compare adds <c>m__previous</c>, <c>m__delta</c>, <c>m__change</c>.</summary>
+public sealed record QueryColumn(string Name, string Kind, string? Unit = null, string? Version = null)
+{
+    public const string Dimension = "dimension";
+    public const string Metric = "metric";
+}
+
+/// <summary>
+/// What the builder produced: SQL text whose only identifiers come from <see cref="AnalyticsModel"/> and the catalog, and whose
+/// every value is a positional parameter (<c>$1</c> = <c>Parameters[0]</c>: DateTimeOffset, int, double or string[]).
+/// </summary>
+public sealed record BuiltQuery(string Sql, IReadOnlyList<object> Parameters, IReadOnlyList<QueryColumn> Columns, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// Turns a validated spec into one deterministic SQL statement over the tenant views (pure: no database). Shape: a window CTE
+/// (the sprints of a sprint window; their per-team spans for measures placed by their own time column), one CTE per
+/// (view, time column) group of the spec's measures (per-sprint means and composites get their own), a result CTE that
+/// computes the metrics from them (ratio of sums, percentiles over issue values, mean of per-sprint values, weighted z-scores),
+/// then having, compare (the same for the previous window, joined on the group keys), order and limit.
+/// </summary>
+public static partial class QueryBuilder
+{
+    private const string Indent = "    ";
+
+    [GeneratedRegex("^[a-z][a-z0-9_]*$")]
+    private static partial Regex Identifier();
+
+    public static BuiltQuery Build(AnalyticsSpec spec, MetricCatalog catalog, ResolvedTime time)
+    {
+        var metrics = spec.MetricNames.Select(catalog.Get).ToList();
+        foreach (var name in metrics.Select(m => m.Name))
+        {
+            Ident(name);
+        }
+
+        var p = new Parameters();
+        var keys = GroupKeys(spec.GroupBy);
+        var groups = Groups(metrics);
+        var ctes = new List<string>();
+        var compare = spec.Compare is not null && time.Previous is not null;
+
+        RenderWindow(ctes, "cur", time.Current, time.AsOf, groups, p);
+        var filters = spec.Filters;
+        RenderGroups(ctes, "c", "cur", groups, keys, time.Current, time.AsOf, filters, p);
+        ctes.Add(Result("cur", "c", groups, keys, metrics));
+        if (compare)
+        {
+            RenderWindow(ctes, "prev", time.Previous!, time.AsOf, groups, p);
+            RenderGroups(ctes, "p", "prev", groups, keys, time.Previous!, SnapshotPointOfPrevious(time), filters, p);
+            ctes.Add(Result("prev", "p", groups, keys, metrics));
+        }
+
+        var sql = new StringBuilder("WITH ");
+        sql.Append(string.Join(",\n", ctes)).Append('\n');
+        var columns = new List<QueryColumn>();
+        var select = new List<string>();
+        foreach (var key in keys.Where(k => k.Output))
+        {
+            select.Add($"r.{key.Name}");
+            columns.Add(new QueryColumn(key.Name, QueryColumn.Dimension));
+        }
+
+        foreach (var metric in metrics)
+        {
+            var m = metric.Name;
+            select.Add($"r.{m}");
+            columns.Add(new QueryColumn(m, QueryColumn.Metric, metric.Unit, metric.Version));
+            if (compare)
+            {
+                select.Add($"p.{m} AS {m}__previous");
+                select.Add($"r.{m} - p.{m} AS {m}__delta");
+                select.Add($"(r.{m} - p.{m})::numeric / nullif(abs(p.{m}), 0) AS {m}__change");
+                columns.Add(new QueryColumn($"{m}__previous", QueryColumn.Metric, metric.Unit, metric.Version));
+                columns.Add(new QueryColumn($"{m}__delta", QueryColumn.Metric, metric.Unit, metric.Version));
+                columns.Add(new QueryColumn($"{m}__change", QueryColumn.Metric, "ratio", metric.Version));
+            }
+        }
+
+        sql.Append("SELECT ").Append(string.Join(", ", select)).Append('\n');
+        sql.Append("FROM cur r");
+        if (compare)
+        {
+            sql.Append(keys.Count == 0
+                ? "\nCROSS JOIN prev p"
+                : "\nLEFT JOIN prev p ON " + string.Join(" AND ", keys.Select(k => $"p.{k.Name} IS NOT DISTINCT FROM r.{k.Name}")));
+        }
+
+        if (spec.Having.Count > 0)
+        {
+            sql.Append("\nWHERE ").Append(string.Join(" AND ",
+                spec.Having.Select(h => $"r.{Ident(h.Metric)} {HavingOps.Sql(h.Op)} {p.Add(h.Value)}")));
+        }
+
+        var order = new List<string>();
+        var ordered = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var sort in spec.Sort)
+        {
+            var dir = sort.Dir == SortDirections.Desc ? " DESC" : "";
+            if (metrics.Any(m => m.Name == sort.By))
+            {
+                order.Add($"r.{Ident(sort.By)}{dir} NULLS LAST");
+            }
+            else if (sort.By == Dimensions.Sprint)
+            {
+                order.Add($"r.sprint_close_at{dir}");
+                order.Add($"r.sprint_key{dir}");
+                ordered.Add("sprint_close_at");
+                ordered.Add("sprint_key");
+            }
+            else
+            {
+                order.Add($"r.{Ident(sort.By)}{dir}");
+            }
+
+            ordered.Add(sort.By);
+        }
+
+        foreach (var key in keys.OrderBy(k => k.Name == "sprint_close_at" ? 0 : k.Name == "sprint_key" ? 1 : 2))
+        {
+            if (ordered.Add(key.Name) && key.Name != Dimensions.Sprint)
+            {
+                order.Add($"r.{key.Name}");
+            }
+        }
+
+        if (order.Count > 0)
+        {
+            sql.Append("\nORDER BY ").Append(string.Join(", ", order));
+        }
+
+        if (spec.Limit is { } limit)
+        {
+            sql.Append("\nLIMIT ").Append(p.Add(limit));
+        }
+
+        var warnings = new List<string>();
+        if (time.Warning is not null)
+        {
+            warnings.Add(time.Warning);
+        }
+
+        foreach (var metric in metrics.Where(m => !m.IsActive))
+        {
+            warnings.Add($"metric '{metric.Name}' is deprecated; use '{metric.ReplacedBy}' instead" +
+                         (metric.DeprecationReason is null ? "" : $" ({metric.DeprecationReason})"));
+        }
+
+        return new BuiltQuery(sql.ToString(), p.Values, columns, warnings);
+    }
+
+    // ---- group keys ----------------------------------------------------------------------------------------------
+
+    /// <summary>A group key column: its name in every CTE and in the result; <c>sprint_close_at</c> orders sprints but is not output.</summary>
+    private sealed record Key(string Name, string Dimension, bool Output);
+
+    private static List<Key> GroupKeys(IReadOnlyList<string> groupBy)
+    {
+        var keys = new List<Key>();
+        foreach (var dimension in groupBy)
+        {
+            if (!Dimensions.All.Contains(dimension))
+            {
+                throw new ArgumentException($"'{dimension}' is not a dimension", nameof(groupBy));
+            }
+
+            keys.Add(new Key(dimension, dimension, true));
+            if (dimension == Dimensions.Sprint)
+            {
+                keys.Add(new Key("sprint_key", dimension, true));
+                keys.Add(new Key("sprint_close_at", dimension, false));
+            }
+        }
+
+        return keys;
+    }
+
+    private static string KeyExpression(Key key, AnalyticsView view, string timeColumn)
+    {
+        switch (key.Name)
+        {
+            case "sprint_key":
+            case "sprint_close_at":
+                return $"v.{key.Name}";
+            case Dimensions.Week:
+                return $"to_char(date_trunc('week', v.{timeColumn}, 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM-DD')";
+            case Dimensions.Month:
+                return $"to_char(date_trunc('month', v.{timeColumn}, 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM')";
+            case Dimensions.Quarter:
+                return $"to_char(date_trunc('quarter', v.{timeColumn}, 'UTC') AT TIME ZONE 'UTC', 'YYYY-\"Q\"Q')";
+            default:
+                return view.DimensionColumns.TryGetValue(key.Dimension, out var column)
+                    ? $"v.{column}"
+                    : throw new InvalidOperationException($"view {view.Name} has no column for dimension '{key.Dimension}'");
+        }
+    }
+
+    // ---- measure groups ------------------------------------------------------------------------------------------
+
+    private enum GroupKind
+    {
+        Plain,
+        PerSprint,
+        Composite,
+    }
+
+    /// <summary>One aggregate of a group: its alias, and how it is computed from view <c>v</c> (a parameter factory for p).</summary>
+    private sealed record Aggregate(string Alias, Measure Measure, string Kind, double P = 0);
+
+    private sealed class Group(AnalyticsView view, string timeColumn, TimeKind timeKind, int minAge, GroupKind kind, MetricDefinition? composite)
+    {
+        public AnalyticsView View { get; } = view;
+
+        public string TimeColumn { get; } = timeColumn;
+
+        public TimeKind TimeKind { get; } = timeKind;
+
+        public int MinAge { get; } = minAge;
+
+        public GroupKind Kind { get; } = kind;
+
+        public MetricDefinition? Composite { get; } = composite;
+
+        public List<Aggregate> Aggregates { get; } = [];
+
+        public int Index { get; set; }
+
+        public Measure Measure0 => Aggregates[0].Measure;
+
+        public bool Matches(Measure measure, GroupKind kind) =>
+            Kind == kind && kind != GroupKind.Composite && View == measure.View && TimeColumn == measure.TimeColumn
+            && TimeKind == measure.TimeKind && MinAge == measure.SnapshotMinAgeDays;
+
+        public string AddAggregate(Measure measure, string kind, double p = 0)
+        {
+            var alias = kind switch
+            {
+                "per_sprint" => $"{measure.Name}_per_sprint",
+                "percentile" => $"{measure.Name}_p{Math.Round(p * 100).ToString(CultureInfo.InvariantCulture)}",
+                "mean" => $"{measure.Name}_mean",
+                _ => measure.Name,
+            };
+            if (Aggregates.All(a => a.Alias != alias))
+            {
+                Aggregates.Add(new Aggregate(Ident(alias), measure, kind, p));
+            }
+
+            return alias;
+        }
+    }
+
+    /// <summary>A metric's expression over its groups' aliases, built after the groups are numbered.</summary>
+    private sealed record MetricPlan(MetricDefinition Metric, Func<string, string> Expression, IReadOnlyList<Group> Groups);
+
+    private sealed record Plan(List<Group> Groups, List<MetricPlan> Metrics);
+
+    private static Plan Groups(List<MetricDefinition> metrics)
+    {
+        var groups = new List<Group>();
+        var plans = new List<MetricPlan>();
+
+        Group GroupFor(Measure measure, GroupKind kind)
+        {
+            var group = groups.FirstOrDefault(g => g.Matches(measure, kind));
+            if (group is null)
+            {
+                group = new Group(measure.View, measure.TimeColumn, measure.TimeKind, measure.SnapshotMinAgeDays, kind, null);
+                groups.Add(group);
+            }
+
+            return group;
+        }
+
+        foreach (var metric in metrics)
+        {
+            switch (metric.Type)
+            {
+                case MetricTypes.Composite:
+                {
+                    var group = new Group(AnalyticsModel.SprintStats, "sprint_close_at", TimeKind.Window, 0, GroupKind.Composite, metric);
+                    groups.Add(group);
+                    plans.Add(new MetricPlan(metric, c => $"{c}{group.Index}.{metric.Name}", [group]));
+                    break;
+                }
+
+                case MetricTypes.Derived when metric.Statistic == MetricStatistics.MeanPerSprint:
+                {
+                    var measure = MeasureOf(metric.Measure);
+                    var group = GroupFor(measure, GroupKind.PerSprint);
+                    var alias = group.AddAggregate(measure, "per_sprint");
+                    plans.Add(new MetricPlan(metric, c => $"{c}{group.Index}.{alias}", [group]));
+                    break;
+                }
+
+                case MetricTypes.Percentile:
+                {
+                    var measure = MeasureOf(metric.Measure);
+                    var group = GroupFor(measure, GroupKind.Plain);
+                    var alias = group.AddAggregate(measure, "percentile", metric.P ?? throw new InvalidOperationException($"{metric.Name} has no p"));
+                    plans.Add(new MetricPlan(metric, c => $"{c}{group.Index}.{alias}", [group]));
+                    break;
+                }
+
+                case MetricTypes.Simple:
+                {
+                    var measure = MeasureOf(metric.Measure);
+                    var group = GroupFor(measure, GroupKind.Plain);
+                    if (metric.Statistic == MetricStatistics.Mean || measure.Aggregation == Aggregation.Values)
+                    {
+                        var alias = group.AddAggregate(measure, "mean");
+                        plans.Add(new MetricPlan(metric, c => $"{c}{group.Index}.{alias}", [group]));
+                    }
+                    else
+                    {
+                        var alias = group.AddAggregate(measure, "plain");
+                        plans.Add(new MetricPlan(metric,
+                            measure.Aggregation == Aggregation.Avg ? c => $"{c}{group.Index}.{alias}" : c => $"coalesce({c}{group.Index}.{alias}, 0)",
+                            [group]));
+                    }
+
+                    break;
+                }
+
+                case MetricTypes.Ratio:
+                {
+                    var numerator = (metric.Numerator ?? []).Select(n =>
+                    {
+                        var measure = MeasureOf(n);
+                        var group = GroupFor(measure, GroupKind.Plain);
+                        return (Group: group, Alias: group.AddAggregate(measure, "plain"));
+                    }).ToList();
+                    var denominatorMeasure = MeasureOf(metric.Denominator);
+                    var denominatorGroup = GroupFor(denominatorMeasure, GroupKind.Plain);
+                    var denominator = denominatorGroup.AddAggregate(denominatorMeasure, "plain");
+                    plans.Add(new MetricPlan(metric, c =>
+                    {
+                        var terms = numerator.Select(x => $"coalesce({c}{x.Group.Index}.{x.Alias}, 0)").ToList();
+                        var top = terms.Count == 1 ? terms[0] : $"({string.Join(" + ", terms)})";
+                        return $"{top}::numeric / nullif({c}{denominatorGroup.Index}.{denominator}, 0)";
+                    }, numerator.Select(x => x.Group).Append(denominatorGroup).Distinct().ToList()));
+                    break;
+                }
+
+                default:
+                    throw new InvalidOperationException($"metric '{metric.Name}' has type '{metric.Type}' that the builder cannot compute");
+            }
+        }
+
+        for (var i = 0; i < groups.Count; i++)
+        {
+            groups[i].Index = i + 1;
+        }
+
+        return new Plan(groups, plans);
+    }
+
+    private static Measure MeasureOf(string? name) =>
+        (name is null ? null : AnalyticsModel.FindMeasure(name)) ?? throw new InvalidOperationException($"measure '{name}' is not in the analytics model");
+
+    // ---- rendering -----------------------------------------------------------------------------------------------
+
+    private static bool IsSprintView(AnalyticsView view) => view == AnalyticsModel.SprintIssueFacts || view == AnalyticsModel.SprintStats;
+
+    private static void RenderWindow(List<string> ctes, string prefix, ResolvedWindow window, DateTimeOffset asOf, Plan plan, Parameters p)
+    {
+        if (window is not (SprintRankWindow or ActiveSprintWindow))
+        {
+            return;
+        }
+
+        var windowed = plan.Groups.Where(g => g.TimeKind == TimeKind.Window).ToList();
+        if (windowed.Count == 0)
+        {
+            return;
+        }
+
+        if (window is SprintRankWindow rank)
+        {
+            var at = p.Add(rank.AsOf, "as_of");
+            ctes.Add(
+                $"""
+                {prefix}_sprints AS (
+                    SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                    FROM (
+                        SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                               row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                        FROM sprint_stats
+                        WHERE sprint_state = 'closed' AND sprint_close_at <= {at}
+                    ) s
+                    WHERE s.recency BETWEEN {p.Add(rank.Skip + 1)} AND {p.Add(rank.Skip + rank.Take)}
+                )
+                """);
+        }
+        else
+        {
+            var at = p.Add(asOf, "as_of");
+            ctes.Add(
+                $"""
+                {prefix}_sprints AS (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at
+                    FROM sprint_stats
+                    WHERE sprint_start_at <= {at} AND (sprint_close_at > {at} OR sprint_state = 'active')
+                )
+                """);
+        }
+
+        if (windowed.Any(g => !IsSprintView(g.View)))
+        {
+            ctes.Add(
+                $"""
+                {prefix}_spans AS (
+                    SELECT team_key, min(sprint_start_at) AS span_from, max(sprint_close_at) AS span_to
+                    FROM {prefix}_sprints
+                    GROUP BY team_key
+                )
+                """);
+        }
+    }
+
+    private static DateTimeOffset SnapshotPointOfPrevious(ResolvedTime time) =>
+        time.Current is CalendarWindow current ? Min(current.From, time.AsOf) : time.AsOf;
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static void RenderGroups(List<string> ctes, string letter, string prefix, Plan plan, List<Key> keys, ResolvedWindow window,
+        DateTimeOffset snapshotAt, IReadOnlyList<SpecFilter> filters, Parameters p)
+    {
+        foreach (var group in plan.Groups)
+        {
+            var keyColumns = keys.Select(k => $"{KeyExpression(k, group.View, group.TimeColumn)} AS {k.Name}").ToList();
+            var from = $"{group.View.Name} v";
+            var where = new List<string>();
+            if (group.TimeKind == TimeKind.Snapshot)
+            {
+                var point = window is CalendarWindow calendar ? Min(calendar.To, snapshotAt) : snapshotAt;
+                var at = p.Add(point, $"snapshot:{prefix}");
+                var started = group.MinAge == 0 ? at : p.Add(point.AddDays(-group.MinAge), $"snapshot_started:{prefix}:{group.MinAge}");
+                where.Add($"v.{group.TimeColumn} <= {started} AND (v.{Ident(group.Measure0.SnapshotToColumn!)} IS NULL OR v.{group.Measure0.SnapshotToColumn} > {at})");
+            }
+            else
+            {
+                switch (window)
+                {
+                    case SprintRankWindow or ActiveSprintWindow when IsSprintView(group.View):
+                        where.Add($"v.sprint_key IN (SELECT sprint_key FROM {prefix}_sprints)");
+                        break;
+                    case SprintRankWindow or ActiveSprintWindow:
+                        from += $"\n    JOIN {prefix}_spans w ON w.team_key = v.team_key";
+                        where.Add($"v.{group.TimeColumn} > w.span_from AND v.{group.TimeColumn} <= w.span_to");
+                        break;
+                    case CalendarWindow calendar:
+                        where.Add($"v.{group.TimeColumn} >= {p.Add(calendar.From, $"{prefix}_from")} AND v.{group.TimeColumn} < {p.Add(calendar.To, $"{prefix}_to")}");
+                        break;
+                }
+            }
+
+            for (var i = 0; i < filters.Count; i++)
+            {
+                var filter = filters[i];
+                var column = group.View.DimensionColumns.TryGetValue(filter.Dimension, out var c)
+                    ? c
+                    : throw new InvalidOperationException($"view {group.View.Name} has no column for dimension '{filter.Dimension}'");
+                var values = p.Add(filter.Values.ToArray(), $"filter:{i}");
+                where.Add(FilterOps.IsNegative(filter.Op) ? $"(v.{column} IS NULL OR v.{column} <> ALL({values}))" : $"v.{column} = ANY({values})");
+            }
+
+            string WhereSql(string indent) => where.Count == 0 ? "" : $"\n{indent}WHERE {string.Join($"\n{indent}  AND ", where)}";
+            var whereSql = WhereSql(Indent);
+            var name = $"{letter}{group.Index}";
+            string body;
+            switch (group.Kind)
+            {
+                case GroupKind.PerSprint:
+                {
+                    var sprintGrouped = keys.Any(k => k.Name == "sprint_key");
+                    var inner = keyColumns.Concat(sprintGrouped ? [] : ["v.sprint_key AS per_sprint"])
+                        .Concat(group.Aggregates.Select(a => $"sum(v.{a.Measure.Column}) AS {a.Measure.Name}")).ToList();
+                    var outer = keys.Select(k => $"x.{k.Name}").Concat(group.Aggregates.Select(a => $"avg(x.{a.Measure.Name}) AS {a.Alias}")).ToList();
+                    var innerCount = keys.Count + (sprintGrouped ? 0 : 1);
+                    body =
+                        $"    SELECT {string.Join(", ", outer)}\n" +
+                        $"    FROM (\n" +
+                        $"        SELECT {string.Join(", ", inner)}\n" +
+                        $"        FROM {from.Replace("\n    ", "\n        ", StringComparison.Ordinal)}{WhereSql(Indent + Indent)}\n" +
+                        $"        GROUP BY {Ordinals(innerCount)}\n" +
+                        $"    ) x" +
+                        (keys.Count > 0 ? $"\n    GROUP BY {Ordinals(keys.Count)}" : "");
+                    break;
+                }
+
+                case GroupKind.Composite:
+                {
+                    var components = group.Composite!.Components ?? throw new InvalidOperationException($"{group.Composite.Name} has no components");
+                    var terms = new List<string>();
+                    var weights = new List<string>();
+                    foreach (var component in components)
+                    {
+                        if (!AnalyticsModel.ZScoredMetrics.Contains(component.Metric))
+                        {
+                            throw new InvalidOperationException($"composite component '{component.Metric}' has no z-score column");
+                        }
+
+                        var z = $"v.z_{Ident(component.Metric)}";
+                        var weight = p.Add(component.Weight, $"weight:{group.Composite.Name}:{component.Metric}");
+                        var direction = p.Add(component.Direction, $"direction:{group.Composite.Name}:{component.Metric}");
+                        terms.Add($"coalesce({weight} * greatest(-3, least(3, {direction} * {z})), 0)");
+                        weights.Add($"CASE WHEN {z} IS NULL THEN 0 ELSE {weight} END");
+                    }
+
+                    var columns = keyColumns.Append(
+                        $"avg(\n        ({string.Join("\n         + ", terms)})\n        / nullif({string.Join("\n                 + ", weights)}, 0)) AS {group.Composite.Name}");
+                    body = $"    SELECT {string.Join(", ", columns)}\n    FROM {from}{whereSql}" + (keys.Count > 0 ? $"\n    GROUP BY {Ordinals(keys.Count)}" : "");
+                    break;
+                }
+
+                default:
+                {
+                    var aggregates = group.Aggregates.Select(a => a.Kind switch
+                    {
+                        "percentile" => $"percentile_cont({p.Add(a.P, $"p:{a.P.ToString(CultureInfo.InvariantCulture)}")}) WITHIN GROUP (ORDER BY v.{a.Measure.Column}) AS {a.Alias}",
+                        "mean" => $"avg(v.{a.Measure.Column}) AS {a.Alias}",
+                        _ => a.Measure.Aggregation switch
+                        {
+                            Aggregation.Sum => $"sum(v.{a.Measure.Column}) AS {a.Alias}",
+                            Aggregation.Avg => $"avg(v.{a.Measure.Column}) AS {a.Alias}",
+                            Aggregation.CountDistinctIssues => $"count(DISTINCT v.{AnalyticsModel.IssueKeyColumn}) FILTER (WHERE v.{a.Measure.Column} = 1) AS {a.Alias}",
+                            _ => throw new InvalidOperationException($"measure '{a.Measure.Name}' of issue values needs a statistic"),
+                        },
+                    });
+                    body = $"    SELECT {string.Join(", ", keyColumns.Concat(aggregates))}\n    FROM {from}{whereSql}" +
+                           (keys.Count > 0 ? $"\n    GROUP BY {Ordinals(keys.Count)}" : "");
+                    break;
+                }
+            }
+
+            ctes.Add($"{name} AS (\n{body}\n)");
+        }
+    }
+
+    private static string Result(string name, string letter, Plan plan, List<Key> keys, List<MetricDefinition> metrics)
+    {
+        var groups = plan.Groups;
+        var first = $"{letter}1";
+        var keySelect = groups.Count == 1 || keys.Count == 0
+            ? keys.Select(k => $"{first}.{k.Name}")
+            : keys.Select(k => $"k.{k.Name}");
+        var metricSelect = plan.Metrics.Select(m => $"{m.Expression(letter)} AS {m.Metric.Name}");
+        string from;
+        if (groups.Count == 1)
+        {
+            from = first;
+        }
+        else if (keys.Count == 0)
+        {
+            from = string.Join(" CROSS JOIN ", groups.Select(g => $"{letter}{g.Index}"));
+        }
+        else
+        {
+            var keyList = string.Join(", ", keys.Select(k => k.Name));
+            from = $"(\n        {string.Join("\n        UNION ", groups.Select(g => $"SELECT {keyList} FROM {letter}{g.Index}"))}\n    ) k" +
+                   string.Concat(groups.Select(g =>
+                       $"\n    LEFT JOIN {letter}{g.Index} ON " + string.Join(" AND ", keys.Select(k => $"{letter}{g.Index}.{k.Name} IS NOT DISTINCT FROM k.{k.Name}"))));
+        }
+
+        _ = metrics;
+        return $"{name} AS (\n    SELECT {string.Join(", ", keySelect.Concat(metricSelect))}\n    FROM {from}\n)";
+    }
+
+    private static string Ordinals(int count) => string.Join(", ", Enumerable.Range(1, count).Select(i => i.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>Every identifier that reaches SQL text passes here: catalog names and model constants are lower snake_case.</summary>
+    private static string Ident(string name) =>
+        Identifier().IsMatch(name) ? name : throw new InvalidOperationException($"'{name}' is not a safe SQL identifier");
+
+    /// <summary>Positional parameters; a keyed value (as_of, a filter's values, a weight) is passed once and reused.</summary>
+    private sealed class Parameters
+    {
+        private readonly Dictionary<string, int> _keyed = new(StringComparer.Ordinal);
+
+        public List<object> Values { get; } = [];
+
+        public string Add(object value, string? key = null)
+        {
+            if (key is not null && _keyed.TryGetValue(key, out var existing))
+            {
+                return $"${existing}";
+            }
+
+            Values.Add(value);
+            if (key is not null)
+            {
+                _keyed[key] = Values.Count;
+            }
+
+            return $"${Values.Count}";
+        }
+    }
+}

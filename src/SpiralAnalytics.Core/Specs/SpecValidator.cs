@@ -1,0 +1,359 @@
+using FluentValidation;
+using FluentValidation.Results;
+using SpiralAnalytics.Core.Analytics;
+using SpiralAnalytics.Core.Catalog;
+
+namespace SpiralAnalytics.Core.Specs;
+
+/// <summary>
+/// Every rule of ANALYTICS-SPEC.md, against the catalog the spec will run with (deprecated metrics are accepted when named;
+/// the builder warns) and the tenant's dimension members. Each failure carries a <see cref="SpecError"/>.
+/// </summary>
+public sealed class SpecValidator : AbstractValidator<AnalyticsSpec>
+{
+    private readonly MetricCatalog _catalog;
+    private readonly DimensionValues _values;
+
+    public SpecValidator(MetricCatalog catalog, DimensionValues? values = null)
+    {
+        _catalog = catalog;
+        _values = values ?? DimensionValues.Unchecked;
+        RuleFor(s => s).Custom((spec, ctx) =>
+        {
+            foreach (var error in Check(spec))
+            {
+                ctx.AddFailure(new ValidationFailure(error.Path, error.Message, error.Value) { CustomState = error, ErrorCode = error.Rule });
+            }
+        });
+    }
+
+    /// <summary>Every error of the spec (empty = valid).</summary>
+    public IReadOnlyList<SpecError> Errors(AnalyticsSpec spec) =>
+        Validate(spec).Errors.Select(f => (SpecError)f.CustomState).ToList();
+
+    private IEnumerable<SpecError> Check(AnalyticsSpec spec)
+    {
+        var metrics = new List<MetricDefinition>();
+        foreach (var error in Metrics(spec, metrics))
+        {
+            yield return error;
+        }
+
+        var allowed = metrics.Count == 0
+            ? Dimensions.All.ToList()
+            : Dimensions.All.Where(d => metrics.All(m => m.Dimensions.Contains(d))).ToList();
+        foreach (var error in GroupBy(spec, metrics, allowed).Concat(Filters(spec, metrics, allowed)).Concat(Time(spec.Time))
+                     .Concat(Compare(spec, metrics)).Concat(Having(spec)).Concat(Sort(spec)).Concat(Limit(spec)))
+        {
+            yield return error;
+        }
+    }
+
+    private IEnumerable<SpecError> Metrics(AnalyticsSpec spec, List<MetricDefinition> found)
+    {
+        if (spec.Metrics.Count is 0 or > SpecLimits.MaxMetrics)
+        {
+            yield return new SpecError("metrics", spec.Metrics.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                $"must name 1 to {SpecLimits.MaxMetrics} metrics, not {spec.Metrics.Count}") { Rule = "metrics_count" };
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < spec.Metrics.Count; i++)
+        {
+            var reference = spec.Metrics[i];
+            var name = AnalyticsSpec.MetricName(reference);
+            var version = AnalyticsSpec.MetricVersion(reference);
+            var metric = _catalog.Find(name);
+            if (metric is null)
+            {
+                var suggestions = SuggestMetrics(name);
+                yield return new SpecError($"metrics[{i}]", reference,
+                    $"'{Show(reference)}' is not an active metric" + (suggestions.Count > 0 ? $"; did you mean '{suggestions[0]}'?" : ""),
+                    _catalog.Active.Select(m => m.Name).ToList(), suggestions) { Rule = "metric_unknown" };
+                continue;
+            }
+
+            if (version is not null && !SemanticVersion.TryParse(version, out _))
+            {
+                yield return new SpecError($"metrics[{i}]", reference,
+                    $"'{Show(version)}' is not a version: pin one as {name}@MAJOR.MINOR.PATCH (current: {metric.Version})",
+                    [metric.Version], [$"{name}@{metric.Version}"]) { Rule = "metric_version" };
+                continue;
+            }
+
+            if (!seen.Add(name))
+            {
+                yield return new SpecError($"metrics[{i}]", reference, $"'{name}' is named more than once") { Rule = "metric_duplicate" };
+                continue;
+            }
+
+            found.Add(metric);
+        }
+    }
+
+    private List<string> SuggestMetrics(string name)
+    {
+        var suggestions = new List<string>();
+        if (_catalog.FindByPhrase(name) is { IsActive: true } byPhrase)
+        {
+            suggestions.Add(byPhrase.Name);
+        }
+
+        var active = _catalog.Active.Select(m => m.Name).ToList();
+        suggestions.AddRange(SpecJson.Suggest(name, active));
+        var normalized = CatalogText.Normalize(name);
+        var bySynonym = _catalog.Active
+            .SelectMany(m => m.Synonyms.Select(s => (Metric: m.Name, Distance: CatalogText.EditDistance(normalized, CatalogText.Normalize(s)), Length: s.Length)))
+            .Where(x => x.Distance <= Math.Max(2, x.Length / 4))
+            .OrderBy(x => x.Distance).ThenBy(x => x.Metric, StringComparer.Ordinal)
+            .Select(x => x.Metric);
+        suggestions.AddRange(bySynonym);
+        return suggestions.Distinct(StringComparer.Ordinal).Take(3).ToList();
+    }
+
+    private static IEnumerable<SpecError> GroupBy(AnalyticsSpec spec, List<MetricDefinition> metrics, List<string> allowed)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < spec.GroupBy.Count; i++)
+        {
+            var dimension = spec.GroupBy[i];
+            var path = $"group_by[{i}]";
+            if (!Dimensions.All.Contains(dimension))
+            {
+                yield return Unknown(path, dimension, "a dimension", Dimensions.All, "group_by_unknown");
+            }
+            else if (metrics.FirstOrDefault(m => !m.Dimensions.Contains(dimension)) is { } metric)
+            {
+                yield return new SpecError(path, dimension,
+                    $"'{dimension}' is not available for metric '{metric.Name}'; allowed: {string.Join(", ", allowed)}", allowed, []) { Rule = "group_by_not_allowed" };
+            }
+            else if (!seen.Add(dimension))
+            {
+                yield return new SpecError(path, dimension, $"'{dimension}' is grouped by more than once") { Rule = "group_by_duplicate" };
+            }
+        }
+    }
+
+    private IEnumerable<SpecError> Filters(AnalyticsSpec spec, List<MetricDefinition> metrics, List<string> allowed)
+    {
+        var filterable = allowed.Except(Dimensions.Calendar).ToList();
+        for (var i = 0; i < spec.Filters.Count; i++)
+        {
+            var filter = spec.Filters[i];
+            var path = $"filters[{i}]";
+            if (!Dimensions.All.Contains(filter.Dimension))
+            {
+                yield return Unknown($"{path}.dimension", filter.Dimension, "a dimension", Dimensions.All, "filter_dimension_unknown");
+                continue;
+            }
+
+            if (Dimensions.Calendar.Contains(filter.Dimension))
+            {
+                yield return new SpecError($"{path}.dimension", filter.Dimension,
+                    $"'{filter.Dimension}' cannot be filtered: restrict the time with \"time\" instead; filterable: {string.Join(", ", filterable)}",
+                    filterable, []) { Rule = "filter_not_allowed" };
+                continue;
+            }
+
+            if (metrics.FirstOrDefault(m => !m.Dimensions.Contains(filter.Dimension)) is { } metric)
+            {
+                yield return new SpecError($"{path}.dimension", filter.Dimension,
+                    $"'{filter.Dimension}' is not available for metric '{metric.Name}'; filterable: {string.Join(", ", filterable)}",
+                    filterable, []) { Rule = "filter_not_allowed" };
+                continue;
+            }
+
+            if (!FilterOps.All.Contains(filter.Op))
+            {
+                yield return Unknown($"{path}.op", filter.Op, "a filter op", FilterOps.All, "filter_op");
+                continue;
+            }
+
+            if (filter.Values.Count == 0)
+            {
+                yield return new SpecError($"{path}.values", "[]", "must hold at least one value") { Rule = "filter_values_count" };
+                continue;
+            }
+
+            if (filter.Op is FilterOps.Eq or FilterOps.Neq && filter.Values.Count != 1)
+            {
+                yield return new SpecError($"{path}.values", filter.Values.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    $"'{filter.Op}' takes exactly one value, not {filter.Values.Count}; use '{(filter.Op == FilterOps.Eq ? FilterOps.In : FilterOps.NotIn)}' for several",
+                    [], [filter.Op == FilterOps.Eq ? FilterOps.In : FilterOps.NotIn]) { Rule = "filter_values_count" };
+                continue;
+            }
+
+            if (!_values.Knows(filter.Dimension))
+            {
+                continue;
+            }
+
+            for (var j = 0; j < filter.Values.Count; j++)
+            {
+                var value = filter.Values[j];
+                if (_values.Resolve(filter.Dimension, value) is null)
+                {
+                    var members = _values.Members(filter.Dimension);
+                    var names = members.Select(m => m.Value).ToList();
+                    var suggestions = members
+                        .SelectMany(m => m.Aliases.Prepend(m.Value).Select(a => (m.Value, Distance: CatalogText.EditDistance(value.ToLowerInvariant(), a.ToLowerInvariant()), a.Length)))
+                        .Where(x => x.Distance <= Math.Max(2, x.Length / 3))
+                        .OrderBy(x => x.Distance).ThenBy(x => x.Value, StringComparer.Ordinal)
+                        .Select(x => x.Value).Distinct(StringComparer.Ordinal).Take(3).ToList();
+                    var known = names.Count <= 12 ? $"; known: {string.Join(", ", names)}" : $" ({names.Count} known)";
+                    yield return new SpecError($"{path}.values[{j}]", value,
+                        $"'{Show(value)}' is not a known {filter.Dimension.Replace('_', ' ')}" +
+                        (suggestions.Count > 0 ? $"; did you mean '{suggestions[0]}'?" : known),
+                        names.Count <= 100 ? names : [], suggestions) { Rule = "filter_value_unknown" };
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<SpecError> Time(TimeSpec? time)
+    {
+        switch (time)
+        {
+            case LastSprintsTime { N: < 1 or > SpecLimits.MaxSprints } t:
+                yield return Range("time.n", t.N, 1, SpecLimits.MaxSprints, "time_n");
+                break;
+            case PeriodTime t:
+                if (!PeriodTime.Units.Contains(t.Unit))
+                {
+                    yield return Unknown("time.unit", t.Unit, "a period unit", PeriodTime.Units, "time_unit");
+                }
+
+                if (t.Offset is > 0 or < -SpecLimits.MaxPeriodsBack)
+                {
+                    yield return Range("time.offset", t.Offset, -SpecLimits.MaxPeriodsBack, 0, "time_offset");
+                }
+
+                break;
+            case RollingTime t:
+                if (!RollingTime.Units.Contains(t.Unit))
+                {
+                    yield return Unknown("time.unit", t.Unit, "a rolling unit", RollingTime.Units, "time_unit");
+                }
+
+                if (t.N is < 1 or > SpecLimits.MaxRolling)
+                {
+                    yield return Range("time.n", t.N, 1, SpecLimits.MaxRolling, "time_n");
+                }
+
+                break;
+            case BetweenTime t:
+                var fromOk = SpecJson.TryParseDate(t.From, out var from);
+                var toOk = SpecJson.TryParseDate(t.To, out var to);
+                if (!fromOk)
+                {
+                    yield return new SpecError("time.from", t.From, $"'{Show(t.From)}' is not a date: use YYYY-MM-DD") { Rule = "time_date" };
+                }
+
+                if (!toOk)
+                {
+                    yield return new SpecError("time.to", t.To, $"'{Show(t.To)}' is not a date: use YYYY-MM-DD") { Rule = "time_date" };
+                }
+
+                if (fromOk && toOk && from > to)
+                {
+                    yield return new SpecError("time.to", t.To, $"'{t.To}' is before from '{t.From}' (both dates are inclusive)") { Rule = "time_range" };
+                }
+
+                break;
+        }
+    }
+
+    private static IEnumerable<SpecError> Compare(AnalyticsSpec spec, List<MetricDefinition> metrics)
+    {
+        if (spec.Compare is not { } compare)
+        {
+            yield break;
+        }
+
+        if (compare.Type != CompareSpec.PreviousPeriod)
+        {
+            yield return Unknown("compare.type", compare.Type, "a comparison", [CompareSpec.PreviousPeriod], "compare_type");
+            yield break;
+        }
+
+        if (spec.Time is AllTime)
+        {
+            yield return new SpecError("compare", CompareSpec.PreviousPeriod, "there is no previous period for time 'all'; choose a window") { Rule = "compare_window" };
+        }
+
+        if (spec.GroupBy.FirstOrDefault(d => d == Dimensions.Sprint || Dimensions.Calendar.Contains(d)) is { } windowed)
+        {
+            yield return new SpecError("compare", CompareSpec.PreviousPeriod,
+                $"cannot compare when grouping by '{windowed}': its values differ between the two windows; group by team, assignee, issue_type, priority or epic") { Rule = "compare_group" };
+        }
+
+        var snapshot = metrics.FirstOrDefault(m => m.Measures.Any(x => AnalyticsModel.FindMeasure(x)?.TimeKind == TimeKind.Snapshot));
+        if (snapshot is not null && spec.Time is not (PeriodTime or RollingTime or BetweenTime))
+        {
+            yield return new SpecError("compare", CompareSpec.PreviousPeriod,
+                $"'{snapshot.Name}' is read at a point in time: compare it over a calendar window (period, rolling or between)") { Rule = "compare_snapshot" };
+        }
+    }
+
+    private static IEnumerable<SpecError> Having(AnalyticsSpec spec)
+    {
+        var names = spec.MetricNames.ToList();
+        for (var i = 0; i < spec.Having.Count; i++)
+        {
+            var having = spec.Having[i];
+            if (!names.Contains(having.Metric))
+            {
+                yield return Unknown($"having[{i}].metric", having.Metric, "a metric of this spec", names, "having_metric");
+            }
+
+            if (!HavingOps.All.Contains(having.Op))
+            {
+                yield return Unknown($"having[{i}].op", having.Op, "a comparison op", HavingOps.All, "having_op");
+            }
+        }
+    }
+
+    private static IEnumerable<SpecError> Sort(AnalyticsSpec spec)
+    {
+        var sortable = spec.MetricNames.Concat(spec.GroupBy).ToList();
+        for (var i = 0; i < spec.Sort.Count; i++)
+        {
+            var sort = spec.Sort[i];
+            if (!sortable.Contains(sort.By))
+            {
+                yield return Unknown($"sort[{i}].by", sort.By, "a metric or grouped dimension of this spec", sortable, "sort_by");
+            }
+
+            if (!SortDirections.All.Contains(sort.Dir))
+            {
+                yield return Unknown($"sort[{i}].dir", sort.Dir, "a direction", SortDirections.All, "sort_dir");
+            }
+        }
+    }
+
+    private static IEnumerable<SpecError> Limit(AnalyticsSpec spec)
+    {
+        if (spec.Limit is { } limit and (< 1 or > SpecLimits.MaxLimit))
+        {
+            yield return Range("limit", limit, 1, SpecLimits.MaxLimit, "limit");
+        }
+    }
+
+    private static SpecError Unknown(string path, string value, string what, IReadOnlyList<string> allowed, string rule)
+    {
+        var suggestions = SpecJson.Suggest(value, allowed);
+        return new SpecError(path, value,
+            $"'{Show(value)}' is not {what}" + (suggestions.Count > 0 ? $"; did you mean '{suggestions[0]}'?" : "") +
+            $" (allowed: {(allowed.Count == 0 ? "none" : string.Join(", ", allowed))})",
+            allowed, suggestions) { Rule = rule };
+    }
+
+    private static SpecError Range(string path, int value, int min, int max, string rule)
+    {
+        var text = value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new SpecError(path, text, $"{text} is out of range: allowed {min} to {max}") { Rule = rule };
+    }
+
+    /// <summary>Values echo back in messages, shortened so a hostile string cannot flood a log line.</summary>
+    private static string Show(string value) => value.Length > 80 ? value[..80] + "…" : value;
+}

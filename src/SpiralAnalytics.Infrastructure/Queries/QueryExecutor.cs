@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SpiralAnalytics.Core.Analytics;
+using SpiralAnalytics.Core.Catalog;
+using SpiralAnalytics.Core.Errors;
+using SpiralAnalytics.Core.Specs;
+using SpiralAnalytics.Infrastructure.Catalog;
+using SpiralAnalytics.Infrastructure.Data;
+using SpiralAnalytics.Infrastructure.Tenants;
+
+namespace SpiralAnalytics.Infrastructure.Queries;
+
+/// <summary>
+/// Validates a spec against the catalog (pinned versions read through <see cref="CatalogReader.GetAsync"/>) and the tenant's
+/// dimension members, builds it, and runs it as the runtime role with the tenant set transaction-locally, a statement
+/// timeout and a row cap from <see cref="QueryOptions"/>.
+/// </summary>
+public sealed class QueryExecutor(
+    SpiralDataSources data,
+    CatalogReader catalogs,
+    TenantDirectory tenants,
+    IOptions<QueryOptions> options,
+    ILogger<QueryExecutor> logger,
+    TimeProvider? clock = null)
+{
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    /// <summary>Spec JSON in; invalid JSON or spec is a <see cref="SpecValidationException"/> listing every error.</summary>
+    public Task<QueryResult> ExecuteAsync(string specJson, string tenant, DateTimeOffset? asOf, string? question, CancellationToken ct)
+    {
+        var parsed = SpecJson.Parse(specJson);
+        if (!parsed.IsValid)
+        {
+            Log.QueryRejected(logger, tenant, parsed.Errors.Count);
+            throw new SpecValidationException(parsed.Errors);
+        }
+
+        return ExecuteAsync(parsed.Spec!, tenant, asOf, question, ct);
+    }
+
+    public async Task<QueryResult> ExecuteAsync(AnalyticsSpec spec, string tenant, DateTimeOffset? asOf, string? question, CancellationToken ct)
+    {
+        var planning = Stopwatch.StartNew();
+        var tenantId = await tenants.ResolveAsync(tenant, ct);
+        var catalog = await CatalogForAsync(spec, ct);
+        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
+        var values = await DimensionValuesAsync(session, spec.Filters.Select(f => f.Dimension), ct);
+        var errors = new SpecValidator(catalog, values).Errors(spec);
+        if (errors.Count > 0)
+        {
+            Log.QueryRejected(logger, tenant, errors.Count);
+            throw new SpecValidationException(errors);
+        }
+
+        var canonical = values.Canonicalize(spec);
+        var at = (asOf ?? _clock.GetUtcNow()).ToUniversalTime();
+        var built = QueryBuilder.Build(canonical, catalog, TimeResolver.Resolve(canonical.Time, at));
+        var planMs = planning.Elapsed.TotalMilliseconds;
+
+        var executing = Stopwatch.StartNew();
+        var settings = options.Value;
+        await using (var timeout = session.Command("SELECT set_config('statement_timeout', $1, true)"))
+        {
+            timeout.Parameters.Add(new NpgsqlParameter { Value = (settings.StatementTimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture) });
+            await timeout.ExecuteNonQueryAsync(ct);
+        }
+
+        var rows = new List<JsonObject>();
+        var warnings = built.Warnings.ToList();
+        await using (var command = session.Command(built.Sql))
+        {
+            foreach (var value in built.Parameters)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = value });
+            }
+
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                if (rows.Count == settings.MaxRows)
+                {
+                    warnings.Add($"result cut at {settings.MaxRows} rows (Query:MaxRows); narrow the question or add a limit");
+                    Log.RowCapReached(logger, tenant, settings.MaxRows);
+                    break;
+                }
+
+                var row = new JsonObject();
+                for (var i = 0; i < built.Columns.Count; i++)
+                {
+                    row[built.Columns[i].Name] = Value(reader.GetValue(i));
+                }
+
+                rows.Add(row);
+            }
+        }
+
+        await session.CommitAsync(ct);
+        var executeMs = executing.Elapsed.TotalMilliseconds;
+        Log.QueryExecuted(logger, tenant, rows.Count, (long)planMs, (long)executeMs);
+        return new QueryResult
+        {
+            Question = question,
+            Spec = SpecJson.ToNode(canonical),
+            AsOf = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            Columns = built.Columns,
+            Rows = rows,
+            MetricVersions = canonical.MetricNames.ToDictionary(n => n, n => catalog.Get(n).Version, StringComparer.Ordinal),
+            Sql = built.Sql,
+            Cache = "none",
+            Warnings = warnings,
+            TimingsMs = new Dictionary<string, double> { ["plan"] = Math.Round(planMs, 1), ["execute"] = Math.Round(executeMs, 1) },
+        };
+    }
+
+    /// <summary>The current catalog with every pinned metric at its pinned version; an unknown version is a spec error.</summary>
+    private async Task<MetricCatalog> CatalogForAsync(AnalyticsSpec spec, CancellationToken ct)
+    {
+        var catalog = await catalogs.LoadAsync(ct);
+        var pinned = new Dictionary<string, MetricDefinition>(StringComparer.Ordinal);
+        var errors = new List<SpecError>();
+        for (var i = 0; i < spec.Metrics.Count; i++)
+        {
+            var name = AnalyticsSpec.MetricName(spec.Metrics[i]);
+            var version = AnalyticsSpec.MetricVersion(spec.Metrics[i]);
+            if (version is null || catalog.Find(name) is not { } current || version == current.Version || !SemanticVersion.TryParse(version, out _))
+            {
+                continue;
+            }
+
+            try
+            {
+                pinned[name] = await catalogs.GetAsync(name, version, ct);
+            }
+            catch (NotFoundException e)
+            {
+                errors.Add(new SpecError($"metrics[{i}]", spec.Metrics[i], e.Message, [current.Version], [$"{name}@{current.Version}"]) { Rule = "metric_version" });
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new SpecValidationException(errors);
+        }
+
+        return pinned.Count == 0 ? catalog : new MetricCatalog(catalog.All.Select(m => pinned.GetValueOrDefault(m.Name) ?? m));
+    }
+
+    /// <summary>The tenant's members of the filtered dimensions, read from its base tables (RLS applies).</summary>
+    private static async Task<DimensionValues> DimensionValuesAsync(TenantSession session, IEnumerable<string> dimensions, CancellationToken ct)
+    {
+        var members = new Dictionary<string, IReadOnlyList<DimensionMember>>(StringComparer.Ordinal);
+        foreach (var dimension in dimensions.Distinct(StringComparer.Ordinal))
+        {
+            var sql = dimension switch
+            {
+                Dimensions.Team => "SELECT name, key FROM teams ORDER BY name, key",
+                Dimensions.Sprint => "SELECT DISTINCT name, NULL FROM sprints ORDER BY 1",
+                Dimensions.Assignee => "SELECT DISTINCT assignee, NULL FROM issues WHERE assignee IS NOT NULL ORDER BY 1",
+                Dimensions.IssueType => "SELECT DISTINCT type, NULL FROM issues ORDER BY 1",
+                Dimensions.Priority => "SELECT DISTINCT priority, NULL FROM issues WHERE priority IS NOT NULL ORDER BY 1",
+                Dimensions.Epic => "SELECT epic_key, NULL FROM issues WHERE epic_key IS NOT NULL UNION SELECT key, NULL FROM issues WHERE lower(type) = 'epic' ORDER BY 1",
+                _ => null,
+            };
+            if (sql is null)
+            {
+                continue;
+            }
+
+            var list = new List<DimensionMember>();
+            await using var command = session.Command(sql);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                list.Add(new DimensionMember(reader.GetString(0), reader.IsDBNull(1) ? [] : [reader.GetString(1)]));
+            }
+
+            members[dimension] = list;
+        }
+
+        return new DimensionValues(members);
+    }
+
+    private static JsonNode? Value(object value) => value switch
+    {
+        DBNull => null,
+        string s => JsonValue.Create(s),
+        decimal d => JsonValue.Create((double)d),
+        double d => double.IsFinite(d) ? JsonValue.Create(d) : null,
+        float f => JsonValue.Create((double)f),
+        long l => JsonValue.Create((double)l),
+        int n => JsonValue.Create((double)n),
+        short n => JsonValue.Create((double)n),
+        DateTime t => JsonValue.Create(t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+        bool b => JsonValue.Create(b),
+        _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)),
+    };
+}

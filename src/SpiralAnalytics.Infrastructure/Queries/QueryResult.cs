@@ -1,0 +1,42 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using SpiralAnalytics.Core.Specs;
+
+namespace SpiralAnalytics.Infrastructure.Queries;
+
+/// <summary>The result object of CLI.md (<c>query --json</c>, <c>ask --json</c> and the API).</summary>
+public sealed record QueryResult
+{
+    /// <summary>The question asked; null for <c>spiral query</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? Question { get; init; }
+
+    /// <summary>The spec that ran, canonical, with filter values in their canonical spelling.</summary>
+    public required JsonNode Spec { get; init; }
+
+    /// <summary>ISO 8601 UTC (<c>2026-03-01T00:00:00Z</c>).</summary>
+    public required string AsOf { get; init; }
+
+    public required IReadOnlyList<QueryColumn> Columns { get; init; }
+
+    /// <summary>Rows keyed by column name; numbers are doubles, nulls stay null.</summary>
+    public required IReadOnlyList<JsonObject> Rows { get; init; }
+
+    public required IReadOnlyDictionary<string, string> MetricVersions { get; init; }
+
+    public required string Sql { get; init; }
+
+    /// <summary><c>none</c> (no cache consulted), <c>miss</c> or <c>hit</c>.</summary>
+    public required string Cache { get; init; }
+
+    public required IReadOnlyList<string> Warnings { get; init; }
+
+    public required IReadOnlyDictionary<string, double> TimingsMs { get; init; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(QueryResult))]
+[JsonSerializable(typeof(SpecError))]
+[JsonSerializable(typeof(IReadOnlyList<SpecError>))]
+public sealed partial class QueryJsonContext : JsonSerializerContext;

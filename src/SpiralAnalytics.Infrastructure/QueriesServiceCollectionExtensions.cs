@@ -1,0 +1,20 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SpiralAnalytics.Infrastructure.Catalog;
+using SpiralAnalytics.Infrastructure.Queries;
+
+namespace SpiralAnalytics.Infrastructure;
+
+public static class QueriesServiceCollectionExtensions
+{
+    /// <summary>Spec execution (section Query: StatementTimeoutSeconds, MaxRows). Needs AddSpiralData and AddSpiralCatalog.</summary>
+    public static IHostApplicationBuilder AddSpiralQueries(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<QueryOptions>()
+            .BindConfiguration(QueryOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<QueryExecutor>();
+        return builder;
+    }
+}

@@ -1,0 +1,979 @@
+using System.Globalization;
+
+namespace SpiralAnalytics.Core.Tests.Specs;
+
+/// <summary>
+/// The exact SQL of representative specs (as_of 2024-06-15T12:00:00Z), so any change in the builder shows here as a readable
+/// diff. After a conscious change: SPIRAL_DUMP_BASELINES=/tmp/b.txt dotnet test --filter SqlBaselineTests, then update.
+/// </summary>
+public sealed class SqlBaselineTests
+{
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Sql_text_equals_the_baseline(string name)
+    {
+        var (_, spec, sql, parameters) = Cases.Single(c => c.Name == name);
+        var built = SpecTestData.Build(spec);
+        Assert.Equal(sql, built.Sql);
+        Assert.Equal(parameters, Describe(built.Parameters));
+    }
+
+    [Fact]
+    public void There_are_at_least_25_baselines_covering_every_time_form()
+    {
+        Assert.True(Cases.Count >= 25);
+        foreach (var form in new[] { "last_sprints", "current_sprint", "period", "rolling", "between", "all" })
+        {
+            Assert.Contains(Cases, c => c.Spec.Contains($"\"type\":\"{form}\"", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Dump_baselines_when_asked()
+    {
+        if (Environment.GetEnvironmentVariable("SPIRAL_DUMP_BASELINES") is not { Length: > 0 } path)
+        {
+            return;
+        }
+
+        var lines = new List<string>();
+        foreach (var (name, spec, _, _) in Cases)
+        {
+            var built = SpecTestData.Build(spec);
+            lines.Add("=== " + name);
+            lines.Add(spec);
+            lines.Add(built.Sql);
+            lines.Add("--- " + Describe(built.Parameters));
+        }
+
+        File.WriteAllLines(path, lines);
+    }
+
+    public static TheoryData<string> Names => new(Cases.Select(c => c.Name));
+
+    private static string Describe(IReadOnlyList<object> parameters) => string.Join(" | ", parameters.Select(p => p switch
+    {
+        string[] a => "[" + string.Join(",", a) + "]",
+        DateTimeOffset d => d.UtcDateTime.ToString("o", CultureInfo.InvariantCulture),
+        _ => Convert.ToString(p, CultureInfo.InvariantCulture),
+    }));
+
+    private static readonly IReadOnlyList<(string Name, string Spec, string Sql, string Parameters)> Cases =
+    [
+        (
+            "Velocity_by_team_over_the_last_three_sprints",
+            """{"metrics":["velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}""",
+            """
+            WITH cur_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $2 AND $3
+            ),
+            c1 AS (
+                SELECT x.team, avg(x.completed_points) AS completed_points_per_sprint
+                FROM (
+                    SELECT v.team_name AS team, v.sprint_key AS per_sprint, sum(v.completed_points) AS completed_points
+                    FROM sprint_issue_facts v
+                    WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                    GROUP BY 1, 2
+                ) x
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.team, c1.completed_points_per_sprint AS velocity
+                FROM c1
+            )
+            SELECT r.team, r.velocity
+            FROM cur r
+            ORDER BY r.team
+            """,
+            "2024-06-15T12:00:00.0000000Z | 1 | 3"),
+        (
+            "Spillover_without_time_uses_the_default_window",
+            """{"metrics":["spillover_ratio"]}""",
+            """
+            WITH cur_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $2 AND $3
+            ),
+            c1 AS (
+                SELECT sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points
+                FROM sprint_issue_facts v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+            ),
+            cur AS (
+                SELECT coalesce(c1.spilled_points, 0)::numeric / nullif(c1.committed_points, 0) AS spillover_ratio
+                FROM c1
+            )
+            SELECT r.spillover_ratio
+            FROM cur r
+            """,
+            "2024-06-15T12:00:00.0000000Z | 1 | 6"),
+        (
+            "Spillover_by_team_compared_with_threshold_and_top_five",
+            """{"metrics":["spillover_ratio"],"group_by":["team"],"filters":[{"dimension":"team","op":"in","values":["Phoenix","Atlas"]}],"time":{"type":"last_sprints","n":3},"compare":{"type":"previous_period"},"having":[{"metric":"spillover_ratio","op":"gt","value":0.3}],"sort":[{"by":"spillover_ratio","dir":"desc"}],"limit":5}""",
+            """
+            WITH cur_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $2 AND $3
+            ),
+            c1 AS (
+                SELECT v.team_name AS team, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points
+                FROM sprint_issue_facts v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                  AND v.team_name = ANY($4)
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.team, coalesce(c1.spilled_points, 0)::numeric / nullif(c1.committed_points, 0) AS spillover_ratio
+                FROM c1
+            ),
+            prev_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $5 AND $6
+            ),
+            p1 AS (
+                SELECT v.team_name AS team, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points
+                FROM sprint_issue_facts v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM prev_sprints)
+                  AND v.team_name = ANY($4)
+                GROUP BY 1
+            ),
+            prev AS (
+                SELECT p1.team, coalesce(p1.spilled_points, 0)::numeric / nullif(p1.committed_points, 0) AS spillover_ratio
+                FROM p1
+            )
+            SELECT r.team, r.spillover_ratio, p.spillover_ratio AS spillover_ratio__previous, r.spillover_ratio - p.spillover_ratio AS spillover_ratio__delta, (r.spillover_ratio - p.spillover_ratio)::numeric / nullif(abs(p.spillover_ratio), 0) AS spillover_ratio__change
+            FROM cur r
+            LEFT JOIN prev p ON p.team IS NOT DISTINCT FROM r.team
+            WHERE r.spillover_ratio > $7
+            ORDER BY r.spillover_ratio DESC NULLS LAST, r.team
+            LIMIT $8
+            """,
+            "2024-06-15T12:00:00.0000000Z | 1 | 3 | [Phoenix,Atlas] | 4 | 6 | 0.3 | 5"),
+        (
+            "Completed_points_of_the_current_sprint_by_team",
+            """{"metrics":["completed_sp"],"group_by":["team"],"time":{"type":"current_sprint"}}""",
+            """
+            WITH cur_sprints AS (
+                SELECT sprint_key, team_key, sprint_start_at, sprint_close_at
+                FROM sprint_stats
+                WHERE sprint_start_at <= $1 AND (sprint_close_at > $1 OR sprint_state = 'active')
+            ),
+            c1 AS (
+                SELECT v.team_name AS team, sum(v.completed_points) AS completed_points
+                FROM sprint_issue_facts v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.team, coalesce(c1.completed_points, 0) AS completed_sp
+                FROM c1
+            )
+            SELECT r.team, r.completed_sp
+            FROM cur r
+            ORDER BY r.team
+            """,
+            "2024-06-15T12:00:00.0000000Z"),
+        (
+            "Issues_created_last_month_by_team",
+            """{"metrics":["issues_created"],"group_by":["team"],"time":{"type":"period","unit":"month","offset":-1}}""",
+            """
+            WITH c1 AS (
+                SELECT v.team_name AS team, sum(v.created_count) AS issues_created
+                FROM issue_flow v
+                WHERE v.created_at >= $1 AND v.created_at < $2
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.team, coalesce(c1.issues_created, 0) AS issues_created
+                FROM c1
+            )
+            SELECT r.team, r.issues_created
+            FROM cur r
+            ORDER BY r.team
+            """,
+            "2024-05-01T00:00:00.0000000Z | 2024-06-01T00:00:00.0000000Z"),
+        (
+            "Bugs_created_this_week",
+            """{"metrics":["bug_count"],"time":{"type":"period","unit":"week"}}""",
+            """
+            WITH c1 AS (
+                SELECT sum(v.bug_count) AS bugs_created
+                FROM issue_flow v
+                WHERE v.created_at >= $1 AND v.created_at < $2
+            ),
+            cur AS (
+                SELECT coalesce(c1.bugs_created, 0) AS bug_count
+                FROM c1
+            )
+            SELECT r.bug_count
+            FROM cur r
+            """,
+            "2024-06-10T00:00:00.0000000Z | 2024-06-17T00:00:00.0000000Z"),
+        (
+            "Issues_closed_this_quarter_by_assignee",
+            """{"metrics":["issues_closed"],"group_by":["assignee"],"time":{"type":"period","unit":"quarter"}}""",
+            """
+            WITH c1 AS (
+                SELECT v.assignee AS assignee, sum(v.resolved_count) AS issues_resolved
+                FROM issue_flow v
+                WHERE v.resolved_at >= $1 AND v.resolved_at < $2
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.assignee, coalesce(c1.issues_resolved, 0) AS issues_closed
+                FROM c1
+            )
+            SELECT r.assignee, r.issues_closed
+            FROM cur r
+            ORDER BY r.assignee
+            """,
+            "2024-04-01T00:00:00.0000000Z | 2024-07-01T00:00:00.0000000Z"),
+        (
+            "Median_lead_time_last_year",
+            """{"metrics":["lead_time_p50"],"time":{"type":"period","unit":"year","offset":-1}}""",
+            """
+            WITH c1 AS (
+                SELECT percentile_cont($3) WITHIN GROUP (ORDER BY v.lead_time_days) AS lead_time_days_p50
+                FROM issue_flow v
+                WHERE v.resolved_at >= $1 AND v.resolved_at < $2
+            ),
+            cur AS (
+                SELECT c1.lead_time_days_p50 AS lead_time_p50
+                FROM c1
+            )
+            SELECT r.lead_time_p50
+            FROM cur r
+            """,
+            "2023-01-01T00:00:00.0000000Z | 2024-01-01T00:00:00.0000000Z | 0.5"),
+        (
+            "Cycle_time_p90_over_the_last_30_days_by_team",
+            """{"metrics":["cycle_time_p90"],"group_by":["team"],"time":{"type":"rolling","unit":"day","n":30}}""",
+            """
+            WITH c1 AS (
+                SELECT v.team_name AS team, percentile_cont($3) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p90
+                FROM issue_flow v
+                WHERE v.resolved_at >= $1 AND v.resolved_at < $2
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.team, c1.cycle_time_days_p90 AS cycle_time_p90
+                FROM c1
+            )
+            SELECT r.team, r.cycle_time_p90
+            FROM cur r
+            ORDER BY r.team
+            """,
+            "2024-05-16T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z | 0.9"),
+        (
+            "Reopened_issues_over_the_last_4_weeks",
+            """{"metrics":["reopened_count"],"time":{"type":"rolling","unit":"week","n":4}}""",
+            """
+            WITH c1 AS (
+                SELECT count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues
+                FROM issue_events v
+                WHERE v.at >= $1 AND v.at < $2
+            ),
+            cur AS (
+                SELECT coalesce(c1.reopened_issues, 0) AS reopened_count
+                FROM c1
+            )
+            SELECT r.reopened_count
+            FROM cur r
+            """,
+            "2024-05-18T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
+        (
+            "Throughput_ratio_over_3_months_by_team_reads_two_time_columns",
+            """{"metrics":["throughput_ratio"],"group_by":["team"],"time":{"type":"rolling","unit":"month","n":3}}""",
+            """
+            WITH c1 AS (
+                SELECT v.team_name AS team, sum(v.resolved_count) AS issues_resolved
+                FROM issue_flow v
+                WHERE v.resolved_at >= $1 AND v.resolved_at < $2
+                GROUP BY 1
+            ),
+            c2 AS (
+                SELECT v.team_name AS team, sum(v.created_count) AS issues_created
+                FROM issue_flow v
+                WHERE v.created_at >= $1 AND v.created_at < $2
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT k.team, coalesce(c1.issues_resolved, 0)::numeric / nullif(c2.issues_created, 0) AS throughput_ratio
+                FROM (
+                    SELECT team FROM c1
+                    UNION SELECT team FROM c2
+                ) k
+                LEFT JOIN c1 ON c1.team IS NOT DISTINCT FROM k.team
+                LEFT JOIN c2 ON c2.team IS NOT DISTINCT FROM k.team
+            )
+            SELECT r.team, r.throughput_ratio
+            FROM cur r
+            ORDER BY r.team
+            """,
+            "2024-03-15T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
+        (
+            "Comments_per_issue_between_two_dates",
+            """{"metrics":["comments_per_issue"],"time":{"type":"between","from":"2024-01-01","to":"2024-03-31"}}""",
+            """
+            WITH c1 AS (
+                SELECT sum(v.resolved_comment_count) AS resolved_issue_comments, sum(v.resolved_count) AS issues_resolved
+                FROM issue_flow v
+                WHERE v.resolved_at >= $1 AND v.resolved_at < $2
+            ),
+            cur AS (
+                SELECT coalesce(c1.resolved_issue_comments, 0)::numeric / nullif(c1.issues_resolved, 0) AS comments_per_issue
+                FROM c1
+            )
+            SELECT r.comments_per_issue
+            FROM cur r
+            """,
+            "2024-01-01T00:00:00.0000000Z | 2024-04-01T00:00:00.0000000Z"),
+        (
+            "Velocity_and_completed_issues_by_team_and_sprint_over_all_time",
+            """{"metrics":["velocity","completed_issues"],"group_by":["team","sprint"],"time":{"type":"all"}}""",
+            """
+            WITH c1 AS (
+                SELECT x.team, x.sprint, x.sprint_key, x.sprint_close_at, avg(x.completed_points) AS completed_points_per_sprint
+                FROM (
+                    SELECT v.team_name AS team, v.sprint_name AS sprint, v.sprint_key AS sprint_key, v.sprint_close_at AS sprint_close_at, sum(v.completed_points) AS completed_points
+                    FROM sprint_issue_facts v
+                    GROUP BY 1, 2, 3, 4
+                ) x
+                GROUP BY 1, 2, 3, 4
+            ),
+            c2 AS (
+                SELECT v.team_name AS team, v.sprint_name AS sprint, v.sprint_key AS sprint_key, v.sprint_close_at AS sprint_close_at, sum(v.completed_count) AS completed_issues
+                FROM sprint_issue_facts v
+                GROUP BY 1, 2, 3, 4
+            ),
+            cur AS (
+                SELECT k.team, k.sprint, k.sprint_key, k.sprint_close_at, c1.completed_points_per_sprint AS velocity, coalesce(c2.completed_issues, 0) AS completed_issues
+                FROM (
+                    SELECT team, sprint, sprint_key, sprint_close_at FROM c1
+                    UNION SELECT team, sprint, sprint_key, sprint_close_at FROM c2
+                ) k
+                LEFT JOIN c1 ON c1.team IS NOT DISTINCT FROM k.team AND c1.sprint IS NOT DISTINCT FROM k.sprint AND c1.sprint_key IS NOT DISTINCT FROM k.sprint_key AND c1.sprint_close_at IS NOT DISTINCT FROM k.sprint_close_at
+                LEFT JOIN c2 ON c2.team IS NOT DISTINCT FROM k.team AND c2.sprint IS NOT DISTINCT FROM k.sprint AND c2.sprint_key IS NOT DISTINCT FROM k.sprint_key AND c2.sprint_close_at IS NOT DISTINCT FROM k.sprint_close_at
+            )
+            SELECT r.team, r.sprint, r.sprint_key, r.velocity, r.completed_issues
+            FROM cur r
+            ORDER BY r.sprint_close_at, r.sprint_key, r.team
+            """,
+            ""),
+        (
+            "Completed_issues_by_sprint_for_one_team",
+            """{"metrics":["completed_issues"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":6}}""",
+            """
+            WITH cur_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $2 AND $3
+            ),
+            c1 AS (
+                SELECT v.sprint_name AS sprint, v.sprint_key AS sprint_key, v.sprint_close_at AS sprint_close_at, sum(v.completed_count) AS completed_issues
+                FROM sprint_issue_facts v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                  AND v.team_name = ANY($4)
+                GROUP BY 1, 2, 3
+            ),
+            cur AS (
+                SELECT c1.sprint, c1.sprint_key, c1.sprint_close_at, coalesce(c1.completed_issues, 0) AS completed_issues
+                FROM c1
+            )
+            SELECT r.sprint, r.sprint_key, r.completed_issues
+            FROM cur r
+            ORDER BY r.sprint_close_at, r.sprint_key
+            """,
+            "2024-06-15T12:00:00.0000000Z | 1 | 6 | [Atlas]"),
+        (
+            "Say_do_ratio_sliced_by_assignee_is_a_ratio_of_sums",
+            """{"metrics":["say_do_ratio"],"group_by":["assignee"],"time":{"type":"last_sprints","n":3}}""",
+            """
+            WITH cur_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $2 AND $3
+            ),
+            c1 AS (
+                SELECT v.assignee AS assignee, sum(v.committed_completed_points) AS committed_completed_points, sum(v.committed_points) AS committed_points
+                FROM sprint_issue_facts v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.assignee, coalesce(c1.committed_completed_points, 0)::numeric / nullif(c1.committed_points, 0) AS say_do_ratio
+                FROM c1
+            )
+            SELECT r.assignee, r.say_do_ratio
+            FROM cur r
+            ORDER BY r.assignee
+            """,
+            "2024-06-15T12:00:00.0000000Z | 1 | 3"),
+        (
+            "Sprint_problem_score_top_three_teams",
+            """{"metrics":["sprint_problematic_score"],"group_by":["team"],"time":{"type":"last_sprints","n":6},"sort":[{"by":"sprint_problematic_score","dir":"desc"}],"limit":3}""",
+            """
+            WITH cur_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $2 AND $3
+            ),
+            c1 AS (
+                SELECT v.team_name AS team, avg(
+                    (coalesce($4 * greatest(-3, least(3, $5 * v.z_spillover_ratio)), 0)
+                     + coalesce($6 * greatest(-3, least(3, $7 * v.z_say_do_ratio)), 0)
+                     + coalesce($8 * greatest(-3, least(3, $9 * v.z_scope_churn_ratio)), 0)
+                     + coalesce($10 * greatest(-3, least(3, $11 * v.z_blocked_hours)), 0)
+                     + coalesce($12 * greatest(-3, least(3, $13 * v.z_reopen_rate)), 0)
+                     + coalesce($14 * greatest(-3, least(3, $15 * v.z_cycle_time_p50)), 0))
+                    / nullif(CASE WHEN v.z_spillover_ratio IS NULL THEN 0 ELSE $4 END
+                             + CASE WHEN v.z_say_do_ratio IS NULL THEN 0 ELSE $6 END
+                             + CASE WHEN v.z_scope_churn_ratio IS NULL THEN 0 ELSE $8 END
+                             + CASE WHEN v.z_blocked_hours IS NULL THEN 0 ELSE $10 END
+                             + CASE WHEN v.z_reopen_rate IS NULL THEN 0 ELSE $12 END
+                             + CASE WHEN v.z_cycle_time_p50 IS NULL THEN 0 ELSE $14 END, 0)) AS sprint_problematic_score
+                FROM sprint_stats v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.team, c1.sprint_problematic_score AS sprint_problematic_score
+                FROM c1
+            )
+            SELECT r.team, r.sprint_problematic_score
+            FROM cur r
+            ORDER BY r.sprint_problematic_score DESC NULLS LAST, r.team
+            LIMIT $16
+            """,
+            "2024-06-15T12:00:00.0000000Z | 1 | 6 | 0.25 | 1 | 0.2 | -1 | 0.2 | 1 | 0.15 | 1 | 0.1 | 1 | 0.1 | 1 | 3"),
+        (
+            "Sprint_and_issue_grain_metrics_together_over_sprint_spans",
+            """{"metrics":["velocity","say_do_ratio","lead_time_p50","bug_count"],"group_by":["team"],"time":{"type":"last_sprints","n":4}}""",
+            """
+            WITH cur_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $2 AND $3
+            ),
+            cur_spans AS (
+                SELECT team_key, min(sprint_start_at) AS span_from, max(sprint_close_at) AS span_to
+                FROM cur_sprints
+                GROUP BY team_key
+            ),
+            c1 AS (
+                SELECT x.team, avg(x.completed_points) AS completed_points_per_sprint
+                FROM (
+                    SELECT v.team_name AS team, v.sprint_key AS per_sprint, sum(v.completed_points) AS completed_points
+                    FROM sprint_issue_facts v
+                    WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                    GROUP BY 1, 2
+                ) x
+                GROUP BY 1
+            ),
+            c2 AS (
+                SELECT v.team_name AS team, sum(v.committed_completed_points) AS committed_completed_points, sum(v.committed_points) AS committed_points
+                FROM sprint_issue_facts v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                GROUP BY 1
+            ),
+            c3 AS (
+                SELECT v.team_name AS team, percentile_cont($4) WITHIN GROUP (ORDER BY v.lead_time_days) AS lead_time_days_p50
+                FROM issue_flow v
+                JOIN cur_spans w ON w.team_key = v.team_key
+                WHERE v.resolved_at > w.span_from AND v.resolved_at <= w.span_to
+                GROUP BY 1
+            ),
+            c4 AS (
+                SELECT v.team_name AS team, sum(v.bug_count) AS bugs_created
+                FROM issue_flow v
+                JOIN cur_spans w ON w.team_key = v.team_key
+                WHERE v.created_at > w.span_from AND v.created_at <= w.span_to
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT k.team, c1.completed_points_per_sprint AS velocity, coalesce(c2.committed_completed_points, 0)::numeric / nullif(c2.committed_points, 0) AS say_do_ratio, c3.lead_time_days_p50 AS lead_time_p50, coalesce(c4.bugs_created, 0) AS bug_count
+                FROM (
+                    SELECT team FROM c1
+                    UNION SELECT team FROM c2
+                    UNION SELECT team FROM c3
+                    UNION SELECT team FROM c4
+                ) k
+                LEFT JOIN c1 ON c1.team IS NOT DISTINCT FROM k.team
+                LEFT JOIN c2 ON c2.team IS NOT DISTINCT FROM k.team
+                LEFT JOIN c3 ON c3.team IS NOT DISTINCT FROM k.team
+                LEFT JOIN c4 ON c4.team IS NOT DISTINCT FROM k.team
+            )
+            SELECT r.team, r.velocity, r.say_do_ratio, r.lead_time_p50, r.bug_count
+            FROM cur r
+            ORDER BY r.team
+            """,
+            "2024-06-15T12:00:00.0000000Z | 1 | 4 | 0.5"),
+        (
+            "Wip_by_team_over_two_weeks",
+            """{"metrics":["wip"],"group_by":["team"],"time":{"type":"rolling","unit":"week","n":2}}""",
+            """
+            WITH c1 AS (
+                SELECT v.team_name AS team, avg(v.wip_count) AS daily_wip
+                FROM team_daily_wip v
+                WHERE v.day >= $1 AND v.day < $2
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.team, c1.daily_wip AS wip
+                FROM c1
+            )
+            SELECT r.team, r.wip
+            FROM cur r
+            ORDER BY r.team
+            """,
+            "2024-06-01T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
+        (
+            "Stuck_issues_by_team_are_read_at_as_of",
+            """{"metrics":["stuck_count"],"group_by":["team"]}""",
+            """
+            WITH c1 AS (
+                SELECT v.team_name AS team, count(DISTINCT v.issue_key) FILTER (WHERE v.is_stuck_candidate = 1) AS stuck_issues
+                FROM issue_idle_segments v
+                WHERE v.idle_from <= $2 AND (v.idle_to IS NULL OR v.idle_to > $1)
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.team, coalesce(c1.stuck_issues, 0) AS stuck_count
+                FROM c1
+            )
+            SELECT r.team, r.stuck_count
+            FROM cur r
+            ORDER BY r.team
+            """,
+            "2024-06-15T12:00:00.0000000Z | 2024-06-10T12:00:00.0000000Z"),
+        (
+            "Snapshots_compared_with_last_month",
+            """{"metrics":["wip_no_assignee","stuck_count"],"time":{"type":"period","unit":"month"},"compare":{"type":"previous_period"}}""",
+            """
+            WITH c1 AS (
+                SELECT count(DISTINCT v.issue_key) FILTER (WHERE v.is_unassigned = 1) AS unassigned_wip_issues
+                FROM issue_idle_segments v
+                WHERE v.idle_from <= $1 AND (v.idle_to IS NULL OR v.idle_to > $1)
+            ),
+            c2 AS (
+                SELECT count(DISTINCT v.issue_key) FILTER (WHERE v.is_stuck_candidate = 1) AS stuck_issues
+                FROM issue_idle_segments v
+                WHERE v.idle_from <= $2 AND (v.idle_to IS NULL OR v.idle_to > $1)
+            ),
+            cur AS (
+                SELECT coalesce(c1.unassigned_wip_issues, 0) AS wip_no_assignee, coalesce(c2.stuck_issues, 0) AS stuck_count
+                FROM c1 CROSS JOIN c2
+            ),
+            p1 AS (
+                SELECT count(DISTINCT v.issue_key) FILTER (WHERE v.is_unassigned = 1) AS unassigned_wip_issues
+                FROM issue_idle_segments v
+                WHERE v.idle_from <= $3 AND (v.idle_to IS NULL OR v.idle_to > $3)
+            ),
+            p2 AS (
+                SELECT count(DISTINCT v.issue_key) FILTER (WHERE v.is_stuck_candidate = 1) AS stuck_issues
+                FROM issue_idle_segments v
+                WHERE v.idle_from <= $4 AND (v.idle_to IS NULL OR v.idle_to > $3)
+            ),
+            prev AS (
+                SELECT coalesce(p1.unassigned_wip_issues, 0) AS wip_no_assignee, coalesce(p2.stuck_issues, 0) AS stuck_count
+                FROM p1 CROSS JOIN p2
+            )
+            SELECT r.wip_no_assignee, p.wip_no_assignee AS wip_no_assignee__previous, r.wip_no_assignee - p.wip_no_assignee AS wip_no_assignee__delta, (r.wip_no_assignee - p.wip_no_assignee)::numeric / nullif(abs(p.wip_no_assignee), 0) AS wip_no_assignee__change, r.stuck_count, p.stuck_count AS stuck_count__previous, r.stuck_count - p.stuck_count AS stuck_count__delta, (r.stuck_count - p.stuck_count)::numeric / nullif(abs(p.stuck_count), 0) AS stuck_count__change
+            FROM cur r
+            CROSS JOIN prev p
+            """,
+            "2024-06-15T12:00:00.0000000Z | 2024-06-10T12:00:00.0000000Z | 2024-06-01T00:00:00.0000000Z | 2024-05-27T00:00:00.0000000Z"),
+        (
+            "Committed_points_by_month_between_dates",
+            """{"metrics":["planned_sp"],"group_by":["month"],"time":{"type":"between","from":"2024-01-01","to":"2024-06-30"}}""",
+            """
+            WITH c1 AS (
+                SELECT to_char(date_trunc('month', v.sprint_close_at, 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM') AS month, sum(v.committed_points) AS committed_points
+                FROM sprint_issue_facts v
+                WHERE v.sprint_close_at >= $1 AND v.sprint_close_at < $2
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.month, coalesce(c1.committed_points, 0) AS planned_sp
+                FROM c1
+            )
+            SELECT r.month, r.planned_sp
+            FROM cur r
+            ORDER BY r.month
+            """,
+            "2024-01-01T00:00:00.0000000Z | 2024-07-01T00:00:00.0000000Z"),
+        (
+            "Completion_rate_by_quarter_over_all_time",
+            """{"metrics":["completion_rate"],"group_by":["quarter"],"time":{"type":"all"}}""",
+            """
+            WITH c1 AS (
+                SELECT to_char(date_trunc('quarter', v.sprint_close_at, 'UTC') AT TIME ZONE 'UTC', 'YYYY-"Q"Q') AS quarter, sum(v.completed_points) AS completed_points, sum(v.final_scope_points) AS final_scope_points
+                FROM sprint_issue_facts v
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.quarter, coalesce(c1.completed_points, 0)::numeric / nullif(c1.final_scope_points, 0) AS completion_rate
+                FROM c1
+            )
+            SELECT r.quarter, r.completion_rate
+            FROM cur r
+            ORDER BY r.quarter
+            """,
+            ""),
+        (
+            "Blocked_hours_by_issue_type_excluding_priorities",
+            """{"metrics":["blocked_hours"],"group_by":["issue_type"],"filters":[{"dimension":"priority","op":"not_in","values":["Low","Lowest"]}],"time":{"type":"last_sprints","n":2}}""",
+            """
+            WITH cur_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $2 AND $3
+            ),
+            c1 AS (
+                SELECT v.issue_type AS issue_type, sum(v.blocked_hours) AS blocked_hours
+                FROM sprint_issue_facts v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                  AND (v.priority IS NULL OR v.priority <> ALL($4))
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.issue_type, coalesce(c1.blocked_hours, 0) AS blocked_hours
+                FROM c1
+            )
+            SELECT r.issue_type, r.blocked_hours
+            FROM cur r
+            ORDER BY r.issue_type
+            """,
+            "2024-06-15T12:00:00.0000000Z | 1 | 2 | [Low,Lowest]"),
+        (
+            "Scope_churn_for_two_teams_compared",
+            """{"metrics":["scope_churn_ratio"],"group_by":["team"],"filters":[{"dimension":"team","op":"in","values":["Atlas","Phoenix"]}],"time":{"type":"last_sprints","n":2},"compare":{"type":"previous_period"}}""",
+            """
+            WITH cur_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $2 AND $3
+            ),
+            c1 AS (
+                SELECT v.team_name AS team, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.committed_points) AS committed_points
+                FROM sprint_issue_facts v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                  AND v.team_name = ANY($4)
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.team, (coalesce(c1.added_points, 0) + coalesce(c1.removed_points, 0) + coalesce(c1.reestimated_points, 0))::numeric / nullif(c1.committed_points, 0) AS scope_churn_ratio
+                FROM c1
+            ),
+            prev_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $5 AND $6
+            ),
+            p1 AS (
+                SELECT v.team_name AS team, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.committed_points) AS committed_points
+                FROM sprint_issue_facts v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM prev_sprints)
+                  AND v.team_name = ANY($4)
+                GROUP BY 1
+            ),
+            prev AS (
+                SELECT p1.team, (coalesce(p1.added_points, 0) + coalesce(p1.removed_points, 0) + coalesce(p1.reestimated_points, 0))::numeric / nullif(p1.committed_points, 0) AS scope_churn_ratio
+                FROM p1
+            )
+            SELECT r.team, r.scope_churn_ratio, p.scope_churn_ratio AS scope_churn_ratio__previous, r.scope_churn_ratio - p.scope_churn_ratio AS scope_churn_ratio__delta, (r.scope_churn_ratio - p.scope_churn_ratio)::numeric / nullif(abs(p.scope_churn_ratio), 0) AS scope_churn_ratio__change
+            FROM cur r
+            LEFT JOIN prev p ON p.team IS NOT DISTINCT FROM r.team
+            ORDER BY r.team
+            """,
+            "2024-06-15T12:00:00.0000000Z | 1 | 2 | [Atlas,Phoenix] | 3 | 4"),
+        (
+            "Mean_lead_time_by_priority_except_one_assignee",
+            """{"metrics":["lead_time_avg"],"group_by":["priority"],"filters":[{"dimension":"assignee","op":"neq","values":["Ann"]}],"time":{"type":"period","unit":"month"}}""",
+            """
+            WITH c1 AS (
+                SELECT v.priority AS priority, avg(v.lead_time_days) AS lead_time_days_mean
+                FROM issue_flow v
+                WHERE v.resolved_at >= $1 AND v.resolved_at < $2
+                  AND (v.assignee IS NULL OR v.assignee <> ALL($3))
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.priority, c1.lead_time_days_mean AS lead_time_avg
+                FROM c1
+            )
+            SELECT r.priority, r.lead_time_avg
+            FROM cur r
+            ORDER BY r.priority
+            """,
+            "2024-06-01T00:00:00.0000000Z | 2024-07-01T00:00:00.0000000Z | [Ann]"),
+        (
+            "Escaped_defects_by_epic_last_quarter",
+            """{"metrics":["escaped_defects"],"group_by":["epic"],"time":{"type":"period","unit":"quarter","offset":-1}}""",
+            """
+            WITH c1 AS (
+                SELECT v.epic_key AS epic, sum(v.escaped_bug_count) AS escaped_bugs_created
+                FROM issue_flow v
+                WHERE v.created_at >= $1 AND v.created_at < $2
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.epic, coalesce(c1.escaped_bugs_created, 0) AS escaped_defects
+                FROM c1
+            )
+            SELECT r.epic, r.escaped_defects
+            FROM cur r
+            ORDER BY r.epic
+            """,
+            "2024-01-01T00:00:00.0000000Z | 2024-04-01T00:00:00.0000000Z"),
+        (
+            "Planning_accuracy_by_team_and_sprint_newest_first",
+            """{"metrics":["accuracy_abs"],"group_by":["team","sprint"],"time":{"type":"last_sprints","n":5},"sort":[{"by":"sprint","dir":"desc"}]}""",
+            """
+            WITH cur_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $2 AND $3
+            ),
+            c1 AS (
+                SELECT v.team_name AS team, v.sprint_name AS sprint, v.sprint_key AS sprint_key, v.sprint_close_at AS sprint_close_at, sum(v.planning_error_points) AS planning_error_points, sum(v.committed_points) AS sprint_committed_points
+                FROM sprint_stats v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                GROUP BY 1, 2, 3, 4
+            ),
+            cur AS (
+                SELECT c1.team, c1.sprint, c1.sprint_key, c1.sprint_close_at, coalesce(c1.planning_error_points, 0)::numeric / nullif(c1.sprint_committed_points, 0) AS accuracy_abs
+                FROM c1
+            )
+            SELECT r.team, r.sprint, r.sprint_key, r.accuracy_abs
+            FROM cur r
+            ORDER BY r.sprint_close_at DESC, r.sprint_key DESC, r.team
+            """,
+            "2024-06-15T12:00:00.0000000Z | 1 | 5"),
+        (
+            "Flow_efficiency_by_week_over_the_last_month",
+            """{"metrics":["flow_efficiency"],"group_by":["week"],"time":{"type":"rolling","unit":"month","n":1}}""",
+            """
+            WITH c1 AS (
+                SELECT to_char(date_trunc('week', v.resolved_at, 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS week, sum(v.unblocked_in_progress_hours) AS unblocked_in_progress_hours, sum(v.in_progress_hours) AS in_progress_hours
+                FROM issue_flow v
+                WHERE v.resolved_at >= $1 AND v.resolved_at < $2
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.week, coalesce(c1.unblocked_in_progress_hours, 0)::numeric / nullif(c1.in_progress_hours, 0) AS flow_efficiency
+                FROM c1
+            )
+            SELECT r.week, r.flow_efficiency
+            FROM cur r
+            ORDER BY r.week
+            """,
+            "2024-05-15T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
+        (
+            "Reopen_rate_by_team_at_least_ten_percent",
+            """{"metrics":["reopen_rate"],"group_by":["team"],"time":{"type":"period","unit":"quarter"},"having":[{"metric":"reopen_rate","op":"gte","value":0.1}],"sort":[{"by":"reopen_rate","dir":"desc"}]}""",
+            """
+            WITH c1 AS (
+                SELECT v.team_name AS team, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
+                FROM issue_events v
+                WHERE v.at >= $1 AND v.at < $2
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.team, coalesce(c1.reopened_issues, 0)::numeric / nullif(c1.done_arrival_issues, 0) AS reopen_rate
+                FROM c1
+            )
+            SELECT r.team, r.reopen_rate
+            FROM cur r
+            WHERE r.reopen_rate >= $3
+            ORDER BY r.reopen_rate DESC NULLS LAST, r.team
+            """,
+            "2024-04-01T00:00:00.0000000Z | 2024-07-01T00:00:00.0000000Z | 0.1"),
+        (
+            "Average_velocity_by_assignee_bottom_ten",
+            """{"metrics":["velocity"],"group_by":["assignee"],"sort":[{"by":"velocity","dir":"asc"}],"limit":10}""",
+            """
+            WITH cur_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $2 AND $3
+            ),
+            c1 AS (
+                SELECT x.assignee, avg(x.completed_points) AS completed_points_per_sprint
+                FROM (
+                    SELECT v.assignee AS assignee, v.sprint_key AS per_sprint, sum(v.completed_points) AS completed_points
+                    FROM sprint_issue_facts v
+                    WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                    GROUP BY 1, 2
+                ) x
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.assignee, c1.completed_points_per_sprint AS velocity
+                FROM c1
+            )
+            SELECT r.assignee, r.velocity
+            FROM cur r
+            ORDER BY r.velocity NULLS LAST, r.assignee
+            LIMIT $4
+            """,
+            "2024-06-15T12:00:00.0000000Z | 1 | 6 | 10"),
+        (
+            "Issues_created_and_closed_by_week",
+            """{"metrics":["issues_created","issues_closed"],"group_by":["week"],"time":{"type":"rolling","unit":"week","n":8}}""",
+            """
+            WITH c1 AS (
+                SELECT to_char(date_trunc('week', v.created_at, 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS week, sum(v.created_count) AS issues_created
+                FROM issue_flow v
+                WHERE v.created_at >= $1 AND v.created_at < $2
+                GROUP BY 1
+            ),
+            c2 AS (
+                SELECT to_char(date_trunc('week', v.resolved_at, 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS week, sum(v.resolved_count) AS issues_resolved
+                FROM issue_flow v
+                WHERE v.resolved_at >= $1 AND v.resolved_at < $2
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT k.week, coalesce(c1.issues_created, 0) AS issues_created, coalesce(c2.issues_resolved, 0) AS issues_closed
+                FROM (
+                    SELECT week FROM c1
+                    UNION SELECT week FROM c2
+                ) k
+                LEFT JOIN c1 ON c1.week IS NOT DISTINCT FROM k.week
+                LEFT JOIN c2 ON c2.week IS NOT DISTINCT FROM k.week
+            )
+            SELECT r.week, r.issues_created, r.issues_closed
+            FROM cur r
+            ORDER BY r.week
+            """,
+            "2024-04-20T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
+        (
+            "Issues_created_in_the_current_sprint_span",
+            """{"metrics":["issues_created"],"group_by":["team"],"time":{"type":"current_sprint"}}""",
+            """
+            WITH cur_sprints AS (
+                SELECT sprint_key, team_key, sprint_start_at, sprint_close_at
+                FROM sprint_stats
+                WHERE sprint_start_at <= $1 AND (sprint_close_at > $1 OR sprint_state = 'active')
+            ),
+            cur_spans AS (
+                SELECT team_key, min(sprint_start_at) AS span_from, max(sprint_close_at) AS span_to
+                FROM cur_sprints
+                GROUP BY team_key
+            ),
+            c1 AS (
+                SELECT v.team_name AS team, sum(v.created_count) AS issues_created
+                FROM issue_flow v
+                JOIN cur_spans w ON w.team_key = v.team_key
+                WHERE v.created_at > w.span_from AND v.created_at <= w.span_to
+                GROUP BY 1
+            ),
+            cur AS (
+                SELECT c1.team, coalesce(c1.issues_created, 0) AS issues_created
+                FROM c1
+            )
+            SELECT r.team, r.issues_created
+            FROM cur r
+            ORDER BY r.team
+            """,
+            "2024-06-15T12:00:00.0000000Z"),
+        (
+            "Pinned_version_builds_like_the_current_one",
+            """{"metrics":["completed_issues@1.0.0"],"time":{"type":"last_sprints","n":1}}""",
+            """
+            WITH cur_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $2 AND $3
+            ),
+            c1 AS (
+                SELECT sum(v.completed_count) AS completed_issues
+                FROM sprint_issue_facts v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+            ),
+            cur AS (
+                SELECT coalesce(c1.completed_issues, 0) AS completed_issues
+                FROM c1
+            )
+            SELECT r.completed_issues
+            FROM cur r
+            """,
+            "2024-06-15T12:00:00.0000000Z | 1 | 1"),
+    ];
+}

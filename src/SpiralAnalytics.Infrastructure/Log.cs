@@ -58,4 +58,8 @@ internal static partial class Log
     // 300-319: analytics views
     [LoggerMessage(300, LogLevel.Information, "Refreshed the analytics views: data version {Version} in {Milliseconds} ms")]
     public static partial void AnalyticsRefreshed(ILogger logger, long version, long milliseconds);
+
+    // 400-419: demo data
+    [LoggerMessage(400, LogLevel.Information, "Seeded demo data into tenant {Tenant}: {Sprints} sprints, {Issues} issues, seed {Seed}; generated in {GenerateMilliseconds} ms, loaded in {LoadMilliseconds} ms")]
+    public static partial void DemoSeeded(ILogger logger, string tenant, int sprints, int issues, int seed, long generateMilliseconds, long loadMilliseconds);
 }

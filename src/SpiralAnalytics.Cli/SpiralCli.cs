@@ -63,6 +63,7 @@ public static class SpiralCli
             import,
             CsvCommands.CreateExport(context),
             RefreshCommand.Create(context),
+            DemoCommands.Create(context),
             CatalogCommands.Create(context),
             QueryCommand.Create(context),
         };

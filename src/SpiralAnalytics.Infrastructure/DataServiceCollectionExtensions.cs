@@ -5,6 +5,7 @@ using Npgsql;
 using SpiralAnalytics.Infrastructure.Analytics;
 using SpiralAnalytics.Infrastructure.Bundles;
 using SpiralAnalytics.Infrastructure.Data;
+using SpiralAnalytics.Infrastructure.Demo;
 using SpiralAnalytics.Infrastructure.Migrations;
 using SpiralAnalytics.Infrastructure.Tenants;
 
@@ -12,7 +13,7 @@ namespace SpiralAnalytics.Infrastructure;
 
 public static class DataServiceCollectionExtensions
 {
-    /// <summary>PostgreSQL (owner and runtime roles), migrations, tenants and CSV bundles.</summary>
+    /// <summary>PostgreSQL (owner and runtime roles), migrations, tenants, CSV bundles and demo data.</summary>
     public static IHostApplicationBuilder AddSpiralData(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<DatabaseOptions>()
@@ -31,6 +32,7 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddSingleton<BundleImporter>();
         builder.Services.AddSingleton<BundleExporter>();
         builder.Services.AddSingleton<AnalyticsRefresher>();
+        builder.Services.AddSingleton<DemoSeeder>();
         return builder;
     }
 

@@ -71,4 +71,8 @@ internal static partial class Log
 
     [LoggerMessage(502, LogLevel.Warning, "Query for tenant {Tenant} cut at {MaxRows} rows")]
     public static partial void RowCapReached(ILogger logger, string tenant, int maxRows);
+
+    // 400-419: demo data
+    [LoggerMessage(400, LogLevel.Information, "Seeded demo data into tenant {Tenant}: {Sprints} sprints, {Issues} issues, seed {Seed}; generated in {GenerateMilliseconds} ms, loaded in {LoadMilliseconds} ms")]
+    public static partial void DemoSeeded(ILogger logger, string tenant, int sprints, int issues, int seed, long generateMilliseconds, long loadMilliseconds);
 }

@@ -15,6 +15,18 @@ public sealed record TableImport(string Table, int Rows, int Inserted, int Updat
     public int Unchanged => Rows - Inserted - Updated;
 }
 
+/// <summary>One step of loading rows: a table COPY'd into staging, or a staged table upserted (with what it did).</summary>
+public sealed record LoadStep(string Table, LoadPhase Phase, int Rows, TimeSpan Duration, TableImport? Upserted = null);
+
+public enum LoadPhase
+{
+    Copied,
+    Upserted,
+}
+
+/// <summary>Rows <see cref="BundleImporter.PruneAsync"/> deleted from one table.</summary>
+public sealed record TablePrune(string Table, int Deleted);
+
 public sealed record ImportReport(IReadOnlyList<TableImport> Tables, IReadOnlyList<string> Warnings, TimeSpan Duration)
 {
     public bool ChangedAnything => Tables.Any(t => t.Inserted + t.Updated > 0);
@@ -58,18 +70,70 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
     /// Upserts rows that are already checked (keys unique, references resolvable) inside the caller's session,
     /// which commits. Other sources (the Jira connector) load through this same path.
     /// </summary>
-    public static async Task<IReadOnlyList<TableImport>> UpsertAsync(TenantSession session, CsvBundle bundle, CancellationToken ct)
+    public static Task<IReadOnlyList<TableImport>> UpsertAsync(TenantSession session, CsvBundle bundle, CancellationToken ct) =>
+        UpsertAsync(session, bundle, null, ct);
+
+    /// <inheritdoc cref="UpsertAsync(TenantSession, CsvBundle, CancellationToken)"/>
+    /// <param name="progress">Told of each table's COPY into staging and of each table's upsert, as they finish.</param>
+    public static async Task<IReadOnlyList<TableImport>> UpsertAsync(
+        TenantSession session, CsvBundle bundle, IProgress<LoadStep>? progress, CancellationToken ct)
     {
-        await StageAsync(session, bundle, ct);
+        await StageAsync(session, bundle, progress, ct);
         return
         [
-            await UpsertTableAsync(session, "teams", bundle.Teams.Count, TeamsSql, ct),
-            await UpsertTableAsync(session, "sprints", bundle.Sprints.Count, SprintsSql, ct),
-            await UpsertTableAsync(session, "issues", bundle.Issues.Count, IssuesSql, ct),
-            await UpsertTableAsync(session, "sprint_issues", bundle.Memberships.Count, MembershipsSql, ct),
-            await UpsertTableAsync(session, "issue_transitions", bundle.Transitions.Count, TransitionsSql, ct),
-            await UpsertTableAsync(session, "issue_blocks", bundle.Blocks.Count, BlocksSql, ct),
-            await UpsertTableAsync(session, "comments", bundle.Comments.Count, CommentsSql, ct),
+            await UpsertTableAsync(session, "teams", bundle.Teams.Count, TeamsSql, progress, ct),
+            await UpsertTableAsync(session, "sprints", bundle.Sprints.Count, SprintsSql, progress, ct),
+            await UpsertTableAsync(session, "issues", bundle.Issues.Count, IssuesSql, progress, ct),
+            await UpsertTableAsync(session, "sprint_issues", bundle.Memberships.Count, MembershipsSql, progress, ct),
+            await UpsertTableAsync(session, "issue_transitions", bundle.Transitions.Count, TransitionsSql, progress, ct),
+            await UpsertTableAsync(session, "issue_blocks", bundle.Blocks.Count, BlocksSql, progress, ct),
+            await UpsertTableAsync(session, "comments", bundle.Comments.Count, CommentsSql, progress, ct),
+        ];
+    }
+
+    /// <summary>
+    /// After <see cref="UpsertAsync(TenantSession, CsvBundle, IProgress{LoadStep}, CancellationToken)"/> in the same session: makes the
+    /// bundle the whole truth about its own sprints and issues by deleting their memberships, transitions, blocks and comments that
+    /// the bundle does not hold (for a source that regenerates them, such as the demo generator anchored on another day).
+    /// Sprints and issues the bundle does not name are not touched.
+    /// </summary>
+    public static async Task<IReadOnlyList<TablePrune>> PruneAsync(TenantSession session, CancellationToken ct)
+    {
+        async Task<TablePrune> Delete(string table, string sql)
+        {
+            await using var command = session.Command(sql);
+            command.CommandTimeout = 0;
+            return new TablePrune(table, await command.ExecuteNonQueryAsync(ct));
+        }
+
+        return
+        [
+            await Delete("sprint_issues",
+                """
+                DELETE FROM sprint_issues t USING sprints sp, stage_sprints ss
+                WHERE t.tenant_id = current_tenant_id() AND sp.tenant_id = t.tenant_id AND sp.id = t.sprint_id AND sp.key = ss.key
+                  AND NOT EXISTS (SELECT 1 FROM stage_sprint_issues s JOIN issues i ON i.tenant_id = current_tenant_id() AND i.key = s.issue_key
+                                  WHERE s.sprint_key = sp.key AND i.id = t.issue_id AND s.added_at IS NOT DISTINCT FROM t.added_at)
+                """),
+            await Delete("issue_transitions",
+                """
+                DELETE FROM issue_transitions t USING issues i, stage_issues si
+                WHERE t.tenant_id = current_tenant_id() AND i.tenant_id = t.tenant_id AND i.id = t.issue_id AND i.key = si.key
+                  AND NOT EXISTS (SELECT 1 FROM stage_transitions s WHERE s.issue_key = i.key AND s.at = t.at AND s.to_status = t.to_status)
+                """),
+            await Delete("issue_blocks",
+                """
+                DELETE FROM issue_blocks t USING issues i, stage_issues si
+                WHERE t.tenant_id = current_tenant_id() AND i.tenant_id = t.tenant_id AND i.id = t.issue_id AND i.key = si.key
+                  AND NOT EXISTS (SELECT 1 FROM stage_blocks s WHERE s.issue_key = i.key AND s.blocked_from = t.blocked_from)
+                """),
+            await Delete("comments",
+                """
+                DELETE FROM comments t USING issues i, stage_issues si
+                WHERE t.tenant_id = current_tenant_id() AND i.tenant_id = t.tenant_id AND i.id = t.issue_id AND i.key = si.key
+                  AND NOT EXISTS (SELECT 1 FROM stage_comments s
+                                  WHERE s.issue_key = i.key AND s.created_at = t.created_at AND s.author IS NOT DISTINCT FROM t.author)
+                """),
         ];
     }
 
@@ -92,7 +156,7 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
         return new ExistingKeys(await Keys("teams"), await Keys("sprints"), await Keys("issues"));
     }
 
-    private static async Task StageAsync(TenantSession session, CsvBundle bundle, CancellationToken ct)
+    private static async Task StageAsync(TenantSession session, CsvBundle bundle, IProgress<LoadStep>? progress, CancellationToken ct)
     {
         await using (var create = session.Command(
             """
@@ -114,13 +178,13 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
             await create.ExecuteNonQueryAsync(ct);
         }
 
-        await CopyAsync(session, "stage_teams (key, name)", bundle.Teams, (w, t) => { Text(w, t.Key); Text(w, t.Name); }, ct);
-        await CopyAsync(session, "stage_sprints (key, team_key, name, state, start_at, end_at, completed_at, goal)", bundle.Sprints, (w, s) =>
+        await CopyAsync(session, progress, "stage_teams (key, name)", bundle.Teams, (w, t) => { Text(w, t.Key); Text(w, t.Name); }, ct);
+        await CopyAsync(session, progress, "stage_sprints (key, team_key, name, state, start_at, end_at, completed_at, goal)", bundle.Sprints, (w, s) =>
         {
             Text(w, s.Key); Text(w, s.TeamKey); Text(w, s.Name); Text(w, s.State);
             Instant(w, s.StartAt); Instant(w, s.EndAt); Instant(w, s.CompletedAt); Text(w, s.Goal);
         }, ct);
-        await CopyAsync(session,
+        await CopyAsync(session, progress,
             "stage_issues (key, team_key, type, priority, status, status_category, resolution, story_points, assignee, epic_key, labels, created_at, resolved_at)",
             bundle.Issues, (w, i) =>
             {
@@ -129,7 +193,7 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
                 w.Write(i.Labels.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
                 Instant(w, i.CreatedAt); Instant(w, i.ResolvedAt);
             }, ct);
-        await CopyAsync(session,
+        await CopyAsync(session, progress,
             "stage_sprint_issues (sprint_key, issue_key, added_at, removed_at, committed, outcome, points_at_start, points_at_end)",
             bundle.Memberships, (w, m) =>
             {
@@ -137,27 +201,30 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
                 if (m.Committed is { } committed) { w.Write(committed, NpgsqlDbType.Boolean); } else { w.WriteNull(); }
                 Text(w, m.Outcome); Number(w, m.PointsAtStart); Number(w, m.PointsAtEnd);
             }, ct);
-        await CopyAsync(session, "stage_transitions (issue_key, at, from_status, to_status, from_category, to_category)", bundle.Transitions, (w, t) =>
+        await CopyAsync(session, progress, "stage_transitions (issue_key, at, from_status, to_status, from_category, to_category)", bundle.Transitions, (w, t) =>
         {
             Text(w, t.IssueKey); Instant(w, t.At); Text(w, t.FromStatus); Text(w, t.ToStatus); Text(w, t.FromCategory); Text(w, t.ToCategory);
         }, ct);
-        await CopyAsync(session, "stage_blocks (issue_key, blocked_from, blocked_to)", bundle.Blocks, (w, b) =>
+        await CopyAsync(session, progress, "stage_blocks (issue_key, blocked_from, blocked_to)", bundle.Blocks, (w, b) =>
         {
             Text(w, b.IssueKey); Instant(w, b.BlockedFrom); Instant(w, b.BlockedTo);
         }, ct);
-        await CopyAsync(session, "stage_comments (issue_key, author, created_at)", bundle.Comments, (w, c) =>
+        await CopyAsync(session, progress, "stage_comments (issue_key, author, created_at)", bundle.Comments, (w, c) =>
         {
             Text(w, c.IssueKey); Text(w, c.Author); Instant(w, c.CreatedAt);
         }, ct);
     }
 
-    private static async Task CopyAsync<T>(TenantSession session, string target, IReadOnlyList<T> rows, Action<NpgsqlBinaryImporter, T> write, CancellationToken ct)
+    private static async Task CopyAsync<T>(
+        TenantSession session, IProgress<LoadStep>? progress, string target, IReadOnlyList<T> rows, Action<NpgsqlBinaryImporter, T> write,
+        CancellationToken ct)
     {
         if (rows.Count == 0)
         {
             return;
         }
 
+        var clock = Stopwatch.StartNew();
         await using var importer = await session.Connection.BeginBinaryImportAsync($"COPY {target} FROM STDIN (FORMAT BINARY)", ct);
         foreach (var row in rows)
         {
@@ -166,6 +233,7 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
         }
 
         await importer.CompleteAsync(ct);
+        progress?.Report(new LoadStep(target[..target.IndexOf(' ', StringComparison.Ordinal)], LoadPhase.Copied, rows.Count, clock.Elapsed));
     }
 
     private static void Text(NpgsqlBinaryImporter w, string? value)
@@ -183,18 +251,22 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
         if (value is { } v) { w.Write(v.UtcDateTime, NpgsqlDbType.TimestampTz); } else { w.WriteNull(); }
     }
 
-    private static async Task<TableImport> UpsertTableAsync(TenantSession session, string table, int rows, string upsert, CancellationToken ct)
+    private static async Task<TableImport> UpsertTableAsync(
+        TenantSession session, string table, int rows, string upsert, IProgress<LoadStep>? progress, CancellationToken ct)
     {
         if (rows == 0)
         {
             return new TableImport(table, 0, 0, 0);
         }
 
+        var clock = Stopwatch.StartNew();
         await using var command = session.Command(
             $"WITH up AS ({upsert} RETURNING (xmax = 0) AS inserted) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up");
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        return new TableImport(table, rows, (int)reader.GetInt64(0), (int)reader.GetInt64(1));
+        var result = new TableImport(table, rows, (int)reader.GetInt64(0), (int)reader.GetInt64(1));
+        progress?.Report(new LoadStep(table, LoadPhase.Upserted, rows, clock.Elapsed, result));
+        return result;
     }
 
     // Each upsert writes only rows that are new or whose values differ, and joins keys to ids within the tenant.

@@ -109,8 +109,17 @@ public sealed class PostgresServer : IAsyncLifetime
             await database.DisposeAsync();
             await using var admin = new NpgsqlConnection(With(_owner, "postgres"));
             await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database.Name}\" WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
+            try
+            {
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database.Name}\" WITH (FORCE)", admin);
+                await drop.ExecuteNonQueryAsync();
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+            {
+                // FORCE may not terminate an autovacuum worker (busy after a refresh) as a non-superuser; a plain DROP makes it exit.
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database.Name}\"", admin);
+                await drop.ExecuteNonQueryAsync();
+            }
         }
 
         if (_container is not null)

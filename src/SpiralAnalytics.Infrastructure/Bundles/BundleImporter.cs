@@ -233,7 +233,16 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
         }
 
         await importer.CompleteAsync(ct);
-        progress?.Report(new LoadStep(target[..target.IndexOf(' ', StringComparison.Ordinal)], LoadPhase.Copied, rows.Count, clock.Elapsed));
+        await importer.DisposeAsync();
+        var table = target[..target.IndexOf(' ', StringComparison.Ordinal)];
+        // A temp table has no statistics until analysed: without them the upsert's joins are planned as nested loops.
+        await using (var analyze = session.Command($"ANALYZE {table}"))
+        {
+            analyze.CommandTimeout = 0;
+            await analyze.ExecuteNonQueryAsync(ct);
+        }
+
+        progress?.Report(new LoadStep(table, LoadPhase.Copied, rows.Count, clock.Elapsed));
     }
 
     private static void Text(NpgsqlBinaryImporter w, string? value)
@@ -262,6 +271,7 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
         var clock = Stopwatch.StartNew();
         await using var command = session.Command(
             $"WITH up AS ({upsert} RETURNING (xmax = 0) AS inserted) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up");
+        command.CommandTimeout = 0; // a bulk load takes as long as its data needs (400k issues: minutes)
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         var result = new TableImport(table, rows, (int)reader.GetInt64(0), (int)reader.GetInt64(1));

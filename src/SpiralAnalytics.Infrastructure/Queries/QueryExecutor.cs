@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using SpiralAnalytics.Core.Analytics;
 using SpiralAnalytics.Core.Catalog;
 using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Core.Specs;
@@ -48,7 +47,7 @@ public sealed class QueryExecutor(
         var tenantId = await tenants.ResolveAsync(tenant, ct);
         var catalog = await CatalogForAsync(spec, ct);
         await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        var values = await DimensionValuesAsync(session, spec.Filters.Select(f => f.Dimension), ct);
+        var values = await TenantDimensionReader.ReadAsync(session, spec.Filters.Select(f => f.Dimension), ct);
         var errors = new SpecValidator(catalog, values).Errors(spec);
         if (errors.Count > 0)
         {
@@ -147,41 +146,6 @@ public sealed class QueryExecutor(
         }
 
         return pinned.Count == 0 ? catalog : new MetricCatalog(catalog.All.Select(m => pinned.GetValueOrDefault(m.Name) ?? m));
-    }
-
-    /// <summary>The tenant's members of the filtered dimensions, read from its base tables (RLS applies).</summary>
-    private static async Task<DimensionValues> DimensionValuesAsync(TenantSession session, IEnumerable<string> dimensions, CancellationToken ct)
-    {
-        var members = new Dictionary<string, IReadOnlyList<DimensionMember>>(StringComparer.Ordinal);
-        foreach (var dimension in dimensions.Distinct(StringComparer.Ordinal))
-        {
-            var sql = dimension switch
-            {
-                Dimensions.Team => "SELECT name, key FROM teams ORDER BY name, key",
-                Dimensions.Sprint => "SELECT DISTINCT name, NULL FROM sprints ORDER BY 1",
-                Dimensions.Assignee => "SELECT DISTINCT assignee, NULL FROM issues WHERE assignee IS NOT NULL ORDER BY 1",
-                Dimensions.IssueType => "SELECT DISTINCT type, NULL FROM issues ORDER BY 1",
-                Dimensions.Priority => "SELECT DISTINCT priority, NULL FROM issues WHERE priority IS NOT NULL ORDER BY 1",
-                Dimensions.Epic => "SELECT epic_key, NULL FROM issues WHERE epic_key IS NOT NULL UNION SELECT key, NULL FROM issues WHERE lower(type) = 'epic' ORDER BY 1",
-                _ => null,
-            };
-            if (sql is null)
-            {
-                continue;
-            }
-
-            var list = new List<DimensionMember>();
-            await using var command = session.Command(sql);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                list.Add(new DimensionMember(reader.GetString(0), reader.IsDBNull(1) ? [] : [reader.GetString(1)]));
-            }
-
-            members[dimension] = list;
-        }
-
-        return new DimensionValues(members);
     }
 
     private static JsonNode? Value(object value) => value switch

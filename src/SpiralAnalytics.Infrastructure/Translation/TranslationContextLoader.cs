@@ -1,0 +1,43 @@
+using SpiralAnalytics.Core.Errors;
+using SpiralAnalytics.Core.Translation;
+using SpiralAnalytics.Infrastructure.Catalog;
+using SpiralAnalytics.Infrastructure.Data;
+using SpiralAnalytics.Infrastructure.Queries;
+using SpiralAnalytics.Infrastructure.Tenants;
+
+namespace SpiralAnalytics.Infrastructure.Translation;
+
+/// <summary>
+/// Builds the <see cref="TranslationContext"/> of a question: the active catalog, the top catalog-search candidates
+/// (pgvector plus name and synonym matches) and every dimension member of the tenant, read as the runtime role.
+/// </summary>
+public sealed class TranslationContextLoader(SpiralDataSources data, CatalogReader catalogs, CatalogSearch search, TenantDirectory tenants)
+{
+    public const int Candidates = 8;
+
+    public async Task<TranslationContext> LoadAsync(string tenant, TranslationRequest request, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Question))
+        {
+            throw new UserErrorException("the question is empty: ask about your sprints, e.g. \"spillover by team in the last 3 sprints\"");
+        }
+
+        var tenantId = await tenants.ResolveAsync(tenant, ct);
+        var catalog = await catalogs.LoadAsync(ct);
+        IReadOnlyList<MetricCandidate> candidates;
+        try
+        {
+            var found = await search.SearchAsync(request.Question, Candidates, ct);
+            candidates = found.Hits.Select(h => new MetricCandidate(h.Name, h.Score, h.Match)).ToList();
+        }
+        catch (UserErrorException) when (catalog.Active.Count > 0)
+        {
+            candidates = []; // text with nothing searchable ("???"): the translator clarifies
+        }
+
+        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
+        var values = await TenantDimensionReader.ReadAsync(session, TenantDimensionReader.Readable, ct);
+        await session.CommitAsync(ct);
+        return new TranslationContext(catalog, candidates, values, request.AsOf);
+    }
+}

@@ -49,3 +49,12 @@ public static class TranslatorNames
     public const string Offline = "offline";
     public const string Llm = "llm";
 }
+
+/// <summary>
+/// A translator over a loaded <see cref="TranslationContext"/>: the offline translator (pure) or the model-backed one.
+/// Returns a spec that passes <c>SpecValidator(context.Catalog, context.Values)</c>, or a clarification.
+/// </summary>
+public interface IContextTranslator
+{
+    ValueTask<TranslationOutcome> TranslateAsync(TranslationRequest request, TranslationContext context, CancellationToken ct);
+}

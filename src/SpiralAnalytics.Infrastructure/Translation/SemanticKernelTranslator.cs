@@ -86,9 +86,10 @@ public sealed class SemanticKernelTranslator : IContextTranslator, IDisposable
         {
             reason = $"llm timed out after {_options.TimeoutSeconds} s";
         }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException or KernelException or System.ClientModel.ClientResultException
-                                      or TimeoutException or InvalidOperationException)
+        catch (Exception e) when (!ct.IsCancellationRequested && e is not OperationCanceledException)
         {
+            // Whatever the server or the connector did (HTTP errors, refused connections, a body that is not a completion),
+            // the question still gets the offline answer.
             reason = $"llm failed ({Describe(e)})";
         }
 
@@ -113,6 +114,8 @@ public sealed class SemanticKernelTranslator : IContextTranslator, IDisposable
     {
         HttpOperationException { StatusCode: { } status } => $"HTTP {(int)status} {status}",
         System.ClientModel.ClientResultException { Status: > 0 } r => $"HTTP {r.Status}",
+        System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException or FormatException =>
+            $"the response is not a chat completion: {Shorten(e.Message)}",
         _ => Shorten(e.GetBaseException().Message),
     };
 

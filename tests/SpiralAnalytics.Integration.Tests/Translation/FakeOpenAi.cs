@@ -10,8 +10,11 @@ using Microsoft.Extensions.Logging;
 namespace SpiralAnalytics.Integration.Tests.Translation;
 
 /// <summary>What the fake model does for one request: answer with content, fail with a status, or take its time first.</summary>
-public sealed record FakeReply(string? Content, int Status = 200, TimeSpan Delay = default)
+public sealed record FakeReply(string? Content, int Status = 200, TimeSpan Delay = default, string? RawBody = null)
 {
+    /// <summary>A 200 whose body is this text, not a chat completion.</summary>
+    public static FakeReply Raw(string body) => new(null, RawBody: body);
+
     public static FakeReply Answer(string content) => new(content);
 
     public static FakeReply Fails(int status) => new(null, status);
@@ -95,6 +98,13 @@ public sealed class FakeOpenAi : IAsyncDisposable
             {
                 return; // the client gave up, as it should
             }
+        }
+
+        if (reply.RawBody is { } raw)
+        {
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync(raw, http.RequestAborted);
+            return;
         }
 
         if (reply.Status != 200)

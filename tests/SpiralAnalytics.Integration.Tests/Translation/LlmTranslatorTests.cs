@@ -176,8 +176,26 @@ public sealed class LlmTranslatorTests
         Assert.Single(fake.Requests);
         Assert.Equal(1, fallback.Calls);
         Assert.Equal(TranslatorNames.Offline, outcome.Translator);
+        TestContext.Current.TestOutputHelper?.WriteLine(outcome.Notes[0]);
         Assert.StartsWith($"llm failed (HTTP {status}", outcome.Notes[0], StringComparison.Ordinal);
         Assert.EndsWith("; offline translator answered", outcome.Notes[0], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("<html>502 Bad Gateway</html>")]
+    [InlineData("""{"choices": "none"}""")]
+    public async Task A_body_that_is_not_a_completion_falls_back(string body)
+    {
+        await using var fake = await FakeOpenAi.StartAsync(FakeReply.Raw(body));
+        var fallback = new FallbackDouble();
+        using var translator = LlmTestKit.Translator(fake.Endpoint, fallback);
+
+        var outcome = await translator.TranslateAsync(LlmTestKit.Request(), LlmTestKit.Context(), Ct);
+
+        Assert.Single(fake.Requests);
+        Assert.Equal(TranslatorNames.Offline, outcome.Translator);
+        TestContext.Current.TestOutputHelper?.WriteLine(outcome.Notes[0]);
+        Assert.StartsWith("llm failed (", outcome.Notes[0], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -190,6 +208,7 @@ public sealed class LlmTranslatorTests
 
         Assert.Equal(1, fallback.Calls);
         Assert.Equal(TranslatorNames.Offline, outcome.Translator);
+        TestContext.Current.TestOutputHelper?.WriteLine(outcome.Notes[0]);
         Assert.StartsWith("llm failed (", outcome.Notes[0], StringComparison.Ordinal);
         Assert.EndsWith("; offline translator answered", outcome.Notes[0], StringComparison.Ordinal);
     }

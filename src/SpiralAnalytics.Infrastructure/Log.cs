@@ -75,4 +75,14 @@ internal static partial class Log
     // 400-419: demo data
     [LoggerMessage(400, LogLevel.Information, "Seeded demo data into tenant {Tenant}: {Sprints} sprints, {Issues} issues, seed {Seed}; generated in {GenerateMilliseconds} ms, loaded in {LoadMilliseconds} ms")]
     public static partial void DemoSeeded(ILogger logger, string tenant, int sprints, int issues, int seed, long generateMilliseconds, long loadMilliseconds);
+
+    // 620-639: LLM translator. Never log the API key, the prompt or the model's answer (tenant data and user text).
+    [LoggerMessage(620, LogLevel.Information, "LLM translator ({Model}) answered after {Requests} request(s) in {Milliseconds} ms")]
+    public static partial void LlmAnswered(ILogger logger, string model, int requests, long milliseconds);
+
+    [LoggerMessage(621, LogLevel.Information, "LLM answer rejected with {Errors} error(s), first {FirstError}; one repair round")]
+    public static partial void LlmRepairing(ILogger logger, int errors, string firstError);
+
+    [LoggerMessage(622, LogLevel.Warning, "LLM translator not used: {Reason}; the offline translator answers ({Milliseconds} ms spent)")]
+    public static partial void LlmFallback(ILogger logger, string reason, long milliseconds);
 }

@@ -1,4 +1,6 @@
 using SpiralAnalytics.Api;
+using SpiralAnalytics.Api.Auth;
+using SpiralAnalytics.Api.Endpoints;
 using SpiralAnalytics.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -6,15 +8,29 @@ builder.AddSpiralData();
 builder.AddSpiralCatalog();
 builder.AddSpiralQueries();
 builder.AddSpiralTranslation();
+builder.AddSpiralConversations();
 builder.AddSpiralJira();
 builder.AddSpiralJobs();
 builder.AddSpiralHealth();
-builder.Services.AddProblemDetails();
+builder.AddSpiralApi();
+builder.AddSpiralAuth();
+builder.AddSpiralRateLimits();
+builder.AddSpiralOpenApi();
 
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
 app.MapHealthEndpoints();
+app.MapSpiralOpenApi();
+app.MapAuthEndpoints();
+app.MapQueryEndpoints();
+app.MapMetricEndpoints();
+app.MapAdminMetricEndpoints();
+app.MapConversationEndpoints();
+app.MapSpiralHangfireDashboard();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>

@@ -41,6 +41,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnly
         builder.AddSpiralCatalog();
         builder.AddSpiralQueries();
         builder.AddSpiralTranslation();
+        builder.AddSpiralTokens();
         return builder.Build();
     }
 
@@ -68,6 +69,7 @@ public static class SpiralCli
             CatalogCommands.Create(context),
             QueryCommand.Create(context),
             TranslateCommand.Create(context),
+            TokenCommands.Create(context),
         };
 
         var parsed = root.Parse(args);

@@ -8,6 +8,7 @@ builder.AddSpiralCatalog();
 builder.AddSpiralQueries();
 builder.AddSpiralJira();
 builder.AddSpiralJobs();
+builder.AddSpiralAsk();
 builder.AddSpiralHealth();
 builder.AddSpiralApi();
 builder.AddSpiralAuth();
@@ -19,6 +20,8 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapHealthEndpoints();
 app.MapAuthEndpoints();
+app.MapAskEndpoints();
+app.MapJobEndpoints();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>

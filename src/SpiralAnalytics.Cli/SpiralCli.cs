@@ -41,6 +41,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnly
         builder.AddSpiralCatalog();
         builder.AddSpiralQueries();
         builder.AddSpiralTokens();
+        builder.AddSpiralAsk();
         return builder.Build();
     }
 
@@ -67,6 +68,7 @@ public static class SpiralCli
             DemoCommands.Create(context),
             CatalogCommands.Create(context),
             QueryCommand.Create(context),
+            AskCommand.Create(context),
             TokenCommands.Create(context),
         };
 

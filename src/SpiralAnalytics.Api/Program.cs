@@ -6,6 +6,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddSpiralData();
 builder.AddSpiralCatalog();
 builder.AddSpiralQueries();
+builder.AddSpiralTranslation();
 builder.AddSpiralJira();
 builder.AddSpiralJobs();
 builder.AddSpiralAsk();

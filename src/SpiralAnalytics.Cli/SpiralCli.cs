@@ -40,6 +40,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnly
         builder.AddSpiralJira();
         builder.AddSpiralCatalog();
         builder.AddSpiralQueries();
+        builder.AddSpiralTranslation();
         builder.AddSpiralTokens();
         builder.AddSpiralAsk();
         return builder.Build();
@@ -68,6 +69,7 @@ public static class SpiralCli
             DemoCommands.Create(context),
             CatalogCommands.Create(context),
             QueryCommand.Create(context),
+            TranslateCommand.Create(context),
             AskCommand.Create(context),
             TokenCommands.Create(context),
         };

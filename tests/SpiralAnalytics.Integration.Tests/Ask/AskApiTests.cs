@@ -51,7 +51,7 @@ public sealed class AskApiTests(PostgresServer server)
         Assert.Equal("completed", (string)view["status"]!);
         Assert.Equal("test", (string)view["translator"]!);
         Assert.Equal((string)query["sql"]!, (string)view["sql"]!);
-        Assert.Equal(query["metric_versions"]!.ToJsonString(), view["metric_versions"]!.ToJsonString());
+        Assert.True(JsonNode.DeepEquals(query["metric_versions"], view["metric_versions"]));
         Assert.Equal(["execute", "plan", "translate", "validate"], view["stage_durations"]!.AsObject().Select(p => p.Key).Order());
         AssertSameAnswer(query, view["result"]!.AsObject());
         Assert.Equal("a test translation", (string)view["notes"]![0]!);
@@ -263,7 +263,7 @@ public sealed class AskApiTests(PostgresServer server)
         [
             """{"metrics":["velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":5}}""",
             """{"metrics":["spillover_ratio"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}]}""",
-            """{"metrics":["completed_issues","bug_count"],"group_by":["team","issue_type"],"time":{"type":"all"}}""",
+            """{"metrics":["completed_issues","bug_count"],"group_by":["team"],"time":{"type":"all"}}""",
             """{"metrics":["cycle_time_p50"],"group_by":["team"],"time":{"type":"last_sprints","n":6},"sort":[{"by":"cycle_time_p50","dir":"desc"}]}""",
             """{"metrics":["reopen_rate"],"time":{"type":"last_sprints","n":3},"compare":{"type":"previous_period"}}""",
         ];

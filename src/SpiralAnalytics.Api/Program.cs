@@ -11,6 +11,7 @@ builder.AddSpiralTranslation();
 builder.AddSpiralConversations();
 builder.AddSpiralJira();
 builder.AddSpiralJobs();
+builder.AddSpiralAsk();
 builder.AddSpiralHealth();
 builder.AddSpiralApi();
 builder.AddSpiralAuth();
@@ -31,6 +32,8 @@ app.MapMetricEndpoints();
 app.MapAdminMetricEndpoints();
 app.MapConversationEndpoints();
 app.MapSpiralHangfireDashboard();
+app.MapAskEndpoints();
+app.MapJobEndpoints();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>

@@ -42,6 +42,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnly
         builder.AddSpiralQueries();
         builder.AddSpiralTranslation();
         builder.AddSpiralTokens();
+        builder.AddSpiralAsk();
         return builder.Build();
     }
 
@@ -69,6 +70,7 @@ public static class SpiralCli
             CatalogCommands.Create(context),
             QueryCommand.Create(context),
             TranslateCommand.Create(context),
+            AskCommand.Create(context),
             TokenCommands.Create(context),
         };
 

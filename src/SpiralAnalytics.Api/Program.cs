@@ -13,6 +13,7 @@ builder.Services.AddProblemDetails();
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseChatPage();
 app.MapHealthEndpoints();
 app.Run();
 

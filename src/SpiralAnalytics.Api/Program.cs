@@ -1,4 +1,5 @@
 using SpiralAnalytics.Api;
+using SpiralAnalytics.Api.Auth;
 using SpiralAnalytics.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -8,13 +9,17 @@ builder.AddSpiralQueries();
 builder.AddSpiralJira();
 builder.AddSpiralJobs();
 builder.AddSpiralHealth();
-builder.Services.AddProblemDetails();
+builder.AddSpiralApi();
+builder.AddSpiralAuth();
 
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseChatPage();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapHealthEndpoints();
+app.MapAuthEndpoints();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>

@@ -40,6 +40,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnly
         builder.AddSpiralJira();
         builder.AddSpiralCatalog();
         builder.AddSpiralQueries();
+        builder.AddSpiralTokens();
         return builder.Build();
     }
 
@@ -66,6 +67,7 @@ public static class SpiralCli
             DemoCommands.Create(context),
             CatalogCommands.Create(context),
             QueryCommand.Create(context),
+            TokenCommands.Create(context),
         };
 
         var parsed = root.Parse(args);

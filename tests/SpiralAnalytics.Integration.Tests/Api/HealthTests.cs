@@ -16,6 +16,7 @@ public sealed class HealthTests(PostgresServer server)
             }
 
             b.UseSetting("Jobs:Enabled", "false");
+            b.UseSetting("Auth:SigningKey", ApiFactory.SigningKey);
         });
 
     [Fact]

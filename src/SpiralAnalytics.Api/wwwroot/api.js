@@ -107,6 +107,7 @@ export const api = {
   cancel: (id) => call("POST", `/api/v1/jobs/${encodeURIComponent(id)}/cancel`),
   feedback: (id, rating, comment) =>
     call("POST", `/api/v1/jobs/${encodeURIComponent(id)}/feedback`, comment ? { rating, comment } : { rating }),
+  me: () => call("GET", "/api/v1/me"),
   conversations: () => call("GET", "/api/v1/conversations"),
   messages: (id) => call("GET", `/api/v1/conversations/${encodeURIComponent(id)}/messages`),
   metric: (name) => call("GET", `/api/v1/metrics/${encodeURIComponent(name)}`),

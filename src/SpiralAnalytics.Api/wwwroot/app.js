@@ -90,23 +90,30 @@ async function signIn(event) {
   }
   storeToken(token);
   message.textContent = "Signing in…";
+  let me = null;
   try {
-    await api.conversations();
+    me = await api.me();
   } catch (e) {
-    // 401 already sent us back here with a message; other failures (a service still starting) do not block signing in.
+    // 401 already sent us back here with a message; a 403 says the token is not for this page.
     if (e instanceof ApiError && e.status === 401) return;
     if (e instanceof ApiError && e.status === 403) {
       forgetToken();
       message.textContent = `This token may not use the chat: ${e.message}`;
       return;
     }
+    if (!(e instanceof ApiError) || e.status !== 404) {
+      forgetToken();
+      message.textContent = `Could not check the token: ${e.message}`;
+      return;
+    }
   }
   message.textContent = "";
-  showChat();
+  showChat(me);
 }
 
-function showChat() {
-  const claims = readClaims(storedToken() ?? "") ?? {};
+function showChat(me = null) {
+  const token = readClaims(storedToken() ?? "") ?? {};
+  const claims = { sub: me?.user ?? token.sub, role: me?.role ?? token.role, tenant: me?.tenant ?? token.tenant };
   $("sign-in-view").hidden = true;
   $("chat-view").hidden = false;
   $("sign-out").hidden = false;
@@ -479,7 +486,7 @@ function settleFocus(turn) {
 
 function start() {
   whenUnauthorized((message) =>
-    signOut(`Signed out: the service refused the token${message ? ` (${message})` : ""}. Paste a valid token to sign in again.`));
+    signOut(`The service refused the token${message ? ` (${message})` : ""}. Paste a valid token to sign in.`));
   $("sign-in-form").addEventListener("submit", signIn);
   $("token").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using SpiralAnalytics.Api.Errors;
+using SpiralAnalytics.Core.Catalog;
 using SpiralAnalytics.Infrastructure.Queries;
 
 namespace SpiralAnalytics.Api;
@@ -17,6 +18,7 @@ public static class ApiServiceCollectionExtensions
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, QueryJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(1, MetricJsonContext.Default);
         });
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();

@@ -27,6 +27,7 @@ public static class CatalogServiceCollectionExtensions
         builder.Services.AddSingleton<CatalogExporter>();
         builder.Services.AddSingleton<CatalogDeprecator>();
         builder.Services.AddSingleton<CatalogSearch>();
+        builder.Services.AddSingleton<CatalogEditor>();
         return builder;
     }
 }

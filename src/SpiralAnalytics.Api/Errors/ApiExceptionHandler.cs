@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
+using SpiralAnalytics.Core.Catalog;
 using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Core.Specs;
 
@@ -43,7 +44,9 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
     internal static ProblemDetails Map(Exception exception) => exception switch
     {
         SpecValidationException spec => Problem(400, "The spec is invalid", spec.Message, errors: spec.Errors),
+        CatalogValidationException catalog => Problem(400, "The metric definition is invalid", catalog.Message, problems: catalog.Problems),
         NotFoundException notFound => Problem(404, "Not found", notFound.Message),
+        ConflictException conflict => Problem(409, "Conflict", conflict.Message),
         UserErrorException user => Problem(400, "Bad request", user.Message, details: user.Details),
         BadHttpRequestException { InnerException: JsonException json } => Problem(400, "The request body is not valid JSON", JsonMessage(json)),
         BadHttpRequestException bad => Problem(bad.StatusCode, bad.StatusCode == 400 ? "Bad request" : "Request rejected", bad.Message),
@@ -69,7 +72,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
     }
 
     private static ProblemDetails Problem(int status, string title, string detail,
-        IReadOnlyList<SpecError>? errors = null, IReadOnlyList<string>? details = null)
+        IReadOnlyList<SpecError>? errors = null, IReadOnlyList<string>? details = null, IReadOnlyList<CatalogProblem>? problems = null)
     {
         var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = ApiProblems.TypeFor(status) };
         if (errors is not null)
@@ -77,7 +80,11 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
             problem.Extensions["errors"] = errors;
         }
 
-        if (details is { Count: > 0 })
+        if (problems is not null)
+        {
+            problem.Extensions["errors"] = problems;
+        }
+        else if (details is { Count: > 0 })
         {
             problem.Extensions["details"] = details;
         }

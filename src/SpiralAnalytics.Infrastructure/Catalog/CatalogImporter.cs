@@ -38,10 +38,12 @@ public sealed class CatalogImporter(
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     ILogger<CatalogImporter> logger)
 {
-    public async Task<CatalogImportReport> ImportAsync(string folder, CancellationToken ct)
+    public Task<CatalogImportReport> ImportAsync(string folder, CancellationToken ct) => ImportAsync(folder, CatalogLoader.Load(folder), ct);
+
+    /// <summary>Imports an already loaded catalog (<paramref name="folder"/> names its source in messages), e.g. the stored one with one metric edited.</summary>
+    public async Task<CatalogImportReport> ImportAsync(string folder, CatalogLoadResult loaded, CancellationToken ct)
     {
         var started = Stopwatch.StartNew();
-        var loaded = CatalogLoader.Load(folder);
         if (!loaded.IsValid)
         {
             throw new UserErrorException($"{folder}: {loaded.Problems.Count} problem(s) in the catalog; nothing imported",

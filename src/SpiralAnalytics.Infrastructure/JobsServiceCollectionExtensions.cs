@@ -30,8 +30,20 @@ public static class JobsServiceCollectionExtensions
             .UseRecommendedSerializerSettings()
             .UsePostgreSqlStorage(
                 storage => storage.UseNpgsqlConnection(connectionString),
-                new PostgreSqlStorageOptions { SchemaName = options.Schema, PrepareSchemaIfNecessary = true }));
-        builder.Services.AddHangfireServer(server => server.WorkerCount = options.Workers);
+                new PostgreSqlStorageOptions
+                {
+                    SchemaName = options.Schema,
+                    PrepareSchemaIfNecessary = true,
+                    // a question waits for a worker: be told of new jobs (LISTEN/NOTIFY), poll only as the fallback
+                    EnableLongPolling = options.LongPolling,
+                    QueuePollInterval = TimeSpan.FromMilliseconds(options.QueuePollMilliseconds),
+                }));
+        builder.Services.AddHangfireServer(server =>
+        {
+            server.WorkerCount = options.Workers;
+            // questions first: a long refresh or Jira sync on the default queue never holds an ask up for long
+            server.Queues = [Ask.AskJob.Queue, "default"];
+        });
         builder.Services.AddHostedService<RecurringJobsRegistration>();
         return builder;
     }

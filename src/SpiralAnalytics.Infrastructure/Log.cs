@@ -75,4 +75,44 @@ internal static partial class Log
     // 400-419: demo data
     [LoggerMessage(400, LogLevel.Information, "Seeded demo data into tenant {Tenant}: {Sprints} sprints, {Issues} issues, seed {Seed}; generated in {GenerateMilliseconds} ms, loaded in {LoadMilliseconds} ms")]
     public static partial void DemoSeeded(ILogger logger, string tenant, int sprints, int issues, int seed, long generateMilliseconds, long loadMilliseconds);
+
+    // 700-749: ask pipeline (jobs, event streams, cache, Redis)
+    [LoggerMessage(700, LogLevel.Information, "Ask job {JobId} queued for tenant {Tenant}")]
+    public static partial void AskQueued(ILogger logger, Guid jobId, string tenant);
+
+    [LoggerMessage(701, LogLevel.Information, "Ask job {JobId} completed: cache {Cache}, {Rows} rows, {Milliseconds} ms in stages")]
+    public static partial void AskCompleted(ILogger logger, Guid jobId, string cache, int rows, long milliseconds);
+
+    [LoggerMessage(702, LogLevel.Information, "Ask job {JobId} failed while {Stage}: {Message}")]
+    public static partial void AskFailed(ILogger logger, Guid jobId, string stage, string message);
+
+    [LoggerMessage(703, LogLevel.Error, "Ask job {JobId} failed unexpectedly while {Stage}")]
+    public static partial void AskCrashed(ILogger logger, Exception exception, Guid jobId, string stage);
+
+    [LoggerMessage(704, LogLevel.Warning, "Ask job {JobId} hit a transient error while {Stage}; it will be retried: {Message}")]
+    public static partial void AskRetrying(ILogger logger, Guid jobId, string stage, string message);
+
+    [LoggerMessage(705, LogLevel.Information, "Ask job {JobId} cancelled while {Stage}")]
+    public static partial void AskCancelled(ILogger logger, Guid jobId, string stage);
+
+    [LoggerMessage(706, LogLevel.Debug, "Ask job {JobId} is final or cancelled; nothing to run")]
+    public static partial void AskSkipped(ILogger logger, Guid jobId);
+
+    [LoggerMessage(707, LogLevel.Warning, "Ask job {JobId}: checking for a cancel request failed ({Message}); it runs to its end")]
+    public static partial void CancelPollFailed(ILogger logger, Guid jobId, string message);
+
+    [LoggerMessage(710, LogLevel.Warning, "Redis is unavailable ({Operation}: {Error}: {Message}); answering without it (cache from the table, events in process), retrying every {RetrySeconds} s")]
+    public static partial void RedisDown(ILogger logger, string operation, string error, string message, double retrySeconds);
+
+    [LoggerMessage(711, LogLevel.Information, "Redis is back; the cache and event streams use it again")]
+    public static partial void RedisBack(ILogger logger);
+
+    [LoggerMessage(712, LogLevel.Debug, "Answer cache of tenant {TenantId}: pruned {Count} entries older than data version {DataVersion}")]
+    public static partial void CachePruned(ILogger logger, Guid tenantId, int count, long dataVersion);
+
+    [LoggerMessage(713, LogLevel.Error, "Ask job {JobId} could not be enqueued")]
+    public static partial void AskEnqueueFailed(ILogger logger, Exception exception, Guid jobId);
+
+    [LoggerMessage(714, LogLevel.Information, "Ask job {JobId}: cancel requested ({Outcome})")]
+    public static partial void AskCancelRequested(ILogger logger, Guid jobId, string outcome);
 }

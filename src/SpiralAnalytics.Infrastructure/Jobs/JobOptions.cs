@@ -21,4 +21,11 @@ public sealed class JobOptions
     /// <summary>The PostgreSQL schema of Hangfire's own tables.</summary>
     [Required]
     public string Schema { get; set; } = "hangfire";
+
+    /// <summary>How often idle workers look for new jobs when no notification came (Hangfire.PostgreSql QueuePollInterval).</summary>
+    [Range(50, 60_000)]
+    public int QueuePollMilliseconds { get; set; } = 1000;
+
+    /// <summary>Whether workers are woken by PostgreSQL LISTEN/NOTIFY when a job is enqueued (Hangfire.PostgreSql EnableLongPolling).</summary>
+    public bool LongPolling { get; set; } = true;
 }

@@ -43,11 +43,27 @@ public sealed class QueryExecutor(
 
     public async Task<QueryResult> ExecuteAsync(AnalyticsSpec spec, string tenant, DateTimeOffset? asOf, string? question, CancellationToken ct)
     {
-        var planning = Stopwatch.StartNew();
+        var validated = await ValidateAsync(spec, tenant, ct);
+        var planned = Plan(validated, asOf);
+        return await ExecuteAsync(planned, question, ct);
+    }
+
+    /// <summary>
+    /// Checks the spec against the catalog (pinned versions included) and the tenant's dimension members, and puts it in
+    /// canonical form; a <see cref="SpecValidationException"/> lists every error.
+    /// </summary>
+    public async Task<ValidatedSpec> ValidateAsync(AnalyticsSpec spec, string tenant, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
         var tenantId = await tenants.ResolveAsync(tenant, ct);
         var catalog = await CatalogForAsync(spec, ct);
-        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        var values = await TenantDimensionReader.ReadAsync(session, spec.Filters.Select(f => f.Dimension), ct);
+        DimensionValues values;
+        await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
+        {
+            values = await TenantDimensionReader.ReadAsync(session, spec.Filters.Select(f => f.Dimension), ct);
+            await session.CommitAsync(ct);
+        }
+
         var errors = new SpecValidator(catalog, values).Errors(spec);
         if (errors.Count > 0)
         {
@@ -55,13 +71,28 @@ public sealed class QueryExecutor(
             throw new SpecValidationException(errors);
         }
 
-        var canonical = values.Canonicalize(spec);
-        var at = (asOf ?? _clock.GetUtcNow()).ToUniversalTime();
-        var built = QueryBuilder.Build(canonical, catalog, TimeResolver.Resolve(canonical.Time, at));
-        var planMs = planning.Elapsed.TotalMilliseconds;
+        return new ValidatedSpec(tenant, tenantId, values.Canonicalize(spec), catalog, clock.Elapsed.TotalMilliseconds);
+    }
 
+    /// <summary>Resolves time against <paramref name="asOf"/> (default: now) and builds the SQL; pure, no database.</summary>
+    public PlannedQuery Plan(ValidatedSpec validated, DateTimeOffset? asOf)
+    {
+        var clock = Stopwatch.StartNew();
+        var spec = validated.Spec;
+        var at = (asOf ?? _clock.GetUtcNow()).ToUniversalTime();
+        var built = QueryBuilder.Build(spec, validated.Catalog, TimeResolver.Resolve(spec.Time, at));
+        var versions = spec.MetricNames.Distinct(StringComparer.Ordinal)
+            .ToDictionary(n => n, n => validated.Catalog.Get(n).Version, StringComparer.Ordinal);
+        return new PlannedQuery(validated.Tenant, validated.TenantId, spec, at, built, versions, validated.ValidateMs, clock.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>Runs a planned query as the runtime role; cancelling <paramref name="ct"/> cancels the running statement.</summary>
+    public async Task<QueryResult> ExecuteAsync(PlannedQuery planned, string? question, CancellationToken ct)
+    {
+        var built = planned.Built;
         var executing = Stopwatch.StartNew();
         var settings = options.Value;
+        await using var session = await TenantSession.BeginAsync(data.Runtime, planned.TenantId, ct);
         await using (var timeout = session.Command("SELECT set_config('statement_timeout', $1, true)"))
         {
             timeout.Parameters.Add(new NpgsqlParameter { Value = (settings.StatementTimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture) });
@@ -83,7 +114,7 @@ public sealed class QueryExecutor(
                 if (rows.Count == settings.MaxRows)
                 {
                     warnings.Add($"result cut at {settings.MaxRows} rows (Query:MaxRows); narrow the question or add a limit");
-                    Log.RowCapReached(logger, tenant, settings.MaxRows);
+                    Log.RowCapReached(logger, planned.Tenant, settings.MaxRows);
                     break;
                 }
 
@@ -99,15 +130,16 @@ public sealed class QueryExecutor(
 
         await session.CommitAsync(ct);
         var executeMs = executing.Elapsed.TotalMilliseconds;
-        Log.QueryExecuted(logger, tenant, rows.Count, (long)planMs, (long)executeMs);
+        var planMs = planned.ValidateMs + planned.PlanMs;
+        Log.QueryExecuted(logger, planned.Tenant, rows.Count, (long)planMs, (long)executeMs);
         return new QueryResult
         {
             Question = question,
-            Spec = SpecJson.ToNode(canonical),
-            AsOf = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            Spec = SpecJson.ToNode(planned.Spec),
+            AsOf = planned.AsOf.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             Columns = built.Columns,
             Rows = rows,
-            MetricVersions = canonical.MetricNames.ToDictionary(n => n, n => catalog.Get(n).Version, StringComparer.Ordinal),
+            MetricVersions = planned.MetricVersions,
             Sql = built.Sql,
             Cache = "none",
             Warnings = warnings,

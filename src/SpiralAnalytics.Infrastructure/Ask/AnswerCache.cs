@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SpiralAnalytics.Infrastructure.Data;
+using SpiralAnalytics.Infrastructure.Queries;
+
+namespace SpiralAnalytics.Infrastructure.Ask;
+
+/// <summary>
+/// The cache key of an answer: SHA-256 over the tenant, the canonical spec JSON, every metric's version (sorted by name),
+/// the data version and the <c>as_of</c> the spec's time was resolved against (a relative window such as
+/// <c>last_sprints</c> means other sprints at another instant). A refresh bumps the data version, so an answer cached
+/// before it can never be served after it.
+/// </summary>
+public static class CacheKey
+{
+    public static string For(PlannedQuery planned, long dataVersion) =>
+        Compute(planned.TenantId, planned.CanonicalSpec, planned.MetricVersions, dataVersion, planned.AsOf);
+
+    public static string Compute(Guid tenantId, string canonicalSpec, IReadOnlyDictionary<string, string> metricVersions, long dataVersion, DateTimeOffset asOf)
+    {
+        var text = new StringBuilder("spiral-answer/1\n")
+            .Append("tenant=").Append(tenantId.ToString("N")).Append('\n')
+            .Append("spec=").Append(canonicalSpec).Append('\n')
+            .Append("versions=").Append(string.Join(',', metricVersions.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}@{p.Value}"))).Append('\n')
+            .Append("data=").Append(dataVersion.ToString(CultureInfo.InvariantCulture)).Append('\n')
+            .Append("as_of=").Append(asOf.UtcTicks.ToString(CultureInfo.InvariantCulture));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+}
+
+/// <summary>
+/// Answers by cache key: Redis first (with a TTL), then the <c>analytics_cache</c> table (runtime role, RLS) as the
+/// durable tier, which also refills Redis. Writing an answer of a new data version prunes the tenant's older ones from
+/// the table. Redis being down only costs speed: every Redis failure is handled here and logged by
+/// <see cref="RedisConnection"/> once per outage.
+/// </summary>
+public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, IOptions<AskOptions> options, ILogger<AnswerCache> logger)
+{
+    public static string RedisKey(Guid tenantId, string key) => $"spiral:answer:{tenantId:N}:{key}";
+
+    public async Task<CachedAnswer?> GetAsync(Guid tenantId, string key, CancellationToken ct)
+    {
+        if (await redis.DatabaseAsync() is { } db)
+        {
+            try
+            {
+                var value = await db.StringGetAsync(RedisKey(tenantId, key));
+                redis.Succeeded();
+                if (!value.IsNull)
+                {
+                    return new CachedAnswer(Deserialize(value!), "redis");
+                }
+            }
+            catch (Exception e) when (RedisConnection.IsRedisFailure(e))
+            {
+                redis.Failed(e, "cache read");
+            }
+        }
+
+        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
+        await using var command = session.Command("SELECT payload::text FROM analytics_cache WHERE cache_key = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = key });
+        var payload = await command.ExecuteScalarAsync(ct) as string;
+        await session.CommitAsync(ct);
+        if (payload is null)
+        {
+            return null;
+        }
+
+        await SetRedisAsync(tenantId, key, payload);
+        return new CachedAnswer(Deserialize(payload), "table");
+    }
+
+    public async Task SetAsync(Guid tenantId, string key, long dataVersion, QueryResult result, CancellationToken ct)
+    {
+        var payload = JsonSerializer.Serialize(result, AskJsonContext.Default.QueryResult);
+        await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
+        {
+            await using (var insert = session.Command(
+                             """
+                             INSERT INTO analytics_cache (tenant_id, cache_key, payload, data_version) VALUES ($1, $2, $3::jsonb, $4)
+                             ON CONFLICT (tenant_id, cache_key) DO NOTHING
+                             """))
+            {
+                insert.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+                insert.Parameters.Add(new NpgsqlParameter { Value = key });
+                insert.Parameters.Add(new NpgsqlParameter { Value = payload });
+                insert.Parameters.Add(new NpgsqlParameter { Value = dataVersion });
+                if (await insert.ExecuteNonQueryAsync(ct) > 0)
+                {
+                    await using var prune = session.Command("DELETE FROM analytics_cache WHERE data_version < $1");
+                    prune.Parameters.Add(new NpgsqlParameter { Value = dataVersion });
+                    var pruned = await prune.ExecuteNonQueryAsync(ct);
+                    if (pruned > 0)
+                    {
+                        Log.CachePruned(logger, tenantId, pruned, dataVersion);
+                    }
+                }
+            }
+
+            await session.CommitAsync(ct);
+        }
+
+        await SetRedisAsync(tenantId, key, payload);
+    }
+
+    private async Task SetRedisAsync(Guid tenantId, string key, string payload)
+    {
+        if (await redis.DatabaseAsync() is not { } db)
+        {
+            return;
+        }
+
+        try
+        {
+            await db.StringSetAsync(RedisKey(tenantId, key), payload, TimeSpan.FromMinutes(options.Value.CacheTtlMinutes));
+            redis.Succeeded();
+        }
+        catch (Exception e) when (RedisConnection.IsRedisFailure(e))
+        {
+            redis.Failed(e, "cache write");
+        }
+    }
+
+    private static QueryResult Deserialize(string payload) =>
+        JsonSerializer.Deserialize(payload, AskJsonContext.Default.QueryResult)
+        ?? throw new InvalidOperationException("a cached answer is not a result object");
+}
+
+/// <summary>A cached answer and the tier it came from (<c>redis</c> or <c>table</c>).</summary>
+public sealed record CachedAnswer(QueryResult Result, string Tier);

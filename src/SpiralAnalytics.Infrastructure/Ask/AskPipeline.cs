@@ -1,0 +1,272 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SpiralAnalytics.Core.Errors;
+using SpiralAnalytics.Core.Specs;
+using SpiralAnalytics.Core.Translation;
+using SpiralAnalytics.Infrastructure.Analytics;
+using SpiralAnalytics.Infrastructure.Data;
+using SpiralAnalytics.Infrastructure.Queries;
+using SpiralAnalytics.Infrastructure.Translation;
+
+namespace SpiralAnalytics.Infrastructure.Ask;
+
+/// <summary>How a run of the pipeline ended.</summary>
+public enum AskRunOutcome
+{
+    /// <summary>The job was already final, or cancelled before it started: nothing ran.</summary>
+    Skipped,
+
+    /// <summary>The job reached a final status in this run.</summary>
+    Finished,
+}
+
+/// <summary>
+/// The stages of one question: translate → validate → plan → (cache) → execute, each a status of the job row and an
+/// event of its stream; the same code runs in the Hangfire job and in <c>spiral ask</c>. Answers the pipeline can give
+/// (a clarification, an invalid spec, a timeout, a cancel) finish the job; only a transient database error is thrown
+/// for the job to be retried, unless <c>lastAttempt</c>, when it finishes the job as failed. A run of a final job does
+/// nothing and a re-run re-emits the same sequence numbers, which the stream ignores: running a job twice is harmless.
+/// </summary>
+public sealed class AskPipeline(
+    JobStore jobs,
+    IJobEventStream events,
+    IQuestionTranslator translator,
+    QueryExecutor executor,
+    AnswerCache cache,
+    JobCancellations cancellations,
+    SpiralDataSources data,
+    IOptions<AskOptions> options,
+    ILogger<AskPipeline> logger)
+{
+    public async Task<AskRunOutcome> RunAsync(string tenant, Guid tenantId, Guid jobId, bool lastAttempt, CancellationToken ct)
+    {
+        var job = await jobs.TryStartAsync(tenantId, jobId, ct);
+        if (job is null)
+        {
+            Log.AskSkipped(logger, jobId);
+            return AskRunOutcome.Skipped;
+        }
+
+        using var run = cancellations.Register(jobId, ct);
+        using var watch = new CancellationTokenSource();
+        var watcher = WatchForCancelAsync(tenantId, jobId, run, watch.Token);
+        var emitter = new Emitter(events, jobs, job);
+        try
+        {
+            await RunStagesAsync(tenant, job, emitter, run.Token);
+            return AskRunOutcome.Finished;
+        }
+        catch (OperationCanceledException) when (run.Token.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            Log.AskCancelled(logger, jobId, emitter.Status);
+            await FinishAsync(job, emitter, JobStatuses.Cancelled, new StageUpdate(emitter.DurationsJson) { Error = "cancelled" },
+                e => e with { Detail = $"cancelled while {emitter.Status}", Error = "cancelled" });
+            return AskRunOutcome.Finished;
+        }
+        catch (Exception e) when (e is not OperationCanceledException && AskRetryPolicy.IsTransient(e) && !lastAttempt)
+        {
+            Log.AskRetrying(logger, jobId, emitter.Status, e.Message);
+            await jobs.RecordErrorAsync(tenantId, jobId, $"attempt {job.Attempts} failed while {emitter.Status}: {e.Message}", CancellationToken.None);
+            throw;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var message = Message(e, out var expected);
+            if (expected)
+            {
+                Log.AskFailed(logger, jobId, emitter.Status, message);
+            }
+            else
+            {
+                Log.AskCrashed(logger, e, jobId, emitter.Status);
+            }
+
+            await FinishAsync(job, emitter, JobStatuses.Failed, new StageUpdate(emitter.DurationsJson) { Error = message },
+                ev => ev with { Detail = $"failed while {emitter.Status}", Error = message });
+            return AskRunOutcome.Finished;
+        }
+        finally
+        {
+            await watch.CancelAsync();
+            await watcher;
+        }
+    }
+
+    private async Task RunStagesAsync(string tenant, JobRecord job, Emitter emitter, CancellationToken ct)
+    {
+        var asOf = job.AsOf ?? job.CreatedAt;
+
+        // translating (the row is already there: TryStart moved it)
+        await emitter.EmitAsync(JobStatuses.Translating, "translating the question", ct);
+        var clock = Stopwatch.StartNew();
+        var previous = job.ConversationId is { } conversation
+            ? await jobs.PreviousSpecAsync(job.TenantId, conversation, job.CreatedAt, job.Id, ct)
+            : null;
+        var previousSpec = previous is null ? null : SpecJson.Parse(previous.ToJsonString()) is { IsValid: true } p ? p.Spec : null;
+        var outcome = await translator.TranslateAsync(tenant, new TranslationRequest(job.Question ?? "", asOf, previousSpec), ct);
+        emitter.Durations["translate"] = Ms(clock);
+        var notes = JsonSerializer.Serialize(outcome.Notes, AskJsonContext.Default.IReadOnlyListString);
+        if (outcome.Clarification is { } clarification)
+        {
+            await FinishAsync(job, emitter, JobStatuses.Clarification,
+                new StageUpdate(emitter.DurationsJson)
+                {
+                    Translator = outcome.Translator,
+                    Notes = notes,
+                    Clarification = JsonSerializer.Serialize(clarification, AskJsonContext.Default.Clarification),
+                },
+                e => e with { Detail = clarification.Reason, Clarification = clarification });
+            return;
+        }
+
+        var spec = outcome.Spec ?? throw new InvalidOperationException($"translator '{outcome.Translator}' returned neither a spec nor a clarification");
+
+        // validating
+        await emitter.AdvanceAsync(JobStatuses.Validating, $"translated by {outcome.Translator}",
+            new StageUpdate(emitter.DurationsJson) { Translator = outcome.Translator, Spec = SpecJson.Write(spec), Notes = notes }, ct);
+        clock.Restart();
+        var validated = await executor.ValidateAsync(spec, tenant, ct);
+        emitter.Durations["validate"] = Ms(clock);
+
+        // planning
+        await emitter.AdvanceAsync(JobStatuses.Planning, "building the query",
+            new StageUpdate(emitter.DurationsJson) { Spec = SpecJson.Write(validated.Spec) }, ct);
+        clock.Restart();
+        var planned = executor.Plan(validated, asOf);
+        var dataVersion = await AnalyticsRefresher.DataVersionAsync(data.Runtime, ct);
+        var key = CacheKey.For(planned, dataVersion);
+        var cached = await cache.GetAsync(job.TenantId, key, ct);
+        emitter.Durations["plan"] = Ms(clock);
+        var planUpdate = new StageUpdate(emitter.DurationsJson)
+        {
+            Sql = planned.Built.Sql,
+            MetricVersions = JsonSerializer.Serialize(planned.MetricVersions, AskJsonContext.Default.IReadOnlyDictionaryStringString),
+            DataVersion = dataVersion,
+        };
+
+        // executing (a cache hit is served in this stage too, so every completed job shows the same stages)
+        await emitter.AdvanceAsync(JobStatuses.Executing,
+            cached is null ? "running the query" : $"answer found in the cache ({cached.Tier}, data version {dataVersion.ToString(CultureInfo.InvariantCulture)})",
+            planUpdate, ct);
+        clock.Restart();
+        QueryResult result;
+        if (cached is not null)
+        {
+            result = cached.Result;
+            emitter.Durations["cache"] = Ms(clock);
+        }
+        else
+        {
+            result = await executor.ExecuteAsync(planned, job.Question, ct);
+            emitter.Durations["execute"] = Ms(clock);
+            await cache.SetAsync(job.TenantId, key, dataVersion, result with { Question = null, TimingsMs = new Dictionary<string, double>() }, ct);
+        }
+
+        var answer = result with
+        {
+            Question = job.Question,
+            Cache = cached is null ? "miss" : "hit",
+            Warnings = [.. result.Warnings, .. outcome.Notes.Where(n => !result.Warnings.Contains(n))],
+            TimingsMs = new Dictionary<string, double>(emitter.Durations),
+        };
+        var node = JsonSerializer.SerializeToNode(answer, AskJsonContext.Default.QueryResult);
+        await FinishAsync(job, emitter, JobStatuses.Completed,
+            new StageUpdate(emitter.DurationsJson)
+            {
+                Result = node!.ToJsonString(),
+                CacheHit = cached is not null,
+                Sql = planned.Built.Sql,
+                MetricVersions = planUpdate.MetricVersions,
+                DataVersion = dataVersion,
+            },
+            e => e with { Detail = $"{answer.Rows.Count.ToString(CultureInfo.InvariantCulture)} row(s), cache {answer.Cache}", Result = node });
+        Log.AskCompleted(logger, job.Id, answer.Cache, answer.Rows.Count, (long)emitter.Durations.Values.Sum());
+    }
+
+    private async Task FinishAsync(JobRecord job, Emitter emitter, string status, StageUpdate update, Func<JobEvent, JobEvent> decorate)
+    {
+        // The final write must happen even when the run's token is what stopped it.
+        if (await jobs.FinishAsync(job.TenantId, job.Id, status, update, CancellationToken.None))
+        {
+            await emitter.EmitAsync(status, null, CancellationToken.None, decorate);
+        }
+    }
+
+    private async Task WatchForCancelAsync(Guid tenantId, Guid jobId, JobCancellations.Registration run, CancellationToken stop)
+    {
+        var interval = TimeSpan.FromMilliseconds(options.Value.CancelPollMilliseconds);
+        try
+        {
+            while (!stop.IsCancellationRequested && !run.Token.IsCancellationRequested)
+            {
+                await Task.Delay(interval, stop);
+                if (await jobs.CancelRequestedAsync(tenantId, jobId, stop))
+                {
+                    run.Cancel();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the run ended
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            Log.CancelPollFailed(logger, jobId, e.Message); // a cancel from another node then waits for the run to end
+        }
+    }
+
+    private static double Ms(Stopwatch clock) => Math.Round(clock.Elapsed.TotalMilliseconds, 1);
+
+    private static string Message(Exception e, out bool expected)
+    {
+        expected = true;
+        switch (e)
+        {
+            case UserErrorException user:
+                return user.Details.Count == 0 ? user.Message : $"{user.Message}:\n{string.Join('\n', user.Details)}";
+            case PostgresException { SqlState: PostgresErrorCodes.QueryCanceled }:
+                return "the query took longer than the statement timeout (Query:StatementTimeoutSeconds); narrow the question";
+            case ServiceUnavailableException unavailable:
+                return unavailable.Message;
+            default:
+                expected = false;
+                return AskRetryPolicy.IsTransient(e)
+                    ? $"the database kept failing ({e.Message}); try again"
+                    : $"internal error ({e.GetType().Name}); the job id identifies it in the logs";
+        }
+    }
+
+    /// <summary>Numbers the job's events: 1 is <c>queued</c> (written when the job was created), then one per stage.</summary>
+    private sealed class Emitter(IJobEventStream events, JobStore jobs, JobRecord job)
+    {
+        private long _seq = 1;
+
+        public string Status { get; private set; } = JobStatuses.Queued;
+
+        public Dictionary<string, double> Durations { get; } = new(StringComparer.Ordinal);
+
+        public string DurationsJson => JsonSerializer.Serialize(Durations, AskJsonContext.Default.DictionaryStringDouble);
+
+        public async Task AdvanceAsync(string status, string? detail, StageUpdate update, CancellationToken ct)
+        {
+            ct.ThrowIfCancellationRequested();
+            await jobs.AdvanceAsync(job.TenantId, job.Id, status, update, ct);
+            await EmitAsync(status, detail, ct);
+        }
+
+        public async Task EmitAsync(string status, string? detail, CancellationToken ct, Func<JobEvent, JobEvent>? decorate = null)
+        {
+            var now = DateTimeOffset.UtcNow;
+            var e = new JobEvent(++_seq, job.Id, status, now, Math.Max(0, Math.Round((now - job.CreatedAt).TotalMilliseconds, 1))) { Detail = detail };
+            await events.AppendAsync(decorate is null ? e : decorate(e), ct);
+            Status = status;
+        }
+    }
+}

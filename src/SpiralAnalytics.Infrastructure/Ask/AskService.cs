@@ -1,0 +1,136 @@
+using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SpiralAnalytics.Core.Errors;
+using SpiralAnalytics.Infrastructure.Tenants;
+
+namespace SpiralAnalytics.Infrastructure.Ask;
+
+/// <summary>Where a created job goes to be run: Hangfire when this process has it configured, else a task in this process.</summary>
+public interface IAskQueue
+{
+    void Enqueue(string tenant, Guid tenantId, Guid jobId);
+}
+
+/// <summary>Enqueues <see cref="IAskJob"/> on the <c>ask</c> queue of the shared Hangfire storage (any node's workers run it).</summary>
+public sealed class HangfireAskQueue(IBackgroundJobClient client) : IAskQueue
+{
+    public void Enqueue(string tenant, Guid tenantId, Guid jobId) =>
+        client.Enqueue<IAskJob>(AskJob.Queue, job => job.RunAsync(tenant, tenantId, jobId, null, CancellationToken.None));
+}
+
+/// <summary>Without Hangfire (<c>Jobs:Enabled=false</c>): the pipeline runs on the thread pool of this process, one attempt.</summary>
+public sealed class InProcessAskQueue(IServiceScopeFactory scopes, ILogger<InProcessAskQueue> logger) : IAskQueue
+{
+    public void Enqueue(string tenant, Guid tenantId, Guid jobId) =>
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<AskPipeline>().RunAsync(tenant, tenantId, jobId, lastAttempt: true, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                Log.AskCrashed(logger, e, jobId, "queued");
+            }
+        });
+}
+
+/// <summary>A job just created: its row, and where its events are.</summary>
+public sealed record AskAccepted(JobRecord Job)
+{
+    public string EventsUrl => $"/api/v1/jobs/{Job.Id}/events";
+}
+
+/// <summary>Creates jobs (row + <c>queued</c> event), hands them to the queue, and cancels them.</summary>
+public sealed class AskService(
+    JobStore jobs,
+    IJobEventStream events,
+    TenantDirectory tenants,
+    JobCancellations cancellations,
+    IServiceProvider services,
+    IOptions<AskOptions> options,
+    ILogger<AskService> logger,
+    TimeProvider? clock = null)
+{
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    /// <summary>Creates the job and enqueues it; the caller follows its events.</summary>
+    public async Task<AskAccepted> SubmitAsync(string tenant, string? userId, string question, Guid? conversationId, DateTimeOffset? asOf, CancellationToken ct)
+    {
+        var (tenantId, job) = await CreateAsync(tenant, userId, question, conversationId, asOf, ct);
+        try
+        {
+            services.GetRequiredService<IAskQueue>().Enqueue(tenant, tenantId, job.Id);
+        }
+        catch (Exception e)
+        {
+            Log.AskEnqueueFailed(logger, e, job.Id);
+            var update = new StageUpdate("{}") { Error = "the job could not be queued; ask again" };
+            if (await jobs.FinishAsync(tenantId, job.Id, JobStatuses.Failed, update, CancellationToken.None))
+            {
+                await events.AppendAsync(Event(job, 2, JobStatuses.Failed) with { Error = update.Error }, CancellationToken.None);
+            }
+
+            throw new ServiceUnavailableException("jobs", "the job queue is unavailable", e);
+        }
+
+        return new AskAccepted(job);
+    }
+
+    /// <summary>Creates the job row and its <c>queued</c> event (sequence 1) without running it (<c>spiral ask</c> runs it in process).</summary>
+    public async Task<(Guid TenantId, JobRecord Job)> CreateAsync(string tenant, string? userId, string question, Guid? conversationId, DateTimeOffset? asOf, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(question))
+        {
+            throw new UserErrorException("the question is empty: ask about your sprints, e.g. \"spillover by team in the last 3 sprints\"");
+        }
+
+        if (question.Length > 2000)
+        {
+            throw new UserErrorException($"the question is {question.Length} characters long; keep it under 2000");
+        }
+
+        var tenantId = await tenants.ResolveAsync(tenant, ct);
+        var at = asOf?.ToUniversalTime() ?? Truncate(_clock.GetUtcNow(), options.Value.AsOfPrecisionSeconds);
+        var job = await jobs.CreateAsync(tenantId, userId, conversationId ?? Guid.NewGuid(), question.Trim(), at, ct);
+        await events.AppendAsync(Event(job, 1, JobStatuses.Queued) with { Detail = "waiting for a worker" }, ct);
+        Log.AskQueued(logger, job.Id, tenant);
+        return (tenantId, job);
+    }
+
+    /// <summary>
+    /// Cancels a job: a queued one at once (its final <c>cancelled</c> event is written here), a running one by telling its
+    /// worker (here, or through the row on another node). Null when the tenant has no such job.
+    /// </summary>
+    public async Task<(CancelOutcome Outcome, JobRecord? Job)> CancelAsync(Guid tenantId, Guid jobId, CancellationToken ct)
+    {
+        var (outcome, job) = await jobs.RequestCancelAsync(tenantId, jobId, ct);
+        switch (outcome)
+        {
+            case CancelOutcome.Cancelled:
+                await events.AppendAsync(Event(job!, 2, JobStatuses.Cancelled) with { Detail = "cancelled before it started", Error = "cancelled" }, ct);
+                break;
+            case CancelOutcome.Requested:
+                cancellations.Cancel(jobId);
+                break;
+        }
+
+        Log.AskCancelRequested(logger, jobId, outcome.ToString());
+        return (outcome, job);
+    }
+
+    private JobEvent Event(JobRecord job, long seq, string status)
+    {
+        var now = _clock.GetUtcNow();
+        return new JobEvent(seq, job.Id, status, now, Math.Max(0, Math.Round((now - job.CreatedAt).TotalMilliseconds, 1)));
+    }
+
+    private static DateTimeOffset Truncate(DateTimeOffset at, int seconds)
+    {
+        var ticks = TimeSpan.FromSeconds(seconds).Ticks;
+        return new DateTimeOffset(at.UtcTicks - (at.UtcTicks % ticks), TimeSpan.Zero);
+    }
+}

@@ -1,0 +1,25 @@
+using SpiralAnalytics.Core.Catalog;
+using SpiralAnalytics.Core.Specs;
+
+namespace SpiralAnalytics.Infrastructure.Queries;
+
+/// <summary>A spec that passed validation for one tenant, in canonical form, with the catalog it was checked against.</summary>
+public sealed record ValidatedSpec(string Tenant, Guid TenantId, AnalyticsSpec Spec, MetricCatalog Catalog, double ValidateMs);
+
+/// <summary>
+/// What runs: the canonical spec, the instant its time was resolved against, the built SQL with its parameters and
+/// columns, and the version of every metric it uses (which the answer states and the cache key includes).
+/// </summary>
+public sealed record PlannedQuery(
+    string Tenant,
+    Guid TenantId,
+    AnalyticsSpec Spec,
+    DateTimeOffset AsOf,
+    BuiltQuery Built,
+    IReadOnlyDictionary<string, string> MetricVersions,
+    double ValidateMs,
+    double PlanMs)
+{
+    /// <summary>The canonical JSON of <see cref="Spec"/>: equal specs, equal text.</summary>
+    public string CanonicalSpec => SpecJson.Write(Spec);
+}

@@ -8,6 +8,7 @@ builder.AddSpiralData();
 builder.AddSpiralCatalog();
 builder.AddSpiralQueries();
 builder.AddSpiralConversations();
+builder.AddSpiralTranslation();
 builder.AddSpiralJira();
 builder.AddSpiralJobs();
 builder.AddSpiralAsk();

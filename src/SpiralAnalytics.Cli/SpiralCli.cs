@@ -41,6 +41,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnly
         builder.AddSpiralCatalog();
         builder.AddSpiralQueries();
         builder.AddSpiralTokens();
+        builder.AddSpiralTranslation();
         return builder.Build();
     }
 
@@ -68,6 +69,7 @@ public static class SpiralCli
             CatalogCommands.Create(context),
             QueryCommand.Create(context),
             TokenCommands.Create(context),
+            TranslateCommand.Create(context),
         };
 
         var parsed = root.Parse(args);

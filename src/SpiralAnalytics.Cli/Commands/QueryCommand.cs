@@ -80,7 +80,7 @@ internal static class QueryCommand
         return command;
     }
 
-    private static DateTimeOffset? ParseAsOf(string? text)
+    internal static DateTimeOffset? ParseAsOf(string? text)
     {
         if (text is null)
         {

@@ -1,0 +1,231 @@
+using SpiralAnalytics.Core.Analytics;
+using SpiralAnalytics.Core.Specs;
+
+namespace SpiralAnalytics.Core.Translation.Offline;
+
+/// <summary>Values named for one dimension, in question order; <see cref="Negated"/> for "excluding/except/other than".</summary>
+public sealed record FilterMention(string Dimension, bool Negated, IReadOnlyList<string> Values, int Position);
+
+/// <summary>A word that matches several members (<see cref="Values"/>) or none (<see cref="Values"/> empty) of a dimension.</summary>
+public sealed record ValueProblem(string Dimension, string Word, IReadOnlyList<string> Values);
+
+public sealed record FilterReading(IReadOnlyList<FilterMention> Filters, ValueProblem? Problem, IReadOnlyList<string> Versus);
+
+/// <summary>
+/// Resolves the tenant's own values named in a question (team names and keys, people, issue types, priorities, epics):
+/// case-insensitive, plural-tolerant, one typo per word, a unique word of a longer team name ("Aurora"). Values that are also
+/// grammar words ("highest") count only next to their dimension ("highest priority").
+/// </summary>
+public sealed class FilterResolver
+{
+    private static readonly string[] Dims = [Dimensions.Team, Dimensions.IssueType, Dimensions.Priority, Dimensions.Epic, Dimensions.Assignee];
+    private static readonly string[] Joiners = ["and", "or", "nor", "&", "the", "plus"];
+    private readonly List<Entry> _entries = [];
+
+    private sealed record Entry(string Dimension, string Value, IReadOnlyList<string> Stems, bool Key);
+
+    public FilterResolver(DimensionValues values)
+    {
+        foreach (var dim in Dims)
+        {
+            foreach (var member in values.Members(dim))
+            {
+                _entries.Add(new Entry(dim, member.Value, Tokenizer.Stems(member.Value), false));
+                foreach (var alias in member.Aliases)
+                {
+                    _entries.Add(new Entry(dim, member.Value, Tokenizer.Stems(alias), true));
+                }
+            }
+        }
+
+        Words = _entries.SelectMany(e => e.Stems).ToHashSet(StringComparer.Ordinal);
+    }
+
+    public IReadOnlySet<string> Words { get; }
+
+    public FilterReading Resolve(QuestionTokens q, IReadOnlySet<string> known)
+    {
+        var mentions = new List<(string Dim, bool Negated, string Value, int Position)>();
+        var negating = false;
+        var versus = new List<string>();
+        var all = q.All;
+        for (var i = 0; i < all.Count; i++)
+        {
+            var token = all[i];
+            if (q.IsUsed(i))
+            {
+                negating = false;
+                continue;
+            }
+
+            if (token.Text is "excluding" or "exclude" or "except" or "without" or "not" || (token.Text == "other" && i + 1 < all.Count && all[i + 1].Text == "than")
+                || (token.Text == "but" && i + 1 < all.Count && all[i + 1].Text != "not"))
+            {
+                negating = true;
+                q.Use(i);
+                if (token.Text == "other")
+                {
+                    q.Use(i + 1);
+                    i++;
+                }
+
+                continue;
+            }
+
+            var (matches, length) = MatchAt(q, i, known);
+            if (matches.Count == 0)
+            {
+                if (!Joiners.Contains(token.Text) && GroupingParser.DimensionOf(all, i, out _) is null && token.Text is not ("vs" or "versus" or "compared" or "compare"))
+                {
+                    negating = false;
+                }
+
+                if (token.Text is "vs" or "versus")
+                {
+                    versus.Add(token.Text);
+                }
+
+                continue;
+            }
+
+            var distinct = matches.Select(m => (m.Dimension, m.Value)).Distinct().ToList();
+            if (distinct.Count > 1)
+            {
+                return new FilterReading([], new ValueProblem(distinct[0].Dimension, token.Raw, distinct.Where(d => d.Dimension == distinct[0].Dimension).Select(d => d.Value).ToList()), []);
+            }
+
+            for (var k = 0; k < length; k++)
+            {
+                q.Use(i + k);
+            }
+
+            // the dimension's own word next to the value ("high priority", "team Atlas") belongs to it
+            if (i + length < all.Count && !q.IsUsed(i + length) && GroupingParser.DimensionOf(all, i + length, out var after) == distinct[0].Dimension)
+            {
+                for (var k = 0; k < after; k++)
+                {
+                    q.Use(i + length + k);
+                }
+            }
+
+            mentions.Add((distinct[0].Dimension, negating, distinct[0].Value, i));
+            i += length - 1;
+        }
+
+        if (Unknown(q, known) is { } unknown)
+        {
+            return new FilterReading([], unknown, []);
+        }
+
+        var filters = mentions
+            .GroupBy(m => (m.Dim, m.Negated))
+            .Select(g => new FilterMention(g.Key.Dim, g.Key.Negated, g.Select(m => m.Value).Distinct(StringComparer.Ordinal).ToList(), g.Min(m => m.Position)))
+            .OrderBy(f => f.Position)
+            .ToList();
+        var compared = versus.Count > 0 || q.All.Any(t => !q.IsUsed(t.Index) && t.Text is "compare" or "comparing");
+        var versusDims = compared ? filters.Where(f => !f.Negated && f.Values.Count > 1).Select(f => f.Dimension).ToList() : [];
+        return new FilterReading(filters, null, versusDims);
+    }
+
+    /// <summary>"for team Zeus", "the Apollo team": a name next to a dimension word that is no member of it.</summary>
+    private static ValueProblem? Unknown(QuestionTokens q, IReadOnlySet<string> known)
+    {
+        var all = q.All;
+        for (var i = 0; i < all.Count; i++)
+        {
+            if (q.IsUsed(i) || all[i].Stem != "team")
+            {
+                continue;
+            }
+
+            foreach (var j in new[] { i + 1, i - 1 })
+            {
+                if (j >= 0 && j < all.Count && !q.IsUsed(j) && all[j].Raw.Length > 1 && char.IsUpper(all[j].Raw[0]) && !Vocabulary.Filler.Contains(all[j].Text)
+                    && !Vocabulary.Reserved.Contains(all[j].Text) && !known.Contains(all[j].Stem) && Vocabulary.Number(all[j]) is null)
+                {
+                    return new ValueProblem(Dimensions.Team, all[j].Raw, []);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private (List<Entry> Matches, int Length) MatchAt(QuestionTokens q, int i, IReadOnlySet<string> known)
+    {
+        var all = q.All;
+        var best = new List<Entry>();
+        var bestLength = 0;
+        var bestExact = false;
+        foreach (var entry in _entries)
+        {
+            var n = entry.Stems.Count;
+            if (n == 0 || i + n > all.Count || Enumerable.Range(i, n).Any(q.IsUsed))
+            {
+                continue;
+            }
+
+            var exact = true;
+            var ok = true;
+            for (var k = 0; k < n && ok; k++)
+            {
+                var word = all[i + k].Stem;
+                if (word == entry.Stems[k])
+                {
+                    continue;
+                }
+
+                exact = false;
+                ok = !entry.Key && !known.Contains(word) && !Vocabulary.Filler.Contains(word) && Tokenizer.Near(word, entry.Stems[k]);
+            }
+
+            if (!ok || !Allowed(q, i, n, entry))
+            {
+                continue;
+            }
+
+            Consider(entry, n, exact);
+        }
+
+        // one distinctive word of a longer team name: "Aurora" for "Apache Aurora"
+        if (best.Count == 0 && !Vocabulary.Filler.Contains(all[i].Text) && !Vocabulary.Reserved.Contains(all[i].Text) && all[i].Text.Length >= 3)
+        {
+            foreach (var entry in _entries.Where(e => e.Dimension == Dimensions.Team && !e.Key && e.Stems.Count > 1))
+            {
+                if (entry.Stems.Any(s => s == all[i].Stem || (!known.Contains(all[i].Stem) && Tokenizer.Near(all[i].Stem, s))))
+                {
+                    Consider(entry, 1, false);
+                }
+            }
+        }
+
+        return (best, bestLength);
+
+        void Consider(Entry entry, int length, bool exact)
+        {
+            if (length > bestLength || (length == bestLength && exact && !bestExact))
+            {
+                best = [entry];
+                bestLength = length;
+                bestExact = exact;
+            }
+            else if (length == bestLength && exact == bestExact)
+            {
+                best.Add(entry);
+            }
+        }
+    }
+
+    /// <summary>A value spelled like a grammar word ("Highest") counts only with its dimension's word beside it.</summary>
+    private static bool Allowed(QuestionTokens q, int i, int n, Entry entry)
+    {
+        if (!entry.Stems.Any(s => Vocabulary.Reserved.Contains(s)))
+        {
+            return true;
+        }
+
+        var all = q.All;
+        return (i + n < all.Count && GroupingParser.DimensionOf(all, i + n, out _) == entry.Dimension)
+               || (i > 0 && GroupingParser.DimensionOf(all, i - 1, out _) == entry.Dimension);
+    }
+}

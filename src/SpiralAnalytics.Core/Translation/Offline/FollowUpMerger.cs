@@ -1,0 +1,43 @@
+using SpiralAnalytics.Core.Specs;
+
+namespace SpiralAnalytics.Core.Translation.Offline;
+
+/// <summary>
+/// The follow-up rule. With a previous spec, a question is a follow-up when it names no metric ("and for Atlas?", "top 3",
+/// "as a trend") or starts like one ("and …", "what about …", "also …", "now …", "only …"); otherwise it starts over.
+/// A follow-up starts from the previous spec and replaces what it names: its metrics ("also …" adds them), the time window,
+/// the grouping ("and by X" adds), the filter of each dimension it names, the ranking and the thresholds; a trend clears
+/// the ranking. Parts the new metrics do not allow are dropped with a note by the assembler.
+/// </summary>
+public static class FollowUpMerger
+{
+    private static readonly string[] Openers = ["and", "also", "same", "now", "then", "instead", "ok", "okay", "just", "only", "but", "plus", "so", "break", "split"];
+
+    public static bool IsFollowUp(AnalyticsSpec? previous, QuestionTokens q, bool namesMetric)
+    {
+        if (previous is null)
+        {
+            return false;
+        }
+
+        if (!namesMetric)
+        {
+            return true;
+        }
+
+        var all = q.All;
+        return all.Count > 0 && (Openers.Contains(all[0].Text) || (all.Count > 1 && all[0].Text is "what" or "how" && all[1].Text == "about"));
+    }
+
+    public static bool AddsMetrics(QuestionTokens q) => q.All.Any(t => t.Text is "also" or "too" or "plus" or "add") || (q.Has("as") && q.Has("well"));
+
+    /// <summary>The filters after a follow-up: the previous ones, with each dimension the question names replaced.</summary>
+    public static List<SpecFilter> MergeFilters(IReadOnlyList<SpecFilter> previous, IReadOnlyList<SpecFilter> named)
+    {
+        var dims = named.Select(f => f.Dimension).ToHashSet(StringComparer.Ordinal);
+        return previous.Where(f => !dims.Contains(f.Dimension)).Concat(named).ToList();
+    }
+
+    public static List<string> MergeGroups(IReadOnlyList<string> previous, IReadOnlyList<string> named, bool adds) =>
+        named.Count == 0 ? previous.ToList() : adds ? previous.Concat(named).Distinct(StringComparer.Ordinal).ToList() : named.ToList();
+}

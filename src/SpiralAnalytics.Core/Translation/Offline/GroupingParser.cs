@@ -1,0 +1,127 @@
+using SpiralAnalytics.Core.Analytics;
+
+namespace SpiralAnalytics.Core.Translation.Offline;
+
+/// <summary>The groupings a question asks for (question order), and whether it asks for a trend.</summary>
+public sealed record GroupingReading(IReadOnlyList<string> Dimensions, bool Trend, bool Replace);
+
+/// <summary>
+/// "by/per/for each/across/which X", "X with/where …", "who", "weekly", and "trend"/"over time". Dimension words: team/squad,
+/// sprint/iteration, assignee/person/people/developer/who, issue type/type, priority, epic, week, month, quarter.
+/// </summary>
+public static class GroupingParser
+{
+    private static readonly (string[] Words, string Dimension)[] Nouns =
+    [
+        (["issue", "type"], Dimensions.IssueType), (["ticket", "type"], Dimensions.IssueType), (["type"], Dimensions.IssueType),
+        (["team"], Dimensions.Team), (["squad"], Dimensions.Team),
+        (["sprint"], Dimensions.Sprint), (["iteration"], Dimensions.Sprint),
+        (["assignee"], Dimensions.Assignee), (["person"], Dimensions.Assignee), (["people"], Dimensions.Assignee),
+        (["developer"], Dimensions.Assignee), (["engineer"], Dimensions.Assignee), (["member"], Dimensions.Assignee),
+        (["user"], Dimensions.Assignee), (["individual"], Dimensions.Assignee), (["dev"], Dimensions.Assignee),
+        (["priority"], Dimensions.Priority), (["epic"], Dimensions.Epic),
+        (["week"], Dimensions.Week), (["month"], Dimensions.Month), (["quarter"], Dimensions.Quarter),
+    ];
+
+    private static readonly Dictionary<string, string> Adverbs = new(StringComparer.Ordinal)
+    {
+        ["weekly"] = Dimensions.Week, ["monthly"] = Dimensions.Month, ["quarterly"] = Dimensions.Quarter,
+    };
+
+    private static readonly string[] Before = ["by", "per", "each", "every", "which", "across", "all", "between", "among", "what"];
+    private static readonly string[] After = ["with", "where", "that", "whose", "having", "of"];
+
+    /// <summary>The dimension a word names, for the filter resolver (e.g. "team" in "for team Atlas").</summary>
+    public static string? DimensionOf(IReadOnlyList<Token> t, int i, out int length)
+    {
+        foreach (var (words, dimension) in Nouns)
+        {
+            if (i + words.Length <= t.Count && words.Select((w, k) => t[i + k].Stem == w).All(x => x))
+            {
+                length = words.Length;
+                return dimension;
+            }
+        }
+
+        length = 0;
+        return null;
+    }
+
+    public static GroupingReading Parse(QuestionTokens q)
+    {
+        var dims = new List<string>();
+        var free = q.Free;
+        var trend = false;
+        var replace = false;
+        for (var i = 0; i < free.Count; i++)
+        {
+            var text = free[i].Text;
+            if (text is "trend" or "trends" or "trending" or "evolution" or "history" || (text == "over" && i + 1 < free.Count && free[i + 1].Text == "time"))
+            {
+                trend = true;
+                q.Use(free[i].Index);
+                if (text == "over")
+                {
+                    q.Use(free[i + 1].Index);
+                }
+
+                continue;
+            }
+
+            if (text is "break" or "split" or "breakdown" or "slice" or "group" or "grouped")
+            {
+                replace = true;
+            }
+
+            if (text == "who")
+            {
+                Add(dims, Dimensions.Assignee);
+                q.Use(free[i].Index);
+                continue;
+            }
+
+            if (Adverbs.TryGetValue(text, out var adverb))
+            {
+                Add(dims, adverb);
+                q.Use(free[i].Index);
+                continue;
+            }
+
+            if (DimensionOf(free, i, out var length) is not { } dimension)
+            {
+                continue;
+            }
+
+            var previous = i > 0 ? free[i - 1].Text : null;
+            var beforeThat = i > 1 ? free[i - 2].Text : null;
+            var next = i + length < free.Count ? free[i + length].Text : null;
+            var plural = free[i + length - 1].Text != free[i + length - 1].Stem || free[i].Text == "people";
+            var grouped = (previous is not null && Before.Contains(previous))
+                          || (previous is not null && Vocabulary.Number(free[i - 1]) is not null && beforeThat is "top" or "bottom" or "the" or "best" or "worst")
+                          || (next is not null && After.Contains(next) && (plural || i == 0 || previous is "which" or "each"))
+                          || (i == 0 && plural)
+                          || (previous is "down" or "out" && beforeThat is "it" or "this" or "that" or "down");
+            if (!grouped)
+            {
+                continue;
+            }
+
+            Add(dims, dimension);
+            q.Use(free.Skip(i).Take(length).Select(t => t.Index));
+            if (previous is not null && Before.Contains(previous))
+            {
+                q.Use(free[i - 1].Index);
+            }
+        }
+
+        return new GroupingReading(dims, trend, replace);
+    }
+
+    private static void Add(List<string> dims, string dimension)
+    {
+        if (!dims.Contains(dimension))
+        {
+            dims.Add(dimension);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using SpiralAnalytics.Core.Analytics;
+using SpiralAnalytics.Core.Catalog;
+using SpiralAnalytics.Core.Specs;
+
+namespace SpiralAnalytics.Core.Translation.Offline;
+
+/// <summary>
+/// The deterministic translator (no network): parses time, comparisons, thresholds, ranking, metrics (catalog names,
+/// display names and synonyms, with the search candidates breaking ties), grouping and the tenant's own values, then
+/// assembles a spec that passes <see cref="SpecValidator"/>, or clarifies. Follow-ups change the previous spec
+/// (<see cref="FollowUpMerger"/>). It never throws for a question: what it cannot read becomes a clarification.
+/// </summary>
+public sealed class OfflineTranslator : IContextTranslator
+{
+    public ValueTask<TranslationOutcome> TranslateAsync(TranslationRequest request, TranslationContext context, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        try
+        {
+            return ValueTask.FromResult(Translate(request, context));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return ValueTask.FromResult(TranslationOutcome.Ask(new Clarification(
+                "I could not read that question. Try naming a metric, a window and a grouping, as in these:",
+                [
+                    new ClarificationOption("Velocity by team, last 3 sprints", "velocity by team last 3 sprints"),
+                    new ClarificationOption("Spillover, last sprint", "spillover ratio last sprint"),
+                ]), TranslatorNames.Offline));
+        }
+    }
+
+    public static TranslationOutcome Translate(TranslationRequest request, TranslationContext context)
+    {
+        var catalog = context.Catalog;
+        var matcher = new MetricMatcher(catalog, context.Candidates);
+        var resolver = new FilterResolver(context.Values);
+        var clarifier = new Clarifier(catalog, matcher);
+        var known = new HashSet<string>(matcher.Words.Concat(resolver.Words).Concat(Vocabulary.Filler).Concat(Vocabulary.Reserved)
+            .Concat(Vocabulary.Months).Concat(["sprint", "week", "month", "quarter", "year", "day", "time", "trend", "top", "by", "per"]), StringComparer.Ordinal);
+        var q = new QuestionTokens(Join(Tokenizer.Tokenize(request.Question), matcher.Words, known));
+
+        var asOf = DateOnly.FromDateTime(context.AsOf.UtcDateTime);
+        var time = new TimeParser(asOf).Parse(q);
+        var thresholds = ThresholdParser.Parse(q);
+        var ranking = RankingParser.Parse(q);
+        var metrics = matcher.Match(q, known);
+        var grouping = GroupingParser.Parse(q);
+        var filters = resolver.Resolve(q, known);
+        if (metrics.Mentions.Count == 0)
+        {
+            metrics = matcher.MatchWords(q, known);
+        }
+
+        var followUp = FollowUpMerger.IsFollowUp(request.Previous, q, metrics.Mentions.Count > 0);
+        var previous = followUp ? request.Previous : null;
+        var reading = new QuestionReading(metrics.Mentions, time, grouping, filters.Filters, filters.Versus, ranking, thresholds, FollowUpMerger.AddsMetrics(q));
+
+        if (filters.Problem is { } problem)
+        {
+            var members = context.Values.Members(problem.Dimension).Select(m => m.Value).ToList();
+            return TranslationOutcome.Ask(Clarifier.Value(problem, request.Question, members), TranslatorNames.Offline);
+        }
+
+        var definitions = reading.MetricDefinitions.ToList();
+        if (previous is not null)
+        {
+            var before = previous.MetricNames.Select(catalog.Find).OfType<MetricDefinition>().ToList();
+            definitions = definitions.Count == 0 ? before : reading.AddsMetrics ? before.Concat(definitions).DistinctBy(m => m.Name).ToList() : definitions;
+        }
+
+        if (definitions.Count == 0 || (previous is not null && metrics.Mentions.Count == 0 && !reading.HasModifiers))
+        {
+            var parts = Parts(reading, catalog, previous);
+            return TranslationOutcome.Ask(metrics.Ambiguous.Count > 1
+                ? clarifier.AmbiguousMetric(metrics.AmbiguousWord ?? "", metrics.Ambiguous, parts)
+                : clarifier.NoMetric(context.Candidates, parts), TranslatorNames.Offline);
+        }
+
+        definitions = definitions.Take(SpecLimits.MaxMetrics).ToList();
+        var (spec, notes) = SpecAssembler.Assemble(reading, definitions, previous);
+        if (followUp)
+        {
+            notes.Insert(0, "follow-up: changed the previous question's spec");
+        }
+
+        spec = context.Values.Canonicalize(spec);
+        var validator = new SpecValidator(catalog, context.Values);
+        foreach (var relax in Relaxations)
+        {
+            if (validator.Errors(spec).Count == 0)
+            {
+                return TranslationOutcome.Of(spec, TranslatorNames.Offline, notes);
+            }
+
+            (spec, var note) = relax(spec);
+            if (note is not null)
+            {
+                notes.Add(note);
+            }
+        }
+
+        return validator.Errors(spec).Count == 0
+            ? TranslationOutcome.Of(spec, TranslatorNames.Offline, notes)
+            : TranslationOutcome.Ask(clarifier.NoMetric(context.Candidates, null), TranslatorNames.Offline);
+    }
+
+    /// <summary>What to give up, in order, if a spec still does not validate (a safety net: the assembler avoids these).</summary>
+    private static readonly Func<AnalyticsSpec, (AnalyticsSpec, string?)>[] Relaxations =
+    [
+        s => (s with { Having = [], Sort = [], Limit = null }, s.Having.Count + s.Sort.Count > 0 ? "ranking and thresholds left out" : null),
+        s => (s with { Compare = null }, s.Compare is null ? null : "comparison left out"),
+        s => (s with { Filters = [] }, s.Filters.Count > 0 ? "filters left out" : null),
+        s => (s with { GroupBy = [] }, s.GroupBy.Count > 0 ? "grouping left out" : null),
+        s => (s with { Time = null }, s.Time is null ? null : "time window left out: the default applies"),
+    ];
+
+    /// <summary>The understood parts of a question without a metric, said back in the clarification's options.</summary>
+    private static AnalyticsSpec Parts(QuestionReading reading, MetricCatalog catalog, AnalyticsSpec? previous)
+    {
+        var any = catalog.Active.Count > 0 ? catalog.Active[0] : null;
+        var spec = any is null
+            ? new AnalyticsSpec { Metrics = [] }
+            : SpecAssembler.Assemble(reading with { Ranking = null, Thresholds = [] }, [any with { Dimensions = Dimensions.All }], previous).Spec;
+        return spec with { Compare = null, Having = [], Sort = [], Limit = null };
+    }
+
+    /// <summary>Joins words typed apart that the catalog writes as one ("spill over" → spillover).</summary>
+    private static List<Token> Join(IReadOnlyList<Token> tokens, IReadOnlySet<string> words, IReadOnlySet<string> known)
+    {
+        var result = new List<Token>();
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (i + 1 < tokens.Count && !known.Contains(tokens[i].Stem) && words.Contains(tokens[i].Stem + tokens[i + 1].Stem))
+            {
+                var text = tokens[i].Text + tokens[i + 1].Text;
+                result.Add(new Token(result.Count, tokens[i].Raw + tokens[i + 1].Raw, text, Tokenizer.Stem(text)));
+                i++;
+                continue;
+            }
+
+            result.Add(tokens[i] with { Index = result.Count });
+        }
+
+        return result;
+    }
+}

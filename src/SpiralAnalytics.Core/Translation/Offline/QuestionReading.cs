@@ -1,0 +1,21 @@
+using SpiralAnalytics.Core.Catalog;
+
+namespace SpiralAnalytics.Core.Translation.Offline;
+
+/// <summary>Everything the parsers understood in one question, before it becomes a spec.</summary>
+public sealed record QuestionReading(
+    IReadOnlyList<MetricMention> Metrics,
+    TimeReading Time,
+    GroupingReading Grouping,
+    IReadOnlyList<FilterMention> Filters,
+    IReadOnlyList<string> Versus,
+    RankingReading? Ranking,
+    IReadOnlyList<ThresholdReading> Thresholds,
+    bool AddsMetrics)
+{
+    /// <summary>Whether anything besides metrics was understood (a follow-up that understood nothing must clarify).</summary>
+    public bool HasModifiers =>
+        Time.Time is not null || Time.Compare || Grouping.Dimensions.Count > 0 || Grouping.Trend || Filters.Count > 0 || Ranking is not null || Thresholds.Count > 0;
+
+    public IReadOnlyList<MetricDefinition> MetricDefinitions => Metrics.Select(m => m.Metric).ToList();
+}

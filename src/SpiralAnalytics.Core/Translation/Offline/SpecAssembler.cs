@@ -1,0 +1,147 @@
+using SpiralAnalytics.Core.Analytics;
+using SpiralAnalytics.Core.Catalog;
+using SpiralAnalytics.Core.Specs;
+
+namespace SpiralAnalytics.Core.Translation.Offline;
+
+/// <summary>
+/// Turns a <see cref="QuestionReading"/> (plus the previous spec of a follow-up) into a spec that respects each metric's
+/// allowed dimensions: a grouping or filter a metric does not allow is dropped with a note, never emitted.
+/// </summary>
+public static class SpecAssembler
+{
+    public static (AnalyticsSpec Spec, List<string> Notes) Assemble(QuestionReading reading, IReadOnlyList<MetricDefinition> metrics, AnalyticsSpec? previous)
+    {
+        var notes = new List<string>();
+        var allowed = Dimensions.All.Where(d => metrics.All(m => m.Dimensions.Contains(d))).ToList();
+        var names = metrics.Select(m => m.Name).ToList();
+
+        // grouping
+        var named = reading.Grouping.Dimensions.Concat(reading.Versus).Distinct(StringComparer.Ordinal).ToList();
+        var groups = previous is null ? named : FollowUpMerger.MergeGroups(previous.GroupBy, named, adds: !reading.Grouping.Replace && reading.Grouping.Dimensions.Count > 0 && reading.AddsMetrics);
+        if (reading.Grouping.Trend)
+        {
+            var trend = metrics.All(m => m.Grain == MetricGrains.Sprint) && allowed.Contains(Dimensions.Sprint) ? Dimensions.Sprint
+                : allowed.Contains(Dimensions.Month) ? Dimensions.Month : null;
+            if (trend is null)
+            {
+                notes.Add($"no trend: {string.Join(", ", names)} cannot be split by sprint or month");
+            }
+            else if (!groups.Contains(trend))
+            {
+                groups = groups.Where(g => g != Dimensions.Sprint && !Dimensions.Calendar.Contains(g)).Append(trend).ToList();
+            }
+        }
+
+        var ranking = reading.Ranking;
+        if (ranking is not null && groups.Count == 0 && previous is null && allowed.Contains(Dimensions.Team))
+        {
+            groups.Add(Dimensions.Team);
+            notes.Add("ranked by team");
+        }
+
+        foreach (var dropped in groups.Where(g => !allowed.Contains(g)).ToList())
+        {
+            groups.Remove(dropped);
+            notes.Add($"not grouped by {dropped.Replace('_', ' ')}: {Which(metrics, dropped)} cannot be split by it");
+        }
+
+        // filters
+        var filters = reading.Filters.Select(f => new SpecFilter(f.Dimension,
+            f.Negated ? FilterOps.NotIn : f.Values.Count == 1 ? FilterOps.Eq : FilterOps.In, f.Values)).ToList();
+        if (previous is not null)
+        {
+            filters = FollowUpMerger.MergeFilters(previous.Filters, filters);
+        }
+
+        foreach (var dropped in filters.Where(f => !allowed.Contains(f.Dimension)).ToList())
+        {
+            filters.Remove(dropped);
+            notes.Add($"filter on {dropped.Dimension.Replace('_', ' ')} ({string.Join(", ", dropped.Values)}) left out: {Which(metrics, dropped.Dimension)} cannot be filtered by it");
+        }
+
+        // time and comparison
+        var time = reading.Time.Time ?? (reading.Time.Compare ? reading.Time.Implied : null) ?? previous?.Time;
+        var compare = reading.Time.Compare || previous?.Compare is not null;
+        if (compare && groups.FirstOrDefault(g => g == Dimensions.Sprint || Dimensions.Calendar.Contains(g)) is { } windowed)
+        {
+            compare = false;
+            notes.Add($"no comparison with the previous period: grouping by {windowed} differs between the two windows");
+        }
+
+        if (compare && time is AllTime)
+        {
+            compare = false;
+            notes.Add("no comparison: all time has no previous period");
+        }
+
+        if (compare && metrics.Any(m => m.Grain == MetricGrains.Snapshot) && time is not (PeriodTime or RollingTime or BetweenTime))
+        {
+            compare = false;
+            notes.Add("no comparison: a point-in-time metric compares over a calendar window only");
+        }
+
+        // thresholds
+        var having = reading.Thresholds.Select(t =>
+        {
+            var metric = Nearest(reading.Metrics, metrics, t.Position, after: false);
+            var value = metric.Unit == "ratio" && (t.Percent || t.Value > 1) ? t.Value / 100 : t.Value;
+            return new HavingClause(metric.Name, t.Op, Math.Round(value, 6));
+        }).ToList();
+        if (having.Count == 0 && previous is not null)
+        {
+            having = previous.Having.Where(h => names.Contains(h.Metric)).ToList();
+        }
+
+        // ranking
+        List<SortClause> sort = [];
+        int? limit = null;
+        if (ranking is not null)
+        {
+            var metric = Nearest(reading.Metrics, metrics, ranking.Position, after: true);
+            var dir = ranking.Direction switch
+            {
+                "best" => metric.Direction == MetricDirections.LowerIsBetter ? SortDirections.Asc : SortDirections.Desc,
+                "worst" => metric.Direction == MetricDirections.HigherIsBetter ? SortDirections.Asc : SortDirections.Desc,
+                _ => ranking.Direction,
+            };
+            if (ranking.Direction is "best" or "worst" && metric.Direction == MetricDirections.Neutral)
+            {
+                notes.Add($"{metric.DisplayName} is neither better high nor low: '{ranking.Direction}' read as highest");
+            }
+
+            sort = [new SortClause(metric.Name, dir)];
+            limit = ranking.Limit;
+        }
+        else if (previous is not null && !reading.Grouping.Trend)
+        {
+            sort = previous.Sort.Where(s => names.Contains(s.By) || groups.Contains(s.By)).ToList();
+            limit = previous.Limit;
+        }
+
+        var spec = new AnalyticsSpec
+        {
+            Metrics = names,
+            GroupBy = groups,
+            Filters = filters,
+            Time = time,
+            Compare = compare ? new CompareSpec(CompareSpec.PreviousPeriod) : null,
+            Having = having,
+            Sort = sort,
+            Limit = limit,
+        };
+        return (spec, notes);
+    }
+
+    private static MetricDefinition Nearest(IReadOnlyList<MetricMention> mentions, IReadOnlyList<MetricDefinition> metrics, int position, bool after)
+    {
+        var ordered = mentions.Where(m => metrics.Contains(m.Metric)).ToList();
+        var pick = after
+            ? ordered.FirstOrDefault(m => m.Position > position) ?? ordered.LastOrDefault(m => m.Position < position)
+            : ordered.LastOrDefault(m => m.Position < position) ?? ordered.FirstOrDefault(m => m.Position > position);
+        return pick?.Metric ?? metrics[0];
+    }
+
+    private static string Which(IReadOnlyList<MetricDefinition> metrics, string dimension) =>
+        string.Join(", ", metrics.Where(m => !m.Dimensions.Contains(dimension)).Select(m => m.Name));
+}

@@ -1,0 +1,257 @@
+using System.Globalization;
+using SpiralAnalytics.Core.Specs;
+
+namespace SpiralAnalytics.Core.Translation.Offline;
+
+/// <summary>What the time words of a question say: the window, and whether to compare with the previous one.</summary>
+/// <param name="Implied">The window a comparison implies when no other is named ("compared to last quarter" → this quarter).</param>
+public sealed record TimeReading(TimeSpec? Time, bool Compare, TimeSpec? Implied);
+
+/// <summary>
+/// Time expressions (ANALYTICS-SPEC.md forms): last/this sprint, last N sprints, this/last week|month|quarter|year,
+/// past N days|weeks|months, in March, in 2015, Q1 2016, since DATE, between DATE and DATE, all time; and comparisons
+/// ("compared to last quarter", "vs the previous 3 sprints", "quarter over quarter"). Calendar names resolve against as_of.
+/// </summary>
+public sealed class TimeParser(DateOnly asOf)
+{
+    private static readonly string[] Back = ["last", "past", "previous", "prior", "preceding", "recent"];
+    private static readonly string[] CompareWords = ["compared", "vs", "versus", "against", "than", "relative"];
+    private static readonly string[] Units = ["day", "week", "month", "quarter", "year", "sprint"];
+
+    public TimeReading Parse(QuestionTokens q)
+    {
+        var (compare, implied) = ParseCompare(q);
+        TimeSpec? time = null;
+        var free = q.Free;
+        for (var i = 0; i < free.Count && time is null; i++)
+        {
+            time = TryAt(free, i, out var used);
+            if (time is not null)
+            {
+                q.Use(used);
+            }
+        }
+
+        return new TimeReading(time, compare, implied);
+    }
+
+    private (bool Compare, TimeSpec? Implied) ParseCompare(QuestionTokens q)
+    {
+        var free = q.Free;
+        for (var i = 0; i < free.Count; i++)
+        {
+            // "quarter over quarter", "month on month"
+            if (i + 2 < free.Count && free[i].Stem == free[i + 2].Stem && free[i + 1].Text is "over" or "on" && UnitOf(free[i]) is { } unit and not "day")
+            {
+                q.Use([free[i].Index, free[i + 1].Index, free[i + 2].Index]);
+                return (true, unit == "sprint" ? new LastSprintsTime(1) : new PeriodTime(unit, 0));
+            }
+
+            if (!CompareWords.Contains(free[i].Text))
+            {
+                continue;
+            }
+
+            var j = i + 1;
+            while (j < free.Count && free[j].Text is "to" or "with" or "the" or "a")
+            {
+                j++;
+            }
+
+            if (j < free.Count && free[j].Text == "period")
+            {
+                q.Use(free.Skip(i).Take(j - i + 1).Select(t => t.Index));
+                return (true, null);
+            }
+
+            if (j >= free.Count || !Back.Contains(free[j].Text))
+            {
+                continue;
+            }
+
+            var k = j + 1;
+            var n = k < free.Count ? Vocabulary.Number(free[k]) : null;
+            if (n is not null)
+            {
+                k++;
+            }
+
+            if (k < free.Count && (UnitOf(free[k]) is { } u || free[k].Text == "period"))
+            {
+                var name = UnitOf(free[k]);
+                q.Use(free.Skip(i).Take(k - i + 1).Select(t => t.Index));
+                TimeSpec? implied = name switch
+                {
+                    null => null,
+                    "sprint" => new LastSprintsTime(n ?? 1),
+                    "day" or "week" or "month" when n is not null => new RollingTime(name, n.Value),
+                    "day" => new RollingTime("day", 1),
+                    _ when n is null => new PeriodTime(name, 0),
+                    _ => null,
+                };
+                return (true, implied);
+            }
+        }
+
+        return (false, null);
+    }
+
+    private static string? UnitOf(Token token) => token.Stem switch
+    {
+        "day" or "week" or "month" or "quarter" or "year" or "sprint" => token.Stem,
+        "iteration" => "sprint",
+        _ => null,
+    };
+
+    private TimeSpec? TryAt(IReadOnlyList<Token> t, int i, out List<int> used)
+    {
+        used = [];
+        var text = t[i].Text;
+        Token? At(int k) => i + k < t.Count ? t[i + k] : null;
+
+        // last sprint / last N sprints / last week / past N days
+        if (Back.Contains(text) || text == "recent")
+        {
+            var n = At(1) is { } one ? Vocabulary.Number(one) : null;
+            var unitToken = n is null ? At(1) : At(2);
+            if (unitToken is not null && UnitOf(unitToken) is { } unit)
+            {
+                used = [t[i].Index, unitToken.Index];
+                if (n is not null)
+                {
+                    used.Add(t[i + 1].Index);
+                }
+
+                if (n is < 1)
+                {
+                    used = [];
+                    return null;
+                }
+
+                return (unit, n) switch
+                {
+                    ("sprint", _) => new LastSprintsTime(Math.Min(n ?? 1, SpecLimits.MaxSprints)),
+                    (_, null) => new PeriodTime(unit, -1),
+                    ("quarter", { } q) => new RollingTime("month", Math.Min(q * 3, SpecLimits.MaxRolling)),
+                    ("year", { } y) => new RollingTime("month", Math.Min(y * 12, SpecLimits.MaxRolling)),
+                    (_, { } k) => new RollingTime(unit, Math.Min(k, SpecLimits.MaxRolling)),
+                };
+            }
+        }
+
+        // this / current / active sprint, this week|month|quarter|year
+        if (text is "this" or "current" or "active" or "ongoing" && At(1) is { } next && UnitOf(next) is { } current && next.Text == next.Stem)
+        {
+            used = [t[i].Index, next.Index];
+            return current == "sprint" ? new CurrentSprintTime() : current == "day" ? new RollingTime("day", 1) : new PeriodTime(current, 0);
+        }
+
+        // all time / ever
+        if ((text == "all" && At(1)?.Text == "time") || text == "ever")
+        {
+            used = text == "ever" ? [t[i].Index] : [t[i].Index, t[i + 1].Index];
+            return new AllTime();
+        }
+
+        // since DATE
+        if (text is "since" or "after" && At(1) is not null && DateAt(t, i + 1, start: true) is { } since)
+        {
+            used = [t[i].Index, .. since.Used];
+            return new BetweenTime(Iso(since.Date), Iso(asOf));
+        }
+
+        // between DATE and DATE, from DATE to DATE
+        if (text is "between" or "from" && DateAt(t, i + 1, start: true) is { } from)
+        {
+            var k = i + 1 + from.Used.Count;
+            if (k < t.Count && t[k].Text is "and" or "to" or "until" or "through" or "till" && DateAt(t, k + 1, start: false) is { } to)
+            {
+                // "from March to May 2015": the first date takes the second's year when it has none
+                var fromDate = from.Date;
+                if (!from.HasYear && to.HasYear)
+                {
+                    fromDate = new DateOnly(to.Date.Year, fromDate.Month, fromDate.Day);
+                }
+
+                if (fromDate <= to.Date)
+                {
+                    used = [t[i].Index, .. from.Used, t[k].Index, .. to.Used];
+                    return new BetweenTime(Iso(fromDate), Iso(to.Date));
+                }
+            }
+        }
+
+        // in March [2015], in 2015, Q1 [2016], in 2015-03
+        var skip = text is "in" or "during" or "for" or "of" ? 1 : 0;
+        if (At(skip) is { } first && SpanAt(t, i + skip) is { } span)
+        {
+            used = [.. span.Used];
+            if (skip == 1)
+            {
+                used.Insert(0, t[i].Index);
+            }
+
+            return new BetweenTime(Iso(span.From), Iso(span.To));
+        }
+
+        return null;
+    }
+
+    private sealed record DateReading(DateOnly Date, List<int> Used, bool HasYear);
+
+    private sealed record SpanReading(DateOnly From, DateOnly To, List<int> Used, bool HasYear);
+
+    private DateReading? DateAt(IReadOnlyList<Token> t, int i, bool start)
+    {
+        if (i >= t.Count)
+        {
+            return null;
+        }
+
+        if (DateOnly.TryParseExact(t[i].Text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            return new DateReading(date, [t[i].Index], true);
+        }
+
+        return SpanAt(t, i) is { } span ? new DateReading(start ? span.From : span.To, span.Used, span.HasYear) : null;
+    }
+
+    /// <summary>A named calendar span: "March [2015]", "2015", "Q1 [2016]"; without a year, the most recent one starting on or before as_of.</summary>
+    private SpanReading? SpanAt(IReadOnlyList<Token> t, int i)
+    {
+        if (i >= t.Count)
+        {
+            return null;
+        }
+
+        var year = i + 1 < t.Count ? Vocabulary.Year(t[i + 1]) : null;
+        if (Vocabulary.Month(t[i].Text) is { } month)
+        {
+            var y = year ?? (new DateOnly(asOf.Year, month, 1) <= asOf ? asOf.Year : asOf.Year - 1);
+            var from = new DateOnly(y, month, 1);
+            return new SpanReading(from, from.AddMonths(1).AddDays(-1), year is null ? [t[i].Index] : [t[i].Index, t[i + 1].Index], year is not null);
+        }
+
+        if (t[i].Text.Length == 2 && t[i].Text[0] == 'q' && t[i].Text[1] is >= '1' and <= '4')
+        {
+            var quarter = t[i].Text[1] - '0';
+            var y = year ?? (new DateOnly(asOf.Year, quarter * 3 - 2, 1) <= asOf ? asOf.Year : asOf.Year - 1);
+            var from = new DateOnly(y, quarter * 3 - 2, 1);
+            return new SpanReading(from, from.AddMonths(3).AddDays(-1), year is null ? [t[i].Index] : [t[i].Index, t[i + 1].Index], year is not null);
+        }
+
+        if (Vocabulary.Year(t[i]) is { } only && (i == 0 || t[i - 1].Text is not ("than" or "above" or "below" or "over" or "under")))
+        {
+            return new SpanReading(new DateOnly(only, 1, 1), new DateOnly(only, 12, 31), [t[i].Index], true);
+        }
+
+        if (DateOnly.TryParseExact(t[i].Text, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var ym))
+        {
+            return new SpanReading(ym, ym.AddMonths(1).AddDays(-1), [t[i].Index], true);
+        }
+
+        return null;
+    }
+
+    private static string Iso(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}

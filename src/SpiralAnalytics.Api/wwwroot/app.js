@@ -198,9 +198,7 @@ async function openConversation(id) {
       const turn = addTurn(job.question ?? "");
       const jobId = job.job_id ?? job.id;
       turn.dataset.jobId = jobId ?? "";
-      let full = job;
-      if (job.status === "completed" && !job.result && jobId) full = await api.job(jobId).catch(() => job);
-      if (FINAL_STATUSES.has(full.status)) await finish(turn, full, jobId);
+      if (FINAL_STATUSES.has(job.status)) await finish(turn, job, jobId);
       else if (jobId) await follow(turn, jobId, `/api/v1/jobs/${encodeURIComponent(jobId)}/events`);
     }
     $("question").focus();
@@ -248,7 +246,8 @@ function stage(turn, status, elapsedMs, detail) {
   item.classList.remove("done");
   item.classList.add(FINAL_STATUSES.has(status) ? `final-${status}` : "current");
   if (typeof elapsedMs === "number") item.querySelector(".stage-ms").textContent = `${Math.round(elapsedMs)} ms`;
-  if (detail) item.querySelector(".stage-detail").textContent = typeof detail === "string" ? detail : JSON.stringify(detail);
+  // A clarification's reason is shown in full below the stages.
+  if (detail && status !== "clarification") item.querySelector(".stage-detail").textContent = typeof detail === "string" ? detail : JSON.stringify(detail);
   if (list.querySelector('[data-stage="sending"]') && status !== "sending") list.querySelector('[data-stage="sending"]').remove();
   announce(STAGES[status] ?? status);
 }
@@ -314,9 +313,9 @@ async function finish(turn, job, jobId) {
   for (const item of list.children) if (!item.classList.contains(`final-${job.status}`)) item.classList.replace("current", "done");
   switch (job.status) {
     case "completed": {
-      let result = job.result;
-      if (!result && jobId) result = (await api.job(jobId))?.result;
-      await answer(turn, result, jobId);
+      // The job record adds what the event does not carry: the translator's notes (assumptions it made).
+      const record = jobId ? await api.job(jobId).catch(() => null) : null;
+      await answer(turn, job.result ?? record?.result, jobId, record?.notes ?? job.notes ?? []);
       break;
     }
     case "clarification":
@@ -349,7 +348,7 @@ function definition(name) {
   return state.definitions.get(name);
 }
 
-async function answer(turn, result, jobId) {
+async function answer(turn, result, jobId, translatorNotes = []) {
   const body = turn.querySelector(".answer-body");
   if (!result) {
     failed(turn, "The job completed but returned no result.");
@@ -375,7 +374,7 @@ async function answer(turn, result, jobId) {
         ];
       }))));
   }
-  const notes = [...(result.warnings ?? []), ...(result.notes ?? [])];
+  const notes = [...new Set([...(Array.isArray(translatorNotes) ? translatorNotes : []), ...(result.warnings ?? [])])];
   if (notes.length) parts.push(h("ul", { class: "notes", "aria-label": "Notes" }, notes.map((w) => h("li", { text: w }))));
 
   if (!rows.length) {
@@ -439,8 +438,9 @@ function clarification(turn, c) {
     options.length ? h("ul", { class: "options", "aria-label": "Pick one of these questions" }, options) : null);
   turn.classList.add("clarifying");
   announce(`Needs a clarification: ${c?.reason ?? ""} ${options.length} options.`);
+  // An option is the likely next step: focus the first one unless the user has started typing another question.
   const first = body.querySelector(".option");
-  if (first && document.activeElement !== $("question")) first.focus();
+  if (first && !(document.activeElement === $("question") && $("question").value.trim())) first.focus();
   else settleFocus(turn);
 }
 
@@ -458,8 +458,8 @@ function feedback(jobId) {
       status.textContent = `Feedback not saved: ${e.message}`;
     }
   };
-  const up = h("button", { type: "button", class: "rate up", "aria-pressed": "false", "aria-label": "Good answer", title: "Good answer" }, "👍");
-  const down = h("button", { type: "button", class: "rate down", "aria-pressed": "false", "aria-label": "Bad answer", title: "Bad answer" }, "👎");
+  const up = h("button", { type: "button", class: "rate up", "aria-pressed": "false", "aria-label": "Good answer", title: "Good answer" }, thumb());
+  const down = h("button", { type: "button", class: "rate down", "aria-pressed": "false", "aria-label": "Bad answer", title: "Bad answer" }, thumb());
   up.addEventListener("click", () => send("up", up));
   down.addEventListener("click", () => send("down", down));
   comment.addEventListener("keydown", (event) => {
@@ -472,6 +472,18 @@ function feedback(jobId) {
     h("span", { class: "feedback-label", text: "Useful?" }), up, down, comment, status);
   if (!jobId) group.hidden = true;
   return group;
+}
+
+/** A thumbs-up icon (drawn, so it shows without an emoji font; CSS turns it over for thumbs-down). */
+function thumb() {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "thumb");
+  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("d", "M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.4-1.1L13.2 1 6.6 7.6C6.2 8 6 8.5 6 9v10a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z");
+  svg.appendChild(path);
+  return svg;
 }
 
 /** After an answer: keep typing in the question box when focus is there; otherwise move to the answer. */

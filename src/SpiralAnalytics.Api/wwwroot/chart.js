@@ -31,7 +31,7 @@ function niceStep(span) {
   return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * power;
 }
 
-function scale(values) {
+function scale(values, margin) {
   const present = values.filter((v) => typeof v === "number" && Number.isFinite(v));
   let min = Math.min(0, ...present);
   let max = Math.max(0, ...present);
@@ -41,8 +41,8 @@ function scale(values) {
   max = Math.ceil(max / step) * step;
   const ticks = [];
   for (let t = min; t <= max + step / 2; t += step) ticks.push(Number(t.toPrecision(12)));
-  const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
-  return { min, max, ticks, y: (v) => MARGIN.top + plotHeight * (1 - (v - min) / (max - min)) };
+  const plotHeight = HEIGHT - margin.top - margin.bottom;
+  return { min, max, ticks, y: (v) => margin.top + plotHeight * (1 - (v - min) / (max - min)) };
 }
 
 /** Which series the chart draws and over which categories; null when nothing can be drawn. */
@@ -53,9 +53,13 @@ export function chartModel(result, displayNames = {}) {
   const metrics = columns.filter((c) => c.kind === "metric" && columnRole(c.name).role === "value");
   if (!rows.length || !metrics.length) return null;
 
+  // "sprint_key" beside "sprint" identifies a sprint (names repeat across teams): not a series, only a tie-breaker.
+  const names = new Set(dimensions.map((d) => d.name));
+  const keyOf = new Map(dimensions.filter((d) => d.name.endsWith("_key") && names.has(d.name.slice(0, -4))).map((d) => [d.name.slice(0, -4), d]));
+  const shownDimensions = dimensions.filter((d) => !(d.name.endsWith("_key") && names.has(d.name.slice(0, -4))));
   const primary = metrics[0];
   const sameUnit = metrics.filter((m) => (m.unit ?? null) === (primary.unit ?? null));
-  const timeDimension = dimensions.find((d) => TIME_DIMENSIONS.has(d.name));
+  const timeDimension = shownDimensions.find((d) => TIME_DIMENSIONS.has(d.name));
   const label = (row, dims) => dims.map((d) => (row[d.name] === null || row[d.name] === undefined ? NO_VALUE : String(row[d.name]))).join(" · ");
   const notes = [];
   if (sameUnit.length < metrics.length) {
@@ -63,12 +67,23 @@ export function chartModel(result, displayNames = {}) {
   }
 
   if (timeDimension) {
-    const others = dimensions.filter((d) => d !== timeDimension);
+    const others = shownDimensions.filter((d) => d !== timeDimension);
     const seriesMetrics = others.length ? [primary] : sameUnit;
     const categories = [];
     const series = new Map();
+    const key = keyOf.get(timeDimension.name);
+    const repeated = new Set();
+    if (key && !others.length) {
+      const seen = new Set();
+      for (const row of rows) {
+        const x = label(row, [timeDimension]);
+        if (seen.has(x)) repeated.add(x);
+        seen.add(x);
+      }
+    }
     for (const row of rows) {
-      const x = label(row, [timeDimension]);
+      let x = label(row, [timeDimension]);
+      if (repeated.has(x) && row[key.name] !== null && row[key.name] !== undefined) x = `${x} (${row[key.name]})`;
       for (const metric of seriesMetrics) {
         const key = others.length ? label(row, others) : columnTitle(metric, displayNames);
         if (!series.has(key)) series.set(key, { name: key, points: new Map() });
@@ -98,7 +113,7 @@ export function chartModel(result, displayNames = {}) {
   return {
     kind: "bar", unit: primary.unit ?? null, notes,
     categories: shown.map((row) => (dimensions.length ? label(row, dimensions) : "All")),
-    xTitle: dimensions.length ? dimensions.map((d) => dimensionWords(d.name)).join(" · ") : "",
+    xTitle: shownDimensions.length ? shownDimensions.map((d) => dimensionWords(d.name)).join(" · ") : "",
     yTitle: barMetrics.length === 1 ? columnTitle(primary, displayNames) : unitWords(primary.unit),
     series: barMetrics.map((m) => ({ name: columnTitle(m, displayNames), values: shown.map((row) => row[m.name] ?? null) })),
   };
@@ -112,10 +127,24 @@ export function renderChart(result, displayNames = {}) {
   const column = { name: "value", unit: model.unit };
   const all = model.series.flatMap((s) => s.values);
   const missing = all.filter((v) => v === null).length;
-  const { ticks, y, min } = scale(all);
-  const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
-  const baseY = y(Math.max(0, min));
   const n = model.categories.length;
+
+  // Category labels: thinned out when crowded, slanted when long; the margins make room for slanted ones.
+  const shortened = model.categories.map((c) => (c.length > 22 ? `${c.slice(0, 21)}…` : c));
+  const longest = Math.max(...shortened.map((c) => c.length));
+  const textWidth = longest * 6.8;
+  let band = (WIDTH - MARGIN.left - MARGIN.right) / Math.max(n, 1);
+  const every = Math.max(1, Math.ceil(n / Math.floor((WIDTH - MARGIN.left - MARGIN.right) / (longest > 10 ? 26 : 44))));
+  const slant = textWidth > band * every;
+  const margin = { ...MARGIN };
+  if (slant) {
+    margin.bottom = Math.max(MARGIN.bottom, Math.ceil(28 + textWidth * 0.5));
+    margin.left = Math.max(MARGIN.left, Math.ceil(textWidth * 0.87 - band / 2 + 8));
+  }
+  const plotWidth = WIDTH - margin.left - margin.right;
+  band = plotWidth / Math.max(n, 1);
+  const { ticks, y, min } = scale(all, margin);
+  const baseY = y(Math.max(0, min));
 
   const svg = el("svg", {
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img", class: `chart chart-${model.kind}`,
@@ -124,29 +153,22 @@ export function renderChart(result, displayNames = {}) {
   const kindWords = model.kind === "line" ? "Line chart" : "Bar chart";
   svg.appendChild(el("title", { id: `${id}-title` }, `${kindWords}: ${model.yTitle}${model.xTitle ? ` by ${model.xTitle}` : ""}`));
   svg.appendChild(el("desc", { id: `${id}-desc` },
-    `${model.series.length} series over ${n} ${model.xTitle || "values"}${missing ? `; ${missing} without a value` : ""}. The table below has the numbers.`));
+    `${model.series.length} series over ${n} ${model.xTitle || "values"}${missing ? `; ${missing} without a value` : ""}. The table has the numbers.`));
 
   const grid = el("g", { class: "grid", "aria-hidden": "true" });
   for (const t of ticks) {
     const ty = y(t);
-    grid.appendChild(el("line", { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: ty, y2: ty, class: t === 0 ? "zero" : "" }));
-    grid.appendChild(el("text", { x: MARGIN.left - 8, y: ty + 4, "text-anchor": "end", class: "tick" }, formatTick(t, model.unit)));
+    grid.appendChild(el("line", { x1: margin.left, x2: WIDTH - margin.right, y1: ty, y2: ty, class: t === 0 ? "zero" : "" }));
+    grid.appendChild(el("text", { x: margin.left - 8, y: ty + 4, "text-anchor": "end", class: "tick" }, formatTick(t, model.unit)));
   }
   svg.appendChild(grid);
 
-  const band = plotWidth / Math.max(n, 1);
-  const cx = (i) => MARGIN.left + band * (i + 0.5);
-
-  // Category labels: thin them out when crowded, slant them when long.
-  const longest = Math.max(...model.categories.map((c) => c.length));
-  const every = Math.max(1, Math.ceil(n / Math.floor(plotWidth / (longest > 10 ? 28 : 44))));
-  const slant = longest * 6.5 > band * every;
+  const cx = (i) => margin.left + band * (i + 0.5);
   const xLabels = el("g", { class: "x-labels", "aria-hidden": "true" });
-  model.categories.forEach((c, i) => {
+  shortened.forEach((text, i) => {
     if (i % every !== 0) return;
     const x = cx(i);
-    const ty = HEIGHT - MARGIN.bottom + 16;
-    const text = c.length > 22 ? `${c.slice(0, 21)}…` : c;
+    const ty = HEIGHT - margin.bottom + 16;
     xLabels.appendChild(slant
       ? el("text", { x, y: ty, "text-anchor": "end", transform: `rotate(-30 ${x} ${ty})`, class: "tick" }, text)
       : el("text", { x, y: ty, "text-anchor": "middle", class: "tick" }, text));
@@ -182,7 +204,7 @@ export function renderChart(result, displayNames = {}) {
       const color = PALETTE[k % PALETTE.length];
       const g = el("g", { class: "series", "data-series": s.name });
       s.values.forEach((v, i) => {
-        const x = MARGIN.left + band * i + (band - inner) / 2 + width * k;
+        const x = margin.left + band * i + (band - inner) / 2 + width * k;
         const name = `${s.name}, ${model.categories[i]}: ${formatValue(v, column)}`;
         if (v === null) {
           g.appendChild(titled(el("text", { x: x + width / 2, y: baseY - 4, "text-anchor": "middle", class: "no-value" }, NO_VALUE), name));
@@ -197,7 +219,7 @@ export function renderChart(result, displayNames = {}) {
     });
   }
 
-  svg.appendChild(el("line", { x1: MARGIN.left, x2: MARGIN.left, y1: MARGIN.top, y2: HEIGHT - MARGIN.bottom, class: "axis", "aria-hidden": "true" }));
+  svg.appendChild(el("line", { x1: margin.left, x2: margin.left, y1: margin.top, y2: HEIGHT - margin.bottom, class: "axis", "aria-hidden": "true" }));
 
   const figure = document.createElement("figure");
   figure.className = "chart-figure";

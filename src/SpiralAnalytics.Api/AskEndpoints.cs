@@ -19,6 +19,7 @@ public static class AskEndpoints
         var group = app.MapGroup("/api/v1").WithTags("Ask");
         group.MapPost("/ask", AskAsync)
             .WithName("Ask")
+            .RequireRateLimiting(RateLimits.Ask)
             .WithSummary("Ask a question: creates a job that translates, validates, plans and runs it; follow its events_url");
         return app;
     }

@@ -21,6 +21,7 @@ builder.AddSpiralOpenApi();
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseChatPage();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();

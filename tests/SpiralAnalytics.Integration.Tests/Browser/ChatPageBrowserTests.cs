@@ -1,0 +1,220 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using OpenQA.Selenium;
+using SpiralAnalytics.Infrastructure.Analytics;
+using SpiralAnalytics.Infrastructure.Auth;
+using SpiralAnalytics.Infrastructure.Bundles;
+using SpiralAnalytics.Integration.Tests.Api;
+using SpiralAnalytics.Integration.Tests.Fixtures;
+using SpiralAnalytics.Integration.Tests.Query;
+
+namespace SpiralAnalytics.Integration.Tests.Browser;
+
+/// <summary>
+/// The chat page in headless Chromium against the real API on a real Kestrel port, over this class's own database with
+/// the shipped catalog and a seeded demo tenant. Screenshots of every step go to .local/test-results/screenshots/.
+/// </summary>
+public sealed class ChatPageBrowserTests(PostgresServer server)
+{
+    private const string AsOf = "2024-04-25T00:00:00Z";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private sealed record Seeded(TestDatabase Db, string Slug);
+
+    private Task<Seeded> SeededAsync() =>
+        server.OnceAsync("chat-page:seeded", async () =>
+        {
+            var db = await server.DatabaseAsync(nameof(ChatPageBrowserTests));
+            var catalog = await TestData.CliAsync(db, "catalog", "import", Path.Combine(RepoPaths.Root, "catalog"));
+            Assert.True(catalog.ExitCode == 0, catalog.Error);
+            var slug = TestData.NewSlug("chat");
+            await TestData.CreateTenantAsync(db, slug);
+            using var host = QueryFixture.Host(db);
+            await host.Services.GetRequiredService<BundleImporter>().ImportAsync(DemoBundle.Write(42), slug, Ct);
+            await host.Services.GetRequiredService<AnalyticsRefresher>().RefreshAsync(null, Ct);
+            return new Seeded(db, slug);
+        });
+
+    /// <summary>The API listening on a free loopback port, and its address.</summary>
+    private static (ApiFactory Api, Uri BaseAddress) StartApi(TestDatabase db)
+    {
+        var api = new ApiFactory(db);
+        api.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        api.StartServer();
+        var address = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return (api, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Lead_signs_in_asks_and_sees_the_answer_chart()
+    {
+        var seeded = await SeededAsync();
+        var (api, baseAddress) = StartApi(seeded.Db);
+        await using var _ = api;
+        var token = api.Token(seeded.Slug, SpiralRoles.Lead, "lena");
+        using var http = new HttpClient { BaseAddress = baseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var browser = ChromeSession.Start(nameof(Lead_signs_in_asks_and_sees_the_answer_chart));
+        try
+        {
+            // sign in by pasting the token
+            browser.Driver.Navigate().GoToUrl(new Uri(baseAddress, $"/?as_of={AsOf}"));
+            browser.WaitFor("#token");
+            browser.Screenshot("sign-in");
+            browser.Find("#token").SendKeys(token);
+            browser.Find("#token").SendKeys(Keys.Enter);
+            browser.WaitFor("#question");
+            var who = browser.WaitFor("#who").Text;
+            Assert.Contains("lena", who, StringComparison.Ordinal);
+            Assert.Contains("lead", who, StringComparison.Ordinal);
+            Assert.Equal(browser.Find("#question"), browser.Driver.SwitchTo().ActiveElement());
+            browser.Screenshot("signed-in");
+
+            // ask: the stages show as they come, then the table and the chart
+            var first = Ask(browser, "spillover by team last 3 sprints", 1);
+            var firstResult = await ResultOfAsync(http, first.JobId);
+            AssertTableShows(browser, first, firstResult);
+            Assert.Equal("bar", ChartKind(browser, first));
+            Assert.NotEmpty(browser.FindAll($"{first.Css} svg.chart rect.bar"));
+            Assert.Contains("Spillover ratio", Chip(browser, first, "metric"), StringComparison.Ordinal);
+            Assert.Contains($"v{firstResult.GetProperty("metric_versions").GetProperty("spillover_ratio").GetString()}",
+                Chip(browser, first, "metric"), StringComparison.Ordinal);
+            Assert.Contains("team", Chip(browser, first, "group"), StringComparison.Ordinal);
+            Assert.Contains("last 3 closed sprints", Chip(browser, first, "time"), StringComparison.Ordinal);
+
+            // the SQL behind its toggle, feedback with labelled buttons
+            browser.Find($"{first.Css} details.sql summary").Click();
+            Assert.Contains("SELECT", browser.WaitFor($"{first.Css} details.sql pre").Text, StringComparison.OrdinalIgnoreCase);
+            browser.Find($"{first.Css} button[aria-label='Good answer']").Click();
+            browser.WaitFor("feedback saved", () => browser.Find($"{first.Css} .feedback-status").Text is { Length: > 0 } t ? t : null);
+            Assert.Equal("true", browser.Find($"{first.Css} button[aria-label='Good answer']").GetAttribute("aria-pressed"));
+            Assert.Contains("Thanks", browser.Find($"{first.Css} .feedback-status").Text, StringComparison.Ordinal);
+            browser.Screenshot("sql-and-feedback");
+
+            // a follow-up in the same conversation changes the spec: grouped by sprint it is a trend, drawn as a line
+            var followUp = Ask(browser, "same by sprint", 2);
+            Assert.Equal(first.ConversationId, followUp.ConversationId);
+            var followUpResult = await ResultOfAsync(http, followUp.JobId);
+            AssertTableShows(browser, followUp, followUpResult);
+            Assert.Contains("sprint", Chip(browser, followUp, "group"), StringComparison.Ordinal);
+            Assert.NotEqual(Chip(browser, first, "group"), Chip(browser, followUp, "group"));
+            Assert.Equal("line", ChartKind(browser, followUp));
+            Assert.NotEmpty(browser.FindAll($"{followUp.Css} svg.chart path"));
+
+            // a question outside the catalog asks back; an option is asked in the same conversation and answered
+            var unclear = Ask(browser, "what is our revenue?", 3, expect: "clarifying");
+            Assert.Equal(first.ConversationId, unclear.ConversationId);
+            var options = browser.FindAll($"{unclear.Css} button.option");
+            Assert.NotEmpty(options);
+            Assert.Equal(options[0], browser.Driver.SwitchTo().ActiveElement());
+            browser.Screenshot("clarification");
+            var chosen = options[0].GetAttribute("data-question")!;
+            options[0].Click();
+            var answered = AwaitTurn(browser, 4, "answered");
+            Assert.Equal(chosen, browser.Find($"{answered.Css} .question-text").Text);
+            Assert.Equal(first.ConversationId, answered.ConversationId);
+            AssertTableShows(browser, answered, await ResultOfAsync(http, answered.JobId));
+            browser.Screenshot("clarification-answered");
+
+            // the conversation is listed once, marked current
+            var current = browser.WaitFor("#conversation-list [aria-current='true']");
+            Assert.Equal(first.ConversationId, current.GetAttribute("data-conversation-id"));
+        }
+        catch
+        {
+            browser.Screenshot("failure");
+            TestContext.Current.TestOutputHelper?.WriteLine("browser console:" + Environment.NewLine + browser.ConsoleLog());
+            throw;
+        }
+    }
+
+    [Fact]
+    public async Task A_refused_token_keeps_the_page_at_sign_in_with_a_message()
+    {
+        var seeded = await SeededAsync();
+        var (api, baseAddress) = StartApi(seeded.Db);
+        await using var _ = api;
+        // signed with another key: the API refuses it
+        var forged = new ApiFactory(seeded.Db, new Dictionary<string, string?> { ["Auth:SigningKey"] = new string('k', 64) });
+        await using var __ = forged;
+        var token = forged.Token(seeded.Slug, SpiralRoles.Lead);
+        using var browser = ChromeSession.Start(nameof(A_refused_token_keeps_the_page_at_sign_in_with_a_message));
+
+        browser.Driver.Navigate().GoToUrl(baseAddress);
+        browser.WaitFor("#token").SendKeys(token);
+        browser.Find("#sign-in-button").Click();
+        var message = browser.WaitFor("the sign-in message", () => browser.Find("#sign-in-message").Text is { Length: > 0 } t && !t.StartsWith("Signing", StringComparison.Ordinal) ? t : null);
+        browser.Screenshot("refused");
+
+        Assert.Contains("refused the token", message, StringComparison.Ordinal);
+        Assert.True(browser.Find("#chat-view").GetAttribute("hidden") is not null, "the chat stays hidden");
+        Assert.Null(browser.Driver.ExecuteScript("return sessionStorage.getItem('spiral.token')"));
+    }
+
+    private sealed record Turn(int Index, string Css, string JobId, string ConversationId);
+
+    /// <summary>Types the question, sends it with Enter, watches the stages appear and waits for the final state.</summary>
+    private static Turn Ask(ChromeSession browser, string question, int index, string expect = "answered")
+    {
+        var box = browser.Find("#question");
+        box.SendKeys(question);
+        box.SendKeys(Keys.Enter);
+        var css = $"#thread > li:nth-child({index})";
+        browser.WaitFor($"turn {index}'s first stage", () => browser.FindAll($"{css} .stages li[data-stage], {css} .answer-body .error").FirstOrDefault());
+        browser.Screenshot($"turn-{index}-progress");
+        return AwaitTurn(browser, index, expect);
+    }
+
+    private static Turn AwaitTurn(ChromeSession browser, int index, string expect)
+    {
+        var css = $"#thread > li:nth-child({index})";
+        var turn = browser.WaitFor($"turn {index} to be {expect}", () =>
+        {
+            var element = browser.FindAll(css).FirstOrDefault();
+            var classes = element?.GetAttribute("class") ?? "";
+            if (element is not null && browser.FindAll($"{css} .answer-body .error").FirstOrDefault() is { } error)
+            {
+                throw new Xunit.Sdk.XunitException($"turn {index} failed: {error.Text}");
+            }
+
+            return classes.Contains(expect, StringComparison.Ordinal) ? element : null;
+        });
+        var stages = browser.FindAll($"{css} .stages li[data-stage]");
+        Assert.True(stages.Count >= 2, $"the stages of turn {index} were shown as they came: {string.Join(", ", stages.Select(s => s.GetAttribute("data-stage")))}");
+        Assert.Equal(expect == "answered" ? "completed" : "clarification", stages[^1].GetAttribute("data-stage"));
+        Assert.All(stages, s => Assert.Matches(@"^\d+ ms$", s.FindElement(By.CssSelector(".stage-ms")).Text));
+        browser.Screenshot($"turn-{index}-{expect}");
+        return new Turn(index, css, turn.GetAttribute("data-job-id")!, turn.GetAttribute("data-conversation-id")!);
+    }
+
+    /// <summary>The result object the API itself gives for the job: the page must show exactly that.</summary>
+    private static async Task<JsonElement> ResultOfAsync(HttpClient http, string jobId)
+    {
+        using var response = await http.GetAsync($"/api/v1/jobs/{jobId}", Ct);
+        response.EnsureSuccessStatusCode();
+        using var job = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        return job.RootElement.GetProperty("result").Clone();
+    }
+
+    private static void AssertTableShows(ChromeSession browser, Turn turn, JsonElement result)
+    {
+        var columns = result.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
+        var headings = browser.FindAll($"{turn.Css} table.result thead th").Select(th => th.GetAttribute("data-column")).ToList();
+        Assert.Equal(columns, headings);
+        var rows = result.GetProperty("rows").GetArrayLength();
+        Assert.True(rows > 0, "the question has rows in the demo tenant");
+        Assert.Equal(rows, browser.FindAll($"{turn.Css} table.result tbody tr").Count);
+        Assert.Equal($"{rows} {(rows == 1 ? "row" : "rows")}", browser.Find($"{turn.Css} table.result caption").GetAttribute("textContent"));
+    }
+
+    private static string ChartKind(ChromeSession browser, Turn turn) =>
+        browser.Find($"{turn.Css} svg.chart").GetAttribute("data-kind")!;
+
+    private static string Chip(ChromeSession browser, Turn turn, string kind) =>
+        browser.Find($"{turn.Css} .chips [data-chip='{kind}']").Text;
+}

@@ -13,11 +13,12 @@ public sealed record LlmAnswer(TranslationOutcome? Outcome, IReadOnlyList<SpecEr
 /// <summary>
 /// Reads what the model answered. A spec must parse (<see cref="SpecJson.Parse"/>: unknown keys such as <c>sql</c> are
 /// errors) and pass <see cref="SpecValidator"/> against the context's catalog and tenant values; its filter values come
-/// back in their canonical spelling. A clarification must give a reason and 1–4 options with a label and a question.
+/// back in their canonical spelling. A clarification must give a reason and 2–4 options with a label and a question.
 /// Nothing else is accepted, so only a validated spec ever leaves the LLM translator.
 /// </summary>
 public static class LlmAnswerReader
 {
+    public const int MinClarificationOptions = 2;
     public const int MaxClarificationOptions = 4;
     public const int MaxClarificationText = 300;
 
@@ -107,7 +108,7 @@ public static class LlmAnswerReader
         var options = new List<ClarificationOption>();
         if (!clarification.TryGetProperty("options", out var list) || list.ValueKind != JsonValueKind.Array)
         {
-            errors.Add(new SpecError("clarification.options", null, $"is required: a list of 1 to {MaxClarificationOptions} {{\"label\", \"question\"}} objects") { Rule = "clarification" });
+            errors.Add(new SpecError("clarification.options", null, $"is required: a list of {MinClarificationOptions} to {MaxClarificationOptions} {{\"label\", \"question\"}} objects") { Rule = "clarification" });
         }
         else
         {
@@ -129,10 +130,10 @@ public static class LlmAnswerReader
                 }
             }
 
-            if (i is 0 or > MaxClarificationOptions)
+            if (i is < MinClarificationOptions or > MaxClarificationOptions)
             {
                 errors.Add(new SpecError("clarification.options", i.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    $"must hold 1 to {MaxClarificationOptions} options, not {i}") { Rule = "clarification" });
+                    $"must hold {MinClarificationOptions} to {MaxClarificationOptions} options, not {i}") { Rule = "clarification" });
             }
         }
 

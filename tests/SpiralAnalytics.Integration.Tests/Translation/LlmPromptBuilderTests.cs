@@ -90,9 +90,10 @@ public sealed class LlmPromptBuilderTests
 
     [Theory]
     [InlineData("""{"clarification":{"reason":"r","options":[]}}""", "clarification.options")]
+    [InlineData("""{"clarification":{"reason":"r","options":[{"label":"a","question":"b"}]}}""", "clarification.options")]
     [InlineData("""{"clarification":{"options":[{"label":"a","question":"b"}]}}""", "clarification.reason")]
     [InlineData("""{"clarification":{"reason":"r","options":[{"label":"a"}]}}""", "clarification.options[0].question")]
-    [InlineData("""{"clarification":{"reason":"r","options":[{"label":"a","question":"b"}]},"metrics":["velocity"]}""", "metrics")]
+    [InlineData("""{"clarification":{"reason":"r","options":[{"label":"a","question":"b"},{"label":"c","question":"d"}]},"metrics":["velocity"]}""", "metrics")]
     [InlineData("", "spec")]
     [InlineData("[]", "spec")]
     public void Malformed_answers_are_rejected_with_a_path(string answer, string path)

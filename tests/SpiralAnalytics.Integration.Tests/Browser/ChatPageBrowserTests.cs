@@ -41,9 +41,9 @@ public sealed class ChatPageBrowserTests(PostgresServer server)
         });
 
     /// <summary>The API listening on a free loopback port, and its address.</summary>
-    private static (ApiFactory Api, Uri BaseAddress) StartApi(TestDatabase db)
+    private static (ApiFactory Api, Uri BaseAddress) StartApi(TestDatabase db, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var api = new ApiFactory(db);
+        var api = new ApiFactory(db, settings);
         api.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         api.StartServer();
         var address = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -154,6 +154,32 @@ public sealed class ChatPageBrowserTests(PostgresServer server)
         Assert.Contains("refused the token", message, StringComparison.Ordinal);
         Assert.True(browser.Find("#chat-view").GetAttribute("hidden") is not null, "the chat stays hidden");
         Assert.Null(browser.Driver.ExecuteScript("return sessionStorage.getItem('spiral.token')"));
+    }
+
+    [Fact]
+    public async Task A_rate_limited_question_says_when_to_ask_again()
+    {
+        var seeded = await SeededAsync();
+        var (api, baseAddress) = StartApi(seeded.Db, new Dictionary<string, string?>
+        {
+            ["RateLimits:Ask:PermitLimit"] = "1",
+            ["RateLimits:Ask:WindowSeconds"] = "600",
+        });
+        await using var _ = api;
+        using var browser = ChromeSession.Start(nameof(A_rate_limited_question_says_when_to_ask_again));
+        browser.Driver.Navigate().GoToUrl(new Uri(baseAddress, $"/?as_of={AsOf}"));
+        browser.WaitFor("#token").SendKeys(api.Token(seeded.Slug, SpiralRoles.Viewer, "vic"));
+        browser.Find("#sign-in-button").Click();
+        browser.WaitFor("#question");
+        Ask(browser, "velocity by team last 3 sprints", 1);
+
+        browser.Find("#question").SendKeys("velocity by team last 6 sprints" + Keys.Enter);
+        var error = browser.WaitFor("#thread > li:nth-child(2) .answer-body .error");
+        browser.Screenshot("rate-limited");
+
+        Assert.Matches(@"Too many questions for now: try again in \d+ s", error.Text);
+        Assert.Equal(error.Text, browser.Find("#ask-message").Text);
+        Assert.Equal("velocity by team last 6 sprints", browser.Find("#question").GetAttribute("value"));
     }
 
     private sealed record Turn(int Index, string Css, string JobId, string ConversationId);

@@ -121,9 +121,17 @@ public sealed class ChatPageBrowserTests(PostgresServer server)
             AssertTableShows(browser, answered, await ResultOfAsync(http, answered.JobId));
             browser.Screenshot("clarification-answered");
 
-            // the conversation is listed once, marked current
+            // the conversation is listed once, marked current; reopened from the list it shows its four questions again
             var current = browser.WaitFor("#conversation-list [aria-current='true']");
             Assert.Equal(first.ConversationId, current.GetAttribute("data-conversation-id"));
+            browser.Find("#new-conversation").Click();
+            browser.WaitFor("an empty thread", () => browser.FindAll("#thread > li").Count == 0 ? "empty" : null);
+            browser.Find($"#conversation-list [data-conversation-id='{first.ConversationId}']").Click();
+            browser.WaitFor("the reopened conversation", () =>
+                browser.FindAll("#thread > li.answered").Count == 3 && browser.FindAll("#thread > li.clarifying").Count == 1 ? "reopened" : null);
+            Assert.Equal(firstResult.GetProperty("rows").GetArrayLength(), browser.FindAll("#thread > li:nth-child(1) table.result tbody tr").Count);
+            Assert.Equal("line", browser.Find("#thread > li:nth-child(2) svg.chart").GetAttribute("data-kind"));
+            browser.Screenshot("conversation-reopened");
         }
         catch
         {

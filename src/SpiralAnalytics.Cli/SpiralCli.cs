@@ -40,8 +40,9 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnly
         builder.AddSpiralJira();
         builder.AddSpiralCatalog();
         builder.AddSpiralQueries();
-        builder.AddSpiralTokens();
         builder.AddSpiralTranslation();
+        builder.AddSpiralTokens();
+        builder.AddSpiralAsk();
         return builder.Build();
     }
 
@@ -68,8 +69,9 @@ public static class SpiralCli
             DemoCommands.Create(context),
             CatalogCommands.Create(context),
             QueryCommand.Create(context),
-            TokenCommands.Create(context),
             TranslateCommand.Create(context),
+            AskCommand.Create(context),
+            TokenCommands.Create(context),
         };
 
         var parsed = root.Parse(args);

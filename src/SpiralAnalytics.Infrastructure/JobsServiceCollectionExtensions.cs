@@ -43,6 +43,8 @@ public static class JobsServiceCollectionExtensions
             server.WorkerCount = options.Workers;
             // questions first: a long refresh or Jira sync on the default queue never holds an ask up for long
             server.Queues = [Ask.AskJob.Queue, "default"];
+            // a retried ask (transient database error) is a scheduled job: pick it up within seconds, not Hangfire's 15 s
+            server.SchedulePollingInterval = TimeSpan.FromSeconds(options.SchedulePollSeconds);
         });
         builder.Services.AddHostedService<RecurringJobsRegistration>();
         return builder;

@@ -16,7 +16,7 @@ public sealed class AskOptions
     public int EventRetentionMinutes { get; set; } = 1440;
 
     /// <summary>SSE heartbeat interval while a job has nothing new to say.</summary>
-    [Range(1, 300)]
+    [Range(0.05, 300)]
     public double HeartbeatSeconds { get; set; } = 10;
 
     /// <summary>How often a running job checks its row for a cancel request made on another node.</summary>

@@ -171,7 +171,6 @@ public sealed class AskPipeline(
         {
             Question = job.Question,
             Cache = cached is null ? "miss" : "hit",
-            Warnings = [.. result.Warnings, .. outcome.Notes.Where(n => !result.Warnings.Contains(n))],
             TimingsMs = new Dictionary<string, double>(emitter.Durations),
         };
         var node = JsonSerializer.SerializeToNode(answer, AskJsonContext.Default.QueryResult);

@@ -28,4 +28,8 @@ public sealed class JobOptions
 
     /// <summary>Whether workers are woken by PostgreSQL LISTEN/NOTIFY when a job is enqueued (Hangfire.PostgreSql EnableLongPolling).</summary>
     public bool LongPolling { get; set; } = true;
+
+    /// <summary>How often scheduled jobs (retries after a delay) are moved to their queue.</summary>
+    [Range(1, 300)]
+    public int SchedulePollSeconds { get; set; } = 2;
 }

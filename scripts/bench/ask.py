@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Benchmark of the ask pipeline (issue 7). Needs the services of scripts/local-up running (settings from the environment
+or $SPIRAL_STATE_DIR/env, default .local/env). Creates its own database (dropped at the end), migrates it, imports the
+catalog, seeds a demo tenant and refreshes; builds the API once and, for Jobs:Workers = 1, 2 and 4, starts it, then asks
+through HTTP + SSE exactly as the chat page does:
+  cold    each ask a cache miss (same questions, a distinct as_of each, so translation, planning and execution all run)
+  cached  the same question and as_of again (a cache hit)
+  first   time from POST /ask to the first SSE event (queued), and to `translating` (a worker picked the job up)
+  throughput  N cold asks with C in flight, completed asks per second
+Usage: scripts/bench/ask [--asks N] [--concurrency C] [--workers 1,2,4] [--sprints S]"""
+import argparse, http.client, json, os, re, signal, socket, statistics, subprocess, sys, threading, time, urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+p = argparse.ArgumentParser()
+p.add_argument("--asks", type=int, default=60)
+p.add_argument("--concurrency", type=int, default=12)
+p.add_argument("--workers", default="1,2,4")
+p.add_argument("--sprints", type=int, default=130)
+p.add_argument("--samples", type=int, default=30)
+args = p.parse_args()
+
+state = os.environ.get("SPIRAL_STATE_DIR", os.path.join(root, ".local"))
+settings = {}
+env_file = os.path.join(state, "env")
+if os.path.exists(env_file):
+    settings.update(re.findall(r'^(\w+)="(.*)"$', open(env_file).read(), re.M))
+settings.update({k: v for k, v in os.environ.items() if k.startswith("ConnectionStrings__")})
+def conn(cs): return dict(kv.split("=", 1) for kv in cs.split(";") if kv)
+owner = conn(settings["ConnectionStrings__Owner"]); runtime = conn(settings["ConnectionStrings__Runtime"])
+db = f"spiral_bench_ask_{int(time.time())}"
+def with_db(c): return ";".join(f"{k}={db if k == 'Database' else v}" for k, v in c.items())
+key = "spiral-bench-ask-signing-key-for-local-runs-only-000"
+env = dict(os.environ, ConnectionStrings__Owner=with_db(owner), ConnectionStrings__Runtime=with_db(runtime),
+           ConnectionStrings__Redis=settings.get("ConnectionStrings__Redis", ""), Auth__SigningKey=key,
+           Logging__LogLevel__Default="Warning", Jobs__RefreshCron="0 0 1 1 *")
+
+def psql(sql, database="postgres"):
+    e = dict(os.environ, PGPASSWORD=owner["Password"])
+    subprocess.run(["psql", "-h", owner["Host"], "-p", owner["Port"], "-U", owner["Username"], "-d", database, "-qAtX", "-c", sql],
+                   check=True, capture_output=True, env=e)
+
+def spiral(*a):
+    out = subprocess.run([os.path.join(root, "scripts", "spiral"), *a], capture_output=True, text=True, env=env)
+    if out.returncode != 0: sys.exit(f"spiral {' '.join(a)} failed:\n{out.stderr}")
+    return out.stdout
+
+questions = ["spillover by team in the last 3 sprints", "velocity by team over the last 6 sprints",
+             "which team had the most reopened bugs last quarter", "cycle time p90 by team in the last 4 sprints"]
+tenant = "bench"
+api_proc = None
+try:
+    psql(f'CREATE DATABASE "{db}"')
+    print(f"database {db}: migrate, catalog, demo seed ({args.sprints} sprints), refresh ...", file=sys.stderr)
+    spiral("migrate"); spiral("catalog", "import", os.path.join(root, "catalog"))
+    spiral("demo", "seed", "--tenant", tenant, "--sprints", str(args.sprints)); spiral("refresh")
+    token = spiral("token", "create", "--tenant", tenant, "--role", "lead", "--user", "bench").strip().splitlines()[-1]
+    out = os.path.join(state, "bench-api")
+    subprocess.run(["dotnet", "build", os.path.join(root, "src", "SpiralAnalytics.Api"), "-c", "Release", "-o", out, "-nologo", "-v", "q",
+                    "-clp:ErrorsOnly"], check=True)
+
+    def free_port():
+        s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
+
+    def ask(port, question, as_of):
+        """POST /ask, then follow the SSE stream to its end; returns timings (seconds from the POST) and the final event."""
+        t0 = time.perf_counter()
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        c.request("POST", "/api/v1/ask", json.dumps({"question": question, "as_of": as_of}),
+                  {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        r = c.getresponse(); body = json.loads(r.read())
+        if r.status != 202: raise RuntimeError(f"{r.status}: {body}")
+        c.request("GET", body["events_url"], headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"})
+        r = c.getresponse()
+        first = translating = None; event = None; data = ""
+        while True:
+            line = r.fp.readline()
+            if not line: break
+            line = line.decode().rstrip("\n")
+            if line.startswith("event:"): event = line[6:].strip()
+            elif line.startswith("data:"): data = line[5:].strip()
+            elif line == "" and event:
+                now = time.perf_counter() - t0
+                if event != "heartbeat":
+                    first = first if first is not None else now
+                    if event == "translating": translating = now
+                    if event in ("completed", "clarification", "failed", "cancelled"):
+                        c.close(); return {"total": now, "first": first, "translating": translating, "final": json.loads(data)}
+                event = None
+        raise RuntimeError("stream ended without a final event")
+
+    def pct(values, q):
+        values = sorted(values); return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+    def ms(v): return f"{v * 1000:7.1f}"
+    counter = [0]
+    def new_as_of():
+        counter[0] += 1
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1767225600 + 60 * counter[0]))  # from 2026-01-01, a minute apart: distinct keys
+
+    rows = []
+    for workers in [int(w) for w in args.workers.split(",")]:
+        port = free_port()
+        api_proc = subprocess.Popen(["dotnet", os.path.join(out, "SpiralAnalytics.Api.dll"), "--urls", f"http://127.0.0.1:{port}"],
+                                    env=dict(env, Jobs__Workers=str(workers)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(300):
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2); c.request("GET", "/health/ready")
+                if c.getresponse().status == 200: break
+            except OSError: pass
+            time.sleep(0.2)
+        ask(port, questions[0], new_as_of())  # warm-up: JIT, pools, Hangfire schema
+        cold, cached = [], []
+        for i in range(args.samples):
+            q = questions[i % len(questions)]; at = new_as_of()
+            r = ask(port, q, at); cold.append(r)
+            h = ask(port, q, at); cached.append(h)
+            if r["final"]["status"] != "completed": raise RuntimeError(f"{q}: {r['final']}")
+            if h["final"].get("result", {}).get("cache") != "hit": raise RuntimeError(f"{q}: second ask was not a cache hit")
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            results = list(pool.map(lambda i: ask(port, questions[i % len(questions)], new_as_of()), range(args.asks)))
+        elapsed = time.perf_counter() - started
+        done = sum(1 for r in results if r["final"]["status"] == "completed")
+        rows.append((workers, [r["total"] for r in cold], [r["total"] for r in cached], [r["first"] for r in cold + cached],
+                     [r["translating"] for r in cold], done / elapsed, done, [r["total"] for r in results]))
+        api_proc.send_signal(signal.SIGINT); api_proc.wait(30); api_proc = None
+
+    print(f"\nask pipeline benchmark: {args.sprints} demo sprints, {args.samples} cold + {args.samples} cached sequential asks, "
+          f"{args.asks} asks at concurrency {args.concurrency} (ms; SSE over HTTP)")
+    print("workers | cold p50 | cold p95 | cached p50 | cached p95 | first event p50 | picked up p50 | throughput (asks/s) | latency p95 under load")
+    for w, cold, cached, first, picked, tput, done, load in rows:
+        print(f"{w:7} | {ms(statistics.median(cold))}  | {ms(pct(cold, .95))}  | {ms(statistics.median(cached))}    | {ms(pct(cached, .95))}    | "
+              f"{ms(statistics.median(first))}         | {ms(statistics.median(picked))}       | {tput:8.1f} ({done} done)      | {ms(pct(load, .95))}")
+finally:
+    if api_proc is not None: api_proc.kill()
+    try: psql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    except subprocess.CalledProcessError as e: print(f"could not drop {db}: {e.stderr}", file=sys.stderr)

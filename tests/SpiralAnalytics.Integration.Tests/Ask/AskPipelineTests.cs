@@ -1,0 +1,171 @@
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using SpiralAnalytics.Infrastructure.Ask;
+using SpiralAnalytics.Integration.Tests.Fixtures;
+
+namespace SpiralAnalytics.Integration.Tests.Ask;
+
+/// <summary>The pipeline in process (as <c>spiral ask</c> runs it): re-runs, retries and cancellation of a long query.</summary>
+public sealed class AskPipelineTests(PostgresServer server)
+{
+    private const string Spec = """{"metrics":["spillover_ratio"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}""";
+
+    /// <summary>The runtime views the executed SQL reads: locking them makes the query wait until cancelled.</summary>
+    private static readonly string[] Views =
+        ["sprint_issue_facts", "sprint_stats", "issue_flow", "issue_events", "team_daily_wip", "issue_idle_segments", "issue_comment_stats"];
+
+    [Fact]
+    public async Task Running_the_same_job_twice_duplicates_no_event_and_no_row()
+    {
+        var seeded = await AskFixture.SeededAsync(server, nameof(AskPipelineTests));
+        using var host = AskHost.Build(seeded.Db, new TestTranslator(), RepoPaths.LocalSettings().Redis);
+        var ct = TestContext.Current.CancellationToken;
+        var (tenantId, job) = await Service<AskService>(host).CreateAsync(seeded.Slug, "u", AskFixture.Question(Spec), null, AskFixture.AsOf, ct);
+        var pipeline = Service<AskPipeline>(host);
+
+        Assert.Equal(AskRunOutcome.Finished, await pipeline.RunAsync(seeded.Slug, tenantId, job.Id, lastAttempt: false, ct));
+        var events = await Service<IJobEventStream>(host).ReadAsync(job.Id, 0, ct);
+        var fingerprint = await TestData.FingerprintAsync(seeded.Db, tenantId);
+        Assert.Equal(AskRunOutcome.Skipped, await pipeline.RunAsync(seeded.Slug, tenantId, job.Id, lastAttempt: false, ct));
+        Assert.Equal(fingerprint, await TestData.FingerprintAsync(seeded.Db, tenantId));
+        Assert.Equal(events, await Service<IJobEventStream>(host).ReadAsync(job.Id, 0, ct));
+
+        // a worker that died after executing: the job runs again from the start, its events are not repeated
+        await OwnerAsync(seeded, "UPDATE analytics_jobs SET status = 'executing', finished_at = NULL WHERE id = $1", job.Id);
+        Assert.Equal(AskRunOutcome.Finished, await pipeline.RunAsync(seeded.Slug, tenantId, job.Id, lastAttempt: false, ct));
+        var again = await Service<IJobEventStream>(host).ReadAsync(job.Id, 0, ct);
+        Assert.Equal(events, again);
+        Assert.Equal(["queued", "translating", "validating", "planning", "executing", "completed"], again.Select(e => e.Status));
+        var row = await Service<JobStore>(host).GetAsync(tenantId, job.Id, ct);
+        Assert.Equal("completed", row!.Status);
+        Assert.Equal(2, row.Attempts);
+    }
+
+    [Fact]
+    public async Task A_transient_error_is_thrown_for_Hangfire_to_retry_until_the_last_attempt_which_fails_the_job()
+    {
+        var seeded = await AskFixture.SeededAsync(server, nameof(AskPipelineTests));
+        using var host = AskHost.Build(seeded.Db, new TestTranslator());
+        var ct = TestContext.Current.CancellationToken;
+        var (tenantId, job) = await Service<AskService>(host).CreateAsync(seeded.Slug, "u", "fail always: " + AskFixture.Question(Spec), null, AskFixture.AsOf, ct);
+        var pipeline = Service<AskPipeline>(host);
+
+        await Assert.ThrowsAsync<PostgresException>(() => pipeline.RunAsync(seeded.Slug, tenantId, job.Id, lastAttempt: false, ct));
+        var retrying = await Service<JobStore>(host).GetAsync(tenantId, job.Id, ct);
+        Assert.Equal("translating", retrying!.Status);
+        Assert.Contains("could not serialize", retrying.Error, StringComparison.Ordinal);
+
+        Assert.Equal(AskRunOutcome.Finished, await pipeline.RunAsync(seeded.Slug, tenantId, job.Id, lastAttempt: true, ct));
+        var failed = await Service<JobStore>(host).GetAsync(tenantId, job.Id, ct);
+        Assert.Equal("failed", failed!.Status);
+        Assert.Equal(2, failed.Attempts);
+        var events = await Service<IJobEventStream>(host).ReadAsync(job.Id, 0, ct);
+        Assert.Equal(["queued", "translating", "failed"], events.Select(e => e.Status));
+    }
+
+    [Fact]
+    public async Task A_validation_error_and_a_clarification_finish_the_job_without_an_exception()
+    {
+        var seeded = await AskFixture.SeededAsync(server, nameof(AskPipelineTests));
+        using var host = AskHost.Build(seeded.Db, new TestTranslator());
+        var ct = TestContext.Current.CancellationToken;
+        foreach (var (question, status) in new[] { (AskFixture.Question("""{"metrics":["no_such_metric"]}"""), "failed"), ("clarify: what?", "clarification") })
+        {
+            var (tenantId, job) = await Service<AskService>(host).CreateAsync(seeded.Slug, "u", question, null, AskFixture.AsOf, ct);
+            Assert.Equal(AskRunOutcome.Finished, await Service<AskPipeline>(host).RunAsync(seeded.Slug, tenantId, job.Id, lastAttempt: false, ct));
+            Assert.Equal(status, (await Service<JobStore>(host).GetAsync(tenantId, job.Id, ct))!.Status);
+        }
+    }
+
+    [Fact]
+    public async Task Cancelling_stops_a_long_query_through_the_row_and_through_the_API()
+    {
+        var seeded = await AskFixture.SeededAsync(server, nameof(AskPipelineTests) + "Cancel");
+        var ct = TestContext.Current.CancellationToken;
+        var settings = new Dictionary<string, string?> { ["Query:StatementTimeoutSeconds"] = "120", ["Ask:CancelPollMilliseconds"] = "100" };
+        await using var owner = new NpgsqlConnection(seeded.Db.OwnerConnectionString);
+        await owner.OpenAsync(ct);
+        await using var locking = await owner.BeginTransactionAsync(ct);
+        await using (var lockViews = new NpgsqlCommand($"LOCK TABLE {string.Join(", ", Views)} IN ACCESS EXCLUSIVE MODE", owner, locking))
+        {
+            await lockViews.ExecuteNonQueryAsync(ct);
+        }
+
+        // 1. in process, the cancel written to the row only (as from another node): the running job polls it
+        using (var host = AskHost.Build(seeded.Db, new TestTranslator(), settings: settings))
+        {
+            var (tenantId, job) = await Service<AskService>(host).CreateAsync(seeded.Slug, "u", AskFixture.Question(Spec), null, AskFixture.AsOf, ct);
+            var run = Service<AskPipeline>(host).RunAsync(seeded.Slug, tenantId, job.Id, lastAttempt: false, ct);
+            await foreach (var item in Service<JobEventReader>(host).ReadAsync(tenantId, job.Id, 0, ct))
+            {
+                if (item.Event?.Status == JobStatuses.Executing)
+                {
+                    break;
+                }
+            }
+
+            await WaitingQueriesAsync(seeded, expected: 1);
+            Assert.Equal(CancelOutcome.Requested, (await Service<JobStore>(host).RequestCancelAsync(tenantId, job.Id, ct)).Outcome);
+            Assert.Equal(AskRunOutcome.Finished, await run.WaitAsync(TimeSpan.FromSeconds(30), ct));
+            Assert.Equal("cancelled", (await Service<JobStore>(host).GetAsync(tenantId, job.Id, ct))!.Status);
+            await WaitingQueriesAsync(seeded, expected: 0);
+        }
+
+        // 2. through the API: POST cancel while the query waits; the stream ends with cancelled
+        await using var api = AskFixture.Api(seeded.Db, new TestTranslator(), settings: settings);
+        using var client = AskFixture.Client(api, seeded.Slug);
+        var accepted = await AskFixture.AskAsync(client, AskFixture.Question(Spec));
+        var url = (string)accepted["events_url"]!;
+        var before = await Sse.UntilAsync(client, url, "executing");
+        await WaitingQueriesAsync(seeded, expected: 1);
+        using var cancel = await client.PostAsync($"/api/v1/jobs/{AskFixture.JobId(accepted)}/cancel", null, ct);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, cancel.StatusCode);
+        var after = await Sse.AllAsync(client, url, lastEventId: before[^1].Id, timeout: TimeSpan.FromSeconds(30));
+        Assert.Equal(["cancelled"], after.Select(e => e.Type));
+        await WaitingQueriesAsync(seeded, expected: 0);
+        await locking.RollbackAsync(ct);
+
+        // 3. a queued job is cancelled at once (its worker then finds nothing to run)
+        using var again = AskHost.Build(seeded.Db, new TestTranslator());
+        var (tenant, queued) = await Service<AskService>(again).CreateAsync(seeded.Slug, "u", AskFixture.Question(Spec), null, AskFixture.AsOf, ct);
+        Assert.Equal(CancelOutcome.Cancelled, (await Service<AskService>(again).CancelAsync(tenant, queued.Id, ct)).Outcome);
+        Assert.Equal(AskRunOutcome.Skipped, await Service<AskPipeline>(again).RunAsync(seeded.Slug, tenant, queued.Id, lastAttempt: false, ct));
+        Assert.Equal(["queued", "cancelled"], (await Service<IJobEventStream>(again).ReadAsync(queued.Id, 0, ct)).Select(e => e.Status));
+        Assert.Equal(CancelOutcome.AlreadyFinal, (await Service<AskService>(again).CancelAsync(tenant, queued.Id, ct)).Outcome);
+    }
+
+    private static T Service<T>(Microsoft.Extensions.Hosting.IHost host)
+        where T : notnull => host.Services.GetRequiredService<T>();
+
+    private static async Task OwnerAsync(AskFixture.Seeded seeded, string sql, Guid id)
+    {
+        await using var connection = new NpgsqlConnection(seeded.Db.OwnerConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Waits (bounded) until exactly <paramref name="expected"/> statements wait on a lock in the test database (only the runtime's queries can).</summary>
+    private static async Task WaitingQueriesAsync(AskFixture.Seeded seeded, int expected)
+    {
+        await using var connection = new NpgsqlConnection(seeded.Db.OwnerConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        long count = -1;
+        for (var i = 0; i < 200; i++)
+        {
+            await using var command = new NpgsqlCommand(
+                // pg_locks, not pg_stat_activity: the owner role may not see another role's wait events
+                "SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", connection);
+            count = (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
+            if (count == expected)
+            {
+                return;
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken); // the server's view of a backend, not a job: no event to wait on
+        }
+
+        Assert.Fail($"{count} runtime statements wait on a lock; expected {expected}");
+    }
+}

@@ -43,7 +43,7 @@ public sealed class FilterResolver
 
     public IReadOnlySet<string> Words { get; }
 
-    public FilterReading Resolve(QuestionTokens q, IReadOnlySet<string> known)
+    public FilterReading Resolve(QuestionTokens q, IReadOnlySet<string> known, IReadOnlySet<string>? phrasePairs = null)
     {
         var mentions = new List<(string Dim, bool Negated, string Value, int Position)>();
         var negating = false;
@@ -73,6 +73,11 @@ public sealed class FilterResolver
             }
 
             var (matches, length) = MatchAt(q, i, known);
+            if (length == 1 && i + 1 < all.Count && phrasePairs is not null && phrasePairs.Contains(token.Stem + " " + all[i + 1].Stem))
+            {
+                matches = []; // "story points" is a unit, not the Story issue type
+            }
+
             if (matches.Count == 0)
             {
                 if (!Joiners.Contains(token.Text) && GroupingParser.DimensionOf(all, i, out _) is null && token.Text is not ("vs" or "versus" or "compared" or "compare"))
@@ -86,6 +91,13 @@ public sealed class FilterResolver
                 }
 
                 continue;
+            }
+
+            // "Mark Pollack" and "mark.pollack" read alike: the one spelled as typed wins
+            var typed = string.Join(" ", all.Skip(i).Take(length).Select(t => t.Raw));
+            if (matches.Any(m => string.Equals(m.Value, typed, StringComparison.OrdinalIgnoreCase)))
+            {
+                matches = matches.Where(m => string.Equals(m.Value, typed, StringComparison.OrdinalIgnoreCase)).ToList();
             }
 
             var distinct = matches.Select(m => (m.Dimension, m.Value)).Distinct().ToList();

@@ -53,6 +53,7 @@ public static class GroupingParser
         var free = q.Free;
         var trend = false;
         var replace = false;
+        var lastGrouped = -1;
         for (var i = 0; i < free.Count; i++)
         {
             var text = free[i].Text;
@@ -100,6 +101,7 @@ public static class GroupingParser
                           || (previous is not null && Vocabulary.Number(free[i - 1]) is not null && beforeThat is "top" or "bottom" or "the" or "best" or "worst")
                           || (next is not null && After.Contains(next) && (plural || i == 0 || previous is "which" or "each"))
                           || (i == 0 && plural)
+                          || (previous is "and" or "or" && lastGrouped == i - 2)
                           || (previous is "down" or "out" && beforeThat is "it" or "this" or "that" or "down");
             if (!grouped)
             {
@@ -107,6 +109,7 @@ public static class GroupingParser
             }
 
             Add(dims, dimension);
+            lastGrouped = i + length - 1;
             q.Use(free.Skip(i).Take(length).Select(t => t.Index));
             if (previous is not null && Before.Contains(previous))
             {

@@ -41,7 +41,11 @@ public sealed class MetricMatcher
 
         _rank = candidates.Select((c, i) => (c.Name, i)).GroupBy(x => x.Name).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
         Words = _phrases.SelectMany(p => p.Stems).ToHashSet(StringComparer.Ordinal);
+        Pairs = _phrases.SelectMany(p => p.Stems.Zip(p.Stems.Skip(1), (a, b) => a + " " + b)).ToHashSet(StringComparer.Ordinal);
     }
+
+    /// <summary>Adjacent word pairs of the phrases ("story point"): a value word inside one is part of a metric's wording.</summary>
+    public IReadOnlySet<string> Pairs { get; }
 
     /// <summary>Every stem of every phrase (words a typo may be corrected to).</summary>
     public IReadOnlySet<string> Words { get; }
@@ -91,21 +95,19 @@ public sealed class MetricMatcher
     {
         var words = q.Free.Where(t => !Vocabulary.Filler.Contains(t.Text) && !Vocabulary.Filler.Contains(t.Stem) && !Vocabulary.Reserved.Contains(t.Text)
                                       && !Grammar.Contains(t.Stem) && !t.IsDecimal && t.Text.Length > 1).ToList();
-        var scores = new Dictionary<string, (MetricDefinition Metric, HashSet<int> Words)>(StringComparer.Ordinal);
-        foreach (var word in words)
+        // a metric's score: the most question words one of its phrases covers, then all words its phrases cover
+        var scores = new Dictionary<string, (MetricDefinition Metric, HashSet<int> Words, int Best)>(StringComparer.Ordinal);
+        foreach (var (metric, _, stems) in _phrases)
         {
-            foreach (var (metric, _, stems) in _phrases)
+            var covered = words.Where(w => stems.Any(s => Same(w.Stem, s, known))).Select(w => w.Index).ToList();
+            if (covered.Count == 0)
             {
-                if (stems.Any(s => s == word.Stem || (!known.Contains(word.Stem) && Tokenizer.Near(word.Stem, s))))
-                {
-                    if (!scores.TryGetValue(metric.Name, out var entry))
-                    {
-                        scores[metric.Name] = entry = (metric, []);
-                    }
-
-                    entry.Words.Add(word.Index);
-                }
+                continue;
             }
+
+            var entry = scores.TryGetValue(metric.Name, out var e) ? e : (metric, new HashSet<int>(), 0);
+            entry.Item2.UnionWith(covered);
+            scores[metric.Name] = (metric, entry.Item2, Math.Max(entry.Item3, covered.Count));
         }
 
         if (scores.Count == 0)
@@ -113,8 +115,8 @@ public sealed class MetricMatcher
             return new MetricReading([], [], null);
         }
 
-        var best = scores.Values.Max(s => s.Words.Count);
-        var top = scores.Values.Where(s => s.Words.Count == best).ToList();
+        var best = scores.Values.Max(s => (s.Best, s.Words.Count));
+        var top = scores.Values.Where(s => (s.Best, s.Words.Count) == best).ToList();
         if (top.Count == 1)
         {
             q.Use(top[0].Words);
@@ -124,6 +126,10 @@ public sealed class MetricMatcher
         var shared = top.SelectMany(s => s.Words).GroupBy(i => i).OrderByDescending(g => g.Count()).First().Key;
         return new MetricReading([], top.Select(s => s.Metric).OrderBy(m => Rank(m.Name)).ThenBy(m => m.Name, StringComparer.Ordinal).ToList(), q.All[shared].Raw);
     }
+
+    /// <summary>The same word, a typo of it, or its start ("commit" for "committed").</summary>
+    private static bool Same(string word, string stem, IReadOnlySet<string> known) =>
+        word == stem || (!known.Contains(word) && Tokenizer.Near(word, stem)) || (word.Length >= 5 && stem.StartsWith(word, StringComparison.Ordinal));
 
     private static int? InOrder(IReadOnlyList<Token> window, IReadOnlyList<string> stems, IReadOnlySet<string> known)
     {

@@ -46,7 +46,7 @@ public sealed class OfflineTranslator : IContextTranslator
         var ranking = RankingParser.Parse(q);
         var metrics = matcher.Match(q, known);
         var grouping = GroupingParser.Parse(q);
-        var filters = resolver.Resolve(q, known);
+        var filters = resolver.Resolve(q, known, matcher.Pairs);
         if (metrics.Mentions.Count == 0)
         {
             metrics = matcher.MatchWords(q, known);

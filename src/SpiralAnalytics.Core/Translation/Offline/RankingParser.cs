@@ -29,7 +29,8 @@ public static class RankingParser
             }
 
             var direction = High.Contains(text) && text != "more" ? "desc" : Low.Contains(text) ? "asc" : text is "best" or "worst" ? text : null;
-            if (direction is null)
+            // "highest priority" names a priority, not a ranking
+            if (direction is null || (i + 1 < free.Count && free[i + 1].Stem is "priority" or "prio"))
             {
                 continue;
             }

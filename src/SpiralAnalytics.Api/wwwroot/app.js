@@ -273,7 +273,7 @@ async function ask(question) {
     if (e instanceof ApiError && e.status === 401) return;
     let text = e.message;
     if (e instanceof ApiError && e.status === 429) {
-      text = `Too many questions for now${e.retryAfter !== null ? `: try again in ${e.retryAfter} s` : ""}. (${e.message})`;
+      text = e.retryAfter !== null ? `Too many questions for now: try again in ${e.retryAfter} s.` : `Too many questions for now. (${e.message})`;
     }
     turn.querySelector(".stages").replaceChildren();
     failed(turn, text);

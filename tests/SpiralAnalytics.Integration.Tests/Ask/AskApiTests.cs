@@ -52,7 +52,9 @@ public sealed class AskApiTests(PostgresServer server)
         Assert.Equal("test", (string)view["translator"]!);
         Assert.Equal((string)query["sql"]!, (string)view["sql"]!);
         Assert.True(JsonNode.DeepEquals(query["metric_versions"], view["metric_versions"]));
-        Assert.Equal(["execute", "plan", "translate", "validate"], view["stage_durations"]!.AsObject().Select(p => p.Key).Order());
+        // the same spec may have been asked by another test of this class: then the answer came from the cache
+        var served = (string)result["cache"]! == "hit" ? "cache" : "execute";
+        Assert.Equal(new[] { served, "plan", "translate", "validate" }.Order(), view["stage_durations"]!.AsObject().Select(p => p.Key).Order());
         AssertSameAnswer(query, view["result"]!.AsObject());
         Assert.Equal("a test translation", (string)view["notes"]![0]!);
         Assert.NotNull(view["started_at"]);

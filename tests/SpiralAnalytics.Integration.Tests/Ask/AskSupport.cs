@@ -62,6 +62,8 @@ public static class AskFixture
             ["Jobs:SchedulePollSeconds"] = "1",
             ["Jobs:RefreshCron"] = "0 0 1 1 *",
             ["ConnectionStrings:Redis"] = redis ?? RepoPaths.LocalSettings().Redis,
+            // POST /api/v1/ask is rate limited per tenant (policy ask); these tests ask up to 100 questions at once
+            ["RateLimits:Ask:PermitLimit"] = "100000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -41,9 +41,9 @@ public sealed class ChatPageBrowserTests(PostgresServer server)
         });
 
     /// <summary>The API listening on a free loopback port, and its address.</summary>
-    private static (ApiFactory Api, Uri BaseAddress) StartApi(TestDatabase db)
+    private static (ApiFactory Api, Uri BaseAddress) StartApi(TestDatabase db, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var api = new ApiFactory(db);
+        var api = new ApiFactory(db, settings);
         api.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         api.StartServer();
         var address = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -121,9 +121,17 @@ public sealed class ChatPageBrowserTests(PostgresServer server)
             AssertTableShows(browser, answered, await ResultOfAsync(http, answered.JobId));
             browser.Screenshot("clarification-answered");
 
-            // the conversation is listed once, marked current
+            // the conversation is listed once, marked current; reopened from the list it shows its four questions again
             var current = browser.WaitFor("#conversation-list [aria-current='true']");
             Assert.Equal(first.ConversationId, current.GetAttribute("data-conversation-id"));
+            browser.Find("#new-conversation").Click();
+            browser.WaitFor("an empty thread", () => browser.FindAll("#thread > li").Count == 0 ? "empty" : null);
+            browser.Find($"#conversation-list [data-conversation-id='{first.ConversationId}']").Click();
+            browser.WaitFor("the reopened conversation", () =>
+                browser.FindAll("#thread > li.answered").Count == 3 && browser.FindAll("#thread > li.clarifying").Count == 1 ? "reopened" : null);
+            Assert.Equal(firstResult.GetProperty("rows").GetArrayLength(), browser.FindAll("#thread > li:nth-child(1) table.result tbody tr").Count);
+            Assert.Equal("line", browser.Find("#thread > li:nth-child(2) svg.chart").GetAttribute("data-kind"));
+            browser.Screenshot("conversation-reopened");
         }
         catch
         {
@@ -154,6 +162,32 @@ public sealed class ChatPageBrowserTests(PostgresServer server)
         Assert.Contains("refused the token", message, StringComparison.Ordinal);
         Assert.True(browser.Find("#chat-view").GetAttribute("hidden") is not null, "the chat stays hidden");
         Assert.Null(browser.Driver.ExecuteScript("return sessionStorage.getItem('spiral.token')"));
+    }
+
+    [Fact]
+    public async Task A_rate_limited_question_says_when_to_ask_again()
+    {
+        var seeded = await SeededAsync();
+        var (api, baseAddress) = StartApi(seeded.Db, new Dictionary<string, string?>
+        {
+            ["RateLimits:Ask:PermitLimit"] = "1",
+            ["RateLimits:Ask:WindowSeconds"] = "600",
+        });
+        await using var _ = api;
+        using var browser = ChromeSession.Start(nameof(A_rate_limited_question_says_when_to_ask_again));
+        browser.Driver.Navigate().GoToUrl(new Uri(baseAddress, $"/?as_of={AsOf}"));
+        browser.WaitFor("#token").SendKeys(api.Token(seeded.Slug, SpiralRoles.Viewer, "vic"));
+        browser.Find("#sign-in-button").Click();
+        browser.WaitFor("#question");
+        Ask(browser, "velocity by team last 3 sprints", 1);
+
+        browser.Find("#question").SendKeys("velocity by team last 6 sprints" + Keys.Enter);
+        var error = browser.WaitFor("#thread > li:nth-child(2) .answer-body .error");
+        browser.Screenshot("rate-limited");
+
+        Assert.Matches(@"Too many questions for now: try again in \d+ s", error.Text);
+        Assert.Equal(error.Text, browser.Find("#ask-message").Text);
+        Assert.Equal("velocity by team last 6 sprints", browser.Find("#question").GetAttribute("value"));
     }
 
     private sealed record Turn(int Index, string Css, string JobId, string ConversationId);

@@ -38,7 +38,7 @@ public sealed class ChromeSession : IDisposable
         Driver = new ChromeDriver(_service, options, TimeSpan.FromSeconds(120));
         Driver.Manage().Window.Size = new Size(1366, 768);
         // The page itself gets the laptop's full 1366×768, whatever the headless window's frame takes.
-        Driver.ExecuteCdpCommand("Emulation.setDeviceMetricsOverride", new Dictionary<string, object>
+        Driver.ExecuteCdpCommand("Emulation.setDeviceMetricsOverride", new Dictionary<string, object?>
         {
             ["width"] = 1366, ["height"] = 768, ["deviceScaleFactor"] = 1, ["mobile"] = false,
         });

@@ -49,6 +49,8 @@ public sealed class OfflineTranslatorTests
     [InlineData("velocity since 2025-12-15", """{"type":"between","from":"2025-12-15","to":"2026-03-01"}""")]
     [InlineData("velocity between 2025-01-01 and 2025-02-15", """{"type":"between","from":"2025-01-01","to":"2025-02-15"}""")]
     [InlineData("velocity all time", """{"type":"all"}""")]
+    [InlineData("velocity last qtr", """{"type":"period","unit":"quarter","offset":-1}""")]
+    [InlineData("velocity past 2 wks", """{"type":"rolling","unit":"week","n":2}""")]
     public void Time_words_become_the_spec_time_forms(string question, string time) =>
         Assert.Equal($$"""{"metrics":["velocity"],"time":{{time}}}""", Spec(question));
 
@@ -159,4 +161,43 @@ public sealed class OfflineTranslatorTests
     [Fact]
     public void A_follow_up_that_understands_nothing_clarifies_instead_of_repeating_the_previous_answer() =>
         Assert.NotNull(Ask("what about revenue?", Parse("""{"metrics":["velocity"]}""")).Clarification);
+
+    [Theory]
+    [InlineData("the 3 sprints with the highest spillover", """{"metrics":["spillover_ratio"],"group_by":["sprint"],"sort":[{"by":"spillover_ratio","dir":"desc"}],"limit":3}""")]
+    [InlineData("best 2 teams on say/do", """{"metrics":["say_do_ratio"],"group_by":["team"],"sort":[{"by":"say_do_ratio","dir":"desc"}],"limit":2}""")]
+    [InlineData("which four people closed the most tickets", """{"metrics":["issues_closed"],"group_by":["assignee"],"sort":[{"by":"issues_closed","dir":"desc"}],"limit":4}""")]
+    [InlineData("spillover by team, lowest first", """{"metrics":["spillover_ratio"],"group_by":["team"],"sort":[{"by":"spillover_ratio"}]}""")]
+    [InlineData("most spillover by team, top 3", """{"metrics":["spillover_ratio"],"group_by":["team"],"sort":[{"by":"spillover_ratio","dir":"desc"}],"limit":3}""")]
+    public void A_count_of_ranked_rows_is_the_limit_wherever_it_stands(string question, string spec) => Assert.Equal(spec, Spec(question));
+
+    [Fact]
+    public void Two_modifiers_of_one_noun_name_two_metrics() =>
+        Assert.Equal("""{"metrics":["planned_sp","completed_sp"],"time":{"type":"last_sprints","n":1}}""", Spec("planned and completed points last sprint"));
+
+    [Fact]
+    public void Missing_no_and_without_are_interchangeable_in_phrases() =>
+        Assert.Equal("""{"metrics":["unestimated_ratio"],"time":{"type":"last_sprints","n":1}}""", Spec("tickets with no estimates last sprint"));
+
+    [Theory]
+    [InlineData("uptime score for Atlas")]
+    [InlineData("cost per developer last quarter")]
+    public void One_catalog_word_modified_by_an_unknown_word_clarifies(string question) => Assert.NotNull(Ask(question).Clarification);
+
+    [Fact]
+    public void The_period_before_is_a_comparison() =>
+        Assert.Equal("""{"metrics":["velocity"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"period","unit":"quarter","offset":-1},"compare":{"type":"previous_period"}}""",
+            Spec("velocity for Atlas last quarter compared with the quarter before"));
+
+    [Fact]
+    public void Project_names_the_team_dimension() =>
+        Assert.Equal("""{"metrics":["velocity"],"group_by":["team"]}""", Spec("velocity per project"));
+
+    [Fact]
+    public void Include_adds_a_metric_to_the_previous_question() =>
+        Assert.Equal("""{"metrics":["velocity","spillover_ratio"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}""",
+            Spec("include spillover", Parse("""{"metrics":["velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}""")));
+
+    [Fact]
+    public void Values_spelled_like_grammar_words_share_the_dimension_word_of_a_list() =>
+        Assert.Equal("""{"metrics":["cycle_time_p50"],"filters":[{"dimension":"priority","op":"in","values":["Low","High"]}]}""", Spec("cycle time for low or high priority"));
 }

@@ -17,7 +17,8 @@ using SpiralAnalytics.Integration.Tests.Fixtures;
 namespace SpiralAnalytics.Integration.Tests.Translation;
 
 /// <summary>
-/// The offline translator over translator-eval.jsonl, through the real context loader (catalog search over pgvector, the
+/// The offline translator over translator-eval.jsonl (the original set, written with the grammar) and
+/// translator-eval-independent.jsonl (paraphrases written blind, without reading the translator), through the real context loader (catalog search over pgvector, the
 /// tenants' own values): a demo tenant and the jira-sprint-reports tenant. The report (accuracy and every miss) is written
 /// to $SPIRAL_EVAL_REPORT (default: the temp folder) for scripts/eval/translator.
 /// </summary>
@@ -27,13 +28,22 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public sealed record EvalCase(string Id, string Tenant, DateTimeOffset AsOf, string Question, AnalyticsSpec? Previous, AnalyticsSpec? Expected, bool Clarify, bool Holdout, string Tags);
+    public sealed record EvalCase(string Id, string Tenant, DateTimeOffset AsOf, string Question, AnalyticsSpec? Previous, AnalyticsSpec? Expected, bool Clarify, bool Holdout, string Tags, string Group);
 
     private sealed record Tenants(TestDatabase Db, string Demo, string Jira);
 
-    public static IReadOnlyList<EvalCase> Cases()
+    /// <summary>The evaluation files and the group each one reports as.</summary>
+    private static readonly (string File, string Group)[] Files =
+    [
+        ("translator-eval.jsonl", "original"),
+        ("translator-eval-independent.jsonl", "independent"),
+    ];
+
+    public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();
+
+    private static IEnumerable<EvalCase> Cases(string file, string group)
     {
-        var path = Path.Combine(RepoPaths.Root, "tests", "SpiralAnalytics.Integration.Tests", "Translation", "translator-eval.jsonl");
+        var path = Path.Combine(RepoPaths.Root, "tests", "SpiralAnalytics.Integration.Tests", "Translation", file);
         return File.ReadLines(path).Where(l => l.Trim().Length > 0).Select(line =>
         {
             var node = JsonNode.Parse(line)!.AsObject();
@@ -41,7 +51,8 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
             return new EvalCase(node["id"]!.GetValue<string>(), node["tenant"]!.GetValue<string>(),
                 DateTimeOffset.Parse(node["as_of"]!.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
                 node["question"]!.GetValue<string>(), Spec("previous"), Spec("expected"),
-                node["clarification"]?.GetValue<bool>() ?? false, node["holdout"]?.GetValue<bool>() ?? false, node["tags"]?.GetValue<string>() ?? "");
+                node["clarification"]?.GetValue<bool>() ?? false, node["holdout"]?.GetValue<bool>() ?? false, node["tags"]?.GetValue<string>() ?? "",
+                node["group"]?.GetValue<string>() ?? group);
         }).ToList();
     }
 
@@ -185,13 +196,18 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         }
 
         builder.AppendLine(Line("overall", _ => true));
+        foreach (var (_, group) in Files)
+        {
+            builder.AppendLine(Line(group, c => c.Group == group));
+        }
+
         builder.AppendLine(Line("tuning", c => !c.Holdout));
         builder.AppendLine(Line("held-out", c => c.Holdout));
         builder.AppendLine(Line("demo tenant", c => c.Tenant == "demo"));
         builder.AppendLine(Line("jira tenant", c => c.Tenant == "jira"));
         foreach (var (c, got) in misses.Where(m => !hideHoldout || !m.Case.Holdout))
         {
-            builder.AppendLine(CultureInfo.InvariantCulture, $"MISS {c.Id}{(c.Holdout ? " (held-out)" : "")} [{c.Tags}] {c.Question}");
+            builder.AppendLine(CultureInfo.InvariantCulture, $"MISS {c.Id} ({c.Group}){(c.Holdout ? " (held-out)" : "")} [{c.Tags}] {c.Question}");
             if (c.Previous is not null)
             {
                 builder.AppendLine(CultureInfo.InvariantCulture, $"  previous: {SpecJson.Write(c.Previous)}");

@@ -237,7 +237,21 @@ public sealed class FilterResolver
         }
 
         var all = q.All;
-        return (i + n < all.Count && GroupingParser.DimensionOf(all, i + n, out _) == entry.Dimension)
-               || (i > 0 && GroupingParser.DimensionOf(all, i - 1, out _) == entry.Dimension);
+        if ((i + n < all.Count && GroupingParser.DimensionOf(all, i + n, out _) == entry.Dimension)
+            || (i > 0 && GroupingParser.DimensionOf(all, i - 1, out _) == entry.Dimension))
+        {
+            return true;
+        }
+
+        // "high and highest priority", "low or lowest priority": a list of values shares the dimension's word after the last
+        for (var k = i + n; k + 2 < all.Count && k <= i + n + 4 && Joiners.Contains(all[k].Text); k += 2)
+        {
+            if (GroupingParser.DimensionOf(all, k + 2, out _) == entry.Dimension)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

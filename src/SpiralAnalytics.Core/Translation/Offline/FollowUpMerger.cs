@@ -11,7 +11,7 @@ namespace SpiralAnalytics.Core.Translation.Offline;
 /// </summary>
 public static class FollowUpMerger
 {
-    private static readonly string[] Openers = ["and", "also", "same", "now", "then", "instead", "ok", "okay", "just", "only", "but", "plus", "so", "break", "split"];
+    private static readonly string[] Openers = ["and", "also", "same", "now", "then", "instead", "ok", "okay", "just", "only", "but", "plus", "so", "break", "split", "add", "include"];
 
     public static bool IsFollowUp(AnalyticsSpec? previous, QuestionTokens q, bool namesMetric)
     {
@@ -29,7 +29,7 @@ public static class FollowUpMerger
         return all.Count > 0 && (Openers.Contains(all[0].Text) || (all.Count > 1 && all[0].Text is "what" or "how" && all[1].Text == "about"));
     }
 
-    public static bool AddsMetrics(QuestionTokens q) => q.All.Any(t => t.Text is "also" or "too" or "plus" or "add") || (q.Has("as") && q.Has("well"));
+    public static bool AddsMetrics(QuestionTokens q) => q.All.Any(t => t.Text is "also" or "too" or "plus" or "add" or "include") || (q.Has("as") && q.Has("well"));
 
     /// <summary>The filters after a follow-up: the previous ones, with each dimension the question names replaced.</summary>
     public static List<SpecFilter> MergeFilters(IReadOnlyList<SpecFilter> previous, IReadOnlyList<SpecFilter> named)

@@ -14,13 +14,15 @@ public static class GroupingParser
     private static readonly (string[] Words, string Dimension)[] Nouns =
     [
         (["issue", "type"], Dimensions.IssueType), (["ticket", "type"], Dimensions.IssueType), (["type"], Dimensions.IssueType),
-        (["team"], Dimensions.Team), (["squad"], Dimensions.Team),
+        (["team"], Dimensions.Team), (["squad"], Dimensions.Team), (["project"], Dimensions.Team),
         (["sprint"], Dimensions.Sprint), (["iteration"], Dimensions.Sprint),
         (["assignee"], Dimensions.Assignee), (["person"], Dimensions.Assignee), (["people"], Dimensions.Assignee),
         (["developer"], Dimensions.Assignee), (["engineer"], Dimensions.Assignee), (["member"], Dimensions.Assignee),
         (["user"], Dimensions.Assignee), (["individual"], Dimensions.Assignee), (["dev"], Dimensions.Assignee),
         (["priority"], Dimensions.Priority), (["epic"], Dimensions.Epic),
         (["week"], Dimensions.Week), (["month"], Dimensions.Month), (["quarter"], Dimensions.Quarter),
+        (["wk"], Dimensions.Week), (["wks"], Dimensions.Week), (["mth"], Dimensions.Month), (["mths"], Dimensions.Month),
+        (["qtr"], Dimensions.Quarter), (["qtrs"], Dimensions.Quarter),
     ];
 
     private static readonly Dictionary<string, string> Adverbs = new(StringComparer.Ordinal)

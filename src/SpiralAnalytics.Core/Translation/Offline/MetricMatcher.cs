@@ -25,6 +25,12 @@ public sealed class MetricMatcher
         "between", "until", "compared", "compare", "vs", "versus", "trend", "time", "start",
     };
 
+    /// <summary>Words that say a thing is absent, interchangeable at the start of a phrase.</summary>
+    private static readonly string[] Absent = ["missing", "no", "without"];
+
+    /// <summary>Words that join two modifiers of one head noun ("committed and completed points").</summary>
+    private static readonly HashSet<string> Coordinators = new(StringComparer.Ordinal) { "and", "or", "vs", "versus", "plus", "&" };
+
     public MetricMatcher(MetricCatalog catalog, IReadOnlyList<MetricCandidate> candidates)
     {
         foreach (var metric in catalog.Active)
@@ -35,6 +41,15 @@ public sealed class MetricMatcher
                 if (stems.Count > 0)
                 {
                     _phrases.Add((metric, phrase, stems));
+                }
+
+                // "missing estimates" = "without estimates" = "no estimates"
+                if (stems.Count > 1 && Absent.Contains(stems[0]))
+                {
+                    foreach (var other in Absent.Where(a => a != stems[0]))
+                    {
+                        _phrases.Add((metric, phrase, stems.Skip(1).Prepend(other).ToList()));
+                    }
                 }
             }
         }
@@ -82,9 +97,42 @@ public sealed class MetricMatcher
 
             q.Use(match.Used);
             mentions.Add(new MetricMention(match.Metric, match.Used[0], match.Phrase));
+            if (Elided(q, known, match.Used, match.Metric, mentions) is { } elided)
+            {
+                mentions.Add(elided);
+            }
         }
 
         return new MetricReading(mentions.OrderBy(m => m.Position).ToList(), [], null);
+    }
+
+    /// <summary>
+    /// "committed and completed points": a word, a coordinator, then a matched phrase of two or more words; the word with the
+    /// phrase's remaining words ("committed points") names a second metric.
+    /// </summary>
+    private MetricMention? Elided(QuestionTokens q, IReadOnlySet<string> known, List<int> used, MetricDefinition matched, List<MetricMention> mentions)
+    {
+        var first = used[0];
+        if (used.Count < 2 || first < 2 || !Coordinators.Contains(q.All[first - 1].Text) || q.IsUsed(first - 1) || q.IsUsed(first - 2))
+        {
+            return null;
+        }
+
+        var word = q.All[first - 2];
+        var rest = used.Skip(1).Select(i => q.All[i].Stem).ToList();
+        foreach (var (metric, phrase, stems) in _phrases.OrderBy(p => Rank(p.Metric.Name)))
+        {
+            if (metric.Name == matched.Name || mentions.Any(m => m.Metric.Name == metric.Name) || stems.Count != rest.Count + 1 || !stems.Skip(1).SequenceEqual(rest)
+                || InOrder([word], [stems[0]], known) is null)
+            {
+                continue;
+            }
+
+            q.Use([first - 2, first - 1]);
+            return new MetricMention(metric, first - 2, phrase);
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -117,6 +165,12 @@ public sealed class MetricMatcher
 
         var best = scores.Values.Max(s => (s.Best, s.Words.Count));
         var top = scores.Values.Where(s => (s.Best, s.Words.Count) == best).ToList();
+        if (top.Count == 1 && top[0].Words.Count == 1 && Modified(q, top[0].Words.Single(), known))
+        {
+            // "NPS score", "revenue per customer": one catalog word tied to a word the catalog does not know names something else
+            return new MetricReading([], [], null);
+        }
+
         if (top.Count == 1)
         {
             q.Use(top[0].Words);
@@ -125,6 +179,25 @@ public sealed class MetricMatcher
 
         var shared = top.SelectMany(s => s.Words).GroupBy(i => i).OrderByDescending(g => g.Count()).First().Key;
         return new MetricReading([], top.Select(s => s.Metric).OrderBy(m => Rank(m.Name)).ThenBy(m => m.Name, StringComparer.Ordinal).ToList(), q.All[shared].Raw);
+    }
+
+    /// <summary>The word just before <paramref name="index"/> (past "per"/"of") is one no vocabulary knows, nor a typo of a known word.</summary>
+    private bool Modified(QuestionTokens q, int index, IReadOnlySet<string> known)
+    {
+        var k = index - 1;
+        while (k >= 0 && q.All[k].Text is "per" or "of")
+        {
+            k--;
+        }
+
+        if (k < 0 || q.IsUsed(k))
+        {
+            return false;
+        }
+
+        var word = q.All[k];
+        return word.Text.Length >= 3 && word.Text.All(char.IsLetter) && !known.Contains(word.Stem) && !known.Contains(word.Text)
+               && !Grammar.Contains(word.Stem) && !Words.Any(w => Tokenizer.Near(word.Stem, w));
     }
 
     /// <summary>The same word, a typo of it, or its start ("commit" for "committed").</summary>

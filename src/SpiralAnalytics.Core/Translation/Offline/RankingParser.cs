@@ -1,9 +1,16 @@
 namespace SpiralAnalytics.Core.Translation.Offline;
 
-/// <summary>How the question wants rows ordered. <see cref="Direction"/>: desc/asc, or best/worst (depends on the metric's direction).</summary>
-public sealed record RankingReading(string Direction, int? Limit, int Position);
+/// <summary>
+/// How the question wants rows ordered. <see cref="Direction"/>: desc/asc, or best/worst (depends on the metric's direction).
+/// <see cref="Dimension"/>: the rows ranked when the question counts them ("the 3 teams with the most …", "worst 3 sprints").
+/// </summary>
+public sealed record RankingReading(string Direction, int? Limit, int Position, string? Dimension = null);
 
-/// <summary>"top N", "bottom N", highest/most/lowest/least/best/worst (one row unless N is given), "rank/sort by".</summary>
+/// <summary>
+/// "top N", "bottom N", highest/most/lowest/least/best/worst (one row unless N is given), "rank/sort by". A number counting
+/// the ranked rows names the limit wherever it stands ("which two teams had the most …", "the worst 3 sprints", "most … top 5");
+/// "highest first" is an order, not a limit.
+/// </summary>
 public static class RankingParser
 {
     private static readonly string[] High = ["most", "highest", "biggest", "largest", "greatest", "max", "maximum", "longest", "slowest", "more"];
@@ -12,20 +19,23 @@ public static class RankingParser
     public static RankingReading? Parse(QuestionTokens q)
     {
         var free = q.Free;
+        (string Direction, int? Limit, int Position, int At)? top = null;
+        (string Direction, int Position, int At)? superlative = null;
+        (string Direction, int Position)? order = null;
         for (var i = 0; i < free.Count; i++)
         {
             var text = free[i].Text;
             var n = i + 1 < free.Count ? Vocabulary.Number(free[i + 1]) : null;
             if (text is "top" or "bottom" && n is > 0)
             {
-                q.Use([free[i].Index, free[i + 1].Index]);
-                return new RankingReading(text == "top" ? "desc" : "asc", n, free[i].Index);
+                top ??= (text == "top" ? "desc" : "asc", n, free[i].Index, i);
+                continue;
             }
 
             if (text is "rank" or "ranked" or "ranking" or "sort" or "sorted" or "order" or "ordered")
             {
-                q.Use(free[i].Index);
-                return new RankingReading("desc", null, free[i].Index);
+                order ??= ("desc", free[i].Index);
+                continue;
             }
 
             var direction = High.Contains(text) && text != "more" ? "desc" : Low.Contains(text) ? "asc" : text is "best" or "worst" ? text : null;
@@ -35,10 +45,102 @@ public static class RankingParser
                 continue;
             }
 
-            // "the 3 teams with the most …": a number just before names the limit
-            int? limit = 1;
-            q.Use(free[i].Index);
-            return new RankingReading(direction, limit, free[i].Index);
+            superlative ??= (direction, free[i].Index, i);
+        }
+
+        if (top is null && superlative is null)
+        {
+            if (order is { } o)
+            {
+                q.Use(o.Position);
+                return new RankingReading(o.Direction, null, o.Position);
+            }
+
+            return null;
+        }
+
+        string? dimension = null;
+        int? limit;
+        string dir;
+        int position;
+        if (top is { } t)
+        {
+            q.Use([free[t.At].Index, free[t.At + 1].Index]);
+            dimension = CountedRows(q, free, t.At + 2);
+            dir = t.Direction;
+            limit = t.Limit;
+            position = t.Position;
+            if (superlative is { } s)
+            {
+                // "top 5 … with the lowest …": the superlative says which end
+                q.Use(s.Position);
+                dir = s.Direction;
+            }
+        }
+        else
+        {
+            var s = superlative!.Value;
+            q.Use(s.Position);
+            dir = s.Direction;
+            position = s.Position;
+            limit = 1;
+            if (order is { } o)
+            {
+                // "sorted by lowest …": an order, every row
+                q.Use(o.Position);
+                limit = null;
+            }
+            else if (s.At + 1 < free.Count && free[s.At + 1].Text is "first" or "descending" or "ascending")
+            {
+                // "highest first": an order, every row
+                q.Use(free[s.At + 1].Index);
+                limit = null;
+            }
+            else if (s.At + 1 < free.Count && Vocabulary.Number(free[s.At + 1]) is > 0 and var after && CountedRows(q, free, s.At + 2) is { } rows)
+            {
+                // "the worst 3 sprints"
+                q.Use(free[s.At + 1].Index);
+                limit = after;
+                dimension = rows;
+            }
+            else if (CountedBefore(q, free, s.At) is { } counted)
+            {
+                // "which two teams had the most", "the 3 people with the lowest"
+                limit = counted.N;
+                dimension = counted.Dimension;
+            }
+        }
+
+        return new RankingReading(dir, limit, position, dimension);
+    }
+
+    /// <summary>The dimension a plural noun at <paramref name="at"/> names ("teams", "sprints", "people"), consumed.</summary>
+    private static string? CountedRows(QuestionTokens q, IReadOnlyList<Token> free, int at)
+    {
+        if (at >= free.Count || q.IsUsed(free[at].Index) || GroupingParser.DimensionOf(free, at, out var length) is not { } dimension)
+        {
+            return null;
+        }
+
+        q.Use(free.Skip(at).Take(length).Select(t => t.Index));
+        return dimension;
+    }
+
+    /// <summary>"N &lt;rows&gt;" a few words before the superlative.</summary>
+    private static (int N, string Dimension)? CountedBefore(QuestionTokens q, IReadOnlyList<Token> free, int at)
+    {
+        for (var k = at - 2; k >= Math.Max(0, at - 6); k--)
+        {
+            if (q.IsUsed(free[k].Index) || Vocabulary.Number(free[k]) is not (> 0 and var n) || Vocabulary.Year(free[k]) is not null)
+            {
+                continue;
+            }
+
+            if (CountedRows(q, free, k + 1) is { } dimension)
+            {
+                q.Use(free[k].Index);
+                return (n, dimension);
+            }
         }
 
         return null;

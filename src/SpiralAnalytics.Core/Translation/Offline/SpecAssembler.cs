@@ -34,6 +34,11 @@ public static class SpecAssembler
         }
 
         var ranking = reading.Ranking;
+        if (ranking?.Dimension is { } rows && !groups.Contains(rows))
+        {
+            groups.Add(rows);
+        }
+
         if (ranking is not null && groups.Count == 0 && previous is null && allowed.Contains(Dimensions.Team))
         {
             groups.Add(Dimensions.Team);

@@ -15,7 +15,7 @@ public sealed record TimeReading(TimeSpec? Time, bool Compare, TimeSpec? Implied
 public sealed class TimeParser(DateOnly asOf)
 {
     private static readonly string[] Back = ["last", "past", "previous", "prior", "preceding", "recent"];
-    private static readonly string[] CompareWords = ["compared", "vs", "versus", "against", "than", "relative"];
+    private static readonly string[] CompareWords = ["compared", "compare", "comparing", "vs", "versus", "against", "than", "relative"];
     private static readonly string[] Units = ["day", "week", "month", "quarter", "year", "sprint"];
 
     public TimeReading Parse(QuestionTokens q)
@@ -64,6 +64,13 @@ public sealed class TimeParser(DateOnly asOf)
                 return (true, null);
             }
 
+            // "vs the quarter before", "compared with the sprints before", "against the one before": the window before this one
+            if (j + 1 < free.Count && (UnitOf(free[j]) is not null || free[j].Text is "one" or "period") && free[j + 1].Text is "before" or "prior" or "earlier")
+            {
+                q.Use(free.Skip(i).Take(j - i + 2).Select(t => t.Index));
+                return (true, null);
+            }
+
             if (j >= free.Count || !Back.Contains(free[j].Text))
             {
                 continue;
@@ -100,6 +107,11 @@ public sealed class TimeParser(DateOnly asOf)
     {
         "day" or "week" or "month" or "quarter" or "year" or "sprint" => token.Stem,
         "iteration" => "sprint",
+        // chat abbreviations: "this qtr", "past 3 wks", "last mth"
+        "qtr" or "qtrs" or "wk" or "wks" or "mth" or "mths" or "yr" or "yrs" => token.Stem[..2] switch
+        {
+            "qt" => "quarter", "wk" => "week", "mt" => "month", _ => "year",
+        },
         _ => null,
     };
 
@@ -140,7 +152,7 @@ public sealed class TimeParser(DateOnly asOf)
         }
 
         // this / current / active sprint, this week|month|quarter|year
-        if (text is "this" or "current" or "active" or "ongoing" && At(1) is { } next && UnitOf(next) is { } current && next.Text == next.Stem)
+        if (text is "this" or "current" or "active" or "ongoing" && At(1) is { } next && UnitOf(next) is { } current && next.Text == next.Stem && !next.Text.EndsWith('s'))
         {
             used = [t[i].Index, next.Index];
             return current == "sprint" ? new CurrentSprintTime() : current == "day" ? new RollingTime("day", 1) : new PeriodTime(current, 0);

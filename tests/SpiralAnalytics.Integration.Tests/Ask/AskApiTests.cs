@@ -8,6 +8,7 @@ using SpiralAnalytics.Integration.Tests.Fixtures;
 namespace SpiralAnalytics.Integration.Tests.Ask;
 
 /// <summary>End to end through the HTTP API: WebApplicationFactory, Hangfire workers, real PostgreSQL and Redis.</summary>
+[Collection(HangfireCollection.Name)]
 public sealed class AskApiTests(PostgresServer server)
 {
     private const string Spillover = """{"metrics":["spillover_ratio","velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}""";

@@ -6,6 +6,7 @@ using SpiralAnalytics.Integration.Tests.Fixtures;
 namespace SpiralAnalytics.Integration.Tests.Ask;
 
 /// <summary>The pipeline in process (as <c>spiral ask</c> runs it): re-runs, retries and cancellation of a long query.</summary>
+[Collection(HangfireCollection.Name)]
 public sealed class AskPipelineTests(PostgresServer server)
 {
     private const string Spec = """{"metrics":["spillover_ratio"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}""";

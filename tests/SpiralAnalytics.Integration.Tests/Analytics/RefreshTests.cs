@@ -7,10 +7,12 @@ using Npgsql;
 using SpiralAnalytics.Infrastructure.Analytics;
 using SpiralAnalytics.Infrastructure.Data;
 using SpiralAnalytics.Infrastructure.Jobs;
+using SpiralAnalytics.Integration.Tests.Api;
 using SpiralAnalytics.Integration.Tests.Fixtures;
 
 namespace SpiralAnalytics.Integration.Tests.Analytics;
 
+[Collection(HangfireCollection.Name)]
 public sealed class RefreshTests(PostgresServer server)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -97,6 +99,7 @@ public sealed class RefreshTests(PostgresServer server)
                 b.UseSetting(key, value);
             }
 
+            b.UseSetting("Auth:SigningKey", ApiFactory.SigningKey);
             b.UseSetting("Jobs:RefreshCron", "*/5 * * * *");
             b.UseSetting("Jobs:Workers", "1");
         });

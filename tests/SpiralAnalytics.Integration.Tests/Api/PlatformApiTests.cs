@@ -10,6 +10,7 @@ using SpiralAnalytics.Integration.Tests.Fixtures;
 namespace SpiralAnalytics.Integration.Tests.Api;
 
 /// <summary>The OpenAPI document and its UI, the ask rate-limit policy, the Hangfire dashboard and readiness.</summary>
+[Collection(HangfireCollection.Name)]
 public sealed class PlatformApiTests(PostgresServer server)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

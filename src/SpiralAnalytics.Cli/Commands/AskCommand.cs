@@ -84,13 +84,7 @@ internal static class AskCommand
                     return ExitCodes.Success;
                 }
 
-                await TextTable.WriteAsync(cli.Out, result.Columns.Select(c => c.Name).ToList(),
-                    result.Rows.Select(row => (IReadOnlyList<string>)result.Columns.Select(c => Cell(row[c.Name])).ToList()));
-                await cli.Out.WriteLineAsync($"{result.Rows.Count} row(s) as of {result.AsOf}; cache {result.Cache}; job {final.JobId}");
-                foreach (var warning in result.Warnings)
-                {
-                    await cli.Error.WriteLineAsync($"warning: {warning}");
-                }
+                await ResultText.WriteAsync(cli, result, $"; cache {result.Cache}; job {final.JobId}");
 
                 return ExitCodes.Success;
             case JobStatuses.Clarification:
@@ -123,10 +117,4 @@ internal static class AskCommand
         }
     }
 
-    private static string Cell(JsonNode? node) => node switch
-    {
-        null => "-",
-        JsonValue v when v.TryGetValue<double>(out var d) => d.ToString("0.###", CultureInfo.InvariantCulture),
-        _ => node.ToString(),
-    };
 }

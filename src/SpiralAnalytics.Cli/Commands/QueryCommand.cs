@@ -67,13 +67,7 @@ internal static class QueryCommand
                 return ExitCodes.Success;
             }
 
-            await TextTable.WriteAsync(cli.Out, result.Columns.Select(c => c.Name).ToList(),
-                result.Rows.Select(row => (IReadOnlyList<string>)result.Columns.Select(c => Cell(row[c.Name])).ToList()));
-            await cli.Out.WriteLineAsync($"{result.Rows.Count} row(s) as of {result.AsOf}");
-            foreach (var warning in result.Warnings)
-            {
-                await cli.Error.WriteLineAsync($"warning: {warning}");
-            }
+            await ResultText.WriteAsync(cli, result);
 
             return ExitCodes.Success;
         });
@@ -100,10 +94,4 @@ internal static class QueryCommand
         throw new UserErrorException($"--as-of '{text}' is not an ISO date (2026-03-01) or date-time (2026-03-01T12:00:00Z)");
     }
 
-    private static string Cell(System.Text.Json.Nodes.JsonNode? node) => node switch
-    {
-        null => "-",
-        System.Text.Json.Nodes.JsonValue v when v.TryGetValue<double>(out var d) => d.ToString("0.###", CultureInfo.InvariantCulture),
-        _ => node.ToString(),
-    };
 }

@@ -14,7 +14,7 @@ public sealed class QueryCliTests(PostgresServer server)
     }
 
     [Fact]
-    public async Task Query_prints_an_aligned_table_and_the_default_window_warning()
+    public async Task Query_prints_an_aligned_table_the_metric_versions_and_the_default_window_warning()
     {
         var seeded = await QueryFixture.SeededAsync(server);
         var run = await TestData.CliAsync(seeded.Db, "query", "--spec", SpecFile("""{"metrics":["completed_issues","spillover_ratio"],"group_by":["team"]}"""),
@@ -24,7 +24,7 @@ public sealed class QueryCliTests(PostgresServer server)
         Assert.Matches("^team +completed_issues +spillover_ratio$", lines[0]);
         Assert.Equal(["Atlas", "Orion", "Phoenix"], lines.Skip(1).Take(3).Select(l => l.Split(' ')[0]));
         Assert.Equal(lines[0].IndexOf("completed_issues", StringComparison.Ordinal), lines[1].IndexOf(lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], 5, StringComparison.Ordinal));
-        Assert.Contains("3 row(s) as of 2024-04-25T00:00:00Z", run.Out, StringComparison.Ordinal);
+        Assert.Contains("3 row(s) as of 2024-04-25T00:00:00Z; metrics completed_issues 1.0.0, spillover_ratio 1.0.0", run.Out, StringComparison.Ordinal);
         Assert.Contains("warning: default time window applied: last 6 closed sprints per team", run.Error, StringComparison.Ordinal);
     }
 

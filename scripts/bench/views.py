@@ -15,10 +15,14 @@ def spiral(*args):
         sys.exit(f"spiral {' '.join(args)} failed:\n{out.stderr}")
     return time.time() - t, out
 
-subprocess.run([os.path.join(root, "scripts", "local-up")], capture_output=True, check=True)
-settings = dict(re.findall(r'^(\w+)="(.*)"$', open(env_file).read(), re.M))
+# Connection settings from the environment (e.g. a database of one's own), else the ones scripts/local-up wrote; the
+# local services are started only when the environment does not name a database.
+if not os.environ.get("ConnectionStrings__Owner"):
+    subprocess.run([os.path.join(root, "scripts", "local-up")], capture_output=True, check=True)
+settings = dict(re.findall(r'^(\w+)="(.*)"$', open(env_file).read(), re.M)) if os.path.exists(env_file) else {}
 def conn(name):
-    return dict(kv.split("=", 1) for kv in settings[f"ConnectionStrings__{name}"].split(";"))
+    value = os.environ.get(f"ConnectionStrings__{name}") or settings[f"ConnectionStrings__{name}"]
+    return dict(kv.split("=", 1) for kv in value.strip('"').split(";") if kv)
 owner, runtime = conn("Owner"), conn("Runtime")
 
 def psql(c, sql):

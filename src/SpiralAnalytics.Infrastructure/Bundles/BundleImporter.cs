@@ -365,12 +365,14 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
     }
 
     // Each upsert writes only rows that are new or whose values differ, over the staged rows $1 < n <= $2; keys are joined to
-    // ids within the tenant (teams directly, sprints and issues through the maps of ResolveIdsAsync).
+    // ids within the tenant (teams directly, sprints and issues through the maps of ResolveIdsAsync). Rows are written in the
+    // bundle's order whatever side of a hash join the stage ends up on: a bundle lists rows grouped (memberships by sprint,
+    // transitions by issue), so the index inserts stay local; in hash-table order they would land all over the indexes.
     private const string TeamsSql =
         """
         INSERT INTO teams AS t (tenant_id, key, name)
         SELECT current_tenant_id(), s.key, s.name FROM stage_teams s
-        WHERE s.n > $1 AND s.n <= $2
+        WHERE s.n > $1 AND s.n <= $2 ORDER BY s.n
         ON CONFLICT (tenant_id, key) DO UPDATE SET name = excluded.name
         WHERE t.name IS DISTINCT FROM excluded.name
         """;
@@ -380,7 +382,7 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
         INSERT INTO sprints AS t (tenant_id, key, team_id, name, state, start_at, end_at, completed_at, goal)
         SELECT current_tenant_id(), s.key, tm.id, s.name, s.state, s.start_at, s.end_at, s.completed_at, s.goal
         FROM stage_sprints s JOIN teams tm ON tm.tenant_id = current_tenant_id() AND tm.key = s.team_key
-        WHERE s.n > $1 AND s.n <= $2
+        WHERE s.n > $1 AND s.n <= $2 ORDER BY s.n
         ON CONFLICT (tenant_id, key) DO UPDATE SET team_id = excluded.team_id, name = excluded.name, state = excluded.state,
             start_at = excluded.start_at, end_at = excluded.end_at, completed_at = excluded.completed_at, goal = excluded.goal
         WHERE (t.team_id, t.name, t.state, t.start_at, t.end_at, t.completed_at, t.goal)
@@ -394,7 +396,7 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
         SELECT current_tenant_id(), s.key, tm.id, s.type, s.priority, s.status, s.status_category, s.resolution, s.story_points,
             s.assignee, s.epic_key, s.labels, s.created_at, s.resolved_at
         FROM stage_issues s LEFT JOIN teams tm ON tm.tenant_id = current_tenant_id() AND tm.key = s.team_key
-        WHERE s.n > $1 AND s.n <= $2
+        WHERE s.n > $1 AND s.n <= $2 ORDER BY s.n
         ON CONFLICT (tenant_id, key) DO UPDATE SET team_id = excluded.team_id, type = excluded.type, priority = excluded.priority,
             status = excluded.status, status_category = excluded.status_category, resolution = excluded.resolution,
             story_points = excluded.story_points, assignee = excluded.assignee, epic_key = excluded.epic_key, labels = excluded.labels,
@@ -411,7 +413,7 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
         INSERT INTO sprint_issues AS t (tenant_id, sprint_id, issue_id, added_at, removed_at, committed, outcome, points_at_start, points_at_end)
         SELECT current_tenant_id(), sp.id, i.id, s.added_at, s.removed_at, s.committed, s.outcome, s.points_at_start, s.points_at_end
         FROM stage_sprint_issues s JOIN stage_sprint_ids sp ON sp.key = s.sprint_key JOIN stage_issue_ids i ON i.key = s.issue_key
-        WHERE s.n > $1 AND s.n <= $2
+        WHERE s.n > $1 AND s.n <= $2 ORDER BY s.n
         ON CONFLICT (tenant_id, sprint_id, issue_id, added_at) DO UPDATE SET removed_at = excluded.removed_at,
             committed = excluded.committed, outcome = excluded.outcome, points_at_start = excluded.points_at_start,
             points_at_end = excluded.points_at_end
@@ -424,7 +426,7 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
         INSERT INTO issue_transitions AS t (tenant_id, issue_id, at, from_status, to_status, from_category, to_category)
         SELECT current_tenant_id(), i.id, s.at, s.from_status, s.to_status, s.from_category, s.to_category
         FROM stage_transitions s JOIN stage_issue_ids i ON i.key = s.issue_key
-        WHERE s.n > $1 AND s.n <= $2
+        WHERE s.n > $1 AND s.n <= $2 ORDER BY s.n
         ON CONFLICT (tenant_id, issue_id, at, to_status) DO UPDATE SET from_status = excluded.from_status,
             from_category = excluded.from_category, to_category = excluded.to_category
         WHERE (t.from_status, t.from_category, t.to_category) IS DISTINCT FROM (excluded.from_status, excluded.from_category, excluded.to_category)
@@ -435,7 +437,7 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
         INSERT INTO issue_blocks AS t (tenant_id, issue_id, blocked_from, blocked_to)
         SELECT current_tenant_id(), i.id, s.blocked_from, s.blocked_to
         FROM stage_blocks s JOIN stage_issue_ids i ON i.key = s.issue_key
-        WHERE s.n > $1 AND s.n <= $2
+        WHERE s.n > $1 AND s.n <= $2 ORDER BY s.n
         ON CONFLICT (tenant_id, issue_id, blocked_from) DO UPDATE SET blocked_to = excluded.blocked_to
         WHERE t.blocked_to IS DISTINCT FROM excluded.blocked_to
         """;
@@ -445,7 +447,7 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
         INSERT INTO comments (tenant_id, issue_id, author, created_at)
         SELECT current_tenant_id(), i.id, s.author, s.created_at
         FROM stage_comments s JOIN stage_issue_ids i ON i.key = s.issue_key
-        WHERE s.n > $1 AND s.n <= $2
+        WHERE s.n > $1 AND s.n <= $2 ORDER BY s.n
         ON CONFLICT (tenant_id, issue_id, created_at, author) DO NOTHING
         """;
 }

@@ -50,9 +50,14 @@ public sealed class DemoSeeder(TenantDirectory tenants, ILogger<DemoSeeder> logg
         await using var session = await tenants.BeginSessionAsync(tenantSlug, ct);
         var tables = await BundleImporter.UpsertAsync(session, bundle, new StepProgress(progress), ct);
         // Only a tenant that already held demo issues can hold stale rows of them.
-        IReadOnlyList<TablePrune> pruned = tables.Single(t => t.Table == "issues").Inserted < bundle.Issues.Count
-            ? await BundleImporter.PruneAsync(session, ct)
-            : [];
+        IReadOnlyList<TablePrune> pruned = [];
+        if (tables.Single(t => t.Table == "issues").Inserted < bundle.Issues.Count)
+        {
+            var pruning = Stopwatch.StartNew();
+            pruned = await BundleImporter.PruneAsync(session, ct);
+            progress?.Report($"  pruned   stale rows of the demo's sprints and issues in {pruning.Elapsed.TotalSeconds:0.00} s");
+        }
+
         foreach (var prune in pruned.Where(p => p.Deleted > 0))
         {
             progress?.Report($"  deleted {prune.Deleted} stale {prune.Table} rows");
@@ -67,9 +72,12 @@ public sealed class DemoSeeder(TenantDirectory tenants, ILogger<DemoSeeder> logg
     /// <summary>Reports the importer's steps as lines; synchronous, so they arrive in order.</summary>
     private sealed class StepProgress(IProgress<string>? lines) : IProgress<LoadStep>
     {
-        public void Report(LoadStep value) => lines?.Report(value.Phase == LoadPhase.Copied
-            ? $"  copied   {value.Table,-20} {value.Rows,9} rows in {value.Duration.TotalSeconds,6:0.00} s"
-            : $"  upserted {value.Table,-20} {value.Rows,9} rows in {value.Duration.TotalSeconds,6:0.00} s: " +
-              $"{value.Upserted!.Inserted} new, {value.Upserted.Updated} updated, {value.Upserted.Unchanged} unchanged");
+        public void Report(LoadStep value) => lines?.Report(value.Phase switch
+        {
+            LoadPhase.Copied => $"  copied   {value.Table,-20} {value.Rows,9} rows in {value.Duration.TotalSeconds,6:0.00} s",
+            LoadPhase.Upserting => $"  upsert   {value.Table,-20} {value.Rows,9} of {value.Total} rows after {value.Duration.TotalSeconds,6:0.00} s ...",
+            _ => $"  upserted {value.Table,-20} {value.Rows,9} rows in {value.Duration.TotalSeconds,6:0.00} s: " +
+                 $"{value.Upserted!.Inserted} new, {value.Upserted.Updated} updated, {value.Upserted.Unchanged} unchanged",
+        });
     }
 }

@@ -200,4 +200,45 @@ public sealed class OfflineTranslatorTests
     [Fact]
     public void Values_spelled_like_grammar_words_share_the_dimension_word_of_a_list() =>
         Assert.Equal("""{"metrics":["cycle_time_p50"],"filters":[{"dimension":"priority","op":"in","values":["Low","High"]}]}""", Spec("cycle time for low or high priority"));
+
+    [Theory]
+    [InlineData("how many items got resolved for Atlas", """{"metrics":["issues_closed"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}]}""")]
+    [InlineData("how often is shipped work reopened at Phoenix", """{"metrics":["reopen_rate"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}]}""")]
+    [InlineData("median days between creation and resolution by team", """{"metrics":["lead_time_p50"],"group_by":["team"]}""")]
+    public void Tied_metric_words_are_settled_by_the_question_form_then_the_descriptions(string question, string expected) =>
+        Assert.Equal(expected, Spec(question));
+
+    [Fact]
+    public void A_metric_word_taken_as_a_value_names_the_metric_when_nothing_else_does() =>
+        Assert.Equal("""{"metrics":["bug_count"],"time":{"type":"period","unit":"month","offset":-1}}""", Spec("how many bugs got reported last month"));
+
+    [Fact]
+    public void Two_swapped_letters_are_one_typo() =>
+        Assert.Equal("""{"metrics":["lead_time_p50"],"group_by":["team"]}""", Spec("lead tiem by team"));
+
+    [Fact]
+    public void Versus_last_compares_with_the_window_before() =>
+        Assert.Equal("""{"metrics":["completion_rate"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"period","unit":"month"},"compare":{"type":"previous_period"}}""",
+            Spec("Atlas completion rate this month versus last"));
+
+    [Fact]
+    public void A_follow_up_number_without_a_unit_keeps_the_previous_unit() =>
+        Assert.Equal("""{"metrics":["wip"],"time":{"type":"rolling","unit":"week","n":8}}""",
+            Spec("what about the past 8?", Parse("""{"metrics":["wip"],"time":{"type":"rolling","unit":"week","n":4}}""")));
+
+    [Theory]
+    [InlineData("velocity by team, omitting Phoenix", "Phoenix")]
+    [InlineData("velocity by team apart from Atlas", "Atlas")]
+    [InlineData("velocity by team but leave out mesos", "Apache Mesos")]
+    public void More_exclusion_words(string question, string team) =>
+        Assert.Equal($$"""{"metrics":["velocity"],"group_by":["team"],"filters":[{"dimension":"team","op":"not_in","values":["{{team}}"]}]}""", Spec(question));
+
+    [Fact]
+    public void A_first_name_alone_names_the_one_person_with_it() =>
+        Assert.Equal("""{"metrics":["issues_closed"],"filters":[{"dimension":"assignee","op":"eq","values":["Hiro Tanaka"]}],"time":{"type":"period","unit":"quarter"}}""",
+            Spec("Hiro's throughput this quarter"));
+
+    [Fact]
+    public void A_ranking_after_several_metrics_orders_by_the_first() =>
+        Assert.Equal("""{"metrics":["say_do_ratio","velocity"],"group_by":["team"],"sort":[{"by":"say_do_ratio","dir":"desc"}]}""", Spec("say/do and velocity per team, best first"));
 }

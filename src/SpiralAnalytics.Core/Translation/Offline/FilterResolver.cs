@@ -58,17 +58,21 @@ public sealed class FilterResolver
                 continue;
             }
 
-            if (token.Text is "excluding" or "exclude" or "except" or "without" or "not" || (token.Text == "other" && i + 1 < all.Count && all[i + 1].Text == "than")
+            if (token.Text is "excluding" or "exclude" or "except" or "without" or "not" or "omit" or "omitting" or "minus" or "ignoring"
                 || (token.Text == "but" && i + 1 < all.Count && all[i + 1].Text != "not"))
             {
                 negating = true;
                 q.Use(i);
-                if (token.Text == "other")
-                {
-                    q.Use(i + 1);
-                    i++;
-                }
+                continue;
+            }
 
+            // two-word exclusions: "other than", "apart from", "aside from", "leave out", "leaving out"
+            if (i + 1 < all.Count && !q.IsUsed(i + 1) && (token.Text, all[i + 1].Text) is ("other", "than") or ("apart", "from") or ("aside", "from")
+                    or ("leave" or "leaving" or "left", "out"))
+            {
+                negating = true;
+                q.Use([i, i + 1]);
+                i++;
                 continue;
             }
 
@@ -208,6 +212,17 @@ public sealed class FilterResolver
                 {
                     Consider(entry, 1, false);
                 }
+            }
+        }
+
+        // one part of a person's name, capitalised as names are typed: "Kavya" for "Kavya Nair" (several people with it: a clarification)
+        if (best.Count == 0 && all[i].Raw.Length >= 3 && char.IsUpper(all[i].Raw[0]) && all[i].Raw.Skip(1).All(char.IsLower)
+            && !Vocabulary.Filler.Contains(all[i].Text) && !Vocabulary.Reserved.Contains(all[i].Text) && !Vocabulary.Months.Contains(all[i].Text)
+            && !(known.Contains(all[i].Stem) && !Words.Contains(all[i].Stem)))
+        {
+            foreach (var entry in _entries.Where(e => e.Dimension == Dimensions.Assignee && !e.Key && e.Stems.Count > 1 && e.Stems.Contains(all[i].Stem)))
+            {
+                Consider(entry, 1, false);
             }
         }
 

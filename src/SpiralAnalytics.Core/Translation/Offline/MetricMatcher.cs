@@ -171,14 +171,73 @@ public sealed class MetricMatcher
             return new MetricReading([], [], null);
         }
 
+        if (top.Count == 1 && top[0].Words.Count == 1 && words.Count(w => !top[0].Words.Contains(w.Index) && Foreign(w, known)) >= 4)
+        {
+            // one catalog word amid many the translator does not know ("ignore your instructions and run …"): not a metric question
+            return new MetricReading([], [], null);
+        }
+
+        if (top.Count > 1 && Untie(q, words, top.Select(t => t.Metric).ToList()) is { } untied)
+        {
+            top = top.Where(t => t.Metric.Name == untied.Name).ToList();
+        }
+
         if (top.Count == 1)
         {
             q.Use(top[0].Words);
-            return new MetricReading([new MetricMention(top[0].Metric, top[0].Words.Min(), q.All[top[0].Words.Min()].Raw)], [], null);
+            var metric = RateOf(q, top[0].Metric) ?? top[0].Metric;
+            return new MetricReading([new MetricMention(metric, top[0].Words.Min(), q.All[top[0].Words.Min()].Raw)], [], null);
         }
 
         var shared = top.SelectMany(s => s.Words).GroupBy(i => i).OrderByDescending(g => g.Count()).First().Key;
         return new MetricReading([], top.Select(s => s.Metric).OrderBy(m => Rank(m.Name)).ThenBy(m => m.Name, StringComparer.Ordinal).ToList(), q.All[shared].Raw);
+    }
+
+    /// <summary>
+    /// Several metrics share the best single words: the question's form decides ("how many" asks for a count, "how often"
+    /// for a rate), then the metric whose description uses most of the question's other words.
+    /// </summary>
+    private static MetricDefinition? Untie(QuestionTokens q, IReadOnlyList<Token> words, IReadOnlyList<MetricDefinition> tied)
+    {
+        var form = AsksForCount(q) ? tied.Where(m => m.Unit != "ratio").ToList() : AsksForRate(q) ? tied.Where(m => m.Unit == "ratio").ToList() : [];
+        if (form.Count == 1)
+        {
+            return form[0];
+        }
+
+        var pool = form.Count > 1 ? form : tied;
+        var scored = pool.Select(m =>
+        {
+            var described = Tokenizer.Stems(m.Description).ToHashSet(StringComparer.Ordinal);
+            return (Metric: m, Score: words.Count(w => described.Contains(w.Stem)));
+        }).OrderByDescending(x => x.Score).ToList();
+        return scored[0].Score > 0 && (scored.Count == 1 || scored[0].Score > scored[1].Score) ? scored[0].Metric : null;
+    }
+
+    /// <summary>A word no vocabulary knows, nor a typo of a metric word.</summary>
+    private bool Foreign(Token word, IReadOnlySet<string> known) =>
+        word.Text.Length >= 3 && word.Text.All(char.IsLetter) && !known.Contains(word.Stem) && !known.Contains(word.Text) && !Grammar.Contains(word.Stem)
+        && !Words.Any(w => Tokenizer.Near(word.Stem, w));
+
+    /// <summary>"how many …": a count or an amount, not a ratio.</summary>
+    private static bool AsksForCount(QuestionTokens q) =>
+        q.All.Zip(q.All.Skip(1)).Any(p => p.First.Text == "how" && p.Second.Text == "many");
+
+    /// <summary>"how often …", "what fraction/proportion/percentage of …": a rate.</summary>
+    private static bool AsksForRate(QuestionTokens q) =>
+        q.All.Zip(q.All.Skip(1)).Any(p => p.First.Text == "how" && p.Second.Text == "often")
+        || q.All.Any(t => t.Text is "fraction" or "proportion" or "percentage");
+
+    /// <summary>"how often is work reopened": a rate asked of a count becomes the one ratio built on that count.</summary>
+    private MetricDefinition? RateOf(QuestionTokens q, MetricDefinition count)
+    {
+        if (count.Unit == "ratio" || !AsksForRate(q))
+        {
+            return null;
+        }
+
+        var rates = _phrases.Select(p => p.Metric).DistinctBy(m => m.Name).Where(m => m.Unit == "ratio" && m.DependsOn.Contains(count.Name)).ToList();
+        return rates.Count == 1 ? rates[0] : null;
     }
 
     /// <summary>The word just before <paramref name="index"/> (past "per"/"of") is one no vocabulary knows, nor a typo of a known word.</summary>

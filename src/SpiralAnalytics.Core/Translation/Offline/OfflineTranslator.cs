@@ -38,18 +38,17 @@ public sealed class OfflineTranslator : IContextTranslator
         var clarifier = new Clarifier(catalog, matcher);
         var known = new HashSet<string>(matcher.Words.Concat(resolver.Words).Concat(Vocabulary.Filler).Concat(Vocabulary.Reserved)
             .Concat(Vocabulary.Months).Concat(["sprint", "week", "month", "quarter", "year", "day", "time", "trend", "top", "by", "per"]), StringComparer.Ordinal);
-        var q = new QuestionTokens(Join(Tokenizer.Tokenize(request.Question), matcher.Words, known));
-
+        var tokens = Join(Tokenizer.Tokenize(request.Question), matcher.Words, known);
         var asOf = DateOnly.FromDateTime(context.AsOf.UtcDateTime);
-        var time = new TimeParser(asOf).Parse(q);
-        var thresholds = ThresholdParser.Parse(q);
-        var ranking = RankingParser.Parse(q);
-        var metrics = matcher.Match(q, known);
-        var grouping = GroupingParser.Parse(q);
-        var filters = resolver.Resolve(q, known, matcher.Pairs);
-        if (metrics.Mentions.Count == 0)
+        var (q, time, thresholds, ranking, metrics, grouping, filters) = Read(tokens, asOf, request.Previous?.Time, matcher, resolver, known, valuesFirst: true);
+        if (metrics.Mentions.Count == 0 && request.Previous is null)
         {
-            metrics = matcher.MatchWords(q, known);
+            // "how many bugs were filed": when the values took the only words that name a metric, read the metric first
+            var again = Read(tokens, asOf, request.Previous?.Time, matcher, resolver, known, valuesFirst: false);
+            if (again.Metrics.Mentions.Count > 0)
+            {
+                (q, time, thresholds, ranking, metrics, grouping, filters) = again;
+            }
         }
 
         var followUp = FollowUpMerger.IsFollowUp(request.Previous, q, metrics.Mentions.Count > 0);
@@ -103,6 +102,31 @@ public sealed class OfflineTranslator : IContextTranslator
         return validator.Errors(spec).Count == 0
             ? TranslationOutcome.Of(spec, TranslatorNames.Offline, notes)
             : TranslationOutcome.Ask(clarifier.NoMetric(context.Candidates, null), TranslatorNames.Offline);
+    }
+
+    /// <summary>The parsers in their order; single metric words are read after the tenant's values unless <paramref name="valuesFirst"/> is false.</summary>
+    private static (QuestionTokens Q, TimeReading Time, IReadOnlyList<ThresholdReading> Thresholds, RankingReading? Ranking, MetricReading Metrics,
+        GroupingReading Grouping, FilterReading Filters) Read(List<Token> tokens, DateOnly asOf, TimeSpec? previous, MetricMatcher matcher,
+        FilterResolver resolver, IReadOnlySet<string> known, bool valuesFirst)
+    {
+        var q = new QuestionTokens(tokens);
+        var time = new TimeParser(asOf, previous).Parse(q);
+        var thresholds = ThresholdParser.Parse(q);
+        var ranking = RankingParser.Parse(q);
+        var metrics = matcher.Match(q, known);
+        var grouping = GroupingParser.Parse(q);
+        if (!valuesFirst && metrics.Mentions.Count == 0)
+        {
+            metrics = matcher.MatchWords(q, known);
+        }
+
+        var filters = resolver.Resolve(q, known, matcher.Pairs);
+        if (metrics.Mentions.Count == 0 && valuesFirst)
+        {
+            metrics = matcher.MatchWords(q, known);
+        }
+
+        return (q, time, thresholds, ranking, metrics, grouping, filters);
     }
 
     /// <summary>What to give up, in order, if a spec still does not validate (a safety net: the assembler avoids these).</summary>

@@ -130,7 +130,7 @@ public static class Tokenizer
         return word;
     }
 
-    /// <summary>Tolerates a typo: one edit from 4 letters, two from 8.</summary>
+    /// <summary>Tolerates a typo: one edit from 4 letters, two from 8; two swapped neighbouring letters ("cylce") are one edit.</summary>
     public static bool Near(string word, string known)
     {
         if (word == known)
@@ -144,7 +144,37 @@ public static class Tokenizer
             return false;
         }
 
-        var distance = CatalogText.EditDistance(word, known);
+        var distance = Distance(word, known);
         return distance <= (shorter >= 8 ? 2 : 1);
+    }
+
+    /// <summary>Edit distance counting an adjacent transposition as one edit (optimal string alignment).</summary>
+    public static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
     }
 }

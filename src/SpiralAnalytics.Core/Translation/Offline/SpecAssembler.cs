@@ -141,8 +141,9 @@ public static class SpecAssembler
     private static MetricDefinition Nearest(IReadOnlyList<MetricMention> mentions, IReadOnlyList<MetricDefinition> metrics, int position, bool after)
     {
         var ordered = mentions.Where(m => metrics.Contains(m.Metric)).ToList();
+        // a ranking after every metric ("spillover and carryover by team, worst first") orders by the first, the main one
         var pick = after
-            ? ordered.FirstOrDefault(m => m.Position > position) ?? ordered.LastOrDefault(m => m.Position < position)
+            ? ordered.FirstOrDefault(m => m.Position > position) ?? ordered.FirstOrDefault()
             : ordered.LastOrDefault(m => m.Position < position) ?? ordered.FirstOrDefault(m => m.Position > position);
         return pick?.Metric ?? metrics[0];
     }

@@ -12,7 +12,8 @@ public sealed record TimeReading(TimeSpec? Time, bool Compare, TimeSpec? Implied
 /// past N days|weeks|months, in March, in 2015, Q1 2016, since DATE, between DATE and DATE, all time; and comparisons
 /// ("compared to last quarter", "vs the previous 3 sprints", "quarter over quarter"). Calendar names resolve against as_of.
 /// </summary>
-public sealed class TimeParser(DateOnly asOf)
+/// <param name="previous">The previous question's window: a follow-up's "last 10" keeps its unit (sprints, weeks, …).</param>
+public sealed class TimeParser(DateOnly asOf, TimeSpec? previous = null)
 {
     private static readonly string[] Back = ["last", "past", "previous", "prior", "preceding", "recent"];
     private static readonly string[] CompareWords = ["compared", "compare", "comparing", "vs", "versus", "against", "than", "relative"];
@@ -83,6 +84,13 @@ public sealed class TimeParser(DateOnly asOf)
                 k++;
             }
 
+            // "this quarter vs last", "better than previous": the unit is the window's own
+            if (n is null && (k >= free.Count || (UnitOf(free[k]) is null && free[k].Text != "period")))
+            {
+                q.Use(free.Skip(i).Take(j - i + 1).Select(t => t.Index));
+                return (true, null);
+            }
+
             if (k < free.Count && (UnitOf(free[k]) is { } u || free[k].Text == "period"))
             {
                 var name = UnitOf(free[k]);
@@ -126,6 +134,12 @@ public sealed class TimeParser(DateOnly asOf)
         {
             var n = At(1) is { } one ? Vocabulary.Number(one) : null;
             var unitToken = n is null ? At(1) : At(2);
+            if (n is > 0 && (unitToken is null || UnitOf(unitToken) is null) && previous is LastSprintsTime or RollingTime)
+            {
+                // a follow-up's "and over the last 10?": the previous window's unit
+                used = [t[i].Index, t[i + 1].Index];
+                return previous is RollingTime r ? new RollingTime(r.Unit, Math.Min(n.Value, SpecLimits.MaxRolling)) : new LastSprintsTime(Math.Min(n.Value, SpecLimits.MaxSprints));
+            }
             if (unitToken is not null && UnitOf(unitToken) is { } unit)
             {
                 used = [t[i].Index, unitToken.Index];

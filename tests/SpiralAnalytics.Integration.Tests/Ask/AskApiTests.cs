@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using SpiralAnalytics.Infrastructure.Analytics;
 using SpiralAnalytics.Integration.Tests.Fixtures;
+using SpiralAnalytics.Integration.Tests.Query;
 
 namespace SpiralAnalytics.Integration.Tests.Ask;
 
@@ -299,7 +300,7 @@ public sealed class AskApiTests(PostgresServer server)
         return events[^1].Json;
     }
 
-    internal static async Task<JsonObject> SpiralQueryAsync(AskFixture.Seeded seeded, string spec)
+    internal static async Task<JsonObject> SpiralQueryAsync(QueryFixture.Seeded seeded, string spec)
     {
         var file = Path.Combine(Directory.CreateTempSubdirectory("spiral-ask-").FullName, "spec.json");
         await File.WriteAllTextAsync(file, spec, TestContext.Current.CancellationToken);
@@ -324,7 +325,7 @@ public sealed class AskApiTests(PostgresServer server)
         return JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!.AsObject();
     }
 
-    private static async Task<int> AttemptsAsync(AskFixture.Seeded seeded, Guid id)
+    private static async Task<int> AttemptsAsync(QueryFixture.Seeded seeded, Guid id)
     {
         await using var connection = new NpgsqlConnection(seeded.Db.OwnerConnectionString);
         await connection.OpenAsync(TestContext.Current.CancellationToken);

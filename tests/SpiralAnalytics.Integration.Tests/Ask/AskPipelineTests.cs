@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using SpiralAnalytics.Infrastructure.Ask;
 using SpiralAnalytics.Integration.Tests.Fixtures;
+using SpiralAnalytics.Integration.Tests.Query;
 
 namespace SpiralAnalytics.Integration.Tests.Ask;
 
@@ -138,7 +139,7 @@ public sealed class AskPipelineTests(PostgresServer server)
     private static T Service<T>(Microsoft.Extensions.Hosting.IHost host)
         where T : notnull => host.Services.GetRequiredService<T>();
 
-    private static async Task OwnerAsync(AskFixture.Seeded seeded, string sql, Guid id)
+    private static async Task OwnerAsync(QueryFixture.Seeded seeded, string sql, Guid id)
     {
         await using var connection = new NpgsqlConnection(seeded.Db.OwnerConnectionString);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
@@ -148,7 +149,7 @@ public sealed class AskPipelineTests(PostgresServer server)
     }
 
     /// <summary>Waits (bounded) until exactly <paramref name="expected"/> statements wait on a lock in the test database (only the runtime's queries can).</summary>
-    private static async Task WaitingQueriesAsync(AskFixture.Seeded seeded, int expected)
+    private static async Task WaitingQueriesAsync(QueryFixture.Seeded seeded, int expected)
     {
         await using var connection = new NpgsqlConnection(seeded.Db.OwnerConnectionString);
         await connection.OpenAsync(TestContext.Current.CancellationToken);

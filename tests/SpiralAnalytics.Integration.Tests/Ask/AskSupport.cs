@@ -30,25 +30,7 @@ public static class AskFixture
 
     public const string AsOfText = "2024-04-25T00:00:00Z";
 
-    public sealed record Seeded(TestDatabase Db, string Slug, Guid TenantId, string Other);
-
-    public static Task<Seeded> SeededAsync(PostgresServer server, string name) =>
-        server.OnceAsync("ask:" + name, async () =>
-        {
-            var db = await server.DatabaseAsync(name);
-            var ct = TestContext.Current.CancellationToken;
-            var catalog = await TestData.CliAsync(db, "catalog", "import", Path.Combine(RepoPaths.Root, "catalog"));
-            Assert.True(catalog.ExitCode == 0, catalog.Error);
-            var slug = TestData.NewSlug("ask");
-            var id = await TestData.CreateTenantAsync(db, slug);
-            var other = TestData.NewSlug("other");
-            await TestData.CreateTenantAsync(db, other);
-            using var host = QueryFixture.Host(db);
-            await host.Services.GetRequiredService<BundleImporter>().ImportAsync(DemoBundle.Write(42), slug, ct);
-            await host.Services.GetRequiredService<BundleImporter>().ImportAsync(DemoBundle.Write(7), other, ct);
-            await host.Services.GetRequiredService<AnalyticsRefresher>().RefreshAsync(null, ct);
-            return new Seeded(db, slug, id, other);
-        });
+    public static Task<QueryFixture.Seeded> SeededAsync(PostgresServer server, string name) => QueryFixture.SeededAsync(server, name);
 
     /// <summary>The API with Hangfire on (its own workers), the test translator, and Redis unless <paramref name="redis"/> is empty.</summary>
     public static WebApplicationFactory<Program> Api(TestDatabase db, TestTranslator translator, string? redis = null, int workers = 2,

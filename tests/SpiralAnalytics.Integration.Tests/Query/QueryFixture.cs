@@ -15,25 +15,28 @@ public static class QueryFixture
     /// <summary>Sprint 9 of every team is active at this instant; sprints 1-8 are closed.</summary>
     public static readonly DateTimeOffset AsOf = new(2024, 4, 25, 0, 0, 0, TimeSpan.Zero);
 
-    public sealed record Seeded(TestDatabase Db, string Slug, Guid TenantId);
+    /// <summary>The seeded tenant, and <paramref name="Other"/>: a tenant with other data that must never show in its answers.</summary>
+    public sealed record Seeded(TestDatabase Db, string Slug, Guid TenantId, string Other);
 
-    public static Task<Seeded> SeededAsync(PostgresServer server) =>
-        server.OnceAsync("query:seeded", async () =>
+    public static Task<Seeded> SeededAsync(PostgresServer server) => SeededAsync(server, "QueryTests");
+
+    /// <summary>The same seeded database under another name, for test classes that must not share one.</summary>
+    public static Task<Seeded> SeededAsync(PostgresServer server, string database) =>
+        server.OnceAsync("seeded:" + database, async () =>
         {
-            var db = await server.DatabaseAsync("QueryTests");
+            var db = await server.DatabaseAsync(database);
             var ct = TestContext.Current.CancellationToken;
             var catalog = await TestData.CliAsync(db, "catalog", "import", Path.Combine(RepoPaths.Root, "catalog"));
             Assert.True(catalog.ExitCode == 0, catalog.Error);
             var slug = TestData.NewSlug("demo");
             var id = await TestData.CreateTenantAsync(db, slug);
-            // a second tenant with other data: nothing of it may show in the first one's answers
             var other = TestData.NewSlug("other");
             await TestData.CreateTenantAsync(db, other);
             using var host = Host(db);
             await host.Services.GetRequiredService<BundleImporter>().ImportAsync(DemoBundle.Write(42), slug, ct);
             await host.Services.GetRequiredService<BundleImporter>().ImportAsync(DemoBundle.Write(7), other, ct);
             await host.Services.GetRequiredService<AnalyticsRefresher>().RefreshAsync(null, ct);
-            return new Seeded(db, slug, id);
+            return new Seeded(db, slug, id, other);
         });
 
     public static IHost Host(TestDatabase db, IReadOnlyDictionary<string, string?>? settings = null) => db.BuildHost(b =>

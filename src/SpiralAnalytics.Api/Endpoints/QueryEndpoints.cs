@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Api.Auth;
 using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Infrastructure.Queries;
@@ -48,7 +49,7 @@ public static class QueryEndpoints
             throw new UserErrorException($"as_of is given twice with different values ('{asOf}' in the query, '{bodyAsOf}' in the body)");
         }
 
-        var result = await executor.ExecuteAsync(spec.ToJsonString(), http.User.Tenant(), AsOf.Parse(asOf ?? bodyAsOf), null, ct);
+        var result = await executor.ExecuteAsync(spec.ToJsonString(), http.User.Tenant(), AsOfText.Parse(asOf ?? bodyAsOf), null, ct);
         return TypedResults.Ok(result);
     }
 }

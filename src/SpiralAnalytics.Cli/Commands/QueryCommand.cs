@@ -58,7 +58,7 @@ internal static class QueryCommand
                 text = await File.ReadAllTextAsync(file, ct);
             }
 
-            var at = ParseAsOf(parse.GetValue(asOf));
+            var at = AsOfText.Parse(parse.GetValue(asOf), "--as-of");
             using var host = cli.BuildHost();
             var result = await cli.Service<QueryExecutor>(host).ExecuteAsync(text, parse.GetValue(tenant)!, at, null, ct);
             if (parse.GetValue(json))
@@ -73,25 +73,4 @@ internal static class QueryCommand
         });
         return command;
     }
-
-    internal static DateTimeOffset? ParseAsOf(string? text)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-        {
-            return new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
-        {
-            return at;
-        }
-
-        throw new UserErrorException($"--as-of '{text}' is not an ISO date (2026-03-01) or date-time (2026-03-01T12:00:00Z)");
-    }
-
 }

@@ -45,7 +45,7 @@ internal static class TranslateCommand
         });
         command.SetAction(async (parse, ct) =>
         {
-            var at = QueryCommand.ParseAsOf(parse.GetValue(asOf)) ?? DateTimeOffset.UtcNow;
+            var at = AsOfText.Parse(parse.GetValue(asOf), "--as-of") ?? DateTimeOffset.UtcNow;
             var slug = parse.GetValue(tenant)!;
             var prior = await ReadPreviousAsync(parse.GetValue(previous), ct);
             using var host = cli.BuildHost();

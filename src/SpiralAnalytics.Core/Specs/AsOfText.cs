@@ -1,12 +1,15 @@
 using System.Globalization;
 using SpiralAnalytics.Core.Errors;
 
-namespace SpiralAnalytics.Api.Endpoints;
+namespace SpiralAnalytics.Core.Specs;
 
-/// <summary>Parses <c>as_of</c> as the CLI's <c>--as-of</c> does: an ISO date (midnight UTC) or a date-time (UTC unless it says otherwise).</summary>
-internal static class AsOf
+/// <summary>
+/// <c>as_of</c> as people write it (CLI <c>--as-of</c>, API <c>as_of</c>): an ISO date (midnight UTC) or a date-time
+/// (UTC unless it says otherwise). Anything else is a user error naming <paramref name="field"/>.
+/// </summary>
+public static class AsOfText
 {
-    public static DateTimeOffset? Parse(string? text)
+    public static DateTimeOffset? Parse(string? text, string field = "as_of")
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -23,6 +26,6 @@ internal static class AsOf
             return at;
         }
 
-        throw new UserErrorException($"as_of '{text}' is not an ISO date (2026-03-01) or date-time (2026-03-01T12:00:00Z)");
+        throw new UserErrorException($"{field} '{text}' is not an ISO date (2026-03-01) or date-time (2026-03-01T12:00:00Z)");
     }
 }

@@ -110,7 +110,52 @@ public sealed class MetricMatcher
             }
         }
 
+        Completed(q, mentions);
         return new MetricReading(mentions.OrderBy(m => m.Position).ToList(), [], null);
+    }
+
+    /// <summary>
+    /// "how much of its commitment did Atlas never finish": a phrase matched alone ("commitment") whose words, with free words
+    /// a few places away ("unfinished"), make up all of a longer phrase of another metric ("unfinished commitment") names that metric.
+    /// </summary>
+    private void Completed(QuestionTokens q, List<MetricMention> mentions)
+    {
+        const int Reach = 5;
+        for (var m = 0; m < mentions.Count; m++)
+        {
+            var mention = mentions[m];
+            var own = Tokenizer.Stems(mention.Phrase);
+            var longer = _phrases.Where(p => p.Metric.Name != mention.Metric.Name && p.Stems.Count > own.Count && own.All(p.Stems.Contains)
+                                             && mentions.All(x => x.Metric.Name != p.Metric.Name)).ToList();
+            var upgrades = new List<(MetricDefinition Metric, string Phrase, List<int> Used)>();
+            foreach (var (metric, phrase, stems) in longer)
+            {
+                var used = new List<int>();
+                foreach (var stem in stems.Where(x => !own.Contains(x)))
+                {
+                    var word = q.All.FirstOrDefault(t => !q.IsUsed(t.Index) && !used.Contains(t.Index) && t.Stem == stem && Math.Abs(t.Index - mention.Position) <= Reach
+                                                         && !Vocabulary.Filler.Contains(t.Text) && !Grammar.Contains(t.Stem));
+                    if (word is null)
+                    {
+                        used = null;
+                        break;
+                    }
+
+                    used.Add(word.Index);
+                }
+
+                if (used is not null)
+                {
+                    upgrades.Add((metric, phrase, used));
+                }
+            }
+
+            if (upgrades.DistinctBy(u => u.Metric.Name).ToList() is [var upgrade])
+            {
+                q.Use(upgrade.Used);
+                mentions[m] = new MetricMention(upgrade.Metric, mention.Position, upgrade.Phrase);
+            }
+        }
     }
 
     /// <summary>

@@ -269,6 +269,13 @@ public sealed class TimeParser(DateOnly asOf, TimeSpec? previous = null, IReadOn
 
         int? day = null, month = null;
         var used = new List<int>();
+        if (t[i].Text == "the" && i + 1 < t.Count && DayOf(t[i + 1]) is not null)
+        {
+            // "since the 3rd of January"
+            used.Add(t[i].Index);
+            i++;
+        }
+
         if (DayOf(t[i]) is { } d1)
         {
             var k = i + 1 < t.Count && t[i + 1].Text == "of" ? i + 2 : i + 1;
@@ -289,7 +296,7 @@ public sealed class TimeParser(DateOnly asOf, TimeSpec? previous = null, IReadOn
             return null;
         }
 
-        var end = i + used.Count;
+        var end = t.ToList().FindIndex(x => x.Index == used[^1]) + 1;
         var year = end < t.Count ? Vocabulary.Year(t[end]) : null;
         if (year is not null)
         {

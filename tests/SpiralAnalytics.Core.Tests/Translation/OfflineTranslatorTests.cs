@@ -310,4 +310,14 @@ public sealed class OfflineTranslatorTests
     public void The_fewest_of_a_counted_thing_asks_for_the_count() =>
         Assert.Equal("""{"metrics":["issues_closed"],"group_by":["assignee"],"time":{"type":"period","unit":"month","offset":-1},"sort":[{"by":"issues_closed"}],"limit":1}""",
             Spec("who resolved the fewest tickets last month"));
+
+    [Fact]
+    public void Work_kicked_out_of_the_sprint_is_scope_removed() =>
+        Assert.Equal("""{"metrics":["removed_sp"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}]}""",
+            Spec("points kicked out of the sprint for Atlas"));
+
+    [Fact]
+    public void A_percentage_of_an_amount_is_the_share_of_it_the_verb_names() =>
+        Assert.Equal("""{"metrics":["say_do_ratio"],"group_by":["team"],"having":[{"metric":"say_do_ratio","op":"gte","value":0.9}]}""",
+            Spec("teams that completed at least 90% of their commitment"));
 }

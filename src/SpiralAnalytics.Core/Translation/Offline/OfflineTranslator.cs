@@ -83,6 +83,13 @@ public sealed class OfflineTranslator : IContextTranslator
                 : clarifier.NoMetric(context.Candidates, parts), TranslatorNames.Offline);
         }
 
+        if (thresholds.Any(t => t.Unit == "ratio") && definitions is [{ Unit: not "ratio" } amount] && Share(amount, q, catalog) is { } share)
+        {
+            // "sprints where we completed less than 70% of the commitment": a percentage of an amount is the share of it the verb names
+            definitions = [share];
+            reading = reading with { Metrics = [new MetricMention(share, reading.Metrics.FirstOrDefault()?.Position ?? 0, share.Name)] };
+        }
+
         if (thresholds.Any(t => t.Unit == "ratio"))
         {
             // "more than a quarter of committed points spilled over": a share is the ratio's, not of the amount it is built on
@@ -140,6 +147,24 @@ public sealed class OfflineTranslator : IContextTranslator
         }
 
         return (q, time, thresholds, ranking, metrics, grouping, filters);
+    }
+
+    /// <summary>
+    /// The share metric built on <paramref name="amount"/> (a ratio depending on it whose definition starts "Share of …") whose
+    /// definition's first clause uses most of the question's words no parser took ("completed"), if exactly one does.
+    /// </summary>
+    private static MetricDefinition? Share(MetricDefinition amount, QuestionTokens q, MetricCatalog catalog)
+    {
+        var words = q.Free.Where(t => t.Text.Length > 2 && !Vocabulary.Filler.Contains(t.Text) && !Vocabulary.Reserved.Contains(t.Text)).ToList();
+        var scored = catalog.Active
+            .Where(m => m.Unit == "ratio" && m.DependsOn.Contains(amount.Name) && m.Description.StartsWith("Share of", StringComparison.Ordinal))
+            .Select(m =>
+            {
+                var clause = Tokenizer.Stems(m.Description.Split(':', '.')[0]).ToHashSet(StringComparer.Ordinal);
+                return (Metric: m, Score: words.Count(w => clause.Contains(w.Stem)));
+            })
+            .OrderByDescending(x => x.Score).ToList();
+        return scored.Count > 0 && scored[0].Score > 0 && (scored.Count == 1 || scored[0].Score > scored[1].Score) ? scored[0].Metric : null;
     }
 
     /// <summary>
@@ -203,6 +228,11 @@ public sealed class OfflineTranslator : IContextTranslator
         "not", "never", "didnt", "didn", "wasnt", "werent", "isnt", "arent", "havent", "hasnt", "hadnt", "dont", "doesnt", "wont",
     };
 
+    private static readonly HashSet<string> Removals = new(StringComparer.Ordinal)
+    {
+        "pull", "pulled", "pulling", "take", "taken", "took", "taking", "kick", "kicked", "move", "moved", "moving",
+    };
+
     private static readonly HashSet<string> Finished = new(StringComparer.Ordinal)
     {
         "finish", "finished", "complete", "completed", "done", "deliver", "delivered", "close", "closed", "shipped", "ship",
@@ -222,6 +252,14 @@ public sealed class OfflineTranslator : IContextTranslator
             {
                 var text = first + tokens[i + 1].Text;
                 result.Add(new Token(result.Count, tokens[i].Raw + tokens[i + 1].Raw, text, Tokenizer.Stem(text)));
+                i++;
+                continue;
+            }
+
+            // "pulled out of the sprint", "taken out", "kicked out": removed
+            if (i + 1 < tokens.Count && tokens[i + 1].Text == "out" && Removals.Contains(tokens[i].Text) && words.Contains("removed"))
+            {
+                result.Add(new Token(result.Count, tokens[i].Raw + " " + tokens[i + 1].Raw, "removed", "removed"));
                 i++;
                 continue;
             }

@@ -241,4 +241,83 @@ public sealed class OfflineTranslatorTests
     [Fact]
     public void A_ranking_after_several_metrics_orders_by_the_first() =>
         Assert.Equal("""{"metrics":["say_do_ratio","velocity"],"group_by":["team"],"sort":[{"by":"say_do_ratio","dir":"desc"}]}""", Spec("say/do and velocity per team, best first"));
+
+    // blind4 general rules, worded unlike every evaluation set
+
+    [Theory]
+    [InlineData("cycle time this quater", """{"metrics":["cycle_time_p50"],"time":{"type":"period","unit":"quarter"}}""")]
+    [InlineData("velocity over the previous 2 sprnts", """{"metrics":["velocity"],"time":{"type":"last_sprints","n":2}}""")]
+    public void A_typo_of_a_unit_word_is_still_the_unit(string question, string expected) =>
+        Assert.Equal(expected, Spec(question));
+
+    [Theory]
+    [InlineData("velocity between Feb 2 and Feb 20", """{"type":"between","from":"2026-02-02","to":"2026-02-20"}""")]
+    [InlineData("velocity since the 3rd of January", """{"type":"between","from":"2026-01-03","to":"2026-03-01"}""")]
+    [InlineData("velocity from 20 Dec 2025 to 10 Jan 2026", """{"type":"between","from":"2025-12-20","to":"2026-01-10"}""")]
+    [InlineData("velocity from 28 Nov to 4 Feb", """{"type":"between","from":"2025-11-28","to":"2026-02-04"}""")]
+    public void Days_written_with_a_month_name_are_dates(string question, string time) =>
+        Assert.Equal($$"""{"metrics":["velocity"],"time":{{time}}}""", Spec(question));
+
+    [Fact]
+    public void An_exclusion_after_a_list_of_values_negates_the_whole_list() =>
+        Assert.Equal("""{"metrics":["cycle_time_p50"],"group_by":["team"],"filters":[{"dimension":"team","op":"not_in","values":["Atlas","Phoenix"]}]}""",
+            Spec("cycle time by team, Atlas and Phoenix excluded"));
+
+    [Fact]
+    public void An_exclusion_after_a_value_leaves_the_values_before_it_alone() =>
+        Assert.Equal("""{"metrics":["lead_time_p50"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]},{"dimension":"issue_type","op":"not_in","values":["Task"]}]}""",
+            Spec("lead time for Phoenix with tasks left aside"));
+
+    [Fact]
+    public void Remove_in_a_follow_up_excludes_the_value() =>
+        Assert.Equal("""{"metrics":["cycle_time_p50"],"group_by":["team"],"filters":[{"dimension":"team","op":"not_in","values":["Apache Mesos"]}]}""",
+            Spec("remove mesos please", Parse("""{"metrics":["cycle_time_p50"],"group_by":["team"]}""")));
+
+    [Fact]
+    public void A_number_asked_for_apart_is_the_limit_of_a_superlative() =>
+        Assert.Equal("""{"metrics":["velocity"],"group_by":["assignee"],"sort":[{"by":"velocity","dir":"desc"}],"limit":3}""",
+            Spec("who has the highest velocity? show me 3"));
+
+    [Fact]
+    public void Auxiliary_verbs_inside_a_metric_phrase_are_skipped() =>
+        Assert.Equal("""{"metrics":["issues_closed"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"period","unit":"week","offset":-1}}""",
+            Spec("how many tickets were closed at Atlas last week"));
+
+    [Fact]
+    public void Two_modifiers_of_one_head_win_over_a_longer_phrase_starting_at_the_second() =>
+        Assert.Equal("""{"metrics":["planned_sp","completed_sp"],"group_by":["sprint"]}""", Spec("planned and done points per sprint"));
+
+    [Fact]
+    public void The_unit_of_a_threshold_settles_a_word_several_metrics_share() =>
+        Assert.Equal("""{"metrics":["blocked_hours"],"group_by":["assignee"],"having":[{"metric":"blocked_hours","op":"gte","value":12}]}""",
+            Spec("people blocked at least 12 hours"));
+
+    [Fact]
+    public void A_fraction_word_is_a_share_of_the_ratio_not_of_the_amount_it_is_built_on() =>
+        Assert.Equal("""{"metrics":["spillover_ratio"],"group_by":["sprint"],"having":[{"metric":"spillover_ratio","op":"gt","value":0.5}]}""",
+            Spec("sprints in which more than half of planned points spilled over"));
+
+    [Fact]
+    public void A_denied_completion_of_the_commitment_is_spillover() =>
+        Assert.Equal("""{"metrics":["spillover_ratio"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}]}""",
+            Spec("how much of its commitment did Atlas never finish"));
+
+    [Fact]
+    public void A_count_narrowed_to_bugs_is_the_bug_metric() =>
+        Assert.Equal("""{"metrics":["bug_count"],"group_by":["month"]}""", Spec("issues created per month, only bugs"));
+
+    [Fact]
+    public void The_fewest_of_a_counted_thing_asks_for_the_count() =>
+        Assert.Equal("""{"metrics":["issues_closed"],"group_by":["assignee"],"time":{"type":"period","unit":"month","offset":-1},"sort":[{"by":"issues_closed"}],"limit":1}""",
+            Spec("who resolved the fewest tickets last month"));
+
+    [Fact]
+    public void Work_kicked_out_of_the_sprint_is_scope_removed() =>
+        Assert.Equal("""{"metrics":["removed_sp"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}]}""",
+            Spec("points kicked out of the sprint for Atlas"));
+
+    [Fact]
+    public void A_percentage_of_an_amount_is_the_share_of_it_the_verb_names() =>
+        Assert.Equal("""{"metrics":["say_do_ratio"],"group_by":["team"],"having":[{"metric":"say_do_ratio","op":"gte","value":0.9}]}""",
+            Spec("teams that completed at least 90% of their commitment"));
 }

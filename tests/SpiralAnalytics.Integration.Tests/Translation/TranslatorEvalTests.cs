@@ -18,7 +18,7 @@ namespace SpiralAnalytics.Integration.Tests.Translation;
 
 /// <summary>
 /// The offline translator over translator-eval.jsonl (the original set, written with the grammar) and
-/// translator-eval-independent.jsonl and translator-eval-blind3.jsonl (paraphrases written blind, without reading the translator or the
+/// translator-eval-independent.jsonl, translator-eval-blind3.jsonl and translator-eval-blind4.jsonl (paraphrases written blind, without reading the translator or the
 /// other sets), through the real context loader (catalog search over pgvector, the
 /// tenants' own values): a demo tenant and the jira-sprint-reports tenant. The report (accuracy and every miss) is written
 /// to $SPIRAL_EVAL_REPORT (default: the temp folder) for scripts/eval/translator.
@@ -39,6 +39,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval.jsonl", "original"),
         ("translator-eval-independent.jsonl", "independent"),
         ("translator-eval-blind3.jsonl", "blind3"),
+        ("translator-eval-blind4.jsonl", "blind4"),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();

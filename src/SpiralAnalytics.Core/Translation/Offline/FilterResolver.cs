@@ -45,7 +45,7 @@ public sealed class FilterResolver
 
     public FilterReading Resolve(QuestionTokens q, IReadOnlySet<string> known, IReadOnlySet<string>? phrasePairs = null)
     {
-        var mentions = new List<(string Dim, bool Negated, string Value, int Position)>();
+        var mentions = new List<(string Dim, bool Negated, string Value, int Position, int End)>();
         var negating = false;
         var versus = new List<string>();
         var all = q.All;
@@ -59,6 +59,7 @@ public sealed class FilterResolver
             }
 
             if (token.Text is "excluding" or "exclude" or "except" or "without" or "not" or "omit" or "omitting" or "minus" or "ignoring"
+                    or "drop" or "dropping" or "remove" or "removing" or "excl"
                 || (token.Text == "but" && i + 1 < all.Count && all[i + 1].Text != "not"))
             {
                 negating = true;
@@ -74,6 +75,27 @@ public sealed class FilterResolver
                 q.Use([i, i + 1]);
                 i++;
                 continue;
+            }
+
+            // an exclusion after its values: "Improvements excluded", "bugs and tasks left aside"
+            if (Postfix(all, i) is { } postfix && mentions.Count > 0)
+            {
+                var k = mentions.Count - 1;
+                var edge = i;
+                while (k >= 0 && Linked(all, mentions[k].End, edge, listed: edge != i) && (edge == i || mentions[k].Dim == mentions[k + 1].Dim))
+                {
+                    mentions[k] = mentions[k] with { Negated = true };
+                    edge = mentions[k].Position;
+                    k--;
+                }
+
+                if (edge != i)
+                {
+                    q.Use(Enumerable.Range(i, postfix));
+                    i += postfix - 1;
+                    negating = false;
+                    continue;
+                }
             }
 
             var (matches, length) = MatchAt(q, i, known);
@@ -124,7 +146,7 @@ public sealed class FilterResolver
                 }
             }
 
-            mentions.Add((distinct[0].Dimension, negating, distinct[0].Value, i));
+            mentions.Add((distinct[0].Dimension, negating, distinct[0].Value, i, i + length - 1));
             i += length - 1;
         }
 
@@ -142,6 +164,20 @@ public sealed class FilterResolver
         var versusDims = compared ? filters.Where(f => !f.Negated && f.Values.Count > 1).Select(f => f.Dimension).ToList() : [];
         return new FilterReading(filters, null, versusDims);
     }
+
+    /// <summary>The number of words of an exclusion that follows its values at <paramref name="i"/> ("excluded", "left aside"), or null.</summary>
+    private static int? Postfix(IReadOnlyList<Token> all, int i) =>
+        all[i].Text is "excluded" or "omitted" or "removed" or "dropped" ? 1
+        : i + 1 < all.Count && (all[i].Text, all[i + 1].Text) is ("left" or "set" or "put", "aside") or ("not", "included") ? 2
+        : null;
+
+    /// <summary>
+    /// Only list words (and the dimension's word) stand between a value ending at <paramref name="end"/> and <paramref name="next"/>;
+    /// between two values of a list (<paramref name="listed"/>) at least one list word ("and", "or").
+    /// </summary>
+    private static bool Linked(IReadOnlyList<Token> all, int end, int next, bool listed) =>
+        end < next && Enumerable.Range(end + 1, next - end - 1).All(k => Joiners.Contains(all[k].Text) || GroupingParser.DimensionOf(all, k, out _) is not null)
+        && (!listed || Enumerable.Range(end + 1, next - end - 1).Any(k => Joiners.Contains(all[k].Text)));
 
     /// <summary>"for team Zeus", "the Apollo team": a name next to a dimension word that is no member of it.</summary>
     private static ValueProblem? Unknown(QuestionTokens q, IReadOnlySet<string> known)

@@ -67,9 +67,17 @@ public sealed class MetricMatcher
 
     public int Rank(string metric) => _rank.GetValueOrDefault(metric, int.MaxValue);
 
+    /// <summary>Auxiliary verbs a phrase may be split by in a question ("issues were created", "scope got added").</summary>
+    private static readonly HashSet<string> Auxiliaries = new(StringComparer.Ordinal)
+    {
+        "was", "were", "is", "are", "been", "being", "be", "got", "get", "gets", "getting",
+    };
+
     public MetricReading Match(QuestionTokens q, IReadOnlySet<string> known)
     {
-        var free = q.Free;
+        var mentions = new List<MetricMention>();
+        Coordinated(q, known, mentions);
+        var free = q.Free.Where(t => !Auxiliaries.Contains(t.Text)).ToList();
         var found = new List<(MetricDefinition Metric, List<int> Used, int Length, int Typos, string Phrase)>();
         foreach (var (metric, phrase, stems) in _phrases)
         {
@@ -87,7 +95,6 @@ public sealed class MetricMatcher
             }
         }
 
-        var mentions = new List<MetricMention>();
         foreach (var match in found.OrderByDescending(m => m.Length).ThenBy(m => m.Typos).ThenBy(m => Rank(m.Metric.Name)).ThenBy(m => m.Used[0]))
         {
             if (match.Used.Any(q.IsUsed) || mentions.Any(m => m.Metric.Name == match.Metric.Name))
@@ -103,8 +110,87 @@ public sealed class MetricMatcher
             }
         }
 
+        Completed(q, mentions);
         return new MetricReading(mentions.OrderBy(m => m.Position).ToList(), [], null);
     }
+
+    /// <summary>
+    /// "how much of its commitment did Atlas never finish": a phrase matched alone ("commitment") whose words, with free words
+    /// a few places away ("unfinished"), make up all of a longer phrase of another metric ("unfinished commitment") names that metric.
+    /// </summary>
+    private void Completed(QuestionTokens q, List<MetricMention> mentions)
+    {
+        const int Reach = 5;
+        for (var m = 0; m < mentions.Count; m++)
+        {
+            var mention = mentions[m];
+            var own = Tokenizer.Stems(mention.Phrase);
+            var longer = _phrases.Where(p => p.Metric.Name != mention.Metric.Name && p.Stems.Count > own.Count && own.All(p.Stems.Contains)
+                                             && mentions.All(x => x.Metric.Name != p.Metric.Name)).ToList();
+            var upgrades = new List<(MetricDefinition Metric, string Phrase, List<int> Used)>();
+            foreach (var (metric, phrase, stems) in longer)
+            {
+                var used = new List<int>();
+                foreach (var stem in stems.Where(x => !own.Contains(x)))
+                {
+                    var word = q.All.FirstOrDefault(t => !q.IsUsed(t.Index) && !used.Contains(t.Index) && t.Stem == stem && Math.Abs(t.Index - mention.Position) <= Reach
+                                                         && !Vocabulary.Filler.Contains(t.Text) && !Grammar.Contains(t.Stem));
+                    if (word is null)
+                    {
+                        used = null;
+                        break;
+                    }
+
+                    used.Add(word.Index);
+                }
+
+                if (used is not null)
+                {
+                    upgrades.Add((metric, phrase, used));
+                }
+            }
+
+            if (upgrades.DistinctBy(u => u.Metric.Name).ToList() is [var upgrade])
+            {
+                q.Use(upgrade.Used);
+                mentions[m] = new MetricMention(upgrade.Metric, mention.Position, upgrade.Phrase);
+            }
+        }
+    }
+
+    /// <summary>
+    /// "committed vs completed points per sprint": two modifiers joined by a coordinator share the head word after them, and
+    /// each with it is a two-word phrase of a different metric; read first, so a longer phrase starting at the second
+    /// ("completed points per sprint") cannot swallow the pair.
+    /// </summary>
+    private void Coordinated(QuestionTokens q, IReadOnlySet<string> known, List<MetricMention> mentions)
+    {
+        var free = q.Free;
+        for (var i = 0; i + 3 < free.Count; i++)
+        {
+            if (!Coordinators.Contains(free[i + 1].Text) || free[i + 1].Index != free[i].Index + 1 || free[i + 3].Index != free[i].Index + 3)
+            {
+                continue;
+            }
+
+            var first = TwoWord(free[i], free[i + 3], known);
+            var second = TwoWord(free[i + 2], free[i + 3], known);
+            if (first is null || second is null || first.Value.Metric.Name == second.Value.Metric.Name)
+            {
+                continue;
+            }
+
+            q.Use([free[i].Index, free[i + 1].Index, free[i + 2].Index, free[i + 3].Index]);
+            mentions.Add(new MetricMention(first.Value.Metric, free[i].Index, first.Value.Phrase));
+            mentions.Add(new MetricMention(second.Value.Metric, free[i + 2].Index, second.Value.Phrase));
+            i += 3;
+        }
+    }
+
+    private (MetricDefinition Metric, string Phrase)? TwoWord(Token modifier, Token head, IReadOnlySet<string> known) =>
+        _phrases.Where(p => p.Stems.Count == 2 && InOrder([modifier, head], p.Stems, known) is not null)
+            .OrderBy(p => InOrder([modifier, head], p.Stems, known)).ThenBy(p => Rank(p.Metric.Name))
+            .Select(p => ((MetricDefinition, string)?)(p.Metric, p.Phrase)).FirstOrDefault();
 
     /// <summary>
     /// "committed and completed points": a word, a coordinator, then a matched phrase of two or more words; the word with the
@@ -221,7 +307,11 @@ public sealed class MetricMatcher
 
     /// <summary>"how many …": a count or an amount, not a ratio.</summary>
     private static bool AsksForCount(QuestionTokens q) =>
-        q.All.Zip(q.All.Skip(1)).Any(p => p.First.Text == "how" && p.Second.Text == "many");
+        q.All.Zip(q.All.Skip(1)).Any(p => (p.First.Text == "how" && p.Second.Text == "many")
+                                          || (p.First.Text is "most" or "fewest" or "least" && CountNouns.Contains(p.Second.Stem)));
+
+    /// <summary>Things counted: "the most tickets", "the fewest bugs" ask for a count.</summary>
+    private static readonly HashSet<string> CountNouns = new(StringComparer.Ordinal) { "issue", "ticket", "item", "bug", "story", "task", "defect", "point" };
 
     /// <summary>"how often …", "what fraction/proportion/percentage of …": a rate.</summary>
     private static bool AsksForRate(QuestionTokens q) =>
@@ -259,9 +349,11 @@ public sealed class MetricMatcher
                && !Grammar.Contains(word.Stem) && !Words.Any(w => Tokenizer.Near(word.Stem, w));
     }
 
-    /// <summary>The same word, a typo of it, or its start ("commit" for "committed").</summary>
+    /// <summary>The same word, a typo of it, its start ("commit" for "committed"), or a verb for its noun in -ment ("committed" for "commitment").</summary>
     private static bool Same(string word, string stem, IReadOnlySet<string> known) =>
-        word == stem || (!known.Contains(word) && Tokenizer.Near(word, stem)) || (word.Length >= 5 && stem.StartsWith(word, StringComparison.Ordinal));
+        word == stem || (!known.Contains(word) && Tokenizer.Near(word, stem)) || (word.Length >= 5 && stem.StartsWith(word, StringComparison.Ordinal))
+        || ((word.EndsWith("ment", StringComparison.Ordinal) || stem.EndsWith("ment", StringComparison.Ordinal)) && Tokenizer.Root(word) is { Length: >= 5 } root
+            && root == Tokenizer.Root(stem));
 
     private static int? InOrder(IReadOnlyList<Token> window, IReadOnlyList<string> stems, IReadOnlySet<string> known)
     {

@@ -130,6 +130,24 @@ public static class Tokenizer
         return word;
     }
 
+    /// <summary>
+    /// The root a verb and its noun share: "committed", "commits", "commitment" → "commit"; "spilled", "spilling" → "spill".
+    /// Only the endings -ed, -ing and -ment, with a doubled final consonant undone when the ending followed it.
+    /// </summary>
+    public static string Root(string stem)
+    {
+        foreach (var ending in new[] { "ment", "ing", "ed" })
+        {
+            if (stem.Length >= ending.Length + 4 && stem.EndsWith(ending, StringComparison.Ordinal))
+            {
+                var root = stem[..^ending.Length];
+                return root.Length >= 5 && root[^1] == root[^2] && root[^1] is not ('l' or 's' or 'f' or 'z') ? root[..^1] : root;
+            }
+        }
+
+        return stem;
+    }
+
     /// <summary>Tolerates a typo: one edit from 4 letters, two from 8; two swapped neighbouring letters ("cylce") are one edit.</summary>
     public static bool Near(string word, string known)
     {

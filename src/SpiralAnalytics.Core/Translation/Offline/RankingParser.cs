@@ -109,6 +109,11 @@ public static class RankingParser
                 limit = counted.N;
                 dimension = counted.Dimension;
             }
+            else if (Requested(q, free) is { } requested)
+            {
+                // "who closed the most? give me 5": how many rows to show, asked for apart
+                limit = requested;
+            }
         }
 
         return new RankingReading(dir, limit, position, dimension);
@@ -124,6 +129,32 @@ public static class RankingParser
 
         q.Use(free.Skip(at).Take(length).Select(t => t.Index));
         return dimension;
+    }
+
+    /// <summary>"give me 5", "show 10", "list the 3": a number of rows asked for by a verb of showing, consumed.</summary>
+    private static int? Requested(QuestionTokens q, IReadOnlyList<Token> free)
+    {
+        for (var k = 0; k + 1 < free.Count; k++)
+        {
+            if (free[k].Text is not ("give" or "show" or "list" or "return"))
+            {
+                continue;
+            }
+
+            var j = k + 1;
+            while (j < free.Count && j <= k + 2 && free[j].Text is "me" or "us" or "the" or "just" or "only")
+            {
+                j++;
+            }
+
+            if (j < free.Count && !q.IsUsed(free[j].Index) && Vocabulary.Number(free[j]) is > 0 and var n && Vocabulary.Year(free[j]) is null)
+            {
+                q.Use(free[j].Index);
+                return n;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>"N &lt;rows&gt;" a few words before the superlative.</summary>

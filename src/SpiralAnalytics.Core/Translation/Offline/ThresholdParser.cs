@@ -2,8 +2,11 @@ using System.Globalization;
 
 namespace SpiralAnalytics.Core.Translation.Offline;
 
-/// <summary>A threshold: op, the number as written, whether it was a percentage, and where it stood.</summary>
-public sealed record ThresholdReading(string Op, double Value, bool Percent, int Position);
+/// <summary>
+/// A threshold: op, the number as written, whether it was a percentage, and where it stood; <see cref="Unit"/> is the catalog
+/// unit its unit word names ("40 hours" → hours, "30%" and "a quarter of" → ratio), if any.
+/// </summary>
+public sealed record ThresholdReading(string Op, double Value, bool Percent, int Position, string? Unit = null);
 
 /// <summary>"above 30%", "more than 5 days", "at least 4", "below 20 points", "at most", "exactly" → having.</summary>
 public static class ThresholdParser
@@ -20,6 +23,24 @@ public static class ThresholdParser
 
     private static readonly string[] UnitWords = ["day", "hour", "point", "sp", "issue", "ticket", "bug", "comment", "item", "percent", "pct", "story"];
 
+    /// <summary>Fractions written as words ("more than a quarter of", "under half"): a share, kept as a fraction.</summary>
+    private static readonly (string[] Words, double Value)[] Fractions =
+    [
+        (["a", "quarter"], 0.25), (["one", "quarter"], 0.25), (["a", "third"], 1.0 / 3), (["one", "third"], 1.0 / 3), (["a", "half"], 0.5),
+        (["half"], 0.5), (["two", "thirds"], 2.0 / 3), (["three", "quarters"], 0.75), (["a", "fifth"], 0.2), (["a", "tenth"], 0.1),
+    ];
+
+    private static string? CatalogUnit(string stem) => stem switch
+    {
+        "day" => "days",
+        "hour" => "hours",
+        "point" or "sp" or "story" => "points",
+        "issue" or "ticket" or "bug" or "item" => "issues",
+        "comment" => "comments",
+        "percent" or "pct" or "%" => "ratio",
+        _ => null,
+    };
+
     public static IReadOnlyList<ThresholdReading> Parse(QuestionTokens q)
     {
         var found = new List<ThresholdReading>();
@@ -29,8 +50,26 @@ public static class ThresholdParser
             foreach (var (words, op) in Ops.OrderByDescending(o => o.Words.Length))
             {
                 var end = i + words.Length;
-                if (end >= free.Count || !words.Select((w, k) => free[i + k].Text == w).All(x => x)
-                    || !double.TryParse(free[end].Text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+                if (end >= free.Count || !words.Select((w, k) => free[i + k].Text == w).All(x => x))
+                {
+                    continue;
+                }
+
+                if (Fraction(free, end) is { } fraction)
+                {
+                    var span = free.Skip(i).Take(words.Length + fraction.Length).Select(t => t.Index).ToList();
+                    if (end + fraction.Length < free.Count && free[end + fraction.Length].Text == "of")
+                    {
+                        span.Add(free[end + fraction.Length].Index);
+                    }
+
+                    q.Use(span);
+                    found.Add(new ThresholdReading(op, fraction.Value, false, free[i].Index, "ratio"));
+                    i = end + fraction.Length - 1;
+                    break;
+                }
+
+                if (!double.TryParse(free[end].Text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
                 {
                     continue;
                 }
@@ -45,19 +84,34 @@ public static class ThresholdParser
                     k2++;
                 }
 
+                var unit = percent ? "ratio" : null;
                 while (k2 < free.Count && UnitWords.Contains(free[k2].Stem))
                 {
+                    unit ??= CatalogUnit(free[k2].Stem);
                     used.Add(free[k2].Index);
                     k2++;
                 }
 
                 q.Use(used);
-                found.Add(new ThresholdReading(op, value, percent, free[i].Index));
+                found.Add(new ThresholdReading(op, value, percent, free[i].Index, unit));
                 i = k2 - 1;
                 break;
             }
         }
 
         return found;
+    }
+
+    private static (double Value, int Length)? Fraction(IReadOnlyList<Token> free, int at)
+    {
+        foreach (var (words, value) in Fractions.OrderByDescending(f => f.Words.Length))
+        {
+            if (at + words.Length <= free.Count && words.Select((w, k) => free[at + k].Text == w).All(x => x))
+            {
+                return (value, words.Length);
+            }
+        }
+
+        return null;
     }
 }

@@ -13,7 +13,8 @@ public sealed record TimeReading(TimeSpec? Time, bool Compare, TimeSpec? Implied
 /// ("compared to last quarter", "vs the previous 3 sprints", "quarter over quarter"). Calendar names resolve against as_of.
 /// </summary>
 /// <param name="previous">The previous question's window: a follow-up's "last 10" keeps its unit (sprints, weeks, …).</param>
-public sealed class TimeParser(DateOnly asOf, TimeSpec? previous = null)
+/// <param name="known">Words some vocabulary knows ("spring" of a team name): never read as a typo of a unit ("sprnt" is).</param>
+public sealed class TimeParser(DateOnly asOf, TimeSpec? previous = null, IReadOnlySet<string>? known = null)
 {
     private static readonly string[] Back = ["last", "past", "previous", "prior", "preceding", "recent"];
     private static readonly string[] CompareWords = ["compared", "compare", "comparing", "vs", "versus", "against", "than", "relative"];
@@ -111,7 +112,17 @@ public sealed class TimeParser(DateOnly asOf, TimeSpec? previous = null)
         return (false, null);
     }
 
-    private static string? UnitOf(Token token) => token.Stem switch
+    private string? UnitOf(Token token) => ExactUnit(token) ?? TypoUnit(token);
+
+    /// <summary>A typo of a unit word of four letters or more ("sprnt", "quater", "monht") that no vocabulary knows as a word of its own.</summary>
+    private string? TypoUnit(Token token) =>
+        token.Stem.Length >= 4 && token.Stem.All(char.IsLetter) && (known is null || (!known.Contains(token.Stem) && !known.Contains(token.Text)))
+            ? LongUnits.FirstOrDefault(u => Tokenizer.Near(token.Stem, u))
+            : null;
+
+    private static readonly string[] LongUnits = ["sprint", "month", "quarter"];
+
+    private static string? ExactUnit(Token token) => token.Stem switch
     {
         "day" or "week" or "month" or "quarter" or "year" or "sprint" => token.Stem,
         "iteration" => "sprint",
@@ -239,7 +250,66 @@ public sealed class TimeParser(DateOnly asOf, TimeSpec? previous = null)
             return new DateReading(date, [t[i].Index], true);
         }
 
+        if (DayMonthAt(t, i) is { } day)
+        {
+            return day;
+        }
+
         return SpanAt(t, i) is { } span ? new DateReading(start ? span.From : span.To, span.Used, span.HasYear) : null;
+    }
+
+    /// <summary>"5 Jan [2026]", "Jan 5 [2026]", "15th of February": a day; without a year, the most recent one on or before as_of.</summary>
+    private DateReading? DayMonthAt(IReadOnlyList<Token> t, int i)
+    {
+        int? DayOf(Token token)
+        {
+            var text = token.Text.Length > 2 && token.Text[^2..] is "st" or "nd" or "rd" or "th" ? token.Text[..^2] : token.Text;
+            return text.Length <= 2 && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var d) && d is >= 1 and <= 31 ? d : null;
+        }
+
+        int? day = null, month = null;
+        var used = new List<int>();
+        if (t[i].Text == "the" && i + 1 < t.Count && DayOf(t[i + 1]) is not null)
+        {
+            // "since the 3rd of January"
+            used.Add(t[i].Index);
+            i++;
+        }
+
+        if (DayOf(t[i]) is { } d1)
+        {
+            var k = i + 1 < t.Count && t[i + 1].Text == "of" ? i + 2 : i + 1;
+            if (k < t.Count && Vocabulary.MonthOrAbbreviation(t[k].Text) is { } m1)
+            {
+                (day, month) = (d1, m1);
+                used.AddRange(Enumerable.Range(i, k - i + 1).Select(x => t[x].Index));
+            }
+        }
+        else if (Vocabulary.MonthOrAbbreviation(t[i].Text) is { } m2 && i + 1 < t.Count && DayOf(t[i + 1]) is { } d2)
+        {
+            (day, month) = (d2, m2);
+            used.AddRange([t[i].Index, t[i + 1].Index]);
+        }
+
+        if (day is null || month is null || day > DateTime.DaysInMonth(2000, month.Value))
+        {
+            return null;
+        }
+
+        var end = t.ToList().FindIndex(x => x.Index == used[^1]) + 1;
+        var year = end < t.Count ? Vocabulary.Year(t[end]) : null;
+        if (year is not null)
+        {
+            used.Add(t[end].Index);
+        }
+
+        var y = year ?? asOf.Year;
+        if (year is null && (day > DateTime.DaysInMonth(y, month.Value) || new DateOnly(y, month.Value, day.Value) > asOf))
+        {
+            y--;
+        }
+
+        return day <= DateTime.DaysInMonth(y, month.Value) ? new DateReading(new DateOnly(y, month.Value, day.Value), used, year is not null) : null;
     }
 
     /// <summary>A named calendar span: "March [2015]", "2015", "Q1 [2016]"; without a year, the most recent one starting on or before as_of.</summary>

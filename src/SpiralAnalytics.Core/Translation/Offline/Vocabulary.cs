@@ -54,6 +54,30 @@ public static class Vocabulary
         return null;
     }
 
+    /// <summary>1-based month of a month name or its usual abbreviation ("jan", "sept"), or null; read only next to a day number.</summary>
+    public static int? MonthOrAbbreviation(string text)
+    {
+        if (Month(text) is { } full)
+        {
+            return full;
+        }
+
+        if (text == "sept")
+        {
+            return 9;
+        }
+
+        for (var i = 0; i < Months.Count; i++)
+        {
+            if (text.Length == 3 && Months[i].StartsWith(text, StringComparison.Ordinal))
+            {
+                return i + 1;
+            }
+        }
+
+        return null;
+    }
+
     public static int? Year(Token token) =>
         token.Text.Length == 4 && int.TryParse(token.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var y) && y is >= 1990 and <= 2100 ? y : null;
 }

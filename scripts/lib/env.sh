@@ -3,7 +3,11 @@
 SPIRAL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SPIRAL_STATE="${SPIRAL_STATE_DIR:-$SPIRAL_ROOT/.local}"
 if [ -f "$SPIRAL_STATE/env" ]; then
+  # An if, not an && chain: a chain that stops at a variable already set returns 1, which ends a `set -e` script
+  # without a word when that variable is the file's last one.
   while IFS='=' read -r name value; do
-    [ -n "$name" ] && [ -z "${!name:-}" ] && export "$name=${value//\"/}"
+    if [ -n "$name" ] && [ -z "${!name:-}" ]; then
+      export "$name=${value//\"/}"
+    fi
   done < "$SPIRAL_STATE/env"
 fi

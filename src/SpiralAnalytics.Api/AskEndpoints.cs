@@ -20,6 +20,7 @@ public static class AskEndpoints
         group.MapPost("/ask", AskAsync)
             .WithName("Ask")
             .RequireRateLimiting(RateLimits.Ask)
+            .WithBodyLimit(RequestBodies.AskLimit)
             .WithSummary("Ask a question: creates a job that translates, validates, plans and runs it; follow its events_url");
         return app;
     }

@@ -15,6 +15,7 @@ builder.AddSpiralAsk();
 builder.AddSpiralHealth();
 builder.AddSpiralApi();
 builder.AddSpiralAuth();
+builder.AddSpiralHangfireDashboard();
 builder.AddSpiralRateLimits();
 builder.AddSpiralOpenApi();
 
@@ -25,6 +26,7 @@ app.UseChatPage();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.UseRequestBodyGuard();
 app.MapHealthEndpoints();
 app.MapSpiralOpenApi();
 app.MapAuthEndpoints();

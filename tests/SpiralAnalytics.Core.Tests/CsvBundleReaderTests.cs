@@ -118,4 +118,93 @@ public sealed class CsvBundleReaderTests : IDisposable
         Assert.Equal(original.Issues.Single().Labels, back.Issues.Single().Labels);
         Directory.Delete(copy, recursive: true);
     }
+
+    private const string IssueHeader = "key,team_key,type,priority,status,status_category,resolution,story_points,assignee,epic_key,labels,created_at,resolved_at";
+
+    private const string IssueRow = "ATL-1,ATL,Story,High,Done,done,Fixed,3,Ann,,a;b,2024-03-01,2024-03-10";
+
+    private void WriteRaw(string file, string text) => File.WriteAllText(Path.Combine(_dir, file), text);
+
+    private string OnlyError()
+    {
+        var result = Read();
+        Assert.False(result.Succeeded);
+        return Assert.Single(result.Problems.Errors).ToString();
+    }
+
+    [Fact]
+    public void A_file_cut_in_the_middle_of_a_row_is_refused_at_that_row()
+    {
+        // the issue's reproduction: ORI-60 cut after the assignee's first letters; before, it read as a row with empty cells
+        WriteRaw("issues.csv", $"{IssueHeader}\n{IssueRow}\nATL-2,ATL,Story,High,Done,done,Fixed,8,Sa");
+
+        Assert.Equal("issues.csv:3: the file ends inside this row (no line break after it; 9 of 13 cells): was it cut short?", OnlyError());
+    }
+
+    [Fact]
+    public void A_file_cut_at_a_cell_boundary_without_its_line_break_is_refused()
+    {
+        WriteRaw("issues.csv", $"{IssueHeader}\n{IssueRow}");
+
+        Assert.Equal("issues.csv:2: the file ends inside this row (no line break after it): was it cut short?", OnlyError());
+    }
+
+    [Fact]
+    public void A_short_or_long_row_is_an_error_naming_its_line_and_its_cells_are_not_judged()
+    {
+        Write("issues.csv", IssueHeader, IssueRow, "ATL-2,ATL,Story,High,Done,done,Fixed,3,Ann,,a;b,2024-03-01,2024-03-10,x,y,z", "ATL-3,ATL,Story");
+
+        var errors = Read().Problems.Errors.Select(e => e.ToString()).ToList();
+
+        Assert.Equal(
+        [
+            "issues.csv:3: the row has 16 cells; the header has 13 (an unquoted comma, or a missing or extra cell?)",
+            "issues.csv:4: the row has 3 cells; the header has 13 (an unquoted comma, or a missing or extra cell?)",
+        ], errors);
+    }
+
+    [Fact]
+    public void An_unterminated_quote_is_an_error_at_the_line_it_opened_on()
+    {
+        Write("issues.csv", IssueHeader, IssueRow, "ATL-2,ATL,Story,High,Done,done,Fixed,3,\"Ann,,a;b,2024-03-01,2024-03-10");
+
+        Assert.Equal("issues.csv:3: a quoted field is not closed before the end of the file", OnlyError());
+    }
+
+    [Fact]
+    public void An_oversized_cell_is_located_with_its_column_before_anything_reaches_the_database()
+    {
+        Write("teams.csv", "key,name", "ATL,Atlas", new string('K', 1_000_000) + ",Huge");
+
+        Assert.Equal("teams.csv:3: key: the cell is longer than 10000 characters", OnlyError());
+
+        Write("teams.csv", "key,name", "ATL,Atlas", new string('K', 300) + ",Long");
+        Assert.StartsWith("teams.csv:3: key: the cell is 300 characters long; at most 255 are allowed ('KKKK", OnlyError(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_NUL_in_a_cell_is_located()
+    {
+        Write("teams.csv", "key,name", "ATL,Atlas", "NUL,Nu\0ll");
+
+        Assert.Equal("teams.csv:3: name: the cell holds a NUL character at position 3", OnlyError());
+    }
+
+    [Fact]
+    public void Invalid_UTF8_names_the_line_even_far_into_a_large_file()
+    {
+        var lines = string.Concat(Enumerable.Range(2, 5000).Select(i => $"T{i},Team {i}\n"));
+        var bytes = System.Text.Encoding.UTF8.GetBytes($"key,name\n{lines}").Concat(new byte[] { (byte)'B', (byte)',', 0xC3, 0x28, (byte)'\n' }).ToArray();
+        File.WriteAllBytes(Path.Combine(_dir, "teams.csv"), bytes);
+
+        Assert.Equal("teams.csv:5002: the file is not valid UTF-8 (byte 3 of the line): save it as UTF-8", OnlyError());
+    }
+
+    [Fact]
+    public void A_header_with_an_empty_name_says_which_column()
+    {
+        Write("teams.csv", "key,,name", "ATL,x,Atlas");
+
+        Assert.Equal("teams.csv:1: column 2 of the header has no name (every column needs one; is there a stray comma?)", OnlyError());
+    }
 }

@@ -30,8 +30,9 @@ public sealed class CsvTests
     [Fact]
     public void An_unclosed_quote_is_an_error_naming_the_line_it_opened_on()
     {
-        var error = Assert.Throws<FormatException>(() => Read("a,b\n1,2\n\"open,3\n4,5\n"));
+        var error = Assert.Throws<CsvFormatException>(() => Read("a,b\n1,2\n\"open,3\n4,5\n"));
         Assert.Equal("line 3: a quoted field is not closed before the end of the file", error.Message);
+        Assert.Equal(3, error.Line);
     }
 
     [Fact]

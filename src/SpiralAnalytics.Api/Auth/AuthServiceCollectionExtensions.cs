@@ -21,7 +21,8 @@ public static class AuthServiceCollectionExtensions
     /// <summary>
     /// JWT bearer authentication (<see cref="AuthOptions"/>: issuer, audience, lifetime and HMAC key all validated; claims
     /// unmapped), a fallback policy that requires an authenticated user with a <c>tenant</c> claim on every endpoint not
-    /// marked AllowAnonymous, the <c>admin</c> policy, and 401/403 answered as ProblemDetails.
+    /// marked AllowAnonymous, the <c>admin</c> policy (a tenant admin), the <c>operator</c> policy (the platform operator:
+    /// role operator and no tenant), and 401/403 answered as ProblemDetails whatever the client accepts.
     /// </summary>
     public static IHostApplicationBuilder AddSpiralAuth(this IHostApplicationBuilder builder)
     {
@@ -38,7 +39,12 @@ public static class AuthServiceCollectionExtensions
                 .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
                 .RequireClaim(SpiralClaims.Tenant)
-                .RequireClaim(SpiralClaims.Role, SpiralClaims.AdminRole));
+                .RequireClaim(SpiralClaims.Role, SpiralClaims.AdminRole))
+            .AddPolicy(SpiralClaims.OperatorPolicy, policy => policy
+                .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireClaim(SpiralClaims.Role, SpiralClaims.OperatorRole)
+                .RequireAssertion(context => context.User.IsOperator()));
         return builder;
     }
 

@@ -23,6 +23,7 @@ public static class AdminMetricEndpoints
     public static IEndpointRouteBuilder MapAdminMetricEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/admin/metrics").WithTags("Admin").RequireAuthorization(SpiralClaims.AdminPolicy)
+            .WithBodyLimit(MaxDefinitionBytes)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapPost("/", CreateAsync).WithName("CreateMetric").WithSummary("Add a metric to the catalog")

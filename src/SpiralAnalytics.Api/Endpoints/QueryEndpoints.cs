@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -20,36 +22,95 @@ public static class QueryEndpoints
             .WithDescription("The body is the spec (ANALYTICS-SPEC.md), optionally with an `as_of` field; or `{\"spec\": {...}, \"as_of\": ...}`. "
                 + "`as_of` may also be a query parameter. An invalid spec is a 400 whose `errors` lists every typed error.")
             .Accepts<JsonObject>("application/json")
+            .WithBodyLimit(RequestBodies.QueryLimit)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
     private static async Task<Ok<QueryResult>> ExecuteAsync(
-        HttpContext http, [FromBody] JsonObject body, [FromQuery(Name = "as_of")] string? asOf, QueryExecutor executor, CancellationToken ct)
+        HttpContext http, [FromQuery(Name = "as_of")] string? asOf, QueryExecutor executor, CancellationToken ct)
     {
-        var spec = body;
-        string? bodyAsOf = null;
-        if (body.TryGetPropertyValue("as_of", out var asOfNode))
-        {
-            bodyAsOf = asOfNode?.GetValueKind() == System.Text.Json.JsonValueKind.String
-                ? asOfNode.GetValue<string>()
-                : throw new UserErrorException("as_of must be a string: an ISO date (2026-03-01) or date-time");
-            spec = (JsonObject)body.DeepClone();
-            spec.Remove("as_of");
-        }
-
-        if (spec.TryGetPropertyValue("spec", out var wrapped))
-        {
-            spec = wrapped as JsonObject ?? throw new UserErrorException("spec must be a JSON object (an AnalyticsSpec)");
-        }
-
+        var (specJson, bodyAsOf) = await ReadBodyAsync(http.Request, ct);
         if (asOf is not null && bodyAsOf is not null && asOf != bodyAsOf)
         {
-            throw new UserErrorException($"as_of is given twice with different values ('{asOf}' in the query, '{bodyAsOf}' in the body)");
+            throw new UserErrorException($"as_of is given twice with different values ('{SpecLimits.Quote(asOf)}' in the query, '{SpecLimits.Quote(bodyAsOf)}' in the body)");
         }
 
-        var result = await executor.ExecuteAsync(spec.ToJsonString(), http.User.Tenant(), AsOfText.Parse(asOf ?? bodyAsOf), null, ct);
+        var result = await executor.ExecuteAsync(specJson, http.User.Tenant(), AsOfText.Parse(asOf ?? bodyAsOf), null, ct);
         return TypedResults.Ok(result);
+    }
+
+    /// <summary>
+    /// The spec's JSON text and the body's <c>as_of</c>. The spec is handed on as the client's own text (never decoded and
+    /// re-encoded here), so <see cref="SpecJson.Parse"/> reports every problem in it — duplicate keys, keys differing only in
+    /// case, unpaired surrogates, sizes — with its path, as it does for <c>spiral query</c>.
+    /// </summary>
+    private static async Task<(string Spec, string? AsOf)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        using var reader = new StreamReader(request.Body, new UTF8Encoding(false, throwOnInvalidBytes: true));
+        string text;
+        try
+        {
+            text = await reader.ReadToEndAsync(ct);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new UserErrorException("the request body is not valid UTF-8");
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new UserErrorException("the request body is empty: send an AnalyticsSpec as JSON");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text, SpecJson.DocumentOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new SpecValidationException([new SpecError("spec", null, $"not valid JSON: {SpecJson.JsonProblem(e)}") { Rule = "json" }]);
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (text, null); // SpecJson says what is wrong with it
+            }
+
+            string? asOf = null;
+            if (root.TryGetProperty("as_of", out var asOfNode))
+            {
+                if (asOfNode.ValueKind != JsonValueKind.String)
+                {
+                    throw new UserErrorException("as_of must be a string: an ISO date (2026-03-01) or date-time");
+                }
+
+                try
+                {
+                    asOf = asOfNode.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    throw new UserErrorException("as_of is not valid text (an unpaired surrogate): an ISO date (2026-03-01) or date-time");
+                }
+            }
+
+            if (root.TryGetProperty("spec", out var wrapped))
+            {
+                return wrapped.ValueKind == JsonValueKind.Object
+                    ? (wrapped.GetRawText(), asOf)
+                    : throw new UserErrorException("spec must be a JSON object (an AnalyticsSpec)");
+            }
+
+            // JsonProperty.ToString() is the property's raw text: the spec's other fields exactly as the client wrote them.
+            return asOf is null
+                ? (text, null)
+                : ("{" + string.Join(",", root.EnumerateObject().Where(p => !p.NameEquals("as_of")).Select(p => p.ToString())) + "}", asOf);
+        }
     }
 }

@@ -21,6 +21,18 @@ public static class BundleSchema
     public static readonly IReadOnlyList<string> BlockColumns = ["issue_key", "blocked_from", "blocked_to"];
     public static readonly IReadOnlyList<string> CommentColumns = ["issue_key", "author", "created_at"];
 
+    /// <summary>
+    /// The longest cell: keys, names, statuses, people (keys and several others are indexed, and PostgreSQL refuses an
+    /// index entry over ~2.7 kB), and <see cref="MaxTextLength"/> for free text (<c>goal</c>, <c>labels</c>) and ignored columns.
+    /// </summary>
+    public const int MaxCellLength = 255;
+
+    public const int MaxTextLength = 10_000;
+
+    public static readonly IReadOnlyList<string> TextColumns = ["goal", "labels"];
+
+    public static int MaxLength(string column) => TextColumns.Contains(column) ? MaxTextLength : MaxCellLength;
+
     public static readonly IReadOnlyList<string> SprintStates = ["future", "active", "closed"];
     public static readonly IReadOnlyList<string> StatusCategories = ["todo", "in_progress", "done"];
     public static readonly IReadOnlyList<string> Outcomes = ["completed", "not_completed", "removed", "completed_elsewhere"];

@@ -12,32 +12,33 @@ public static class CsvBundleReader
     public static BundleReadResult Read(string directory, ExistingKeys existing)
     {
         var problems = new BundleProblems();
+        var unreadable = new HashSet<string>(StringComparer.Ordinal);
         if (!Directory.Exists(directory))
         {
             problems.Error(directory, null, null, "the bundle folder does not exist");
             return new BundleReadResult(null, problems);
         }
 
-        var teams = ReadFile(directory, Teams, TeamColumns, ["key", "name"], true, problems,
+        var teams = ReadFile(directory, Teams, TeamColumns, ["key", "name"], true, problems, unreadable,
             r => new TeamRow(r.Required("key"), r.Required("name")));
-        var sprints = ReadFile(directory, Sprints, SprintColumns, ["key", "team_key", "name", "state"], true, problems,
+        var sprints = ReadFile(directory, Sprints, SprintColumns, ["key", "team_key", "name", "state"], true, problems, unreadable,
             r => new SprintRow(
                 r.Required("key"), r.Required("team_key"), r.Required("name"), r.OneOf("state", SprintStates, required: true) ?? "",
                 r.Instant("start_at"), r.Instant("end_at"), r.Instant("completed_at"), r.Text("goal")));
-        var issues = ReadFile(directory, Issues, IssueColumns, ["key", "type", "status_category"], true, problems,
+        var issues = ReadFile(directory, Issues, IssueColumns, ["key", "type", "status_category"], true, problems, unreadable,
             r => new IssueRow(
                 r.Required("key"), r.Text("team_key"), r.Required("type"), r.Text("priority"), r.Text("status"),
                 r.OneOf("status_category", StatusCategories, required: true) ?? "", r.Text("resolution"), r.Points("story_points"),
                 r.Text("assignee"), r.Text("epic_key"), r.List("labels"), r.Instant("created_at"), r.Instant("resolved_at")));
-        var memberships = ReadFile(directory, SprintIssues, SprintIssueColumns, ["sprint_key", "issue_key"], true, problems,
+        var memberships = ReadFile(directory, SprintIssues, SprintIssueColumns, ["sprint_key", "issue_key"], true, problems, unreadable,
             r => new MembershipRow(
                 r.Required("sprint_key"), r.Required("issue_key"), r.Instant("added_at"), r.Instant("removed_at"),
                 r.Boolean("committed"), r.OneOf("outcome", Outcomes), r.Points("points_at_start", snapshot: true), r.Points("points_at_end", snapshot: true)));
-        var transitions = ReadFile(directory, Transitions, TransitionColumns, ["issue_key", "at", "to_status", "to_category"], false, problems,
+        var transitions = ReadFile(directory, Transitions, TransitionColumns, ["issue_key", "at", "to_status", "to_category"], false, problems, unreadable,
             r => new TransitionRow(
                 r.Required("issue_key"), r.RequiredInstant("at"), r.Text("from_status"), r.Required("to_status"),
                 r.OneOf("from_category", StatusCategories), r.OneOf("to_category", StatusCategories, required: true) ?? ""));
-        var blocks = ReadFile(directory, Blocks, BlockColumns, ["issue_key", "blocked_from"], false, problems,
+        var blocks = ReadFile(directory, Blocks, BlockColumns, ["issue_key", "blocked_from"], false, problems, unreadable,
             r =>
             {
                 var row = new BlockRow(r.Required("issue_key"), r.RequiredInstant("blocked_from"), r.Instant("blocked_to"));
@@ -48,7 +49,7 @@ public static class CsvBundleReader
 
                 return row;
             });
-        var comments = ReadFile(directory, Comments, CommentColumns, ["issue_key", "created_at"], false, problems,
+        var comments = ReadFile(directory, Comments, CommentColumns, ["issue_key", "created_at"], false, problems, unreadable,
             r => new CommentRow(r.Required("issue_key"), r.Text("author"), r.RequiredInstant("created_at")));
 
         var teamKeys = UniqueKeys(Teams, teams, t => t.Row.Key, problems);
@@ -59,9 +60,10 @@ public static class CsvBundleReader
         UniqueKeys(Blocks, blocks, b => $"{b.Row.IssueKey} / {CellFormat.FormatInstant(b.Row.BlockedFrom)}", problems);
         UniqueKeys(Comments, comments, c => $"{c.Row.IssueKey} / {CellFormat.FormatInstant(c.Row.CreatedAt)} / {c.Row.Author}", problems);
 
-        bool Team(string key) => teamKeys.Contains(key) || existing.Teams.Contains(key);
-        bool Sprint(string key) => sprintKeys.Contains(key) || existing.Sprints.Contains(key);
-        bool Issue(string key) => issueKeys.Contains(key) || existing.Issues.Contains(key);
+        // A file that could not be read to its end is reported once; references to its keys are not judged (no cascade).
+        bool Team(string key) => teamKeys.Contains(key) || existing.Teams.Contains(key) || unreadable.Contains(Teams);
+        bool Sprint(string key) => sprintKeys.Contains(key) || existing.Sprints.Contains(key) || unreadable.Contains(Sprints);
+        bool Issue(string key) => issueKeys.Contains(key) || existing.Issues.Contains(key) || unreadable.Contains(Issues);
 
         CheckReferences(Sprints, sprints, s => s.TeamKey, "team_key", "team", Team, problems);
         CheckReferences(Issues, issues, i => i.TeamKey, "team_key", "team", Team, problems);
@@ -87,7 +89,7 @@ public static class CsvBundleReader
 
     private static List<Located<T>> ReadFile<T>(
         string directory, string file, IReadOnlyList<string> known, IReadOnlyCollection<string> required, bool mustExist,
-        BundleProblems problems, Func<CsvRow, T> map)
+        BundleProblems problems, HashSet<string> unreadable, Func<CsvRow, T> map)
     {
         var path = Path.Combine(directory, file);
         if (!File.Exists(path))
@@ -95,20 +97,38 @@ public static class CsvBundleReader
             if (mustExist)
             {
                 problems.Error(file, null, null, "the file is missing: every bundle needs teams.csv, sprints.csv, issues.csv and sprint_issues.csv");
+                unreadable.Add(file);
             }
 
             return [];
         }
 
-        using var text = new StreamReader(path, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
+        using (var bytes = File.OpenRead(path))
+        {
+            if (Utf8Lines.FirstInvalid(bytes) is { } invalid)
+            {
+                problems.Error(file, invalid.Line, null, $"the file is not valid UTF-8 (byte {invalid.Byte} of the line): save it as UTF-8");
+                unreadable.Add(file);
+                return [];
+            }
+        }
+
+        using var text = new StreamReader(path, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false);
         try
         {
             var table = CsvTable.Open(file, text, known, required, problems);
-            return table?.Rows(r => new Located<T>(r.Line, map(r))) ?? [];
+            var rows = table?.Rows(r => new Located<T>(r.Line, map(r))) ?? [];
+            if (table is not { Complete: true })
+            {
+                unreadable.Add(file);
+            }
+
+            return rows;
         }
         catch (DecoderFallbackException)
         {
             problems.Error(file, null, null, "the file is not valid UTF-8");
+            unreadable.Add(file);
             return [];
         }
     }

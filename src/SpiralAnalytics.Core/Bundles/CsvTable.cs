@@ -7,43 +7,75 @@ namespace SpiralAnalytics.Core.Bundles;
 public sealed class CsvTable
 {
     private readonly Dictionary<string, int> _columns;
+    private readonly IReadOnlyList<string> _header;
     private readonly IEnumerable<CsvRecord> _records;
 
-    private CsvTable(string file, Dictionary<string, int> columns, IEnumerable<CsvRecord> records, BundleProblems problems)
+    private CsvTable(string file, Dictionary<string, int> columns, IReadOnlyList<string> header, IEnumerable<CsvRecord> records, BundleProblems problems)
     {
         File = file;
         _columns = columns;
+        _header = header;
         _records = records;
         Problems = problems;
     }
 
     public string File { get; }
 
+    /// <summary>False when reading stopped before the end of the file (an unclosed quote, a cell past any length).</summary>
+    public bool Complete { get; private set; } = true;
+
     internal BundleProblems Problems { get; }
 
     /// <summary>Opens <paramref name="file"/> from <paramref name="text"/>; null when the header is unusable (errors recorded).</summary>
     public static CsvTable? Open(string file, TextReader text, IReadOnlyList<string> known, IReadOnlyCollection<string> required, BundleProblems problems)
     {
-        var records = new CsvReader(text).ReadAll().GetEnumerator();
-        if (!records.MoveNext())
+        var records = new CsvReader(text, BundleSchema.MaxTextLength).ReadAll().GetEnumerator();
+        try
         {
-            problems.Error(file, 1, null, "the file is empty: a header row is required");
+            if (!records.MoveNext())
+            {
+                problems.Error(file, 1, null, "the file is empty: a header row is required");
+                return null;
+            }
+        }
+        catch (CsvFormatException e)
+        {
+            problems.Error(file, e.Line, null, e.Problem);
             return null;
         }
 
-        var header = records.Current.Fields;
+        var header = records.Current.Fields.Select(h => h.Trim().TrimStart('\uFEFF').Trim()).ToList();
         var columns = new Dictionary<string, int>(StringComparer.Ordinal);
+        var usable = true;
         for (var i = 0; i < header.Count; i++)
         {
-            var name = header[i].Trim().TrimStart('\uFEFF');
-            if (!columns.TryAdd(name, i))
+            var name = header[i];
+            var at = $"column {i + 1} of the header";
+            if (name.Length == 0)
+            {
+                problems.Error(file, 1, null, $"{at} has no name (every column needs one; is there a stray comma?)");
+                usable = false;
+            }
+            else if (name.Length > BundleSchema.MaxCellLength || name.Contains('\0', StringComparison.Ordinal))
+            {
+                problems.Error(file, 1, null, $"{at} is not a column name ('{Quote(name)}')");
+                usable = false;
+            }
+            else if (!columns.TryAdd(name, i))
             {
                 problems.Error(file, 1, name, $"column '{name}' appears twice in the header");
+                usable = false;
             }
             else if (!known.Contains(name))
             {
                 problems.Warn($"{file}: unknown column '{name}' is ignored");
             }
+        }
+
+        if (!records.Current.Terminated)
+        {
+            problems.Error(file, 1, null, "the file ends inside its header (no line break after it): was it cut short?");
+            usable = false;
         }
 
         var missing = required.Where(c => !columns.ContainsKey(c)).ToList();
@@ -52,8 +84,11 @@ public sealed class CsvTable
             problems.Error(file, 1, column, $"required column '{column}' is missing");
         }
 
-        return missing.Count > 0 ? null : new CsvTable(file, columns, Rest(records), problems);
+        return missing.Count > 0 || !usable ? null : new CsvTable(file, columns, header, Rest(records), problems);
     }
+
+    /// <summary>At most 40 characters of a cell quoted back, control characters escaped.</summary>
+    internal static string Quote(string text) => Specs.SpecLimits.Quote(text);
 
     private static IEnumerable<CsvRecord> Rest(IEnumerator<CsvRecord> records)
     {
@@ -69,6 +104,9 @@ public sealed class CsvTable
     /// <summary>
     /// Maps each non-blank row. Rows with a bad cell are reported and still returned, so their keys count for
     /// duplicate and reference checks (one bad cell gives one error, not a cascade); any error rejects the bundle.
+    /// Every row must have exactly the header's cells (a short or long row is one error, and its cells are not judged
+    /// one by one: they are misaligned), every cell fits its column's length and holds no NUL, and the last row must
+    /// end with a line break — a file that ends inside a row was cut short, and is refused.
     /// </summary>
     public List<T> Rows<T>(Func<CsvRow, T> map)
     {
@@ -95,9 +133,11 @@ public sealed class CsvTable
                         break;
                     }
                 }
-                catch (FormatException e)
+                catch (CsvFormatException e)
                 {
-                    Problems.Error(File, null, null, e.Message);
+                    var column = e.Field is { } i && i < _header.Count ? _header[i] : null;
+                    Problems.Error(File, e.Line, column, column is null ? e.Problem : $"{column}: {e.Problem}");
+                    Complete = false;
                     break;
                 }
 
@@ -107,11 +147,45 @@ public sealed class CsvTable
                     continue;
                 }
 
-                result.Add(map(new CsvRow(this, record)));
+                var aligned = record.Fields.Count == _header.Count;
+                if (!record.Terminated)
+                {
+                    Problems.Error(File, record.Line, null,
+                        $"the file ends inside this row (no line break after it{(aligned ? "" : $"; {record.Fields.Count} of {_header.Count} cells")}): was it cut short?");
+                }
+                else if (!aligned)
+                {
+                    Problems.Error(File, record.Line, null,
+                        $"the row has {record.Fields.Count} cells; the header has {_header.Count} (an unquoted comma, or a missing or extra cell?)");
+                }
+                else
+                {
+                    CheckCells(record);
+                }
+
+                result.Add(map(new CsvRow(this, record, muted: !aligned || !record.Terminated)));
             }
         }
 
         return result;
+    }
+
+    private void CheckCells(CsvRecord record)
+    {
+        for (var i = 0; i < record.Fields.Count; i++)
+        {
+            var cell = record.Fields[i];
+            var column = _header[i];
+            var max = _columns.GetValueOrDefault(column, -1) == i ? BundleSchema.MaxLength(column) : BundleSchema.MaxTextLength;
+            if (cell.Length > max)
+            {
+                Problems.Error(File, record.Line, column, $"{column}: the cell is {cell.Length} characters long; at most {max} are allowed ('{Quote(cell)}')");
+            }
+            else if (cell.Contains('\0', StringComparison.Ordinal))
+            {
+                Problems.Error(File, record.Line, column, $"{column}: the cell holds a NUL character at position {cell.IndexOf('\0', StringComparison.Ordinal) + 1}");
+            }
+        }
     }
 
     internal string? Cell(CsvRecord record, string column) =>
@@ -121,7 +195,7 @@ public sealed class CsvTable
 }
 
 /// <summary>A row of a <see cref="CsvTable"/>: typed getters that report bad cells with file, line and column.</summary>
-public sealed class CsvRow(CsvTable table, CsvRecord record)
+public sealed class CsvRow(CsvTable table, CsvRecord record, bool muted = false)
 {
     public int Line => record.Line;
 
@@ -185,7 +259,7 @@ public sealed class CsvRow(CsvTable table, CsvRecord record)
             return value;
         }
 
-        if (snapshot)
+        if (snapshot && !muted)
         {
             table.Problems.Warn($"{table.File}:{record.Line}: {column} '{text}' is not a number; read as empty (falls back to issues.story_points)");
         }
@@ -237,8 +311,12 @@ public sealed class CsvRow(CsvTable table, CsvRecord record)
             ? text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             : [];
 
+    /// <summary>Records a located error; a row already reported as misaligned or cut short (muted) adds no cell errors.</summary>
     public void Fail(string? column, string message)
     {
-        table.Problems.Error(table.File, record.Line, column, message);
+        if (!muted)
+        {
+            table.Problems.Error(table.File, record.Line, column, message);
+        }
     }
 }

@@ -140,14 +140,3 @@ public static class SortDirections
 
     public static readonly IReadOnlyList<string> All = [Asc, Desc];
 }
-
-/// <summary>The limits of ANALYTICS-SPEC.md and of the time forms.</summary>
-public static class SpecLimits
-{
-    public const int MaxMetrics = 5;
-    public const int MaxLimit = 1000;
-    public const int MaxSprints = 100;
-    public const int MaxRolling = 366;
-    public const int MaxPeriodsBack = 120;
-    public const int DefaultSprints = 6;
-}

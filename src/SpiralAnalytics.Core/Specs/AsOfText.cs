@@ -16,16 +16,28 @@ public static class AsOfText
             return null;
         }
 
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        DateTimeOffset? at = null;
+        if (text.Length <= SpecLimits.MaxNameLength)
         {
-            return new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+            if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            {
+                at = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+            }
+            else if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+            {
+                at = parsed;
+            }
         }
 
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+        if (at is not { } value)
         {
-            return at;
+            throw new UserErrorException($"{field} '{SpecLimits.Quote(text)}' is not an ISO date (2026-03-01) or date-time (2026-03-01T12:00:00Z)");
         }
 
-        throw new UserErrorException($"{field} '{text}' is not an ISO date (2026-03-01) or date-time (2026-03-01T12:00:00Z)");
+        // Every time form shifts as_of back (periods, rolling spans, comparisons): keep it where that stays in the calendar.
+        var day = DateOnly.FromDateTime(value.UtcDateTime);
+        return day < SpecLimits.MinDate || day > SpecLimits.MaxDate
+            ? throw new UserErrorException($"{field} '{SpecLimits.Quote(text)}' is outside the supported dates ({SpecLimits.MinDate:yyyy-MM-dd} to {SpecLimits.MaxDate:yyyy-MM-dd})")
+            : value;
     }
 }

@@ -105,7 +105,15 @@ public static class SpecJson
                 w.WriteStartObject();
                 w.WriteString("metric", having.Metric);
                 w.WriteString("op", having.Op);
-                w.WriteNumber("value", having.Value);
+                if (double.IsFinite(having.Value))
+                {
+                    w.WriteNumber("value", having.Value);
+                }
+                else
+                {
+                    // JSON has no infinity or NaN: the spec is invalid (the validator says so) but still printable for the audit log.
+                    w.WriteString("value", having.Value.ToString(CultureInfo.InvariantCulture));
+                }
                 w.WriteEndObject();
             }
 
@@ -149,25 +157,58 @@ public static class SpecJson
         w.WriteEndArray();
     }
 
-    /// <summary>Reads spec JSON; every structural problem is reported, not just the first.</summary>
+    /// <summary>
+    /// How spec JSON is read everywhere (here and by the API): no comments or trailing commas, bounded depth. Duplicate keys
+    /// are let through the parser so that the reader reports each with its path (<c>duplicate_field</c>), also those that
+    /// differ only in case.
+    /// </summary>
+    public static JsonDocumentOptions DocumentOptions => new()
+    {
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+        MaxDepth = SpecLimits.MaxJsonDepth,
+    };
+
+    /// <summary>Reads spec JSON; every structural problem is reported, not just the first (at most <see cref="SpecLimits.MaxErrors"/>).</summary>
     public static SpecParseResult Parse(string json)
     {
+        if (json.Length > SpecLimits.MaxSpecJsonBytes || Encoding.UTF8.GetByteCount(json) > SpecLimits.MaxSpecJsonBytes)
+        {
+            return new SpecParseResult(null, [new SpecError("spec", null, $"is larger than {SpecLimits.MaxSpecJsonBytes / 1024} KiB") { Rule = "spec_size" }]);
+        }
+
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow });
+            document = JsonDocument.Parse(json, DocumentOptions);
         }
         catch (JsonException e)
         {
-            return new SpecParseResult(null, [new SpecError("spec", null, $"not valid JSON: {e.Message}") { Rule = "json" }]);
+            return new SpecParseResult(null, [new SpecError("spec", null, $"not valid JSON: {JsonProblem(e)}") { Rule = "json" }]);
         }
 
         using (document)
         {
             var reader = new Reader();
             var spec = reader.Root(document.RootElement);
-            return new SpecParseResult(reader.Errors.Count == 0 ? spec : null, reader.Errors);
+            return new SpecParseResult(reader.Errors.Count == 0 ? spec : null, SpecLimits.Capped(reader.Errors));
         }
+    }
+
+    /// <summary>A JSON reader's complaint without its type name or internals: the message, and where.</summary>
+    public static string JsonProblem(JsonException e)
+    {
+        var message = e.Message;
+        var end = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (end < 0)
+        {
+            end = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        }
+
+        var text = (end > 0 ? message[..end] : message).TrimEnd('.', ' ');
+        return e.LineNumber is { } line && e.BytePositionInLine is { } column
+            ? $"{text} (line {(line + 1).ToString(CultureInfo.InvariantCulture)}, byte {(column + 1).ToString(CultureInfo.InvariantCulture)})"
+            : text;
     }
 
     private sealed class Reader
@@ -188,18 +229,18 @@ public static class SpecJson
             CheckFields(root, "spec", RootFields);
             if (!root.TryGetProperty("metrics", out var metrics))
             {
-                Error("metrics", null, "is required: 1 to 5 metric names", rule: "metrics_count");
+                Error("metrics", null, $"is required: 1 to {SpecLimits.MaxMetrics} metric names", rule: "metrics_count");
             }
 
             var spec = new AnalyticsSpec
             {
-                Metrics = metrics.ValueKind == JsonValueKind.Undefined ? [] : Strings(metrics, "metrics"),
-                GroupBy = root.TryGetProperty("group_by", out var groupBy) ? Strings(groupBy, "group_by") : [],
-                Filters = root.TryGetProperty("filters", out var filters) ? Objects(filters, "filters", Filter) : [],
+                Metrics = metrics.ValueKind == JsonValueKind.Undefined ? [] : Strings(metrics, "metrics", SpecLimits.MaxMetrics, "metrics_count"),
+                GroupBy = root.TryGetProperty("group_by", out var groupBy) ? Strings(groupBy, "group_by", SpecLimits.MaxGroupBy, "group_by_count") : [],
+                Filters = root.TryGetProperty("filters", out var filters) ? Objects(filters, "filters", Filter, SpecLimits.MaxFilters) : [],
                 Time = root.TryGetProperty("time", out var time) && time.ValueKind != JsonValueKind.Null ? Time(time, "time") : null,
                 Compare = root.TryGetProperty("compare", out var compare) && compare.ValueKind != JsonValueKind.Null ? Compare(compare, "compare") : null,
-                Having = root.TryGetProperty("having", out var having) ? Objects(having, "having", Having) : [],
-                Sort = root.TryGetProperty("sort", out var sort) ? Objects(sort, "sort", Sort) : [],
+                Having = root.TryGetProperty("having", out var having) ? Objects(having, "having", Having, SpecLimits.MaxHaving) : [],
+                Sort = root.TryGetProperty("sort", out var sort) ? Objects(sort, "sort", Sort, SpecLimits.MaxSort) : [],
                 Limit = root.TryGetProperty("limit", out var limit) && limit.ValueKind != JsonValueKind.Null ? Int(limit, "limit") : null,
             };
             return spec;
@@ -217,7 +258,7 @@ public static class SpecJson
             }
             else
             {
-                values = Strings(v, $"{path}.values");
+                values = Strings(v, $"{path}.values", SpecLimits.MaxFilterValues, "filter_values_count", SpecLimits.MaxValueLength);
             }
 
             return dimension is null || op is null ? null : new SpecFilter(dimension, op, values);
@@ -235,7 +276,7 @@ public static class SpecJson
             }
             else if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var d) || !double.IsFinite(d))
             {
-                Error($"{path}.value", Raw(v), $"must be a finite number, not {Kind(v)}");
+                Error($"{path}.value", Raw(v), $"must be a finite number, not {Kind(v)} {Raw(v)}", rule: "having_value");
             }
             else
             {
@@ -319,7 +360,7 @@ public static class SpecJson
             }
         }
 
-        private List<T> Objects<T>(JsonElement e, string path, Func<JsonElement, string, T?> read)
+        private List<T> Objects<T>(JsonElement e, string path, Func<JsonElement, string, T?> read, int maxCount)
             where T : class
         {
             var list = new List<T>();
@@ -331,6 +372,11 @@ public static class SpecJson
             if (e.ValueKind != JsonValueKind.Array)
             {
                 Error(path, Raw(e), $"must be a list, not {Kind(e)}");
+                return list;
+            }
+
+            if (!WithinCount(e, path, maxCount, $"{path}_count"))
+            {
                 return list;
             }
 
@@ -353,7 +399,7 @@ public static class SpecJson
             return list;
         }
 
-        private List<string> Strings(JsonElement e, string path)
+        private List<string> Strings(JsonElement e, string path, int maxCount, string countRule, int maxLength = SpecLimits.MaxNameLength)
         {
             var list = new List<string>();
             if (e.ValueKind == JsonValueKind.Null)
@@ -367,16 +413,34 @@ public static class SpecJson
                 return list;
             }
 
+            if (!WithinCount(e, path, maxCount, countRule))
+            {
+                return list;
+            }
+
             var i = 0;
             foreach (var item in e.EnumerateArray())
             {
-                if (String(item, $"{path}[{i++}]") is { } s)
+                if (String(item, $"{path}[{i++}]", maxLength) is { } s)
                 {
                     list.Add(s);
                 }
             }
 
             return list;
+        }
+
+        /// <summary>A list longer than its cap is one error, and none of its items is read.</summary>
+        private bool WithinCount(JsonElement list, string path, int maxCount, string rule)
+        {
+            var count = list.GetArrayLength();
+            if (count <= maxCount)
+            {
+                return true;
+            }
+
+            Error(path, count.ToString(CultureInfo.InvariantCulture), $"holds {count} items; at most {maxCount} are allowed", rule: rule);
+            return false;
         }
 
         private string? RequiredString(JsonElement e, string path, string field)
@@ -390,15 +454,32 @@ public static class SpecJson
             return String(v, $"{path}.{field}");
         }
 
-        private string? String(JsonElement e, string path)
+        private string? String(JsonElement e, string path, int maxLength = SpecLimits.MaxNameLength)
         {
-            if (e.ValueKind == JsonValueKind.String)
+            if (e.ValueKind != JsonValueKind.String)
             {
-                return e.GetString();
+                Error(path, Raw(e), $"must be a string, not {Kind(e)}");
+                return null;
             }
 
-            Error(path, Raw(e), $"must be a string, not {Kind(e)}");
-            return null;
+            string? text;
+            try
+            {
+                text = e.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                Error(path, null, "is not valid text: it holds an unpaired surrogate (\\ud800-\\udfff alone)", rule: "text");
+                return null;
+            }
+
+            if (SpecText.Problem(text ?? "", maxLength) is { } problem)
+            {
+                Error(path, SpecLimits.Quote(text ?? ""), problem, rule: "text");
+                return null;
+            }
+
+            return text;
         }
 
         private int? RequiredInt(JsonElement e, string path, string field)
@@ -425,13 +506,31 @@ public static class SpecJson
 
         private void CheckFields(JsonElement e, string path, IReadOnlyList<string> allowed)
         {
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var property in e.EnumerateObject())
             {
-                if (!allowed.Contains(property.Name))
+                string name;
+                try
                 {
-                    var at = path == "spec" ? property.Name : $"{path}.{property.Name}";
-                    Errors.Add(new SpecError(at, property.Name, $"unknown field '{property.Name}'{DidYouMean(property.Name, allowed)}; allowed: {string.Join(", ", allowed)}",
-                        allowed, Suggest(property.Name, allowed)) { Rule = "unknown_field" });
+                    name = property.Name;
+                }
+                catch (InvalidOperationException)
+                {
+                    Errors.Add(new SpecError(path, null, "a field name is not valid text: it holds an unpaired surrogate") { Rule = "text" });
+                    continue;
+                }
+
+                var at = path == "spec" ? SpecLimits.Quote(name) : $"{path}.{SpecLimits.Quote(name)}";
+                if (!seen.Add(name))
+                {
+                    Errors.Add(new SpecError(at, SpecLimits.Quote(name), $"field '{SpecLimits.Quote(name)}' appears twice (keys may not repeat, nor differ only in case)") { Rule = "duplicate_field" });
+                }
+                else if (!allowed.Contains(name))
+                {
+                    var suggestions = name.Length <= SpecLimits.MaxNameLength ? Suggest(name, allowed) : [];
+                    Errors.Add(new SpecError(at, SpecLimits.Quote(name),
+                        $"unknown field '{SpecLimits.Quote(name)}'{(suggestions.Count > 0 ? $"; did you mean '{suggestions[0]}'?" : "")}; allowed: {string.Join(", ", allowed)}",
+                        allowed, suggestions) { Rule = "unknown_field" });
                 }
             }
         }
@@ -454,8 +553,8 @@ public static class SpecJson
 
     private static string Raw(JsonElement e)
     {
-        var raw = e.ValueKind == JsonValueKind.String ? e.GetString() ?? "" : e.GetRawText();
-        return raw.Length > 200 ? raw[..200] + "…" : raw;
+        var raw = e.ValueKind == JsonValueKind.String ? e.GetRawText().Trim('"') : e.GetRawText();
+        return SpecLimits.Quote(raw);
     }
 
     /// <summary>Dates in specs: YYYY-MM-DD.</summary>

@@ -27,12 +27,25 @@ public sealed class SpecValidator : AbstractValidator<AnalyticsSpec>
         });
     }
 
-    /// <summary>Every error of the spec (empty = valid).</summary>
+    /// <summary>Every error of the spec (empty = valid), at most <see cref="SpecLimits.MaxErrors"/> listed.</summary>
     public IReadOnlyList<SpecError> Errors(AnalyticsSpec spec) =>
-        Validate(spec).Errors.Select(f => (SpecError)f.CustomState).ToList();
+        SpecLimits.Capped(Validate(spec).Errors.Select(f => (SpecError)f.CustomState).ToList());
 
     private IEnumerable<SpecError> Check(AnalyticsSpec spec)
     {
+        // Sizes first: a spec over a cap (whoever built it: JSON, translator, model) gets only those errors, before any
+        // list is walked or any name compared with the catalog.
+        var caps = Caps(spec).ToList();
+        if (caps.Count > 0)
+        {
+            foreach (var error in caps)
+            {
+                yield return error;
+            }
+
+            yield break;
+        }
+
         var metrics = new List<MetricDefinition>();
         foreach (var error in Metrics(spec, metrics))
         {
@@ -47,6 +60,79 @@ public sealed class SpecValidator : AbstractValidator<AnalyticsSpec>
         {
             yield return error;
         }
+    }
+
+    private static IEnumerable<SpecError> Caps(AnalyticsSpec spec)
+    {
+        static SpecError? Count<T>(IReadOnlyList<T> list, string path, int max, string rule) =>
+            list.Count > max
+                ? new SpecError(path, list.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    $"holds {list.Count} items; at most {max} are allowed") { Rule = rule }
+                : null;
+
+        static SpecError? Text(string? text, string path, int max = SpecLimits.MaxNameLength) =>
+            text is not null && SpecText.Problem(text, max) is { } problem ? new SpecError(path, SpecLimits.Quote(text), problem) { Rule = "text" } : null;
+
+        var errors = new List<SpecError?>
+        {
+            Count(spec.Metrics, "metrics", SpecLimits.MaxMetrics, "metrics_count"),
+            Count(spec.GroupBy, "group_by", SpecLimits.MaxGroupBy, "group_by_count"),
+            Count(spec.Filters, "filters", SpecLimits.MaxFilters, "filters_count"),
+            Count(spec.Having, "having", SpecLimits.MaxHaving, "having_count"),
+            Count(spec.Sort, "sort", SpecLimits.MaxSort, "sort_count"),
+        };
+        if (errors.Any(e => e is not null))
+        {
+            return errors.OfType<SpecError>();
+        }
+
+        errors.AddRange(spec.Metrics.Select((m, i) => Text(m, $"metrics[{i}]")));
+        errors.AddRange(spec.GroupBy.Select((d, i) => Text(d, $"group_by[{i}]")));
+        for (var i = 0; i < spec.Filters.Count; i++)
+        {
+            var filter = spec.Filters[i];
+            errors.Add(Text(filter.Dimension, $"filters[{i}].dimension"));
+            errors.Add(Text(filter.Op, $"filters[{i}].op"));
+            errors.Add(Count(filter.Values, $"filters[{i}].values", SpecLimits.MaxFilterValues, "filter_values_count"));
+            if (filter.Values.Count <= SpecLimits.MaxFilterValues)
+            {
+                errors.AddRange(filter.Values.Select((v, j) => Text(v, $"filters[{i}].values[{j}]", SpecLimits.MaxValueLength)));
+            }
+        }
+
+        for (var i = 0; i < spec.Having.Count; i++)
+        {
+            errors.Add(Text(spec.Having[i].Metric, $"having[{i}].metric"));
+            errors.Add(Text(spec.Having[i].Op, $"having[{i}].op"));
+            if (!double.IsFinite(spec.Having[i].Value))
+            {
+                errors.Add(new SpecError($"having[{i}].value", spec.Having[i].Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "must be a finite number") { Rule = "having_value" });
+            }
+        }
+
+        for (var i = 0; i < spec.Sort.Count; i++)
+        {
+            errors.Add(Text(spec.Sort[i].By, $"sort[{i}].by"));
+            errors.Add(Text(spec.Sort[i].Dir, $"sort[{i}].dir"));
+        }
+
+        switch (spec.Time)
+        {
+            case PeriodTime t:
+                errors.Add(Text(t.Unit, "time.unit"));
+                break;
+            case RollingTime t:
+                errors.Add(Text(t.Unit, "time.unit"));
+                break;
+            case BetweenTime t:
+                errors.Add(Text(t.From, "time.from"));
+                errors.Add(Text(t.To, "time.to"));
+                break;
+        }
+
+        errors.Add(Text(spec.Compare?.Type, "compare.type"));
+        return errors.OfType<SpecError>();
     }
 
     private IEnumerable<SpecError> Metrics(AnalyticsSpec spec, List<MetricDefinition> found)
@@ -248,10 +334,20 @@ public sealed class SpecValidator : AbstractValidator<AnalyticsSpec>
                 {
                     yield return new SpecError("time.from", t.From, $"'{Show(t.From)}' is not a date: use YYYY-MM-DD") { Rule = "time_date" };
                 }
+                else if (OutsideCalendar(from) is { } fromProblem)
+                {
+                    fromOk = false;
+                    yield return new SpecError("time.from", t.From, fromProblem) { Rule = "time_date" };
+                }
 
                 if (!toOk)
                 {
                     yield return new SpecError("time.to", t.To, $"'{Show(t.To)}' is not a date: use YYYY-MM-DD") { Rule = "time_date" };
+                }
+                else if (OutsideCalendar(to) is { } toProblem)
+                {
+                    toOk = false;
+                    yield return new SpecError("time.to", t.To, toProblem) { Rule = "time_date" };
                 }
 
                 if (fromOk && toOk && from > to)
@@ -354,6 +450,11 @@ public sealed class SpecValidator : AbstractValidator<AnalyticsSpec>
         return new SpecError(path, text, $"{text} is out of range: allowed {min} to {max}") { Rule = rule };
     }
 
+    private static string? OutsideCalendar(DateOnly date) =>
+        date < SpecLimits.MinDate || date > SpecLimits.MaxDate
+            ? $"'{date:yyyy-MM-dd}' is outside the dates a window may use ({SpecLimits.MinDate:yyyy-MM-dd} to {SpecLimits.MaxDate:yyyy-MM-dd})"
+            : null;
+
     /// <summary>Values echo back in messages, shortened so a hostile string cannot flood a log line.</summary>
-    private static string Show(string value) => value.Length > 80 ? value[..80] + "…" : value;
+    private static string Show(string value) => SpecLimits.Quote(value);
 }

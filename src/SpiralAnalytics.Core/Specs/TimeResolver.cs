@@ -52,7 +52,21 @@ public static class TimeResolver
 
     public static ResolvedTime Resolve(TimeSpec? time, DateTimeOffset asOf)
     {
-        asOf = asOf.ToUniversalTime();
+        try
+        {
+            return ResolveWindows(time, asOf.ToUniversalTime());
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or FormatException or OverflowException )
+        {
+            // The validator keeps dates and as_of inside SpecLimits' calendar, so this is a spec built past it: still the
+            // caller's input, named as such, never a crash.
+            throw new SpecValidationException([new SpecError("time", time?.Type,
+                $"the window (or the one before it, for compare) reaches outside the calendar from as_of {SprintRankWindow.Iso(asOf)}; use dates from {SpecLimits.MinDate:yyyy-MM-dd} to {SpecLimits.MaxDate:yyyy-MM-dd}") { Rule = "time_range" }]);
+        }
+    }
+
+    private static ResolvedTime ResolveWindows(TimeSpec? time, DateTimeOffset asOf)
+    {
         switch (time)
         {
             case null:

@@ -236,9 +236,10 @@ public sealed class AskPipeline(
                 return unavailable.Message;
             default:
                 expected = false;
+                // What the user reads: no exception name, message or SQL (the log has them, under the job id).
                 return AskRetryPolicy.IsTransient(e)
-                    ? $"the database kept failing ({e.Message}); try again"
-                    : $"internal error ({e.GetType().Name}); the job id identifies it in the logs";
+                    ? "the database kept failing; try again"
+                    : "an internal error stopped this question; the job id identifies it in the logs";
         }
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SpiralAnalytics.Core.Errors;
+using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Infrastructure.Tenants;
 
 namespace SpiralAnalytics.Infrastructure.Ask;
@@ -17,7 +18,7 @@ public interface IAskQueue
 public sealed class HangfireAskQueue(IBackgroundJobClient client) : IAskQueue
 {
     public void Enqueue(string tenant, Guid tenantId, Guid jobId) =>
-        client.Enqueue<IAskJob>(AskJob.Queue, job => job.RunAsync(tenant, tenantId, jobId, null, CancellationToken.None));
+        client.Enqueue<IAskJob>(AskJob.Queue, job => job.RunAsync(tenantId, jobId, null, CancellationToken.None));
 }
 
 /// <summary>Without Hangfire (<c>Jobs:Enabled=false</c>): the pipeline runs on the thread pool of this process, one attempt.</summary>
@@ -88,9 +89,10 @@ public sealed class AskService(
             throw new UserErrorException("the question is empty: ask about your sprints, e.g. \"spillover by team in the last 3 sprints\"");
         }
 
-        if (question.Length > 2000)
+        // Line breaks and tabs are how people type; any other control character (a NUL cannot even be stored) is not.
+        if (SpecText.Problem(question.Replace('\n', ' ').Replace('\r', ' ').Replace('\t', ' '), SpecLimits.MaxQuestionLength) is { } problem)
         {
-            throw new UserErrorException($"the question is {question.Length} characters long; keep it under 2000");
+            throw new UserErrorException($"question: {problem}");
         }
 
         var tenantId = await tenants.ResolveAsync(tenant, ct);

@@ -65,6 +65,31 @@ public sealed partial class TenantDirectory(SpiralDataSources data)
         return tenantId;
     }
 
+    /// <summary>
+    /// The slug of an existing tenant (owner role: the runtime role cannot list tenants), for a job whose arguments carry
+    /// only the tenant's id; <see cref="NotFoundException"/> when there is none.
+    /// </summary>
+    public async Task<string> SlugAsync(Guid tenantId, CancellationToken ct)
+    {
+        foreach (var (slug, id) in _ids)
+        {
+            if (id == tenantId)
+            {
+                return slug;
+            }
+        }
+
+        await using var command = data.Owner.CreateCommand("SELECT slug FROM tenants WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        if (await command.ExecuteScalarAsync(ct) is not string found)
+        {
+            throw new NotFoundException($"tenant {tenantId} does not exist");
+        }
+
+        _ids[found] = tenantId;
+        return found;
+    }
+
     public async Task<TenantSession> BeginSessionAsync(string slug, CancellationToken ct) =>
         await TenantSession.BeginAsync(data.Runtime, await ResolveAsync(slug, ct), ct);
 }

@@ -86,7 +86,7 @@ public sealed class CsvReader(TextReader reader, int maxFieldLength = CsvReader.
                         _line++;
                     }
 
-                    Append(field, ch, startLine, fields.Count);
+                    Append(field, ch, startLine, fields.Count, quoted);
                 }
 
                 continue;
@@ -110,18 +110,20 @@ public sealed class CsvReader(TextReader reader, int maxFieldLength = CsvReader.
                     fields.Add(field.ToString());
                     return new CsvRecord(startLine, fields);
                 default:
-                    Append(field, ch, startLine, fields.Count);
+                    Append(field, ch, startLine, fields.Count, quoted);
                     fieldStarted = true;
                     break;
             }
         }
     }
 
-    private void Append(StringBuilder field, char ch, int line, int index)
+    private void Append(StringBuilder field, char ch, int line, int index, bool quoted)
     {
         if (field.Length >= maxFieldLength)
         {
-            throw new CsvFormatException(line, $"the cell is longer than {maxFieldLength} characters") { Field = index };
+            throw new CsvFormatException(line, quoted
+                ? $"a quoted cell that starts on this line runs past {maxFieldLength} characters (is its closing quote missing?)"
+                : $"the cell is longer than {maxFieldLength} characters") { Field = index };
         }
 
         field.Append(ch);

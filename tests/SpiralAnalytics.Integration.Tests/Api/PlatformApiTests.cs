@@ -92,22 +92,41 @@ public sealed class PlatformApiTests(PostgresServer server)
     }
 
     [Fact]
-    public async Task Hangfire_dashboard_is_for_admins_only_by_header_or_access_token()
+    public async Task Hangfire_dashboard_is_for_the_operator_only_by_header_or_access_token()
     {
         await using var api = await ApiFactory.CreateAsync(server, nameof(PlatformApiTests) + "_jobs",
             new Dictionary<string, string?> { ["Jobs:Enabled"] = "true", ["Jobs:Workers"] = "1" });
         using var anonymous = api.CreateClient();
         using var lead = api.CreateClient("acme", SpiralRoles.Lead);
-        using var admin = api.CreateClient("acme", SpiralRoles.Admin);
+        using var admin = api.CreateClient("evil", SpiralRoles.Admin);
+        using var browserAdmin = api.CreateClient("evil", SpiralRoles.Admin);
+        browserAdmin.DefaultRequestHeaders.Accept.ParseAdd("text/html");
+        using var @operator = api.CreateClient(api.Tokens.CreateOperator("ops"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/hangfire", Ct)).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await lead.GetAsync("/hangfire", Ct)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/hangfire", Ct)).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.GetAsync($"/hangfire?access_token={api.Token("acme", SpiralRoles.Viewer)}", Ct)).StatusCode);
-        var byQuery = await anonymous.GetAsync($"/hangfire?access_token={api.Token("acme", SpiralRoles.Admin)}", Ct);
+        await ApiAssert.ProblemAsync(await lead.GetAsync("/hangfire", Ct), HttpStatusCode.Forbidden);
+        // issue #13: a tenant admin read every tenant's jobs and re-ran them; a browser got a 500 instead of the 403
+        await ApiAssert.ProblemAsync(await admin.GetAsync("/hangfire", Ct), HttpStatusCode.Forbidden);
+        await ApiAssert.ProblemAsync(await browserAdmin.GetAsync("/hangfire", Ct), HttpStatusCode.Forbidden);
+        await ApiAssert.ProblemAsync(await admin.GetAsync("/hangfire/jobs/details/1", Ct), HttpStatusCode.Forbidden);
+        await ApiAssert.ProblemAsync(await admin.PostAsync("/hangfire/jobs/succeeded/requeue", new FormUrlEncodedContent([new("jobs[]", "1")]), Ct), HttpStatusCode.Forbidden);
+        await ApiAssert.ProblemAsync(await anonymous.GetAsync($"/hangfire?access_token={api.Token("evil", SpiralRoles.Admin)}", Ct), HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.OK, (await @operator.GetAsync("/hangfire", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await @operator.GetAsync("/hangfire/jobs/enqueued", Ct)).StatusCode);
+        var byQuery = await anonymous.GetAsync($"/hangfire?access_token={api.Tokens.CreateOperator()}", Ct);
         Assert.Equal(HttpStatusCode.OK, byQuery.StatusCode);
         Assert.Contains(byQuery.Headers.GetValues("Set-Cookie"), c => c.StartsWith("spiral_dashboard_token=", StringComparison.Ordinal) && c.Contains("httponly", StringComparison.OrdinalIgnoreCase));
+        // the operator belongs to no tenant: no tenant endpoint takes its token
+        await ApiAssert.ProblemAsync(await @operator.GetAsync("/api/v1/me", Ct), HttpStatusCode.Forbidden);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/ready", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public void Only_loopback_counts_as_local_for_a_localhost_only_dashboard()
+    {
+        Assert.True(SpiralAnalytics.Api.Auth.OperatorDashboardAuthorization.IsLoopback(System.Net.IPAddress.Loopback));
+        Assert.True(SpiralAnalytics.Api.Auth.OperatorDashboardAuthorization.IsLoopback(System.Net.IPAddress.IPv6Loopback));
+        Assert.False(SpiralAnalytics.Api.Auth.OperatorDashboardAuthorization.IsLoopback(System.Net.IPAddress.Parse("10.1.2.3")));
     }
 
     [Fact]

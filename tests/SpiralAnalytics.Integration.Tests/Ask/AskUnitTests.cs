@@ -158,6 +158,36 @@ public sealed class AskUnitTests
         Assert.Equal((int)AttemptsExceededAction.Fail, named[nameof(AutomaticRetryAttribute.OnAttemptsExceeded)]);
     }
 
+    [Fact]
+    public void The_ask_job_Hangfire_stores_and_shows_carries_ids_only()
+    {
+        var client = new RecordingJobClient();
+        var jobId = Guid.NewGuid();
+
+        new HangfireAskQueue(client).Enqueue("demo-secret-slug", Tenant, jobId);
+
+        var job = Assert.Single(client.Jobs);
+        Assert.Equal(nameof(IAskJob.RunAsync), job.Method.Name);
+        Assert.Equal(Tenant, job.Args[0]);
+        Assert.Equal(jobId, job.Args[1]);
+        Assert.DoesNotContain(job.Args, a => a is string);
+        Assert.Equal([typeof(Guid), typeof(Guid), typeof(Hangfire.Server.PerformContext), typeof(CancellationToken)],
+            typeof(IAskJob).GetMethod(nameof(IAskJob.RunAsync))!.GetParameters().Select(p => p.ParameterType));
+    }
+
+    private sealed class RecordingJobClient : IBackgroundJobClient
+    {
+        public List<Hangfire.Common.Job> Jobs { get; } = [];
+
+        public string Create(Hangfire.Common.Job job, Hangfire.States.IState state)
+        {
+            Jobs.Add(job);
+            return Jobs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        public bool ChangeState(string jobId, Hangfire.States.IState state, string expectedState) => true;
+    }
+
     private static JobEvent Event(Guid job, long seq, string status) => new(seq, job, status, At, seq * 10);
 
     private static RedisConnection Redis(string connectionString) => new(

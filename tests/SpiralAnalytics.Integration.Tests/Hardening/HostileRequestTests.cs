@@ -168,6 +168,71 @@ public sealed class HostileRequestTests(PostgresServer server)
         }
     }
 
+    [Theory]
+    [InlineData("bugs created since 0001-01-01", "time")]
+    [InlineData("teams with spillover over -Infinity", "having")]
+    [InlineData("velocity between 1000-01-01 and 2024-01-01 compared to the previous period", "time")]
+    public async Task Questions_that_failed_with_exception_text_end_as_an_answer_naming_the_field(string question, string field)
+    {
+        var (api, seeded) = await ApiAsync();
+        await using var _ = api;
+        using var client = api.CreateClient(seeded.Slug, SpiralRoles.Lead);
+
+        var accepted = await ApiAssert.OkAsync(await client.PostJsonAsync("/api/v1/ask", new { question, as_of = "2024-04-25" }), HttpStatusCode.Accepted);
+        var events = await Ask.Sse.AllAsync(client, accepted.GetProperty("events_url").GetString()!, timeout: TimeSpan.FromSeconds(60));
+
+        var final = events[^1];
+        TestContext.Current.TestOutputHelper?.WriteLine($"{question} -> {final.Type}: {final.Data}");
+        Assert.Contains(final.Type, new[] { "failed", "clarification", "completed" });
+        Assert.DoesNotContain("Exception", final.Data, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", final.Data, StringComparison.Ordinal);
+        if (final.Type == "failed")
+        {
+            Assert.Contains(field, final.Data, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>
+    /// What a translator (the model, or a future rule) may hand on for such questions: a window before year 1 once shifted
+    /// for compare, a threshold of minus infinity. Before, the first crashed in time resolution and the second while the
+    /// spec was written for the audit log; both ended as "internal error (ArgumentOutOfRangeException)"-style failures.
+    /// </summary>
+    [Theory]
+    [InlineData("year one", "time.from")]
+    [InlineData("minus infinity", "having[0].value")]
+    public async Task A_translated_spec_past_the_limits_fails_naming_the_field_not_an_exception(string question, string field)
+    {
+        var seeded = await QueryFixture.SeededAsync(server, nameof(HostileRequestTests));
+        await using var api = new ApiFactory(seeded.Db);
+        await using var withTranslator = api.WithWebHostBuilder(b => b.ConfigureServices(s =>
+            Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<SpiralAnalytics.Infrastructure.Translation.IQuestionTranslator>(s, new FixedTranslator())));
+        using var client = withTranslator.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", api.Token(seeded.Slug, SpiralRoles.Lead));
+
+        var accepted = await ApiAssert.OkAsync(await client.PostJsonAsync("/api/v1/ask", new { question, as_of = "2024-04-25" }), HttpStatusCode.Accepted);
+        var events = await Ask.Sse.AllAsync(client, accepted.GetProperty("events_url").GetString()!, timeout: TimeSpan.FromSeconds(60));
+
+        Assert.Equal("failed", events[^1].Type);
+        Assert.Contains(field, events[^1].Data, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", events[^1].Data, StringComparison.Ordinal);
+    }
+
+    private sealed class FixedTranslator : SpiralAnalytics.Infrastructure.Translation.IQuestionTranslator
+    {
+        public Task<SpiralAnalytics.Core.Translation.TranslationOutcome> TranslateAsync(string tenant, SpiralAnalytics.Core.Translation.TranslationRequest request, CancellationToken ct) =>
+            Task.FromResult(SpiralAnalytics.Core.Translation.TranslationOutcome.Of(request.Question switch
+            {
+                "year one" => new AnalyticsSpec
+                {
+                    Metrics = ["bug_count"], Time = new BetweenTime("0001-01-01", "2024-04-25"), Compare = new CompareSpec(CompareSpec.PreviousPeriod),
+                },
+                _ => new AnalyticsSpec
+                {
+                    Metrics = ["spillover_ratio"], GroupBy = ["team"], Having = [new HavingClause("spillover_ratio", "gt", double.NegativeInfinity)],
+                },
+            }, "fixed"));
+    }
+
     /// <summary>A body of unknown length, so HttpClient sends it chunked (no Content-Length).</summary>
     private sealed class NonSeekableStream(byte[] bytes) : MemoryStream(bytes)
     {

@@ -77,6 +77,11 @@ public static class QueryEndpoints
         using (document)
         {
             var root = document.RootElement;
+            if (SpecJson.InvalidNames(root) is { Count: > 0 } invalid)
+            {
+                throw new SpecValidationException(invalid);
+            }
+
             if (root.ValueKind != JsonValueKind.Object)
             {
                 return (text, null); // SpecJson says what is wrong with it

@@ -62,13 +62,20 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
         || e is PostgresException { SqlState: "28P01" or "28000" or "3D000" or "57P01" or "57P03" or "53300" }
         || e is not PostgresException && e.SqlState is null;
 
-    private static string JsonMessage(JsonException json) =>
-        json.Path is { Length: > 0 } path ? $"{path}: {FirstSentence(json.Message)}" : FirstSentence(json.Message);
-
-    private static string FirstSentence(string message)
+    /// <summary>Which field and what is wrong with it, in words: never the serializer's type names.</summary>
+    internal static string JsonMessage(JsonException json)
     {
-        var end = message.IndexOf(". Path:", StringComparison.Ordinal);
-        return end > 0 ? message[..end] : message;
+        var message = json.Message;
+        var reason = message switch
+        {
+            _ when message.Contains("Duplicate property", StringComparison.Ordinal) => "the key appears twice (keys may not repeat, nor differ only in case)",
+            _ when message.Contains("could not be converted", StringComparison.Ordinal) => "the value has the wrong type",
+            _ when message.Contains("depth", StringComparison.OrdinalIgnoreCase) => $"nested deeper than {SpecLimits.MaxJsonDepth} levels",
+            _ when message.Contains("System.", StringComparison.Ordinal) || message.Contains("SpiralAnalytics.", StringComparison.Ordinal) => "the value does not fit the expected shape",
+            _ => SpecJson.JsonProblem(json),
+        };
+        var path = json.Path is { Length: > 0 } p ? (p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : p) : null;
+        return path is null ? reason : $"{SpecLimits.Quote(path)}: {reason}";
     }
 
     private static ProblemDetails Problem(int status, string title, string detail,

@@ -189,9 +189,64 @@ public static class SpecJson
 
         using (document)
         {
+            if (InvalidNames(document.RootElement) is { Count: > 0 } invalid)
+            {
+                return new SpecParseResult(null, invalid);
+            }
+
             var reader = new Reader();
             var spec = reader.Root(document.RootElement);
             return new SpecParseResult(reader.Errors.Count == 0 ? spec : null, SpecLimits.Capped(reader.Errors));
+        }
+    }
+
+    /// <summary>
+    /// Field names that are not valid text (an unpaired surrogate such as <c>"\ud800"</c>): such a name cannot even be
+    /// compared with a known one (System.Text.Json throws while unescaping it), so a document holding one is refused
+    /// before any field is looked up. Empty when every name is readable.
+    /// </summary>
+    public static IReadOnlyList<SpecError> InvalidNames(JsonElement element, string path = "spec")
+    {
+        var errors = new List<SpecError>();
+        Walk(element, path);
+        return SpecLimits.Capped(errors);
+
+        void Walk(JsonElement e, string at)
+        {
+            if (errors.Count > SpecLimits.MaxErrors)
+            {
+                return;
+            }
+
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var property in e.EnumerateObject())
+                    {
+                        string name;
+                        try
+                        {
+                            name = property.Name;
+                        }
+                        catch (InvalidOperationException)
+                        {
+                            errors.Add(new SpecError(at, null, "a field name is not valid text: it holds an unpaired surrogate") { Rule = "text" });
+                            continue;
+                        }
+
+                        Walk(property.Value, at == "spec" ? SpecLimits.Quote(name) : $"{at}.{SpecLimits.Quote(name)}");
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    var i = 0;
+                    foreach (var item in e.EnumerateArray())
+                    {
+                        Walk(item, $"{at}[{i++}]");
+                    }
+
+                    break;
+            }
         }
     }
 

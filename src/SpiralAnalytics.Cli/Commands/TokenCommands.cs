@@ -23,8 +23,8 @@ internal static class TokenCommands
         };
         create.Validators.Add(result =>
         {
-            var hasTenant = result.GetValue(tenant) is not null;
-            var hasRole = result.GetValue(role) is not null;
+            var hasTenant = result.GetResult(tenant) is not null;
+            var hasRole = result.GetResult(role) is not null; // GetValue would throw on a role AcceptOnlyFromAmong refuses
             if (result.GetValue(isOperator))
             {
                 if (hasTenant || hasRole)

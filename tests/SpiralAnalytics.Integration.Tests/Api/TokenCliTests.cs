@@ -32,6 +32,39 @@ public sealed class TokenCliTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task Token_create_operator_prints_a_token_without_a_tenant_that_tenant_endpoints_refuse()
+    {
+        var (db, config) = await SetupAsync();
+
+        var run = await TestData.CliAsync(config, "token", "create", "--operator", "--user", "ops");
+
+        Assert.Equal(0, run.ExitCode);
+        var token = Assert.Single(run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)).Trim();
+        var claims = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).Claims.ToDictionary(c => c.Type, c => c.Value);
+        Assert.Equal("operator", claims["role"]);
+        Assert.Equal("ops", claims["sub"]);
+        Assert.False(claims.ContainsKey("tenant"));
+        await using var api = new ApiFactory(db);
+        using var client = api.CreateClient(token);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await client.GetAsync("/api/v1/me", Ct)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("--operator", "--tenant", "x")]
+    [InlineData("--operator", "--role", "admin")]
+    [InlineData("--tenant", "x")]
+    [InlineData("--role", "lead")]
+    public async Task Token_create_with_operator_and_a_tenant_or_without_either_exits_2(params string[] options)
+    {
+        var (_, config) = await SetupAsync();
+
+        var run = await TestData.CliAsync(config, ["token", "create", .. options]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Empty(run.Out);
+    }
+
+    [Fact]
     public async Task Token_create_for_an_unknown_tenant_exits_1()
     {
         var (_, config) = await SetupAsync();

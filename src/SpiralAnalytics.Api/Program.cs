@@ -31,6 +31,7 @@ app.MapAuthEndpoints();
 app.MapQueryEndpoints();
 app.MapMetricEndpoints();
 app.MapAdminMetricEndpoints();
+app.MapOperatorMetricEndpoints();
 app.MapConversationEndpoints();
 app.MapSpiralHangfireDashboard();
 app.MapAskEndpoints();

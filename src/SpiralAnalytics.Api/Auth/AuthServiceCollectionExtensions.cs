@@ -38,7 +38,11 @@ public static class AuthServiceCollectionExtensions
                 .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
                 .RequireClaim(SpiralClaims.Tenant)
-                .RequireClaim(SpiralClaims.Role, SpiralClaims.AdminRole));
+                .RequireClaim(SpiralClaims.Role, SpiralClaims.AdminRole))
+            .AddPolicy(SpiralClaims.OperatorPolicy, policy => policy
+                .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireClaim(SpiralClaims.Role, SpiralClaims.OperatorRole));
         return builder;
     }
 

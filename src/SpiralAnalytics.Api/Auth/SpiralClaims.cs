@@ -13,9 +13,13 @@ public static class SpiralClaims
     public const string AdminRole = SpiralRoles.Admin;
     public const string LeadRole = SpiralRoles.Lead;
     public const string ViewerRole = SpiralRoles.Viewer;
+    public const string OperatorRole = SpiralRoles.Operator;
 
     /// <summary>The authorization policy of the admin endpoints and the Hangfire dashboard: role admin.</summary>
     public const string AdminPolicy = "admin";
+
+    /// <summary>The platform operator's policy (the shipped catalog): role operator, which no tenant token carries.</summary>
+    public const string OperatorPolicy = "operator";
 }
 
 /// <summary>What an endpoint reads from the authenticated user. The fallback policy guarantees a tenant claim on every non-anonymous endpoint.</summary>

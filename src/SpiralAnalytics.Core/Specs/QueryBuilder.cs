@@ -7,7 +7,7 @@ using SpiralAnalytics.Core.Catalog;
 namespace SpiralAnalytics.Core.Specs;
 
 /// <summary>A result column: a dimension, or a metric (with unit and version); compare adds <c>m__previous</c>, <c>m__delta</c>, <c>m__change</c>.</summary>
-public sealed record QueryColumn(string Name, string Kind, string? Unit = null, string? Version = null)
+public sealed record QueryColumn(string Name, string Kind, string? Unit = null, string? Version = null, string? Layer = null)
 {
     public const string Dimension = "dimension";
     public const string Metric = "metric";
@@ -72,15 +72,15 @@ public static partial class QueryBuilder
         {
             var m = metric.Name;
             select.Add($"r.{m}");
-            columns.Add(new QueryColumn(m, QueryColumn.Metric, metric.Unit, metric.Version));
+            columns.Add(new QueryColumn(m, QueryColumn.Metric, metric.Unit, metric.Version, metric.Layer));
             if (compare)
             {
                 select.Add($"p.{m} AS {m}__previous");
                 select.Add($"r.{m} - p.{m} AS {m}__delta");
                 select.Add($"(r.{m} - p.{m})::numeric / nullif(abs(p.{m}), 0) AS {m}__change");
-                columns.Add(new QueryColumn($"{m}__previous", QueryColumn.Metric, metric.Unit, metric.Version));
-                columns.Add(new QueryColumn($"{m}__delta", QueryColumn.Metric, metric.Unit, metric.Version));
-                columns.Add(new QueryColumn($"{m}__change", QueryColumn.Metric, "ratio", metric.Version));
+                columns.Add(new QueryColumn($"{m}__previous", QueryColumn.Metric, metric.Unit, metric.Version, metric.Layer));
+                columns.Add(new QueryColumn($"{m}__delta", QueryColumn.Metric, metric.Unit, metric.Version, metric.Layer));
+                columns.Add(new QueryColumn($"{m}__change", QueryColumn.Metric, "ratio", metric.Version, metric.Layer));
             }
         }
 

@@ -139,4 +139,7 @@ internal static partial class Log
 
     [LoggerMessage(1404, LogLevel.Information, "Tenant metrics materialized at data version {DataVersion}: {Ok} ok, {Failed} failed in {ElapsedMs} ms")]
     public static partial void TenantMetricsMaterialized(ILogger logger, long dataVersion, int ok, int failed, long elapsedMs);
+
+    [LoggerMessage(1405, LogLevel.Error, "After the refresh, {Follower} failed")]
+    public static partial void AfterRefreshFailed(ILogger logger, Exception exception, string follower);
 }

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using SpiralAnalytics.Api.Auth;
 using SpiralAnalytics.Core.Catalog;
+using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Infrastructure.Catalog;
+using SpiralAnalytics.Infrastructure.Queries;
 using SpiralAnalytics.Infrastructure.Tenants;
 
 namespace SpiralAnalytics.Api.Endpoints;
@@ -43,6 +45,9 @@ public static class AdminMetricEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPut("/{name}", UpdateAsync).WithName("UpdateTenantMetric").WithSummary("Change a tenant metric: a new, higher version (a draft may keep its version)")
             .Accepts<MetricDefinition>("application/json", "application/yaml", "text/yaml", "text/plain")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{name}/preview", PreviewAsync).WithName("PreviewTenantMetric")
+            .WithSummary("Compute a metric (a draft too) over the tenant's last 8 sprints per team, or last 8 months; stores nothing")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{name}/activate", ActivateAsync).WithName("ActivateTenantMetric").WithSummary("Make a draft active: asked for in chat, used by queries")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -102,6 +107,9 @@ public static class AdminMetricEndpoints
         var text = await OperatorMetricEndpoints.ReadDefinitionAsync(http.Request, ct);
         return TypedResults.Ok(await store.SaveAsync(await tenants.ResolveAsync(http.User.Tenant(), ct), name, text, http.User.UserId(), ct));
     }
+
+    private static async Task<Ok<QueryResult>> PreviewAsync(string name, string? asOf, HttpContext http, TenantMetricRunner runner, CancellationToken ct) =>
+        TypedResults.Ok(await runner.PreviewAsync(http.User.Tenant(), name, AsOfText.Parse(asOf), ct));
 
     private static async Task<Ok<MetricDefinition>> ActivateAsync(string name, HttpContext http, TenantDirectory tenants, TenantCatalogStore store,
         CancellationToken ct) =>

@@ -118,7 +118,19 @@ public sealed class TenantCatalogStore(
     /// </summary>
     public async Task<(LoadedMetric? Metric, IReadOnlyList<CatalogProblem> Problems)> ValidateAsync(Guid tenantId, string file, string text, CancellationToken ct)
     {
-        var others = await ListAsync(tenantId, ct);
+        if (!file.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) && !file.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+        {
+            // A definition sent on its own (API, editor) is checked as the file it would be: NAME.yaml.
+            var (parsed, readProblems) = CatalogYamlReader.Read(file, text);
+            if (parsed is null)
+            {
+                return (null, readProblems);
+            }
+
+            file = parsed.Definition.Name + ".yaml";
+        }
+
+        var others = (await ListAsync(tenantId, ct)).Where(m => m.Definition.Name != Path.GetFileNameWithoutExtension(file)).ToList();
         var (loaded, problems) = await CheckAsync(tenantId, [(file, text)], others, ct);
         return (loaded.FirstOrDefault(), problems);
     }

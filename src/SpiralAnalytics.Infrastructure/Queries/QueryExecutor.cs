@@ -54,9 +54,14 @@ public sealed class QueryExecutor(
     /// </summary>
     public async Task<ValidatedSpec> ValidateAsync(AnalyticsSpec spec, string tenant, CancellationToken ct)
     {
-        var clock = Stopwatch.StartNew();
         var tenantId = await tenants.ResolveAsync(tenant, ct);
-        var catalog = await CatalogForAsync(spec, tenantId, ct);
+        return await ValidateAsync(spec, tenant, tenantId, await CatalogForAsync(spec, tenantId, ct), ct);
+    }
+
+    /// <summary>Validates against a given catalog (a tenant's catalog with a draft in it, for a preview).</summary>
+    public async Task<ValidatedSpec> ValidateAsync(AnalyticsSpec spec, string tenant, Guid tenantId, MetricCatalog catalog, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
         DimensionValues values;
         await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
         {
@@ -98,6 +103,12 @@ public sealed class QueryExecutor(
         var executing = Stopwatch.StartNew();
         var settings = options.Value;
         await using var session = await TenantSession.BeginAsync(data.Runtime, planned.TenantId, ct);
+        // A query only reads; READ ONLY also holds a tenant's SQL metric (checked at save) to that.
+        await using (var readOnly = session.Command("SET TRANSACTION READ ONLY"))
+        {
+            await readOnly.ExecuteNonQueryAsync(ct);
+        }
+
         await using (var timeout = session.Command("SELECT set_config('statement_timeout', $1, true)"))
         {
             timeout.Parameters.Add(new NpgsqlParameter { Value = (settings.StatementTimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture) });

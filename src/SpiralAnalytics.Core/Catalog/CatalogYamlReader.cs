@@ -206,7 +206,8 @@ public static class CatalogYamlReader
         {
             if (node is YamlScalarNode scalar && !IsNull(scalar))
             {
-                _lines[path] = Line(node);
+                // Where the text's first line is in the file: the line after the key for a block (sql: |).
+                _lines[path + ".text"] = Line(node) + (scalar.Style is ScalarStyle.Literal or ScalarStyle.Folded ? 1 : 0);
                 return scalar.Value!.TrimEnd();
             }
 

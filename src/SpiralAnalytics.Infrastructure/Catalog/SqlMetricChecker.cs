@@ -95,7 +95,7 @@ public sealed partial class SqlMetricChecker(SpiralDataSources data, IOptions<Te
 
                 await using var dryRun = session.Command(
                     $"""
-                    SELECT count(*)::int, count(DISTINCT m.sprint_key)::int,
+                    SELECT count(*)::int, count(DISTINCT m.sprint_key)::int, count(m.value)::int,
                            count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM sprint_stats s WHERE s.sprint_key = m.sprint_key))::int,
                            (array_agg(m.sprint_key) FILTER (WHERE NOT EXISTS (SELECT 1 FROM sprint_stats s WHERE s.sprint_key = m.sprint_key)))[1]
                     FROM (
@@ -104,11 +104,12 @@ public sealed partial class SqlMetricChecker(SpiralDataSources data, IOptions<Te
                     """);
                 await using var reader = await dryRun.ExecuteReaderAsync(ct);
                 await reader.ReadAsync(ct);
-                var (rows, distinct, unknown) = (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2));
+                // count(m.value) makes the dry run compute every value (an unused column would be planned away).
+                var (rows, distinct, unknown) = (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(3));
                 if (unknown > 0)
                 {
                     problems.Add(Problem(metric, null,
-                        $"dry run: {unknown} row(s) have a sprint_key that is not one of this tenant's sprints (e.g. '{(reader.IsDBNull(3) ? "null" : reader.GetString(3))}')"));
+                        $"dry run: {unknown} row(s) have a sprint_key that is not one of this tenant's sprints (e.g. '{(reader.IsDBNull(4) ? "null" : reader.GetString(4))}')"));
                 }
                 else if (distinct < rows)
                 {
@@ -260,8 +261,7 @@ public sealed partial class SqlMetricChecker(SpiralDataSources data, IOptions<Te
         var line = before.Count(c => c == '\n') + 1;
         var column = before.Length - (before.LastIndexOf('\n') + 1) + 1;
         var near = sql.Split('\n')[line - 1].Trim();
-        // A block scalar (sql: |) starts on the line after the key; a one-line value sits on the key's line.
-        var fileLine = sqlLine + (sql.Contains('\n', StringComparison.Ordinal) ? line : 0);
+        var fileLine = metric.Lines.LineOf("sql.text") + line - 1;
         return new CatalogProblem(metric.File, fileLine, "sql", $"{message} at line {line}, column {column} of the SQL: {near}");
     }
 }

@@ -180,7 +180,8 @@ public sealed class TenantCatalogStore(
         var definition = loaded[0].Definition with { Status = status, ReplacedBy = existing?.ReplacedBy, DeprecationReason = existing?.DeprecationReason };
         await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
         await LockAsync(session, ct);
-        var edit = await WriteAsync(session, definition, existing, user, keepLifecycle: true, ct) ?? throw new UserErrorException(VersionRefusal(loaded[0], existing!));
+        var edit = await WriteAsync(session, definition, existing, user, keepLifecycle: true, ct) ?? throw new UserErrorException($"'{name}' changed without a higher version; nothing stored (stored versions are immutable)",
+                       [VersionRefusal(loaded[0], existing!)]);
         await session.CommitAsync(ct);
         Log.TenantMetricSaved(logger, tenantId, name, edit.Version, edit.Action);
         return edit;

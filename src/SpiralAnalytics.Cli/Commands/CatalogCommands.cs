@@ -280,11 +280,18 @@ internal static class CatalogCommands
                 return ExitCodes.Success;
             }
 
-            await TextTable.WriteAsync(cli.Out, ["NAME", "CATEGORY", "TYPE", "UNIT", "VERSION", "LAYER", "STATUS", "DISPLAY NAME"],
-                metrics.Select(m => (IReadOnlyList<string>)
-                [
-                    m.Name, m.Category, m.Type, m.Unit, m.Version, m.Layer, m.IsActive || m.ReplacedBy is null ? m.Status : $"{m.Status} -> {m.ReplacedBy}", m.DisplayName,
-                ]));
+            string Status(MetricDefinition m) => m.IsActive || m.ReplacedBy is null ? m.Status : $"{m.Status} -> {m.ReplacedBy}";
+            if (parse.GetValue(tenant) is null)
+            {
+                await TextTable.WriteAsync(cli.Out, ["NAME", "CATEGORY", "TYPE", "UNIT", "VERSION", "STATUS", "DISPLAY NAME"],
+                    metrics.Select(m => (IReadOnlyList<string>)[m.Name, m.Category, m.Type, m.Unit, m.Version, Status(m), m.DisplayName]));
+            }
+            else
+            {
+                await TextTable.WriteAsync(cli.Out, ["NAME", "CATEGORY", "TYPE", "UNIT", "VERSION", "LAYER", "STATUS", "DISPLAY NAME"],
+                    metrics.Select(m => (IReadOnlyList<string>)[m.Name, m.Category, m.Type, m.Unit, m.Version, m.Layer, Status(m), m.DisplayName]));
+            }
+
             await cli.Out.WriteLineAsync($"{metrics.Count} metric(s)");
             return ExitCodes.Success;
         });

@@ -196,7 +196,7 @@ public static class CatalogYamlReader
                     Status = definition.Status!,
                     ReplacedBy = definition.ReplacedBy,
                     DeprecationReason = definition.DeprecationReason,
-                },
+                }.Canonical(),
                 file,
                 new SourceLines(Line(root), _lines));
         }

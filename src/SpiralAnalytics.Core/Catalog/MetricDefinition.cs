@@ -104,6 +104,17 @@ public sealed record MetricDefinition
     [JsonIgnore]
     public bool IsActive => Status == MetricStatuses.Active;
 
+    /// <summary>
+    /// The same definition with its row filters in one order (dimensions sorted), so the file's order of a mapping —
+    /// or PostgreSQL's jsonb order when read back — never makes an unchanged definition look changed.
+    /// </summary>
+    public MetricDefinition Canonical() => this with
+    {
+        Where = AggregateTerm.Sorted(Where),
+        NumeratorOf = NumeratorOf is null ? null : NumeratorOf with { Where = AggregateTerm.Sorted(NumeratorOf.Where) },
+        DenominatorOf = DenominatorOf is null ? null : DenominatorOf with { Where = AggregateTerm.Sorted(DenominatorOf.Where) },
+    };
+
     /// <summary>Every measure the metric reads (composites and SQL metrics read none).</summary>
     [JsonIgnore]
     public IEnumerable<string> Measures => Type switch
@@ -128,6 +139,10 @@ public sealed record AggregateTerm
 
     /// <summary>Dimension → allowed values; rows match when every listed dimension has one of its values.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? Where { get; init; }
+
+    /// <summary>A row filter with its dimensions in ordinal order (an insertion-ordered dictionary keeps it).</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>>? Sorted(IReadOnlyDictionary<string, IReadOnlyList<string>>? where) =>
+        where?.OrderBy(w => w.Key, StringComparer.Ordinal).ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal);
 }
 
 /// <summary>The two layers of the catalog: shipped (global, operator-only) and tenant (per tenant, under RLS).</summary>

@@ -276,6 +276,11 @@ public sealed class TenantCatalogStore(
         var problems = result.Problems.ToList();
         if (problems.Count == 0)
         {
+            problems.AddRange(await UnknownValuesAsync(tenantId, result.Metrics, ct));
+        }
+
+        if (problems.Count == 0)
+        {
             foreach (var metric in result.Metrics.Where(m => m.Definition.Type == MetricTypes.Sql))
             {
                 problems.AddRange(await sqlChecker.CheckAsync(tenantId, metric, ct));
@@ -284,6 +289,47 @@ public sealed class TenantCatalogStore(
 
         _ = status;
         return (result.Metrics, problems);
+    }
+
+    /// <summary>
+    /// Row-filter values the tenant's data does not have (a typo would filter every row away), with the nearest member.
+    /// A dimension with no members yet (no data imported) is not checked.
+    /// </summary>
+    private async Task<IReadOnlyList<CatalogProblem>> UnknownValuesAsync(Guid tenantId, IReadOnlyList<LoadedMetric> metrics, CancellationToken ct)
+    {
+        var filters = metrics.SelectMany(m => new[] { ("", m.Definition.Where), ("numerator_of.", m.Definition.NumeratorOf?.Where), ("denominator_of.", m.Definition.DenominatorOf?.Where) }
+                .Where(w => w.Item2 is not null)
+                .SelectMany(w => w.Item2!.Where(d => Queries.TenantDimensionReader.Readable.Contains(d.Key)).Select(d => (Metric: m, Prefix: w.Item1, Dimension: d.Key, Values: d.Value))))
+            .ToList();
+        if (filters.Count == 0)
+        {
+            return [];
+        }
+
+        Core.Specs.DimensionValues members;
+        await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
+        {
+            members = await Queries.TenantDimensionReader.ReadAsync(session, filters.Select(f => f.Dimension), ct);
+            await session.CommitAsync(ct);
+        }
+
+        var problems = new List<CatalogProblem>();
+        foreach (var (metric, prefix, dimension, values) in filters)
+        {
+            var known = members.Members(dimension);
+            for (var i = 0; i < values.Count && known.Count > 0; i++)
+            {
+                if (members.Resolve(dimension, values[i]) is null)
+                {
+                    var field = $"{prefix}where.{dimension}[{i}]";
+                    problems.Add(new CatalogProblem(metric.File, metric.Lines.LineOf(field), field,
+                        $"'{values[i]}' is not a {dimension.Replace('_', ' ')} in this tenant's data{CatalogText.DidYouMean(values[i], known.Select(k => k.Value))}" +
+                        (known.Count <= 12 ? $" (values: {string.Join(", ", known.Select(k => k.Value))})" : "")));
+                }
+            }
+        }
+
+        return problems;
     }
 
     private static string VersionRefusal(LoadedMetric metric, MetricDefinition existing)

@@ -80,6 +80,9 @@ public sealed class TenantMetricValidationTests(PostgresServer server)
             .Replace("aggregate: count", "aggregate: avg", StringComparison.Ordinal));
         Assert.Contains(label, e => e.Contains("where.issue_type: view team_daily_wip", StringComparison.Ordinal));
 
+        var value = await RefusedAsync(admin, db, TenantMetricFixture.CriticalBugs.Replace("priority: [Highest, High]", "priority: [Highest, Hihg]", StringComparison.Ordinal));
+        Assert.Contains(value, e => e.StartsWith("8: where.priority[1]: 'Hihg' is not a priority in this tenant's data; did you mean 'High'?", StringComparison.Ordinal));
+
         var field = await RefusedAsync(admin, db, TenantMetricFixture.CriticalBugs.Replace("where:", "wher:", StringComparison.Ordinal));
         Assert.Contains(field, e => e.Contains("did you mean 'where'", StringComparison.Ordinal));
     }

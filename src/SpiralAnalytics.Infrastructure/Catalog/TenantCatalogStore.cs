@@ -171,7 +171,7 @@ public sealed class TenantCatalogStore(
         }
 
         var status = existing?.Status ?? MetricStatuses.Draft;
-        var (loaded, problems) = await CheckAsync(tenantId, [(file, text)], others.Where(m => m.Definition.Name != name).ToList(), ct, status);
+        var (loaded, problems) = await CheckAsync(tenantId, [(file, text)], others.Where(m => m.Definition.Name != name).ToList(), ct);
         if (problems.Count > 0)
         {
             throw new CatalogValidationException($"{problems.Count} problem(s) in the metric definition; nothing stored", problems);
@@ -268,7 +268,7 @@ public sealed class TenantCatalogStore(
     }
 
     private async Task<(IReadOnlyList<LoadedMetric> Loaded, IReadOnlyList<CatalogProblem> Problems)> CheckAsync(
-        Guid tenantId, IReadOnlyList<(string File, string Text)> files, IReadOnlyList<TenantMetric> others, CancellationToken ct, string? status = null)
+        Guid tenantId, IReadOnlyList<(string File, string Text)> files, IReadOnlyList<TenantMetric> others, CancellationToken ct)
     {
         var beneath = (await shipped.LoadAsync(ct)).All.Where(m => others.All(o => o.Definition.Name != m.Name))
             .Concat(others.Select(o => o.Definition));
@@ -287,7 +287,6 @@ public sealed class TenantCatalogStore(
             }
         }
 
-        _ = status;
         return (result.Metrics, problems);
     }
 
@@ -386,9 +385,8 @@ public sealed class TenantCatalogStore(
 
         await using (var update = session.Command(
             """
-            UPDATE tenant_metrics SET current_version = $2, status = $3, replaced_by = $4, archive_reason = $5,
-                   updated_at = CASE WHEN $6 THEN updated_at ELSE now() END
-            WHERE name = $1
+            UPDATE tenant_metrics SET current_version = $2, status = $3, replaced_by = $4, archive_reason = $5, updated_at = now()
+            WHERE name = $1 AND ($6 OR (current_version, status, replaced_by, archive_reason) IS DISTINCT FROM ($2, $3, $4, $5))
             """))
         {
             var lifecycle = keepLifecycle && existing is not null ? existing : d;
@@ -397,7 +395,7 @@ public sealed class TenantCatalogStore(
             update.Parameters.Add(new NpgsqlParameter { Value = lifecycle.Status });
             update.Parameters.Add(new NpgsqlParameter { Value = (object?)lifecycle.ReplacedBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             update.Parameters.Add(new NpgsqlParameter { Value = (object?)lifecycle.DeprecationReason ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-            update.Parameters.Add(new NpgsqlParameter { Value = action == "unchanged" && existing!.Status == lifecycle.Status });
+            update.Parameters.Add(new NpgsqlParameter { Value = action != "unchanged" });
             await update.ExecuteNonQueryAsync(ct);
         }
 

@@ -42,7 +42,8 @@ public static class AuthServiceCollectionExtensions
             .AddPolicy(SpiralClaims.OperatorPolicy, policy => policy
                 .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
-                .RequireClaim(SpiralClaims.Role, SpiralClaims.OperatorRole));
+                .RequireClaim(SpiralClaims.Role, SpiralClaims.OperatorRole)
+                .RequireAssertion(context => context.User.IsOperator()));
         return builder;
     }
 

@@ -15,10 +15,13 @@ public static class SpiralClaims
     public const string ViewerRole = SpiralRoles.Viewer;
     public const string OperatorRole = SpiralRoles.Operator;
 
-    /// <summary>The authorization policy of the admin endpoints and the Hangfire dashboard: role admin.</summary>
+    /// <summary>The authorization policy of the tenant admin endpoints: a tenant token with role admin.</summary>
     public const string AdminPolicy = "admin";
 
-    /// <summary>The platform operator's policy (the shipped catalog): role operator, which no tenant token carries.</summary>
+    /// <summary>
+    /// The authorization policy of the platform operator's tools (the Hangfire dashboard, the shipped catalog): role
+    /// <c>operator</c> and no tenant claim. No tenant token, admin or not, satisfies it.
+    /// </summary>
     public const string OperatorPolicy = "operator";
 }
 
@@ -33,8 +36,12 @@ public static class ClaimsPrincipalExtensions
     public static string UserId(this ClaimsPrincipal user) =>
         user.FindFirstValue(SpiralClaims.Subject) ?? throw new InvalidOperationException("the user has no sub claim (is the endpoint anonymous?)");
 
-    /// <summary>admin, lead or viewer; null without a role claim.</summary>
+    /// <summary>admin, lead, viewer or operator; null without a role claim.</summary>
     public static string? Role(this ClaimsPrincipal user) => user.FindFirstValue(SpiralClaims.Role);
 
     public static bool IsAdmin(this ClaimsPrincipal user) => user.Role() == SpiralClaims.AdminRole;
+
+    /// <summary>A platform operator: role operator and no tenant (what <see cref="SpiralClaims.OperatorPolicy"/> requires).</summary>
+    public static bool IsOperator(this ClaimsPrincipal user) =>
+        user.Identity?.IsAuthenticated == true && user.Role() == SpiralClaims.OperatorRole && !user.HasClaim(c => c.Type == SpiralClaims.Tenant);
 }

@@ -7,19 +7,18 @@ using SpiralAnalytics.Core.Errors;
 namespace SpiralAnalytics.Infrastructure.Auth;
 
 /// <summary>
-/// The roles a token can carry: admin (the tenant's own catalog layer, Hangfire dashboard), lead and viewer (ask and read)
-/// — all three tenant roles — and <see cref="Operator"/>, the platform role that no tenant token carries.
+/// The roles a token can carry. Tenant roles (<see cref="All"/>): admin (the tenant's catalog changes), lead and viewer
+/// (ask and read). <see cref="Operator"/> is the platform operator's: a token without a tenant, for the operator tools
+/// (the Hangfire dashboard, the shipped catalog); no tenant token carries it.
 /// </summary>
 public static class SpiralRoles
 {
     public const string Admin = "admin";
     public const string Lead = "lead";
     public const string Viewer = "viewer";
-
-    /// <summary>The platform operator: changes the shipped catalog. An operator token has no tenant.</summary>
     public const string Operator = "operator";
 
-    /// <summary>The tenant roles (<c>token create --role</c>).</summary>
+    /// <summary>The roles of a tenant token (<c>spiral token create --tenant SLUG --role ...</c>); never <see cref="Operator"/>.</summary>
     public static readonly IReadOnlyList<string> All = [Admin, Lead, Viewer];
 }
 
@@ -32,8 +31,8 @@ public static class TokenClaims
 }
 
 /// <summary>
-/// Signs API tokens (HMAC-SHA256 JWT with <c>sub</c>, <c>tenant</c> and <c>role</c>) with the <see cref="AuthOptions"/> key.
-/// Used by <c>spiral token create</c> and the tests; the API only validates.
+/// Signs API tokens (HMAC-SHA256 JWT with <c>sub</c>, <c>tenant</c> and <c>role</c>; an operator token has no <c>tenant</c>)
+/// with the <see cref="AuthOptions"/> key. Used by <c>spiral token create</c> and the tests; the API only validates.
 /// </summary>
 public sealed class TokenIssuer(IOptions<AuthOptions> options, TimeProvider time)
 {
@@ -50,11 +49,11 @@ public sealed class TokenIssuer(IOptions<AuthOptions> options, TimeProvider time
         return Sign([new Claim(TokenClaims.Tenant, tenant), new Claim(TokenClaims.Role, role)], user, now, lifetime);
     }
 
-    /// <summary>A platform operator token: role <c>operator</c> and no tenant claim, so it opens no tenant endpoint.</summary>
+    /// <summary>A platform operator's token: role <see cref="SpiralRoles.Operator"/> and no tenant claim, so no tenant endpoint accepts it.</summary>
     public string CreateOperator(string? user = null, DateTimeOffset? now = null, TimeSpan? lifetime = null) =>
         Sign([new Claim(TokenClaims.Role, SpiralRoles.Operator)], user, now, lifetime);
 
-    private string Sign(IReadOnlyList<Claim> claims, string? user, DateTimeOffset? now, TimeSpan? lifetime)
+    private string Sign(IEnumerable<Claim> claims, string? user, DateTimeOffset? now, TimeSpan? lifetime)
     {
         var settings = options.Value;
         var issuedAt = now ?? time.GetUtcNow();

@@ -420,7 +420,11 @@ async function answer(turn, result, jobId, translatorNotes = []) {
 function chips(spec, versions, displayNames, result) {
   const items = specChips(spec, versions).map((chip) => {
     let text = chip.text;
-    if (chip.kind === "metric") text = `${displayNames[chip.metric] ?? chip.metric}${chip.version ? ` v${chip.version}` : ""}`;
+    if (chip.kind === "metric") {
+      // A tenant's own definition says so: the answer used the team's metric, not the shipped one.
+      const own = result.metric_layers?.[chip.metric] === "tenant" ? " (your catalog)" : "";
+      text = `${displayNames[chip.metric] ?? chip.metric}${chip.version ? ` v${chip.version}` : ""}${own}`;
+    }
     return h("li", { class: `chip chip-${chip.kind}`, "data-chip": chip.kind, "data-metric": chip.metric ?? null },
       h("span", { class: "chip-label", text: `${chip.label}:` }), " ", h("span", { class: "chip-text", text }));
   });

@@ -108,7 +108,7 @@ public static class AdminMetricEndpoints
         return TypedResults.Ok(await store.SaveAsync(await tenants.ResolveAsync(http.User.Tenant(), ct), name, text, http.User.UserId(), ct));
     }
 
-    private static async Task<Ok<QueryResult>> PreviewAsync(string name, string? asOf, HttpContext http, TenantMetricRunner runner, CancellationToken ct) =>
+    private static async Task<Ok<QueryResult>> PreviewAsync(string name, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "as_of")] string? asOf, HttpContext http, TenantMetricRunner runner, CancellationToken ct) =>
         TypedResults.Ok(await runner.PreviewAsync(http.User.Tenant(), name, AsOfText.Parse(asOf), ct));
 
     private static async Task<Ok<MetricDefinition>> ActivateAsync(string name, HttpContext http, TenantDirectory tenants, TenantCatalogStore store,

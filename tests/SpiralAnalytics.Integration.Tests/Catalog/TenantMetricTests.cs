@@ -201,6 +201,62 @@ public sealed class TenantMetricTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task An_issue_grain_percentile_with_a_row_filter_previews_by_month_like_the_shipped_median_with_a_spec_filter()
+    {
+        var seeded = await TenantMetricFixture.SeededAsync(server, nameof(TenantMetricTests));
+        await using var api = new ApiFactory(seeded.Db);
+        using var admin = api.CreateClient(seeded.Slug, SpiralRoles.Admin);
+        const string yaml =
+            """
+            name: bug_cycle_time_median
+            display_name: Bug cycle time median
+            category: lead_time
+            description: The median cycle time of bugs resolved in the period, in days.
+            type: aggregate
+            aggregate: percentile
+            p: 0.5
+            measure: cycle_time_days
+            where: { issue_type: [bug] }
+            unit: days
+            direction: lower_is_better
+            grain: issue
+            time_column: resolved_at
+            dimensions: [team, month, quarter]
+            synonyms: [bug cycle time median, median bug cycle time, how long bugs take]
+            version: 1.0.0
+            status: draft
+            """;
+        await ApiAssert.OkAsync(await admin.PostRawAsync("/api/v1/admin/metrics", yaml, "application/yaml"), HttpStatusCode.Created);
+
+        var preview = await ApiAssert.OkAsync(await admin.PostAsync($"/api/v1/admin/metrics/bug_cycle_time_median/preview?as_of={TenantMetricFixture.AsOf}", null, Ct));
+        var shipped = await ApiAssert.OkAsync(await admin.PostJsonAsync($"/api/v1/query?as_of={TenantMetricFixture.AsOf}", new
+        {
+            metrics = new[] { "cycle_time_p50" },
+            group_by = new[] { "month" },
+            filters = new object[] { new { dimension = "issue_type", op = "in", values = new[] { "Bug" } } },
+            time = new { type = "rolling", unit = "month", n = 8 },
+        }));
+
+        var expected = shipped.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("month").GetString()!, r => r.GetProperty("cycle_time_p50"));
+        var rows = preview.GetProperty("rows").EnumerateArray().ToList();
+        Assert.True(rows.Count >= 2, preview.ToString()); // 20 sprints over 5 teams: about three months of data
+        Assert.Contains(rows, r => r.GetProperty("bug_cycle_time_median").ValueKind == JsonValueKind.Number);
+        foreach (var row in rows)
+        {
+            var month = row.GetProperty("month").GetString()!;
+            var value = row.GetProperty("bug_cycle_time_median");
+            if (value.ValueKind == JsonValueKind.Null)
+            {
+                Assert.True(!expected.TryGetValue(month, out var e) || e.ValueKind == JsonValueKind.Null, month);
+            }
+            else
+            {
+                Assert.Equal(expected[month].GetDouble(), value.GetDouble(), 9);
+            }
+        }
+    }
+
+    [Fact]
     public async Task The_tenant_layer_exports_and_imports_round_trip_into_another_tenant()
     {
         var seeded = await TenantMetricFixture.SeededAsync(server, nameof(TenantMetricTests) + "Export");

@@ -64,6 +64,42 @@ public sealed class TenantMetricLifecycleTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task The_cli_manages_a_tenants_layer_with_the_same_rules()
+    {
+        var seeded = await TenantMetricFixture.SeededAsync(server, nameof(TenantMetricLifecycleTests));
+        var folder = Directory.CreateTempSubdirectory("spiral-tenant-cli-").FullName;
+        var name = "cli_" + Guid.NewGuid().ToString("N")[..6];
+        await File.WriteAllTextAsync(Path.Combine(folder, name + ".yaml"), Points(name), Ct);
+        var broken = Directory.CreateTempSubdirectory("spiral-tenant-cli-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(broken, name + ".yaml"), Points(name).Replace("measure: completed_issues", "measure: completed_isues", StringComparison.Ordinal), Ct);
+
+        var invalid = await TestData.CliAsync(seeded.Db, "catalog", "validate", broken, "--tenant", seeded.Slug);
+        var refused = await TestData.CliAsync(seeded.Db, "catalog", "import", broken, "--tenant", seeded.Slug);
+        var import = await TestData.CliAsync(seeded.Db, "catalog", "import", folder, "--tenant", seeded.Slug);
+        var preview = await TestData.CliAsync(seeded.Db, "catalog", "preview", name, "--tenant", seeded.Slug, "--as-of", TenantMetricFixture.AsOf);
+        var activate = await TestData.CliAsync(seeded.Db, "catalog", "activate", name, "--tenant", seeded.Slug);
+        var list = await TestData.CliAsync(seeded.Db, "catalog", "list", "--tenant", seeded.Slug, "--category", "quality");
+        var shippedList = await TestData.CliAsync(seeded.Db, "catalog", "list", "--category", "quality");
+        var archive = await TestData.CliAsync(seeded.Db, "catalog", "archive", name, "--tenant", seeded.Slug, "--replaced-by", "completed_issues");
+        var delete = await TestData.CliAsync(seeded.Db, "catalog", "delete", name, "--tenant", seeded.Slug);
+        var versions = await TestData.CliAsync(seeded.Db, "catalog", "versions", name, "--tenant", seeded.Slug);
+
+        Assert.Equal(1, invalid.ExitCode);
+        Assert.Contains($"{name}.yaml:7: measure: unknown measure 'completed_isues'; did you mean 'completed_issues'?", invalid.Error, StringComparison.Ordinal);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.True(import.ExitCode == 0, import.Error);
+        Assert.True(preview.ExitCode == 0, preview.Error);
+        Assert.Contains($"metrics {name} 1.0.0 (tenant) (preview: nothing stored)", preview.Out, StringComparison.Ordinal);
+        Assert.Contains("is active", activate.Out, StringComparison.Ordinal);
+        Assert.Matches($@"(?m)^{name}\s+quality\s+aggregate\s+issues\s+1\.0\.0\s+tenant\s+active", list.Out);
+        Assert.DoesNotContain(name, shippedList.Out, StringComparison.Ordinal);
+        Assert.Contains("replaced by 'completed_issues'", archive.Out, StringComparison.Ordinal);
+        Assert.Equal(1, delete.ExitCode);
+        Assert.Contains("only a draft can be deleted", delete.Error, StringComparison.Ordinal);
+        Assert.Contains("1.0.0 *", versions.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_refresh_materializes_active_metrics_and_records_a_failing_one_without_stopping_the_others()
     {
         var db = await server.DatabaseAsync(nameof(TenantMetricLifecycleTests) + "Values");

@@ -33,6 +33,7 @@ app.MapAuthEndpoints();
 app.MapQueryEndpoints();
 app.MapMetricEndpoints();
 app.MapAdminMetricEndpoints();
+app.MapOperatorMetricEndpoints();
 app.MapConversationEndpoints();
 app.MapSpiralHangfireDashboard();
 app.MapAskEndpoints();

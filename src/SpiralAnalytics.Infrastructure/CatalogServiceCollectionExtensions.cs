@@ -28,6 +28,13 @@ public static class CatalogServiceCollectionExtensions
         builder.Services.AddSingleton<CatalogDeprecator>();
         builder.Services.AddSingleton<CatalogSearch>();
         builder.Services.AddSingleton<CatalogEditor>();
+        builder.Services.AddOptions<TenantCatalogOptions>()
+            .BindConfiguration(TenantCatalogOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<SqlMetricChecker>();
+        builder.Services.AddSingleton<TenantCatalogStore>();
+        builder.Services.AddSingleton<TenantMetricValues>();
         return builder;
     }
 }

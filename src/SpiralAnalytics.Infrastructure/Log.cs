@@ -124,4 +124,22 @@ internal static partial class Log
 
     [LoggerMessage(714, LogLevel.Information, "Ask job {JobId}: cancel requested ({Outcome})")]
     public static partial void AskCancelRequested(ILogger logger, Guid jobId, string outcome);
+
+    [LoggerMessage(1400, LogLevel.Information, "Tenant {TenantId}: metric {Name} saved as {Version} ({Action})")]
+    public static partial void TenantMetricSaved(ILogger logger, Guid tenantId, string name, string version, string action);
+
+    [LoggerMessage(1401, LogLevel.Information, "Tenant {TenantId}: metric {Name} is now {Status}")]
+    public static partial void TenantMetricLifecycle(ILogger logger, Guid tenantId, string name, string status);
+
+    [LoggerMessage(1402, LogLevel.Information, "Tenant {TenantId}: draft metric {Name} deleted")]
+    public static partial void TenantMetricDeleted(ILogger logger, Guid tenantId, string name);
+
+    [LoggerMessage(1403, LogLevel.Warning, "Tenant {TenantId}: metric {Name} {Version} failed to materialize: {Error}")]
+    public static partial void TenantMetricFailed(ILogger logger, Guid tenantId, string name, string version, string error);
+
+    [LoggerMessage(1404, LogLevel.Information, "Tenant metrics materialized at data version {DataVersion}: {Ok} ok, {Failed} failed in {ElapsedMs} ms")]
+    public static partial void TenantMetricsMaterialized(ILogger logger, long dataVersion, int ok, int failed, long elapsedMs);
+
+    [LoggerMessage(1405, LogLevel.Error, "After the refresh, {Follower} failed")]
+    public static partial void AfterRefreshFailed(ILogger logger, Exception exception, string follower);
 }

@@ -7,7 +7,7 @@ namespace SpiralAnalytics.Infrastructure;
 
 public static class QueriesServiceCollectionExtensions
 {
-    /// <summary>Spec execution (section Query: StatementTimeoutSeconds, MaxRows). Needs AddSpiralData and AddSpiralCatalog.</summary>
+    /// <summary>Spec execution (section Query: StatementTimeoutSeconds, MaxRows) and tenant metrics' previews and materialized values. Needs AddSpiralData and AddSpiralCatalog.</summary>
     public static IHostApplicationBuilder AddSpiralQueries(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<QueryOptions>()
@@ -15,6 +15,8 @@ public static class QueriesServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<QueryExecutor>();
+        builder.Services.AddSingleton<TenantMetricRunner>();
+        builder.Services.AddSingleton<IAfterRefresh>(sp => sp.GetRequiredService<TenantMetricRunner>());
         return builder;
     }
 }

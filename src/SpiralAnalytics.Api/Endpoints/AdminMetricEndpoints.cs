@@ -1,88 +1,129 @@
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SpiralAnalytics.Api.Auth;
 using SpiralAnalytics.Core.Catalog;
-using SpiralAnalytics.Core.Errors;
+using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Infrastructure.Catalog;
+using SpiralAnalytics.Infrastructure.Queries;
+using SpiralAnalytics.Infrastructure.Tenants;
 
 namespace SpiralAnalytics.Api.Endpoints;
 
-/// <summary>What a create or update did: <c>added</c>, <c>new_version</c> or <c>unchanged</c>, and the metric as stored.</summary>
-public sealed record MetricEditResponse(string Action, string Version, string? PreviousVersion, MetricDefinition Metric);
+/// <summary>One metric of the tenant's own layer, with its lifecycle and, once materialized, its latest values.</summary>
+public sealed record TenantMetricSummary(string Name, string DisplayName, string Type, string Unit, string Version, string Status, string? ReplacedBy,
+    bool OverridesShipped, DateTimeOffset UpdatedAt, TenantMetricRun? LastRun, IReadOnlyList<TenantMetricPoint> Values);
 
-public sealed record DeprecateRequest(string? ReplacedBy, string? Reason);
+/// <summary>The answer of a validation: every problem (<c>file:line: field: message</c>), none when the definition would be accepted.</summary>
+public sealed record ValidationResponse(bool Valid, string? Name, IReadOnlyList<CatalogProblem> Errors);
+
+public sealed record ArchiveRequest(string? ReplacedBy, string? Reason);
 
 /// <summary>
-/// Catalog changes (role admin). A definition is sent as YAML (<c>application/yaml</c>, the file format of <c>catalog/</c>)
-/// or as the same fields in JSON; it goes through the loader, checks and importer of <c>spiral catalog validate</c>/<c>import</c>.
+/// The tenant's own catalog layer (role admin of that tenant). Everything here reads and writes through
+/// <see cref="TenantCatalogStore"/> as the runtime role with the token's tenant set, so row-level security keeps each
+/// tenant's metrics its own: another tenant's metric does not exist here (404), and the shipped catalog cannot be changed
+/// from here at all (that is the operator's path, <see cref="OperatorMetricEndpoints"/>). Definitions are YAML (the file
+/// format of <c>catalog/</c>) or the same fields as JSON.
 /// </summary>
 public static class AdminMetricEndpoints
 {
-    private const int MaxDefinitionBytes = 64 * 1024;
-
     public static IEndpointRouteBuilder MapAdminMetricEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/admin/metrics").WithTags("Admin").RequireAuthorization(SpiralClaims.AdminPolicy)
-            .WithBodyLimit(MaxDefinitionBytes)
+        var group = app.MapGroup("/api/v1/admin/metrics").WithTags("Tenant catalog").RequireAuthorization(SpiralClaims.AdminPolicy)
+            .WithBodyLimit(OperatorMetricEndpoints.MaxDefinitionBytes)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden);
-        group.MapPost("/", CreateAsync).WithName("CreateMetric").WithSummary("Add a metric to the catalog")
+        group.MapGet("/", ListAsync).WithName("ListTenantMetrics").WithSummary("The tenant's own metrics (drafts included), with their latest values");
+        group.MapPost("/validate", ValidateAsync).WithName("ValidateTenantMetric").WithSummary("Check a definition as it would be stored; stores nothing")
+            .Accepts<MetricDefinition>("application/json", "application/yaml", "text/yaml", "text/plain");
+        group.MapGet("/{name}", GetAsync).WithName("GetTenantMetric").WithSummary("A tenant metric's definition, at its current or a given version")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{name}/yaml", YamlAsync).WithName("GetTenantMetricYaml").WithSummary("A tenant metric as its YAML file")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{name}/versions", VersionsAsync).WithName("GetTenantMetricVersions").WithSummary("Every stored version, oldest first")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/", CreateAsync).WithName("CreateTenantMetric").WithSummary("Add a metric to the tenant's layer, as a draft")
             .Accepts<MetricDefinition>("application/json", "application/yaml", "text/yaml", "text/plain")
             .ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapPut("/{name}", UpdateAsync).WithName("UpdateMetric").WithSummary("Change a metric: a new, higher version (old versions stay)")
+        group.MapPut("/{name}", UpdateAsync).WithName("UpdateTenantMetric").WithSummary("Change a tenant metric: a new, higher version (a draft may keep its version)")
             .Accepts<MetricDefinition>("application/json", "application/yaml", "text/yaml", "text/plain")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{name}/deprecate", DeprecateAsync).WithName("DeprecateMetric").WithSummary("Deprecate a metric in favour of an active one")
+        group.MapPost("/{name}/preview", PreviewAsync).WithName("PreviewTenantMetric")
+            .WithSummary("Compute a metric (a draft too) over the tenant's last 8 sprints per team, or last 8 months; stores nothing")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{name}/activate", ActivateAsync).WithName("ActivateTenantMetric").WithSummary("Make a draft active: asked for in chat, used by queries")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{name}/archive", ArchiveAsync).WithName("ArchiveTenantMetric").WithSummary("Archive a metric, naming its replacement when there is one")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{name}", DeleteAsync).WithName("DeleteTenantMetric").WithSummary("Delete a draft")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
-    private static async Task<Created<MetricEditResponse>> CreateAsync(HttpRequest request, CatalogEditor editor, CancellationToken ct)
+    private static async Task<Ok<List<TenantMetricSummary>>> ListAsync(HttpContext http, TenantDirectory tenants, TenantCatalogStore store,
+        TenantMetricValues values, CatalogReader shipped, CancellationToken ct)
     {
-        var edit = await editor.CreateAsync(await ReadDefinitionAsync(request, ct), ct);
-        return TypedResults.Created($"/api/v1/metrics/{edit.Metric.Name}", Response(edit));
+        var tenantId = await tenants.ResolveAsync(http.User.Tenant(), ct);
+        var metrics = await store.ListAsync(tenantId, ct);
+        var shippedNames = (await shipped.LoadAsync(ct)).Names.ToHashSet(StringComparer.Ordinal);
+        var materialized = await values.ReadAsync(tenantId, ct);
+        return TypedResults.Ok(metrics.Select(m =>
+        {
+            var d = m.Definition;
+            var (run, points) = materialized.GetValueOrDefault(d.Name, (null, []));
+            return new TenantMetricSummary(d.Name, d.DisplayName, d.Type, d.Unit, d.Version, d.Status, d.ReplacedBy, shippedNames.Contains(d.Name),
+                m.UpdatedAt, run, points);
+        }).ToList());
     }
 
-    private static async Task<Ok<MetricEditResponse>> UpdateAsync(string name, HttpRequest request, CatalogEditor editor, CancellationToken ct) =>
-        TypedResults.Ok(Response(await editor.UpdateAsync(name, await ReadDefinitionAsync(request, ct), ct)));
-
-    private static async Task<Ok<MetricDefinition>> DeprecateAsync(string name, DeprecateRequest body, CatalogDeprecator deprecator, CancellationToken ct)
+    private static async Task<Ok<ValidationResponse>> ValidateAsync(HttpContext http, TenantDirectory tenants, TenantCatalogStore store, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(body.ReplacedBy))
-        {
-            throw new UserErrorException("replaced_by is required: the active metric to use instead");
-        }
-
-        return TypedResults.Ok(await deprecator.DeprecateAsync(name, body.ReplacedBy, body.Reason, ct));
+        var text = await OperatorMetricEndpoints.ReadDefinitionAsync(http.Request, ct);
+        var tenantId = await tenants.ResolveAsync(http.User.Tenant(), ct);
+        var (metric, problems) = await store.ValidateAsync(tenantId, "request", text, ct);
+        return TypedResults.Ok(new ValidationResponse(problems.Count == 0, metric?.Definition.Name, problems));
     }
 
-    private static MetricEditResponse Response(MetricEdit edit) => new(
-        edit.Result.Action switch
-        {
-            MetricImportAction.Added => "added",
-            MetricImportAction.NewVersion => "new_version",
-            _ => "unchanged",
-        },
-        edit.Result.Version, edit.Result.PreviousVersion, edit.Metric);
+    private static async Task<Ok<MetricDefinition>> GetAsync(string name, string? version, HttpContext http, TenantDirectory tenants, TenantCatalogStore store,
+        CancellationToken ct) =>
+        TypedResults.Ok(await store.GetAsync(await tenants.ResolveAsync(http.User.Tenant(), ct), name, version, ct));
 
-    private static async Task<string> ReadDefinitionAsync(HttpRequest request, CancellationToken ct)
+    private static async Task<ContentHttpResult> YamlAsync(string name, string? version, HttpContext http, TenantDirectory tenants, TenantCatalogStore store,
+        CancellationToken ct) =>
+        TypedResults.Text(CatalogYamlWriter.Write(await store.GetAsync(await tenants.ResolveAsync(http.User.Tenant(), ct), name, version, ct)), "application/yaml");
+
+    private static async Task<Ok<IReadOnlyList<MetricVersionInfo>>> VersionsAsync(string name, HttpContext http, TenantDirectory tenants,
+        TenantCatalogStore store, CancellationToken ct) =>
+        TypedResults.Ok(await store.VersionsAsync(await tenants.ResolveAsync(http.User.Tenant(), ct), name, ct));
+
+    private static async Task<Created<TenantMetricEdit>> CreateAsync(HttpContext http, TenantDirectory tenants, TenantCatalogStore store, CancellationToken ct)
     {
-        if (request.ContentLength > MaxDefinitionBytes)
-        {
-            throw new UserErrorException($"a metric definition is at most {MaxDefinitionBytes / 1024} KiB");
-        }
+        var text = await OperatorMetricEndpoints.ReadDefinitionAsync(http.Request, ct);
+        var edit = await store.SaveAsync(await tenants.ResolveAsync(http.User.Tenant(), ct), null, text, http.User.UserId(), ct);
+        return TypedResults.Created($"/api/v1/admin/metrics/{edit.Metric.Name}", edit);
+    }
 
-        var type = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
-        if (type is not (null or "application/json" or "application/yaml" or "application/x-yaml" or "text/yaml" or "text/plain"))
-        {
-            throw new BadHttpRequestException($"content type '{type}' is not supported: send application/json or application/yaml",
-                StatusCodes.Status415UnsupportedMediaType);
-        }
+    private static async Task<Ok<TenantMetricEdit>> UpdateAsync(string name, HttpContext http, TenantDirectory tenants, TenantCatalogStore store, CancellationToken ct)
+    {
+        var text = await OperatorMetricEndpoints.ReadDefinitionAsync(http.Request, ct);
+        return TypedResults.Ok(await store.SaveAsync(await tenants.ResolveAsync(http.User.Tenant(), ct), name, text, http.User.UserId(), ct));
+    }
 
-        using var body = new StreamReader(request.Body, Encoding.UTF8);
-        var text = await body.ReadToEndAsync(ct);
-        return string.IsNullOrWhiteSpace(text)
-            ? throw new UserErrorException("the request body is empty: send the metric definition as YAML or JSON")
-            : text;
+    private static async Task<Ok<QueryResult>> PreviewAsync(string name, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "as_of")] string? asOf, HttpContext http, TenantMetricRunner runner, CancellationToken ct) =>
+        TypedResults.Ok(await runner.PreviewAsync(http.User.Tenant(), name, AsOfText.Parse(asOf), ct));
+
+    private static async Task<Ok<MetricDefinition>> ActivateAsync(string name, HttpContext http, TenantDirectory tenants, TenantCatalogStore store,
+        CancellationToken ct) =>
+        TypedResults.Ok(await store.ActivateAsync(await tenants.ResolveAsync(http.User.Tenant(), ct), name, ct));
+
+    private static async Task<Ok<MetricDefinition>> ArchiveAsync(string name, ArchiveRequest? body, HttpContext http, TenantDirectory tenants,
+        TenantCatalogStore store, CancellationToken ct) =>
+        TypedResults.Ok(await store.ArchiveAsync(await tenants.ResolveAsync(http.User.Tenant(), ct), name,
+            string.IsNullOrWhiteSpace(body?.ReplacedBy) ? null : body.ReplacedBy, body?.Reason, ct));
+
+    private static async Task<NoContent> DeleteAsync(string name, HttpContext http, TenantDirectory tenants, TenantCatalogStore store, CancellationToken ct)
+    {
+        await store.DeleteDraftAsync(await tenants.ResolveAsync(http.User.Tenant(), ct), name, ct);
+        return TypedResults.NoContent();
     }
 }

@@ -72,9 +72,12 @@ async function failure(response) {
 }
 
 /** A JSON call to the API. Throws ApiError; a 401 also sends the page back to sign-in. */
-export async function call(method, path, body, signal) {
+export async function call(method, path, body, signal, raw = null) {
   const init = { method, headers: headers({ Accept: "application/json" }), signal };
-  if (body !== undefined) {
+  if (raw !== null) {
+    init.headers["Content-Type"] = raw.type;
+    init.body = raw.text;
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
@@ -111,6 +114,26 @@ export const api = {
   conversations: () => call("GET", "/api/v1/conversations"),
   messages: (id) => call("GET", `/api/v1/conversations/${encodeURIComponent(id)}/messages`),
   metric: (name) => call("GET", `/api/v1/metrics/${encodeURIComponent(name)}`),
+};
+
+/** The tenant's own catalog layer (role admin): YAML definitions, lifecycle and previews. */
+const ADMIN = "/api/v1/admin/metrics";
+const yaml = (text) => ({ type: "application/yaml", text });
+export const catalogApi = {
+  list: () => call("GET", ADMIN),
+  versions: (name) => call("GET", `${ADMIN}/${encodeURIComponent(name)}/versions`),
+  yaml: async (name) => {
+    const response = await fetch(`${ADMIN}/${encodeURIComponent(name)}/yaml`, { headers: headers({ Accept: "application/yaml" }) });
+    if (!response.ok) throw await failure(response);
+    return response.text();
+  },
+  validate: (text) => call("POST", `${ADMIN}/validate`, undefined, undefined, yaml(text)),
+  create: (text) => call("POST", ADMIN, undefined, undefined, yaml(text)),
+  update: (name, text) => call("PUT", `${ADMIN}/${encodeURIComponent(name)}`, undefined, undefined, yaml(text)),
+  preview: (name, asOf) => call("POST", `${ADMIN}/${encodeURIComponent(name)}/preview${asOf ? `?as_of=${encodeURIComponent(asOf)}` : ""}`),
+  activate: (name) => call("POST", `${ADMIN}/${encodeURIComponent(name)}/activate`),
+  archive: (name, replacedBy) => call("POST", `${ADMIN}/${encodeURIComponent(name)}/archive`, replacedBy ? { replaced_by: replacedBy } : {}),
+  remove: (name) => call("DELETE", `${ADMIN}/${encodeURIComponent(name)}`),
 };
 
 export const FINAL_STATUSES = new Set(["completed", "clarification", "failed", "cancelled"]);

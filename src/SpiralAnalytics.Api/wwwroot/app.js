@@ -4,6 +4,7 @@ import { api, ApiError, FINAL_STATUSES, followJob, forgetToken, readClaims, stor
 import { renderChart } from "./chart.js";
 import { columnRole, columnTitle, formatValue, NO_VALUE, unitWords } from "./format.js";
 import { specChips } from "./spec.js";
+import { loadCatalog, startCatalog } from "./catalog.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -57,6 +58,9 @@ function announce(text) {
 function showSignIn(message = "") {
   state.running?.abort();
   $("chat-view").hidden = true;
+  $("catalog-view").hidden = true;
+  $("show-catalog").hidden = true;
+  $("show-chat").hidden = true;
   $("sign-out").hidden = true;
   $("who").hidden = true;
   $("sign-in-view").hidden = false;
@@ -125,8 +129,29 @@ function showChat(me = null) {
     claims.tenant ? h("span", { class: "who-part", text: `tenant ${claims.tenant}` }) : null,
     state.asOf ? h("span", { class: "who-part", text: `as of ${state.asOf}` }) : null,
   ].filter(Boolean));
+  // Tenant admins manage their own metrics on the catalog screen.
+  $("show-catalog").hidden = claims.role !== "admin";
+  $("show-chat").hidden = true;
+  $("catalog-view").hidden = true;
   updateEmpty();
   loadConversations();
+  $("question").focus();
+}
+
+function showCatalog() {
+  $("chat-view").hidden = true;
+  $("catalog-view").hidden = false;
+  $("show-catalog").hidden = true;
+  $("show-chat").hidden = false;
+  loadCatalog();
+  $("catalog-heading").focus?.();
+}
+
+function showChatView() {
+  $("catalog-view").hidden = true;
+  $("chat-view").hidden = false;
+  $("show-chat").hidden = true;
+  $("show-catalog").hidden = false;
   $("question").focus();
 }
 
@@ -395,7 +420,11 @@ async function answer(turn, result, jobId, translatorNotes = []) {
 function chips(spec, versions, displayNames, result) {
   const items = specChips(spec, versions).map((chip) => {
     let text = chip.text;
-    if (chip.kind === "metric") text = `${displayNames[chip.metric] ?? chip.metric}${chip.version ? ` v${chip.version}` : ""}`;
+    if (chip.kind === "metric") {
+      // A tenant's own definition says so: the answer used the team's metric, not the shipped one.
+      const own = result.metric_layers?.[chip.metric] === "tenant" ? " (your catalog)" : "";
+      text = `${displayNames[chip.metric] ?? chip.metric}${chip.version ? ` v${chip.version}` : ""}${own}`;
+    }
     return h("li", { class: `chip chip-${chip.kind}`, "data-chip": chip.kind, "data-metric": chip.metric ?? null },
       h("span", { class: "chip-label", text: `${chip.label}:` }), " ", h("span", { class: "chip-text", text }));
   });
@@ -507,6 +536,9 @@ function start() {
     }
   });
   $("sign-out").addEventListener("click", () => signOut("Signed out."));
+  $("show-catalog").addEventListener("click", showCatalog);
+  $("show-chat").addEventListener("click", showChatView);
+  startCatalog(state.asOf);
   $("new-conversation").addEventListener("click", newConversation);
   $("ask-form").addEventListener("submit", (event) => {
     event.preventDefault();

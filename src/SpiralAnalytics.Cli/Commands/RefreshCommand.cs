@@ -24,6 +24,11 @@ internal static class RefreshCommand
             var report = await cli.Service<AnalyticsRefresher>(host).RefreshAsync(new SynchronousProgress<ViewRefresh>(v => cli.Error.WriteLine(
                 $"  {v.View,-26} {v.Rows,10} rows  {v.Duration.TotalSeconds,7:0.00} s")), ct);
             await cli.Out.WriteLineAsync($"refreshed the analytics views in {report.Duration.TotalSeconds:0.00} s; data version {report.DataVersion}");
+            foreach (var note in report.Notes)
+            {
+                await cli.Out.WriteLineAsync(note);
+            }
+
             return ExitCodes.Success;
         });
         return command;

@@ -12,7 +12,8 @@ internal static class ResultText
     {
         await TextTable.WriteAsync(cli.Out, result.Columns.Select(c => c.Name).ToList(),
             result.Rows.Select(row => (IReadOnlyList<string>)result.Columns.Select(c => Cell(row[c.Name])).ToList()));
-        var versions = string.Join(", ", result.MetricVersions.Select(v => $"{v.Key} {v.Value}"));
+        var versions = string.Join(", ", result.MetricVersions.Select(v =>
+            $"{v.Key} {v.Value}" + (result.MetricLayers?.GetValueOrDefault(v.Key) is { } layer && layer != Core.Catalog.CatalogLayers.Shipped ? $" ({layer})" : "")));
         await cli.Out.WriteLineAsync($"{result.Rows.Count} row(s) as of {result.AsOf}; metrics {versions}{suffix}");
         foreach (var warning in result.Warnings)
         {

@@ -14,6 +14,7 @@ public sealed record CatalogLoadResult(IReadOnlyList<LoadedMetric> Metrics, IRea
 public static class CatalogLoader
 {
     private static readonly MetricDefinitionValidator Validator = new();
+    private static readonly MetricDefinitionValidator TenantValidator = new(CatalogLayers.Tenant);
 
     public static CatalogLoadResult Load(string folder)
     {
@@ -40,8 +41,19 @@ public static class CatalogLoader
     }
 
     /// <summary>Checks files given as (name, text) pairs: the file name is what problems show.</summary>
-    public static CatalogLoadResult Load(IEnumerable<(string File, string Text)> files)
+    public static CatalogLoadResult Load(IEnumerable<(string File, string Text)> files) => Load(files, CatalogLayers.Shipped, null);
+
+    /// <summary>
+    /// Checks a tenant's metric files (tenant rules) together with the shipped catalog they sit on: a tenant metric of a
+    /// shipped name replaces it for that tenant; synonyms, dependencies and replacements are checked across both layers.
+    /// Only problems of the tenant files are reported; the result holds only the tenant metrics, marked as tenant layer.
+    /// </summary>
+    public static CatalogLoadResult LoadTenant(IEnumerable<(string File, string Text)> files, MetricCatalog shipped) =>
+        Load(files, CatalogLayers.Tenant, shipped);
+
+    private static CatalogLoadResult Load(IEnumerable<(string File, string Text)> files, string layer, MetricCatalog? shipped)
     {
+        var validator = layer == CatalogLayers.Tenant ? TenantValidator : Validator;
         var metrics = new List<LoadedMetric>();
         var problems = new List<CatalogProblem>();
         var unreadable = new HashSet<string>(StringComparer.Ordinal);
@@ -62,12 +74,24 @@ public static class CatalogLoader
                     $"metric '{metric.Definition.Name}' must be in a file named {metric.Definition.Name}.yaml"));
             }
 
-            var result = Validator.Validate(metric.Definition);
+            var result = validator.Validate(metric.Definition);
             problems.AddRange(result.Errors.Select(e => new CatalogProblem(file, metric.Lines.LineOf(e.PropertyName), e.PropertyName, e.ErrorMessage)));
-            metrics.Add(metric);
+            metrics.Add(layer == CatalogLayers.Tenant ? metric with { Definition = metric.Definition with { Layer = CatalogLayers.Tenant } } : metric);
         }
 
-        problems.AddRange(CatalogConsistency.Check(metrics, unreadable));
+        if (shipped is null)
+        {
+            problems.AddRange(CatalogConsistency.Check(metrics, unreadable));
+        }
+        else
+        {
+            var own = metrics.Select(m => m.Definition.Name).Concat(unreadable).ToHashSet(StringComparer.Ordinal);
+            var beneath = shipped.All.Where(m => !own.Contains(m.Name))
+                .Select(m => new LoadedMetric(m, $"catalog/{m.Name}.yaml", SourceLines.None)).ToList();
+            var tenantFiles = metrics.Select(m => m.File).ToHashSet(StringComparer.Ordinal);
+            problems.AddRange(CatalogConsistency.Check([.. beneath, .. metrics], unreadable).Where(p => tenantFiles.Contains(p.File)));
+        }
+
         return new CatalogLoadResult(metrics,
             problems.OrderBy(p => p.File, StringComparer.Ordinal).ThenBy(p => p.Line ?? 0).ToList());
     }

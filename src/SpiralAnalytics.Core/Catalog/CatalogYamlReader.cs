@@ -44,9 +44,12 @@ public static class CatalogYamlReader
     public static readonly IReadOnlyList<string> KnownFields =
     [
         "name", "display_name", "category", "description", "type", "measure", "statistic", "p", "numerator", "denominator",
-        "components", "unit", "direction", "grain", "time_column", "dimensions", "synonyms", "depends_on", "version", "status",
+        "components", "aggregate", "where", "numerator_of", "denominator_of", "sql", "output", "rollup",
+        "unit", "direction", "grain", "time_column", "dimensions", "synonyms", "depends_on", "version", "status",
         "replaced_by", "deprecation_reason",
     ];
+
+    private static readonly IReadOnlyList<string> TermFields = ["aggregate", "measure", "p", "where"];
 
     private static readonly IReadOnlyList<string> ComponentFields = ["metric", "weight", "direction"];
 
@@ -136,6 +139,13 @@ public static class CatalogYamlReader
                 Numerator = OptionalList("numerator"),
                 Denominator = String("denominator"),
                 Components = Components(),
+                Aggregate = String("aggregate"),
+                Where = _fields.TryGetValue("where", out var whereNode) ? Where(whereNode, "where") : null,
+                NumeratorOf = Term("numerator_of"),
+                DenominatorOf = Term("denominator_of"),
+                Sql = _fields.TryGetValue("sql", out var sqlNode) ? RawScalar(sqlNode, "sql") : null,
+                Output = OptionalList("output"),
+                Rollup = String("rollup"),
                 Unit = String("unit"),
                 Direction = String("direction"),
                 Grain = String("grain"),
@@ -168,6 +178,13 @@ public static class CatalogYamlReader
                     Numerator = definition.Numerator,
                     Denominator = definition.Denominator,
                     Components = definition.Components,
+                    Aggregate = definition.Aggregate,
+                    Where = definition.Where,
+                    NumeratorOf = definition.NumeratorOf,
+                    DenominatorOf = definition.DenominatorOf,
+                    Sql = definition.Sql,
+                    Output = definition.Output,
+                    Rollup = definition.Rollup,
                     Unit = definition.Unit!,
                     Direction = definition.Direction!,
                     Grain = definition.Grain!,
@@ -179,9 +196,108 @@ public static class CatalogYamlReader
                     Status = definition.Status!,
                     ReplacedBy = definition.ReplacedBy,
                     DeprecationReason = definition.DeprecationReason,
-                },
+                }.Canonical(),
                 file,
                 new SourceLines(Line(root), _lines));
+        }
+
+        /// <summary>A block of text kept as written (SQL): trailing whitespace trimmed, lines kept so positions can be shown.</summary>
+        private string? RawScalar(YamlNode node, string path)
+        {
+            if (node is YamlScalarNode scalar && !IsNull(scalar))
+            {
+                // Where the text's first line is in the file: the line after the key for a block (sql: |).
+                _lines[path + ".text"] = Line(node) + (scalar.Style is ScalarStyle.Literal or ScalarStyle.Folded ? 1 : 0);
+                return scalar.Value!.TrimEnd();
+            }
+
+            return Scalar(node, path);
+        }
+
+        /// <summary>A row filter: a mapping of dimension → one value or a list of values.</summary>
+        private IReadOnlyDictionary<string, IReadOnlyList<string>>? Where(YamlNode node, string path)
+        {
+            if (IsNull(node))
+            {
+                return null;
+            }
+
+            if (node is not YamlMappingNode mapping)
+            {
+                Problem(Line(node), path, "expected a mapping of dimension: [values], e.g. { issue_type: [Bug], priority: [Highest] }");
+                return null;
+            }
+
+            var where = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            foreach (var (keyNode, value) in mapping.Children)
+            {
+                var key = (keyNode as YamlScalarNode)?.Value ?? "";
+                var itemPath = $"{path}.{key}";
+                _lines[itemPath] = Line(keyNode);
+                var values = new List<string>();
+                if (value is YamlSequenceNode sequence)
+                {
+                    for (var i = 0; i < sequence.Children.Count; i++)
+                    {
+                        _lines[$"{itemPath}[{i}]"] = Line(sequence.Children[i]);
+                        if (Scalar(sequence.Children[i], $"{itemPath}[{i}]") is { Length: > 0 } item)
+                        {
+                            values.Add(item);
+                        }
+                    }
+                }
+                else if (Scalar(value, itemPath) is { Length: > 0 } single)
+                {
+                    values.Add(single);
+                }
+
+                if (!where.TryAdd(key, values))
+                {
+                    Problem(Line(keyNode), itemPath, $"'{key}' is listed twice");
+                }
+            }
+
+            return where;
+        }
+
+        /// <summary>One aggregate of a tenant ratio: { aggregate, measure, p?, where? }.</summary>
+        private AggregateTerm? Term(string field)
+        {
+            if (!_fields.TryGetValue(field, out var node) || IsNull(node))
+            {
+                return null;
+            }
+
+            if (node is not YamlMappingNode mapping)
+            {
+                Problem(Line(node), field, "expected { aggregate: FUNCTION, measure: MEASURE, where: { dimension: [values] } }");
+                return null;
+            }
+
+            var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+            foreach (var (keyNode, value) in mapping.Children)
+            {
+                var key = (keyNode as YamlScalarNode)?.Value ?? "";
+                if (!TermFields.Contains(key))
+                {
+                    Problem(Line(keyNode), $"{field}.{key}", $"unknown field{Suggest(key, TermFields)} (fields: {string.Join(", ", TermFields)})");
+                    continue;
+                }
+
+                values[key] = value;
+                _lines[$"{field}.{key}"] = Line(keyNode);
+            }
+
+            foreach (var required in new[] { "aggregate", "measure" }.Where(f => !values.ContainsKey(f)))
+            {
+                Problem(Line(node), $"{field}.{required}", "missing required field");
+            }
+
+            var aggregate = values.TryGetValue("aggregate", out var a) ? Scalar(a, $"{field}.aggregate") : null;
+            var measure = values.TryGetValue("measure", out var m) ? Scalar(m, $"{field}.measure") : null;
+            var p = values.TryGetValue("p", out var pn) ? Number(pn, $"{field}.p") : null;
+            var where = values.TryGetValue("where", out var w) ? Where(w, $"{field}.where") : null;
+            return aggregate is null || measure is null ? null : new AggregateTerm { Aggregate = aggregate, Measure = measure, P = p, Where = where };
         }
 
         private string? String(string field) => _fields.TryGetValue(field, out var node) ? Scalar(node, field) : null;

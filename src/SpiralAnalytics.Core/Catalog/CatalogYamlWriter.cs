@@ -52,6 +52,45 @@ public static partial class CatalogYamlWriter
             }
         }
 
+        if (m.Aggregate is not null)
+        {
+            Field(yaml, "aggregate", m.Aggregate);
+        }
+
+        if (m.Where is not null)
+        {
+            yaml.Append("where: ").Append(FlowWhere(m.Where)).Append('\n');
+        }
+
+        if (m.NumeratorOf is not null)
+        {
+            yaml.Append("numerator_of: ").Append(FlowTerm(m.NumeratorOf)).Append('\n');
+        }
+
+        if (m.DenominatorOf is not null)
+        {
+            yaml.Append("denominator_of: ").Append(FlowTerm(m.DenominatorOf)).Append('\n');
+        }
+
+        if (m.Sql is not null)
+        {
+            yaml.Append("sql: |-\n");
+            foreach (var line in m.Sql.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n'))
+            {
+                yaml.Append(line.Length == 0 ? "" : "  " + line.TrimEnd()).Append('\n');
+            }
+        }
+
+        if (m.Output is not null)
+        {
+            FlowList(yaml, "output", m.Output);
+        }
+
+        if (m.Rollup is not null)
+        {
+            Field(yaml, "rollup", m.Rollup);
+        }
+
         Field(yaml, "unit", m.Unit);
         Field(yaml, "direction", m.Direction);
         Field(yaml, "grain", m.Grain);
@@ -73,6 +112,25 @@ public static partial class CatalogYamlWriter
         }
 
         return yaml.ToString();
+    }
+
+    private static string FlowWhere(IReadOnlyDictionary<string, IReadOnlyList<string>> where) =>
+        "{ " + string.Join(", ", where.Select(w => $"{Scalar(w.Key)}: [{string.Join(", ", w.Value.Select(Scalar))}]")) + " }";
+
+    private static string FlowTerm(AggregateTerm term)
+    {
+        var parts = new List<string> { $"aggregate: {Scalar(term.Aggregate)}", $"measure: {Scalar(term.Measure)}" };
+        if (term.P is { } p)
+        {
+            parts.Add($"p: {Number(p)}");
+        }
+
+        if (term.Where is not null)
+        {
+            parts.Add($"where: {FlowWhere(term.Where)}");
+        }
+
+        return "{ " + string.Join(", ", parts) + " }";
     }
 
     private static void Field(StringBuilder yaml, string key, string value) => yaml.Append(key).Append(": ").Append(Scalar(value)).Append('\n');

@@ -43,6 +43,27 @@ public sealed record MetricDefinition
     /// <summary>composite: z-scored metrics with weights summing to 1.0.</summary>
     public IReadOnlyList<CompositeComponent>? Components { get; init; }
 
+    /// <summary>aggregate (tenant layer): <c>count</c>, <c>sum</c>, <c>avg</c>, <c>min</c>, <c>max</c> or <c>percentile</c> of <see cref="Measure"/>.</summary>
+    public string? Aggregate { get; init; }
+
+    /// <summary>aggregate (tenant layer): the row filter, dimension → allowed values (see <see cref="RowFilters"/>).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? Where { get; init; }
+
+    /// <summary>aggregate_ratio (tenant layer): the numerator, one aggregate with its own row filter.</summary>
+    public AggregateTerm? NumeratorOf { get; init; }
+
+    /// <summary>aggregate_ratio (tenant layer): the denominator, one aggregate with its own row filter (zero gives null).</summary>
+    public AggregateTerm? DenominatorOf { get; init; }
+
+    /// <summary>sql (tenant layer, written by an admin): one SELECT over the tenant analytics views.</summary>
+    public string? Sql { get; init; }
+
+    /// <summary>sql: the columns the SELECT returns, in order (<see cref="SqlMetricOutput"/>).</summary>
+    public IReadOnlyList<string>? Output { get; init; }
+
+    /// <summary>sql: how the per-row values combine in a group of rows (<c>avg</c>, <c>sum</c>, <c>min</c>, <c>max</c>).</summary>
+    public string? Rollup { get; init; }
+
     /// <summary>One of <see cref="MetricUnits.All"/>.</summary>
     public required string Unit { get; init; }
 
@@ -76,15 +97,100 @@ public sealed record MetricDefinition
     /// <summary>Lifecycle: why it was deprecated.</summary>
     public string? DeprecationReason { get; init; }
 
+    /// <summary>Which catalog layer the definition comes from: <see cref="CatalogLayers.Shipped"/> or <see cref="CatalogLayers.Tenant"/> (not versioned content).</summary>
+    [JsonIgnore]
+    public string Layer { get; init; } = CatalogLayers.Shipped;
+
     [JsonIgnore]
     public bool IsActive => Status == MetricStatuses.Active;
 
-    /// <summary>Every measure the metric reads (composites read none: their components' z-scores live in sprint_stats).</summary>
+    /// <summary>
+    /// The same definition with its row filters in one order (dimensions sorted), so the file's order of a mapping —
+    /// or PostgreSQL's jsonb order when read back — never makes an unchanged definition look changed.
+    /// </summary>
+    public MetricDefinition Canonical() => this with
+    {
+        Where = AggregateTerm.Sorted(Where),
+        NumeratorOf = NumeratorOf is null ? null : NumeratorOf with { Where = AggregateTerm.Sorted(NumeratorOf.Where) },
+        DenominatorOf = DenominatorOf is null ? null : DenominatorOf with { Where = AggregateTerm.Sorted(DenominatorOf.Where) },
+    };
+
+    /// <summary>Every measure the metric reads (composites and SQL metrics read none).</summary>
     [JsonIgnore]
-    public IEnumerable<string> Measures =>
-        Type == MetricTypes.Ratio
-            ? (Numerator ?? []).Concat(Denominator is null ? [] : [Denominator])
-            : Measure is null ? [] : [Measure];
+    public IEnumerable<string> Measures => Type switch
+    {
+        MetricTypes.Ratio => (Numerator ?? []).Concat(Denominator is null ? [] : [Denominator]),
+        MetricTypes.AggregateRatio => new[] { NumeratorOf?.Measure, DenominatorOf?.Measure }.OfType<string>(),
+        _ => Measure is null ? [] : [Measure],
+    };
+}
+
+/// <summary>One aggregate of a tenant ratio: a function over a measure, with its own row filter.</summary>
+public sealed record AggregateTerm
+{
+    /// <summary><c>count</c>, <c>sum</c>, <c>avg</c>, <c>min</c>, <c>max</c> or <c>percentile</c>.</summary>
+    public required string Aggregate { get; init; }
+
+    public required string Measure { get; init; }
+
+    /// <summary>percentile only: the quantile in (0, 1).</summary>
+    [JsonPropertyName("p")]
+    public double? P { get; init; }
+
+    /// <summary>Dimension → allowed values; rows match when every listed dimension has one of its values.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? Where { get; init; }
+
+    /// <summary>A row filter with its dimensions in ordinal order (an insertion-ordered dictionary keeps it).</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>>? Sorted(IReadOnlyDictionary<string, IReadOnlyList<string>>? where) =>
+        where?.OrderBy(w => w.Key, StringComparer.Ordinal).ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal);
+}
+
+/// <summary>The two layers of the catalog: shipped (global, operator-only) and tenant (per tenant, under RLS).</summary>
+public static class CatalogLayers
+{
+    public const string Shipped = "shipped";
+    public const string Tenant = "tenant";
+}
+
+/// <summary>The aggregate functions of tenant metrics.</summary>
+public static class AggregateFunctions
+{
+    public const string Count = "count";
+    public const string Sum = "sum";
+    public const string Avg = "avg";
+    public const string Min = "min";
+    public const string Max = "max";
+    public const string Percentile = "percentile";
+
+    public static readonly IReadOnlyList<string> All = [Count, Sum, Avg, Min, Max, Percentile];
+}
+
+/// <summary>The dimensions a tenant metric's row filter may name (label is a filter only: an issue has several).</summary>
+public static class RowFilters
+{
+    public const string Label = "label";
+
+    public static readonly IReadOnlyList<string> All =
+        [Analytics.Dimensions.IssueType, Analytics.Dimensions.Priority, Label, Analytics.Dimensions.Epic, Analytics.Dimensions.Assignee, Analytics.Dimensions.Team];
+}
+
+/// <summary>What a SQL metric returns and reads.</summary>
+public static class SqlMetricOutput
+{
+    public const string SprintKey = "sprint_key";
+    public const string Value = "value";
+
+    /// <summary>The only output a SQL metric may declare: one value per sprint.</summary>
+    public static readonly IReadOnlyList<string> Columns = [SprintKey, Value];
+
+    public static readonly IReadOnlyList<string> Rollups = ["avg", "sum", "min", "max"];
+
+    /// <summary>The tenant views a SQL metric may read (each filters on the tenant setting).</summary>
+    public static readonly IReadOnlyList<string> AllowedViews =
+    [
+        "sprint_issue_facts", "sprint_stats", "issue_flow", "issue_events", "team_daily_wip", "issue_idle_segments",
+        "issue_comment_stats", "issue_labels", "sprint_goals",
+    ];
 }
 
 /// <summary>A composite's component: a z-scored metric, its weight, and +1 when a higher value is worse (−1 when better).</summary>
@@ -98,7 +204,20 @@ public static class MetricTypes
     public const string Percentile = "percentile";
     public const string Composite = "composite";
 
+    /// <summary>Tenant layer: one aggregate function of a measure with a row filter.</summary>
+    public const string Aggregate = "aggregate";
+
+    /// <summary>Tenant layer: the ratio of two aggregates, each with its own row filter.</summary>
+    public const string AggregateRatio = "aggregate_ratio";
+
+    /// <summary>Tenant layer: an admin's SELECT over the tenant views, checked by PostgreSQL at save.</summary>
+    public const string Sql = "sql";
+
+    /// <summary>The types of the shipped catalog.</summary>
     public static readonly IReadOnlyList<string> All = [Simple, Ratio, Derived, Percentile, Composite];
+
+    /// <summary>The types a tenant metric may have: the shipped ones and the tenant-only ones.</summary>
+    public static readonly IReadOnlyList<string> Tenant = [Simple, Ratio, Derived, Percentile, Composite, Aggregate, AggregateRatio, Sql];
 }
 
 public static class MetricStatistics
@@ -134,7 +253,15 @@ public static class MetricStatuses
     public const string Active = "active";
     public const string Deprecated = "deprecated";
 
+    /// <summary>Tenant layer: stored, previewable, invisible to the translator and to other users.</summary>
+    public const string Draft = "draft";
+
+    /// <summary>Tenant layer: no longer offered; names a replacement when there is one.</summary>
+    public const string Archived = "archived";
+
     public static readonly IReadOnlyList<string> All = [Active, Deprecated];
+
+    public static readonly IReadOnlyList<string> Tenant = [Draft, Active, Archived];
 }
 
 /// <summary>What one value of a metric describes; it follows from the views its measures read.</summary>

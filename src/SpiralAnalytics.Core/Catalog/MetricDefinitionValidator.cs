@@ -21,7 +21,8 @@ public sealed class MetricDefinitionValidator : AbstractValidator<MetricDefiniti
     /// <summary>Composites read their components' z-scores from sprint_stats, placed by the sprint's close.</summary>
     public const string CompositeTimeColumn = "sprint_close_at";
 
-    private static readonly IReadOnlyList<string> FormulaFields = ["measure", "statistic", "p", "numerator", "denominator", "components"];
+    private static readonly IReadOnlyList<string> FormulaFields =
+        ["measure", "statistic", "p", "numerator", "denominator", "components", "aggregate", "where", "numerator_of", "denominator_of", "sql", "output", "rollup"];
 
     private static readonly Dictionary<string, string[]> FormulaFieldsByType = new(StringComparer.Ordinal)
     {
@@ -30,10 +31,27 @@ public sealed class MetricDefinitionValidator : AbstractValidator<MetricDefiniti
         [MetricTypes.Derived] = ["measure", "statistic"],
         [MetricTypes.Percentile] = ["measure", "p"],
         [MetricTypes.Composite] = ["components"],
+        [MetricTypes.Aggregate] = ["aggregate", "measure", "p", "where"],
+        [MetricTypes.AggregateRatio] = ["numerator_of", "denominator_of"],
+        [MetricTypes.Sql] = ["sql", "output", "rollup"],
     };
 
+    /// <summary>Dimensions a SQL metric's rows (one per sprint, joined to the sprint) can be grouped by.</summary>
+    public static readonly IReadOnlyList<string> SqlDimensions =
+        [Analytics.Dimensions.Team, Analytics.Dimensions.Sprint, Analytics.Dimensions.Week, Analytics.Dimensions.Month, Analytics.Dimensions.Quarter];
+
+    /// <summary>The shipped layer's rules.</summary>
     public MetricDefinitionValidator()
+        : this(CatalogLayers.Shipped)
     {
+    }
+
+    /// <summary>The rules of <paramref name="layer"/>: a tenant metric may also be an aggregate, aggregate_ratio or sql metric and is draft, active or archived.</summary>
+    public MetricDefinitionValidator(string layer)
+    {
+        var tenant = layer == CatalogLayers.Tenant;
+        var types = tenant ? MetricTypes.Tenant : MetricTypes.All;
+        var statuses = tenant ? MetricStatuses.Tenant : MetricStatuses.All;
         RuleLevelCascadeMode = CascadeMode.Stop;
 
         RuleFor(m => m.Name)
@@ -48,7 +66,8 @@ public sealed class MetricDefinitionValidator : AbstractValidator<MetricDefiniti
             .Must(MetricCategories.All.Contains).WithMessage(m => Unknown("category", m.Category, MetricCategories.All))
             .OverridePropertyName("category");
         RuleFor(m => m.Type)
-            .Must(MetricTypes.All.Contains).WithMessage(m => Unknown("type", m.Type, MetricTypes.All))
+            .Must(types.Contains).WithMessage(m => Unknown("type", m.Type, types) +
+                (!tenant && MetricTypes.Tenant.Contains(m.Type) ? "; aggregate, aggregate_ratio and sql are tenant-layer types" : ""))
             .OverridePropertyName("type");
         RuleFor(m => m.Unit)
             .Must(MetricUnits.All.Contains).WithMessage(m => Unknown("unit", m.Unit, MetricUnits.All))
@@ -75,7 +94,7 @@ public sealed class MetricDefinitionValidator : AbstractValidator<MetricDefiniti
             .OverridePropertyName("synonyms");
 
         RuleFor(m => m.Status)
-            .Must(MetricStatuses.All.Contains).WithMessage(m => Unknown("status", m.Status, MetricStatuses.All))
+            .Must(statuses.Contains).WithMessage(m => Unknown("status", m.Status, statuses))
             .OverridePropertyName("status");
         RuleFor(m => m.ReplacedBy)
             .NotEmpty().WithMessage("a deprecated metric names its replacement (replaced_by: NAME)")
@@ -83,14 +102,14 @@ public sealed class MetricDefinitionValidator : AbstractValidator<MetricDefiniti
             .OverridePropertyName("replaced_by");
         RuleFor(m => m.ReplacedBy)
             .Empty().WithMessage("only a deprecated metric has a replacement (set status: deprecated, or replaced_by: null)")
-            .When(m => m.Status == MetricStatuses.Active)
+            .When(m => m.Status is MetricStatuses.Active or MetricStatuses.Draft)
             .OverridePropertyName("replaced_by");
         RuleFor(m => m.ReplacedBy)
             .NotEqual(m => m.Name).WithMessage("a metric cannot replace itself")
             .OverridePropertyName("replaced_by");
         RuleFor(m => m.DeprecationReason)
-            .Empty().WithMessage("only a deprecated metric has a deprecation reason")
-            .When(m => m.Status == MetricStatuses.Active)
+            .Empty().WithMessage("only a deprecated or archived metric has a deprecation reason")
+            .When(m => m.Status is MetricStatuses.Active or MetricStatuses.Draft)
             .OverridePropertyName("deprecation_reason");
 
         RuleFor(m => m).Custom(CheckDuplicates);
@@ -242,11 +261,39 @@ public sealed class MetricDefinitionValidator : AbstractValidator<MetricDefiniti
             case MetricTypes.Composite:
                 CheckComposite(m, context);
                 break;
+
+            case MetricTypes.Aggregate:
+                CheckTerm(m, context, "", m.Aggregate, m.P, m.Where, Resolve);
+                break;
+
+            case MetricTypes.AggregateRatio:
+                foreach (var (field, term) in new[] { ("numerator_of", m.NumeratorOf), ("denominator_of", m.DenominatorOf) })
+                {
+                    if (term is null)
+                    {
+                        context.AddFailure(new ValidationFailure(field,
+                            $"an aggregate_ratio metric needs '{field}': {{ aggregate: count|sum|avg|min|max|percentile, measure: MEASURE, where: {{ dimension: [values] }} }}"));
+                    }
+                    else
+                    {
+                        CheckTerm(m, context, field + ".", term.Aggregate, term.P, term.Where, Resolve);
+                    }
+                }
+
+                break;
+
+            case MetricTypes.Sql:
+                CheckSql(m, context);
+                break;
         }
 
         if (m.Type == MetricTypes.Composite)
         {
             CheckPlacement(m, context, [("components", AnalyticsModel.SprintStats, CompositeTimeColumn)]);
+        }
+        else if (m.Type == MetricTypes.Sql)
+        {
+            CheckPlacement(m, context, [("sql", SqlRowsView, CompositeTimeColumn)]);
         }
         else if (measures.Count > 0 && measures.Count == m.Measures.Count())
         {
@@ -260,6 +307,112 @@ public sealed class MetricDefinitionValidator : AbstractValidator<MetricDefiniti
                 context.AddFailure(new ValidationFailure(field,
                     $"measure '{measure.Name}' is not additive ({measure.Aggregation}); a {m.Type} metric sums its measures"));
             }
+        }
+    }
+
+    /// <summary>The rows of a SQL metric are joined to their sprint: they offer what sprint_stats offers.</summary>
+    private static readonly AnalyticsView SqlRowsView = AnalyticsModel.SprintStats;
+
+    private static void CheckTerm(MetricDefinition m, ValidationContext<MetricDefinition> context, string prefix, string? aggregate, double? p,
+        IReadOnlyDictionary<string, IReadOnlyList<string>>? where, Func<string, string?, string, Measure?> resolve)
+    {
+        var measureName = prefix.Length == 0 ? m.Measure : (prefix == "numerator_of." ? m.NumeratorOf : m.DenominatorOf)?.Measure;
+        var measure = resolve(prefix + "measure", measureName, "the measure it aggregates");
+        if (string.IsNullOrEmpty(aggregate))
+        {
+            context.AddFailure(new ValidationFailure(prefix + "aggregate", $"needs 'aggregate': one of {string.Join(", ", AggregateFunctions.All)}"));
+        }
+        else if (!AggregateFunctions.All.Contains(aggregate))
+        {
+            context.AddFailure(new ValidationFailure(prefix + "aggregate", Unknown("aggregate", aggregate, AggregateFunctions.All)));
+        }
+        else if (measure is not null && aggregate != AggregateFunctions.Count && measure.Aggregation == Aggregation.CountDistinctIssues)
+        {
+            context.AddFailure(new ValidationFailure(prefix + "aggregate",
+                $"measure '{measure.Name}' marks issues (a 0/1 flag counted once per issue): only 'count' applies to it, not '{aggregate}'"));
+        }
+
+        if (aggregate == AggregateFunctions.Percentile)
+        {
+            if (p is not { } q)
+            {
+                context.AddFailure(new ValidationFailure(prefix + "p", "a percentile needs 'p', the quantile between 0 and 1 (0.5 = median)"));
+            }
+            else if (q is <= 0 or >= 1)
+            {
+                context.AddFailure(new ValidationFailure(prefix + "p", $"p must be between 0 and 1 exclusive (0.5 = median, 0.9 = p90), found {Format(q)}"));
+            }
+        }
+        else if (p is not null)
+        {
+            context.AddFailure(new ValidationFailure(prefix + "p", $"'p' applies only to aggregate: percentile, not '{aggregate}'"));
+        }
+
+        if (where is null)
+        {
+            return;
+        }
+
+        foreach (var (dimension, values) in where)
+        {
+            var field = $"{prefix}where.{dimension}";
+            if (!RowFilters.All.Contains(dimension))
+            {
+                context.AddFailure(new ValidationFailure(field,
+                    $"unknown row filter{CatalogYamlReader.Suggest(dimension, RowFilters.All)} (row filters: {string.Join(", ", RowFilters.All)})"));
+                continue;
+            }
+
+            if (values.Count == 0)
+            {
+                context.AddFailure(new ValidationFailure(field, $"list at least one value for '{dimension}'"));
+            }
+
+            if (measure is null)
+            {
+                continue;
+            }
+
+            var available = dimension == RowFilters.Label
+                ? measure.View.DimensionColumns.ContainsKey(Analytics.Dimensions.IssueType)
+                : measure.View.DimensionColumns.ContainsKey(dimension);
+            if (!available)
+            {
+                context.AddFailure(new ValidationFailure(field,
+                    $"view {measure.View.Name} (of measure '{measure.Name}') has no '{dimension}' to filter on; it offers: {string.Join(", ", RowFilters.All.Where(f => f == RowFilters.Label ? measure.View.DimensionColumns.ContainsKey(Analytics.Dimensions.IssueType) : measure.View.DimensionColumns.ContainsKey(f)))}"));
+            }
+        }
+    }
+
+    private static void CheckSql(MetricDefinition m, ValidationContext<MetricDefinition> context)
+    {
+        if (string.IsNullOrWhiteSpace(m.Sql))
+        {
+            context.AddFailure(new ValidationFailure("sql", "a sql metric needs 'sql': one SELECT over the tenant views returning sprint_key and value"));
+        }
+
+        if (m.Output is not { Count: > 0 })
+        {
+            context.AddFailure(new ValidationFailure("output", $"a sql metric declares its output columns: [{string.Join(", ", SqlMetricOutput.Columns)}]"));
+        }
+        else if (!m.Output.SequenceEqual(SqlMetricOutput.Columns, StringComparer.Ordinal))
+        {
+            context.AddFailure(new ValidationFailure("output",
+                $"declared [{string.Join(", ", m.Output)}]; a sql metric returns exactly [{string.Join(", ", SqlMetricOutput.Columns)}] (one value per sprint)"));
+        }
+
+        if (m.Rollup is null)
+        {
+            context.AddFailure(new ValidationFailure("rollup", $"a sql metric says how its per-sprint values combine: rollup: {string.Join("|", SqlMetricOutput.Rollups)}"));
+        }
+        else if (!SqlMetricOutput.Rollups.Contains(m.Rollup))
+        {
+            context.AddFailure(new ValidationFailure("rollup", Unknown("rollup", m.Rollup, SqlMetricOutput.Rollups)));
+        }
+
+        if (MetricGrains.All.Contains(m.Grain) && m.Grain != MetricGrains.Sprint)
+        {
+            context.AddFailure(new ValidationFailure("grain", $"a sql metric has one value per sprint: grain is '{MetricGrains.Sprint}', not '{m.Grain}'"));
         }
     }
 
@@ -366,6 +519,13 @@ public sealed class MetricDefinitionValidator : AbstractValidator<MetricDefiniti
         "numerator" => m.Numerator is not null,
         "denominator" => m.Denominator is not null,
         "components" => m.Components is not null,
+        "aggregate" => m.Aggregate is not null,
+        "where" => m.Where is not null,
+        "numerator_of" => m.NumeratorOf is not null,
+        "denominator_of" => m.DenominatorOf is not null,
+        "sql" => m.Sql is not null,
+        "output" => m.Output is not null,
+        "rollup" => m.Rollup is not null,
         _ => false,
     };
 

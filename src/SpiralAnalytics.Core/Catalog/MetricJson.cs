@@ -37,7 +37,7 @@ public static class MetricJson
     /// <summary>A stored version read back, with the metric's current lifecycle applied.</summary>
     public static MetricDefinition FromVersioned(string json, string status, string? replacedBy, string? deprecationReason) =>
         (JsonSerializer.Deserialize(json, MetricJsonContext.Default.MetricDefinition)
-         ?? throw new JsonException("empty metric definition"))
+         ?? throw new JsonException("empty metric definition")).Canonical()
         with { Status = status, ReplacedBy = replacedBy, DeprecationReason = deprecationReason };
 
     public static JsonObject ToNode(MetricDefinition definition) =>

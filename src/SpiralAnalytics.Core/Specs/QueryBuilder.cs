@@ -7,7 +7,7 @@ using SpiralAnalytics.Core.Catalog;
 namespace SpiralAnalytics.Core.Specs;
 
 /// <summary>A result column: a dimension, or a metric (with unit and version); compare adds <c>m__previous</c>, <c>m__delta</c>, <c>m__change</c>.</summary>
-public sealed record QueryColumn(string Name, string Kind, string? Unit = null, string? Version = null)
+public sealed record QueryColumn(string Name, string Kind, string? Unit = null, string? Version = null, string? Layer = null)
 {
     public const string Dimension = "dimension";
     public const string Metric = "metric";
@@ -72,15 +72,15 @@ public static partial class QueryBuilder
         {
             var m = metric.Name;
             select.Add($"r.{m}");
-            columns.Add(new QueryColumn(m, QueryColumn.Metric, metric.Unit, metric.Version));
+            columns.Add(new QueryColumn(m, QueryColumn.Metric, metric.Unit, metric.Version, metric.Layer));
             if (compare)
             {
                 select.Add($"p.{m} AS {m}__previous");
                 select.Add($"r.{m} - p.{m} AS {m}__delta");
                 select.Add($"(r.{m} - p.{m})::numeric / nullif(abs(p.{m}), 0) AS {m}__change");
-                columns.Add(new QueryColumn($"{m}__previous", QueryColumn.Metric, metric.Unit, metric.Version));
-                columns.Add(new QueryColumn($"{m}__delta", QueryColumn.Metric, metric.Unit, metric.Version));
-                columns.Add(new QueryColumn($"{m}__change", QueryColumn.Metric, "ratio", metric.Version));
+                columns.Add(new QueryColumn($"{m}__previous", QueryColumn.Metric, metric.Unit, metric.Version, metric.Layer));
+                columns.Add(new QueryColumn($"{m}__delta", QueryColumn.Metric, metric.Unit, metric.Version, metric.Layer));
+                columns.Add(new QueryColumn($"{m}__change", QueryColumn.Metric, "ratio", metric.Version, metric.Layer));
             }
         }
 
@@ -209,10 +209,15 @@ public static partial class QueryBuilder
         Plain,
         PerSprint,
         Composite,
+        Sql,
     }
 
-    /// <summary>One aggregate of a group: its alias, and how it is computed from view <c>v</c> (a parameter factory for p).</summary>
-    private sealed record Aggregate(string Alias, Measure Measure, string Kind, double P = 0);
+    /// <summary>
+    /// One aggregate of a group: its alias, and how it is computed from view <c>v</c>. A tenant metric's term (kind
+    /// <c>term</c>) carries its function and row filter.
+    /// </summary>
+    private sealed record Aggregate(string Alias, Measure Measure, string Kind, double P = 0, string? Function = null,
+        IReadOnlyDictionary<string, IReadOnlyList<string>>? Where = null);
 
     private sealed class Group(AnalyticsView view, string timeColumn, TimeKind timeKind, int minAge, GroupKind kind, MetricDefinition? composite)
     {
@@ -252,6 +257,13 @@ public static partial class QueryBuilder
                 Aggregates.Add(new Aggregate(Ident(alias), measure, kind, p));
             }
 
+            return alias;
+        }
+
+        /// <summary>A tenant metric's own aggregate (function, row filter); its alias is named after the metric, so it is never shared.</summary>
+        public string AddTerm(string alias, Measure measure, string function, double? p, IReadOnlyDictionary<string, IReadOnlyList<string>>? where)
+        {
+            Aggregates.Add(new Aggregate(Ident(alias), measure, "term", p ?? 0, function, where));
             return alias;
         }
     }
@@ -348,6 +360,37 @@ public static partial class QueryBuilder
                     break;
                 }
 
+                case MetricTypes.Aggregate:
+                {
+                    var measure = MeasureOf(metric.Measure);
+                    var group = GroupFor(measure, GroupKind.Plain);
+                    var alias = group.AddTerm($"{metric.Name}__value", measure, metric.Aggregate!, metric.P, metric.Where);
+                    plans.Add(new MetricPlan(metric, c => TermValue($"{c}{group.Index}.{alias}", metric.Aggregate!), [group]));
+                    break;
+                }
+
+                case MetricTypes.AggregateRatio:
+                {
+                    var terms = new[] { (Term: metric.NumeratorOf!, Suffix: "num"), (Term: metric.DenominatorOf!, Suffix: "den") }.Select(t =>
+                    {
+                        var measure = MeasureOf(t.Term.Measure);
+                        var group = GroupFor(measure, GroupKind.Plain);
+                        return (Group: group, Alias: group.AddTerm($"{metric.Name}__{t.Suffix}", measure, t.Term.Aggregate, t.Term.P, t.Term.Where), t.Term);
+                    }).ToList();
+                    plans.Add(new MetricPlan(metric,
+                        c => $"{TermValue($"{c}{terms[0].Group.Index}.{terms[0].Alias}", terms[0].Term.Aggregate)}::numeric / nullif({c}{terms[1].Group.Index}.{terms[1].Alias}, 0)",
+                        terms.Select(t => t.Group).Distinct().ToList()));
+                    break;
+                }
+
+                case MetricTypes.Sql:
+                {
+                    var group = new Group(AnalyticsModel.SprintStats, "sprint_close_at", TimeKind.Window, 0, GroupKind.Sql, metric);
+                    groups.Add(group);
+                    plans.Add(new MetricPlan(metric, c => $"{c}{group.Index}.{metric.Name}", [group]));
+                    break;
+                }
+
                 default:
                     throw new InvalidOperationException($"metric '{metric.Name}' has type '{metric.Type}' that the builder cannot compute");
             }
@@ -359,6 +402,53 @@ public static partial class QueryBuilder
         }
 
         return new Plan(groups, plans);
+    }
+
+    /// <summary>A count or sum over no rows is 0; an average, extreme or percentile over no rows has no value (null).</summary>
+    private static string TermValue(string column, string function) =>
+        function is AggregateFunctions.Count or AggregateFunctions.Sum ? $"coalesce({column}, 0)" : column;
+
+    private static bool HasIssueKey(AnalyticsView view) => view != AnalyticsModel.SprintStats && view != AnalyticsModel.TeamDailyWip;
+
+    /// <summary>A tenant term: its function over the measure's column, restricted by its row filter (values compared case-insensitively, as parameters).</summary>
+    private static string TermSql(Aggregate a, AnalyticsView view, Parameters p)
+    {
+        var column = $"v.{a.Measure.Column}";
+        var conditions = new List<string>();
+        foreach (var (dimension, values) in a.Where ?? new Dictionary<string, IReadOnlyList<string>>())
+        {
+            var lowered = p.Add(values.Select(v => v.ToLowerInvariant()).ToArray());
+            if (dimension == RowFilters.Label)
+            {
+                conditions.Add($"v.{AnalyticsModel.IssueKeyColumn} IN (SELECT l.issue_key FROM issue_labels l WHERE lower(l.label) = ANY({lowered}))");
+            }
+            else
+            {
+                var dimensionColumn = view.DimensionColumns.TryGetValue(dimension, out var c)
+                    ? c
+                    : throw new InvalidOperationException($"view {view.Name} has no column for row filter '{dimension}'");
+                conditions.Add($"lower(v.{Ident(dimensionColumn)}) = ANY({lowered})");
+            }
+        }
+
+        if (a.Function == AggregateFunctions.Count)
+        {
+            conditions.Insert(0, $"{column} <> 0");
+        }
+
+        var filter = conditions.Count == 0 ? "" : $" FILTER (WHERE {string.Join(" AND ", conditions)})";
+        return a.Function switch
+        {
+            AggregateFunctions.Count when HasIssueKey(view) => $"count(DISTINCT v.{AnalyticsModel.IssueKeyColumn}){filter} AS {a.Alias}",
+            AggregateFunctions.Count => $"count(*){filter} AS {a.Alias}",
+            AggregateFunctions.Sum => $"sum({column}){filter} AS {a.Alias}",
+            AggregateFunctions.Avg => $"avg({column}){filter} AS {a.Alias}",
+            AggregateFunctions.Min => $"min({column}){filter} AS {a.Alias}",
+            AggregateFunctions.Max => $"max({column}){filter} AS {a.Alias}",
+            AggregateFunctions.Percentile =>
+                $"percentile_cont({p.Add(a.P, $"p:{a.P.ToString(CultureInfo.InvariantCulture)}")}) WITHIN GROUP (ORDER BY {column}){filter} AS {a.Alias}",
+            _ => throw new InvalidOperationException($"'{a.Function}' is not an aggregate function"),
+        };
     }
 
     private static Measure MeasureOf(string? name) =>
@@ -520,10 +610,22 @@ public static partial class QueryBuilder
                     break;
                 }
 
+                case GroupKind.Sql:
+                {
+                    var metric = group.Composite!;
+                    var rollup = metric.Rollup is { } r && SqlMetricOutput.Rollups.Contains(r) ? r : throw new InvalidOperationException($"{metric.Name} has no rollup");
+                    var columns = keyColumns.Append($"{rollup}(m.{SqlMetricOutput.Value}) AS {Ident(metric.Name)}");
+                    // The admin's SELECT (checked by PostgreSQL at save: tenant views only, pure functions, declared columns), joined to its sprints.
+                    var body0 = $"    SELECT {string.Join(", ", columns)}\n    FROM {from}\n    JOIN (\n{metric.Sql!.TrimEnd().TrimEnd(';')}\n    ) m ON m.{SqlMetricOutput.SprintKey} = v.sprint_key{whereSql}";
+                    body = body0 + (keys.Count > 0 ? $"\n    GROUP BY {Ordinals(keys.Count)}" : "");
+                    break;
+                }
+
                 default:
                 {
                     var aggregates = group.Aggregates.Select(a => a.Kind switch
                     {
+                        "term" => TermSql(a, group.View, p),
                         "percentile" => $"percentile_cont({p.Add(a.P, $"p:{a.P.ToString(CultureInfo.InvariantCulture)}")}) WITHIN GROUP (ORDER BY v.{a.Measure.Column}) AS {a.Alias}",
                         "mean" => $"avg(v.{a.Measure.Column}) AS {a.Alias}",
                         _ => a.Measure.Aggregation switch

@@ -7,7 +7,11 @@ using SpiralAnalytics.Infrastructure.Data;
 namespace SpiralAnalytics.Infrastructure.Analytics;
 
 /// <summary>What one refresh did: the new data version, how long it took, and the rows of each view.</summary>
-public sealed record RefreshReport(long DataVersion, TimeSpan Duration, IReadOnlyList<ViewRefresh> Views);
+public sealed record RefreshReport(long DataVersion, TimeSpan Duration, IReadOnlyList<ViewRefresh> Views)
+{
+    /// <summary>What ran after the views (e.g. tenant metrics materialized), one line each.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+}
 
 public sealed record ViewRefresh(string View, long Rows, TimeSpan Duration);
 
@@ -16,7 +20,7 @@ public sealed record ViewRefresh(string View, long Rows, TimeSpan Duration);
 /// reading the previous contents meanwhile, then records the refresh: its id is the new data version.
 /// One refresh at a time (advisory lock); a second caller waits for the first and then refreshes again.
 /// </summary>
-public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<AnalyticsRefresher> logger)
+public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<AnalyticsRefresher> logger, IEnumerable<Catalog.IAfterRefresh>? followers = null)
 {
     private const long LockKey = 0x5350_4952_4146; // "SPIRAF"
 
@@ -59,7 +63,25 @@ public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<Analytics
             record.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(views.ToDictionary(v => v.View, v => v.Rows)) });
             var version = (long)(await record.ExecuteScalarAsync(ct))!;
             Log.AnalyticsRefreshed(logger, version, clock.ElapsedMilliseconds);
-            return new RefreshReport(version, clock.Elapsed, views);
+            var notes = new List<string>();
+            foreach (var follower in followers ?? [])
+            {
+                // Its own failures are recorded by the follower; anything else must not undo a refresh that committed.
+                try
+                {
+                    if (await follower.AfterRefreshAsync(version, ct) is { } note)
+                    {
+                        notes.Add(note);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Log.AfterRefreshFailed(logger, e, follower.GetType().Name);
+                    notes.Add($"{follower.GetType().Name} failed: {e.Message}");
+                }
+            }
+
+            return new RefreshReport(version, clock.Elapsed, views) { Notes = notes };
         }
         finally
         {

@@ -11,7 +11,7 @@ using SpiralAnalytics.Infrastructure.Queries;
 namespace SpiralAnalytics.Infrastructure.Ask;
 
 /// <summary>
-/// The cache key of an answer: SHA-256 over the tenant, the canonical spec JSON, every metric's version (sorted by name),
+/// The cache key of an answer: SHA-256 over the tenant, the canonical spec JSON, every metric's version and layer (sorted by name),
 /// the data version and the <c>as_of</c> the spec's time was resolved against (a relative window such as
 /// <c>last_sprints</c> means other sprints at another instant). A refresh bumps the data version, so an answer cached
 /// before it can never be served after it.
@@ -19,7 +19,7 @@ namespace SpiralAnalytics.Infrastructure.Ask;
 public static class CacheKey
 {
     public static string For(PlannedQuery planned, long dataVersion) =>
-        Compute(planned.TenantId, planned.CanonicalSpec, planned.MetricVersions, dataVersion, planned.AsOf);
+        Compute(planned.TenantId, planned.CanonicalSpec, planned.VersionStamps, dataVersion, planned.AsOf);
 
     public static string Compute(Guid tenantId, string canonicalSpec, IReadOnlyDictionary<string, string> metricVersions, long dataVersion, DateTimeOffset asOf)
     {

@@ -145,7 +145,7 @@ public sealed class AskPipeline(
         var planUpdate = new StageUpdate(emitter.DurationsJson)
         {
             Sql = planned.Built.Sql,
-            MetricVersions = JsonSerializer.Serialize(planned.MetricVersions, AskJsonContext.Default.IReadOnlyDictionaryStringString),
+            MetricVersions = JsonSerializer.Serialize(planned.VersionStamps, AskJsonContext.Default.IReadOnlyDictionaryStringString),
             DataVersion = dataVersion,
         };
 

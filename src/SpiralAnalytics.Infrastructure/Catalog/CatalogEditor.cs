@@ -31,7 +31,7 @@ public sealed class CatalogEditor(CatalogReader reader, CatalogImporter importer
         var existing = catalog.Find(metricName);
         if (name is null && existing is not null)
         {
-            throw new ConflictException($"metric '{metricName}' already exists (version {existing.Version}); update it with PUT /api/v1/admin/metrics/{metricName}");
+            throw new ConflictException($"metric '{metricName}' already exists (version {existing.Version}); update it with PUT /api/v1/operator/metrics/{metricName}");
         }
 
         if (name is not null)
@@ -43,7 +43,7 @@ public sealed class CatalogEditor(CatalogReader reader, CatalogImporter importer
 
             if (existing is null)
             {
-                throw new NotFoundException($"metric '{name}' is not in the catalog{CatalogText.DidYouMean(name, catalog.Names)}; create it with POST /api/v1/admin/metrics");
+                throw new NotFoundException($"metric '{name}' is not in the catalog{CatalogText.DidYouMean(name, catalog.Names)}; create it with POST /api/v1/operator/metrics");
             }
         }
 

@@ -31,6 +31,53 @@ public sealed class CatalogReader(SpiralDataSources data)
         return new MetricCatalog(metrics);
     }
 
+    /// <summary>
+    /// The catalog as one tenant sees it: the shipped metrics, with the tenant's active metrics added or put in place of the
+    /// shipped metric of the same name (drafts and archived tenant metrics are not offered). Read as the runtime role
+    /// with the tenant set, so RLS decides which tenant rows exist at all.
+    /// </summary>
+    public async Task<MetricCatalog> LoadAsync(Guid tenantId, CancellationToken ct)
+    {
+        var shipped = await LoadAsync(ct);
+        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
+        var tenant = await TenantCatalogStore.ListAsync(session, ct);
+        await session.CommitAsync(ct);
+        return Merge(shipped, tenant.Select(t => t.Definition));
+    }
+
+    /// <summary>Shipped metrics, then the tenant's active ones (a tenant metric wins over the shipped metric of its name).</summary>
+    public static MetricCatalog Merge(MetricCatalog shipped, IEnumerable<MetricDefinition> tenant) =>
+        new(shipped.All.Concat(tenant.Where(t => t.IsActive)));
+
+    /// <summary>One metric as the tenant sees it, at its current version or the one asked for (of its layer).</summary>
+    public async Task<MetricDefinition> GetAsync(Guid tenantId, string name, string? version, CancellationToken ct)
+    {
+        var current = (await LoadAsync(tenantId, ct)).Get(name);
+        if (version is null || version == current.Version)
+        {
+            return current;
+        }
+
+        if (current.Layer != CatalogLayers.Tenant)
+        {
+            return await GetAsync(name, version, ct);
+        }
+
+        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
+        await using var command = session.Command(
+            """
+            SELECT m.name, m.status, m.replaced_by, m.archive_reason, v.definition::text
+            FROM tenant_metrics m JOIN tenant_metric_versions v ON v.tenant_id = m.tenant_id AND v.metric_name = m.name
+            WHERE m.name = $1 AND v.version = $2
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = name });
+        command.Parameters.Add(new NpgsqlParameter { Value = version });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+            ? TenantCatalogStore.Read(reader)
+            : throw new NotFoundException($"tenant metric '{name}' has no version '{version}'");
+    }
+
     /// <summary>One metric, at its current version or the one asked for; unknown names and versions are user errors.</summary>
     public async Task<MetricDefinition> GetAsync(string name, string? version, CancellationToken ct)
     {

@@ -30,7 +30,33 @@ public sealed class CatalogSearch(
     private const double ExactBoost = 1.0;
     private const double StemBoost = 0.8;
 
-    public async Task<CatalogSearchResult> SearchAsync(string text, int top, CancellationToken ct)
+    /// <summary>The shipped catalog's active metrics and one tenant's active metrics (a tenant metric hides the shipped one of its name).</summary>
+    private const string TenantCandidates =
+        """
+        WITH c AS (
+            SELECT v.metric_name, v.version, v.definition, v.embedding, v.embedder_id
+            FROM tenant_metrics m
+            JOIN tenant_metric_versions v ON v.tenant_id = m.tenant_id AND v.metric_name = m.name AND v.version = m.current_version
+            WHERE m.status = 'active'
+            UNION ALL
+            SELECT v.metric_name, v.version, v.definition, v.embedding, v.embedder_id
+            FROM metric_versions v JOIN metrics m ON m.name = v.metric_name AND m.current_version = v.version
+            WHERE m.status = 'active' AND NOT EXISTS (SELECT 1 FROM tenant_metrics t WHERE t.name = m.name AND t.status = 'active')
+        )
+        SELECT c.metric_name, c.version, c.definition->>'display_name', c.definition->'synonyms', 1 - (c.embedding <=> $1::vector)
+        FROM c
+        WHERE c.embedder_id = $2
+        ORDER BY c.embedding <=> $1::vector
+        LIMIT $3
+        """;
+
+    public Task<CatalogSearchResult> SearchAsync(string text, int top, CancellationToken ct) => SearchAsync(text, top, null, ct);
+
+    /// <summary>
+    /// Searches the catalog <paramref name="tenantId"/> sees (shipped plus its own active metrics, read under RLS), or the
+    /// shipped catalog alone when null.
+    /// </summary>
+    public async Task<CatalogSearchResult> SearchAsync(string text, int top, Guid? tenantId, CancellationToken ct)
     {
         if (CatalogText.Normalize(text).Length == 0)
         {
@@ -60,7 +86,8 @@ public sealed class CatalogSearch(
         }
 
         var query = (await embedder.GenerateAsync([text], cancellationToken: ct))[0].Vector.ToArray();
-        await using var command = data.Runtime.CreateCommand(
+        await using var session = tenantId is { } tenant ? await TenantSession.BeginAsync(data.Runtime, tenant, ct) : null;
+        await using var command = session is not null ? session.Command(TenantCandidates) : data.Runtime.CreateCommand(
             """
             SELECT v.metric_name, v.version, v.definition->>'display_name', v.definition->'synonyms', 1 - (v.embedding <=> $1::vector)
             FROM metric_versions v JOIN metrics m ON m.name = v.metric_name AND m.current_version = v.version
@@ -86,6 +113,11 @@ public sealed class CatalogSearch(
                 var (boost, match) = Boost(normalized, stems, [CatalogText.NameAsWords(name), display, .. synonyms], name);
                 candidates.Add((name, display, reader.GetString(1), similarity + (1 - similarity) * boost, similarity, match));
             }
+        }
+
+        if (session is not null)
+        {
+            await session.CommitAsync(ct);
         }
 
         var hits = candidates

@@ -20,6 +20,14 @@ public sealed record PlannedQuery(
     double ValidateMs,
     double PlanMs)
 {
+    /// <summary>The layer of every metric it uses (shipped or tenant); the answer states it and the cache key includes it.</summary>
+    public IReadOnlyDictionary<string, string> MetricLayers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>What the cache key holds per metric: the version, prefixed <c>tenant:</c> for a tenant's own definition.</summary>
+    public IReadOnlyDictionary<string, string> VersionStamps =>
+        MetricVersions.ToDictionary(v => v.Key, v => MetricLayers.GetValueOrDefault(v.Key) == Core.Catalog.CatalogLayers.Tenant ? $"tenant:{v.Value}" : v.Value,
+            StringComparer.Ordinal);
+
     /// <summary>The canonical JSON of <see cref="Spec"/>: equal specs, equal text.</summary>
     public string CanonicalSpec => SpecJson.Write(Spec);
 }

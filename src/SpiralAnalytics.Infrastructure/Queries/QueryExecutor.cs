@@ -54,9 +54,14 @@ public sealed class QueryExecutor(
     /// </summary>
     public async Task<ValidatedSpec> ValidateAsync(AnalyticsSpec spec, string tenant, CancellationToken ct)
     {
-        var clock = Stopwatch.StartNew();
         var tenantId = await tenants.ResolveAsync(tenant, ct);
-        var catalog = await CatalogForAsync(spec, ct);
+        return await ValidateAsync(spec, tenant, tenantId, await CatalogForAsync(spec, tenantId, ct), ct);
+    }
+
+    /// <summary>Validates against a given catalog (a tenant's catalog with a draft in it, for a preview).</summary>
+    public async Task<ValidatedSpec> ValidateAsync(AnalyticsSpec spec, string tenant, Guid tenantId, MetricCatalog catalog, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
         DimensionValues values;
         await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
         {
@@ -83,7 +88,12 @@ public sealed class QueryExecutor(
         var built = QueryBuilder.Build(spec, validated.Catalog, TimeResolver.Resolve(spec.Time, at));
         var versions = spec.MetricNames.Distinct(StringComparer.Ordinal)
             .ToDictionary(n => n, n => validated.Catalog.Get(n).Version, StringComparer.Ordinal);
-        return new PlannedQuery(validated.Tenant, validated.TenantId, spec, at, built, versions, validated.ValidateMs, clock.Elapsed.TotalMilliseconds);
+        var layers = spec.MetricNames.Distinct(StringComparer.Ordinal)
+            .ToDictionary(n => n, n => validated.Catalog.Get(n).Layer, StringComparer.Ordinal);
+        return new PlannedQuery(validated.Tenant, validated.TenantId, spec, at, built, versions, validated.ValidateMs, clock.Elapsed.TotalMilliseconds)
+        {
+            MetricLayers = layers,
+        };
     }
 
     /// <summary>Runs a planned query as the runtime role; cancelling <paramref name="ct"/> cancels the running statement.</summary>
@@ -93,6 +103,12 @@ public sealed class QueryExecutor(
         var executing = Stopwatch.StartNew();
         var settings = options.Value;
         await using var session = await TenantSession.BeginAsync(data.Runtime, planned.TenantId, ct);
+        // A query only reads; READ ONLY also holds a tenant's SQL metric (checked at save) to that.
+        await using (var readOnly = session.Command("SET TRANSACTION READ ONLY"))
+        {
+            await readOnly.ExecuteNonQueryAsync(ct);
+        }
+
         await using (var timeout = session.Command("SELECT set_config('statement_timeout', $1, true)"))
         {
             timeout.Parameters.Add(new NpgsqlParameter { Value = (settings.StatementTimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture) });
@@ -140,6 +156,7 @@ public sealed class QueryExecutor(
             Columns = built.Columns,
             Rows = rows,
             MetricVersions = planned.MetricVersions,
+            MetricLayers = planned.MetricLayers,
             Sql = built.Sql,
             Cache = "none",
             Warnings = warnings,
@@ -148,9 +165,9 @@ public sealed class QueryExecutor(
     }
 
     /// <summary>The current catalog with every pinned metric at its pinned version; an unknown version is a spec error.</summary>
-    private async Task<MetricCatalog> CatalogForAsync(AnalyticsSpec spec, CancellationToken ct)
+    private async Task<MetricCatalog> CatalogForAsync(AnalyticsSpec spec, Guid tenantId, CancellationToken ct)
     {
-        var catalog = await catalogs.LoadAsync(ct);
+        var catalog = await catalogs.LoadAsync(tenantId, ct);
         var pinned = new Dictionary<string, MetricDefinition>(StringComparer.Ordinal);
         var errors = new List<SpecError>();
         for (var i = 0; i < spec.Metrics.Count; i++)
@@ -164,7 +181,7 @@ public sealed class QueryExecutor(
 
             try
             {
-                pinned[name] = await catalogs.GetAsync(name, version, ct);
+                pinned[name] = await catalogs.GetAsync(tenantId, name, version, ct);
             }
             catch (NotFoundException e)
             {

@@ -24,6 +24,9 @@ public sealed record QueryResult
 
     public required IReadOnlyDictionary<string, string> MetricVersions { get; init; }
 
+    /// <summary>Which catalog layer each metric's version comes from: <c>shipped</c> or <c>tenant</c> (the tenant's own definition).</summary>
+    public IReadOnlyDictionary<string, string>? MetricLayers { get; init; }
+
     public required string Sql { get; init; }
 
     /// <summary><c>none</c> (no cache consulted), <c>miss</c> or <c>hit</c>.</summary>

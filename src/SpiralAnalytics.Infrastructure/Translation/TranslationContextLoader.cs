@@ -8,8 +8,9 @@ using SpiralAnalytics.Infrastructure.Tenants;
 namespace SpiralAnalytics.Infrastructure.Translation;
 
 /// <summary>
-/// Builds the <see cref="TranslationContext"/> of a question: the active catalog, the top catalog-search candidates
-/// (pgvector plus name and synonym matches) and every dimension member of the tenant, read as the runtime role.
+/// Builds the <see cref="TranslationContext"/> of a question: the catalog as the tenant sees it (shipped plus the tenant's
+/// own active metrics), the top candidates of the tenant-aware catalog search (pgvector plus name and synonym matches) and
+/// every dimension member of the tenant, read as the runtime role.
 /// </summary>
 public sealed class TranslationContextLoader(SpiralDataSources data, CatalogReader catalogs, CatalogSearch search, TenantDirectory tenants)
 {
@@ -23,11 +24,11 @@ public sealed class TranslationContextLoader(SpiralDataSources data, CatalogRead
         }
 
         var tenantId = await tenants.ResolveAsync(tenant, ct);
-        var catalog = await catalogs.LoadAsync(ct);
+        var catalog = await catalogs.LoadAsync(tenantId, ct);
         IReadOnlyList<MetricCandidate> candidates;
         try
         {
-            var found = await search.SearchAsync(request.Question, Candidates, ct);
+            var found = await search.SearchAsync(request.Question, Candidates, tenantId, ct);
             candidates = found.Hits.Select(h => new MetricCandidate(h.Name, h.Score, h.Match)).ToList();
         }
         catch (UserErrorException) when (catalog.Active.Count > 0)

@@ -42,7 +42,7 @@ public sealed class InvalidCatalogTests
         Assert.Equal(
         [
             $"{file}:1: time_column: missing required field",
-            $"{file}:{ShippedCatalog.LineOf(file, "time_colum:")}: time_colum: unknown field 'time_colum'; did you mean 'time_column'? (fields: name, display_name, category, description, type, measure, statistic, p, numerator, denominator, components, unit, direction, grain, time_column, dimensions, synonyms, depends_on, version, status, replaced_by, deprecation_reason)",
+            $"{file}:{ShippedCatalog.LineOf(file, "time_colum:")}: time_colum: unknown field 'time_colum'; did you mean 'time_column'? (fields: name, display_name, category, description, type, measure, statistic, p, numerator, denominator, components, aggregate, where, numerator_of, denominator_of, sql, output, rollup, unit, direction, grain, time_column, dimensions, synonyms, depends_on, version, status, replaced_by, deprecation_reason)",
         ], Problems(folder));
     }
 

@@ -24,6 +24,9 @@ public sealed class AnalyticsViewIsolationTests(PostgresServer server) : IAsyncL
         { "team_daily_wip", "mv_team_daily_wip" },
         { "issue_idle_segments", "mv_issue_idle_segments" },
         { "issue_comment_stats", "mv_issue_comment_stats" },
+        // 0007 (issue 14): views over RLS tables that tenant metrics read (row filters on labels; SQL metrics on goals)
+        { "issue_labels", "(SELECT i.tenant_id FROM issues i CROSS JOIN LATERAL unnest(i.labels)) AS labels" },
+        { "sprint_goals", "sprints" },
     };
 
     public static TheoryData<string> OwnerOnlyRelations() =>
@@ -63,7 +66,8 @@ public sealed class AnalyticsViewIsolationTests(PostgresServer server) : IAsyncL
 
             Assert.True(visible > 0, $"{view} should have rows");
             Assert.Equal(await TestData.OwnerCountAsync(_db, materialized, tenant), visible);
-            Assert.NotEqual(await TestData.OwnerCountAsync(_db, materialized, other), visible);
+            // The other tenant has rows too, so any leak would show as a larger count than the tenant's own.
+            Assert.True(await TestData.OwnerCountAsync(_db, materialized, other) > 0, $"{view}: the other tenant should have rows");
         }
     }
 

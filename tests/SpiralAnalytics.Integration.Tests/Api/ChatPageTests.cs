@@ -44,7 +44,7 @@ public sealed partial class ChatPageTests(PostgresServer server)
             }
         }
 
-        Assert.Equal(["api.js", "app.js", "chart.js", "format.js", "spec.js"], seen.Order(StringComparer.Ordinal));
+        Assert.Equal(["api.js", "app.js", "catalog.js", "chart.js", "format.js", "spec.js"], seen.Order(StringComparer.Ordinal));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/app.css", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/favicon.svg", Ct)).StatusCode);
         // the page is public; the data behind it is not

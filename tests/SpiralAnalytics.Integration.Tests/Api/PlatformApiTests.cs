@@ -27,7 +27,8 @@ public sealed class PlatformApiTests(PostgresServer server)
         foreach (var path in new[]
         {
             "/api/v1/query", "/api/v1/metrics", "/api/v1/metrics/search", "/api/v1/metrics/{name}", "/api/v1/metrics/{name}/versions",
-            "/api/v1/admin/metrics", "/api/v1/admin/metrics/{name}", "/api/v1/admin/metrics/{name}/deprecate",
+            "/api/v1/admin/metrics", "/api/v1/admin/metrics/{name}", "/api/v1/admin/metrics/{name}/activate", "/api/v1/admin/metrics/{name}/archive",
+            "/api/v1/operator/metrics", "/api/v1/operator/metrics/{name}", "/api/v1/operator/metrics/{name}/deprecate",
             "/api/v1/conversations", "/api/v1/conversations/{id}/messages", "/api/v1/jobs/{id}/feedback", "/api/v1/me",
         })
         {

@@ -77,6 +77,22 @@ public sealed class TokenCliTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task Token_create_operator_opens_the_operator_path_and_no_tenant_endpoint()
+    {
+        var (db, config) = await SetupAsync();
+
+        var run = await TestData.CliAsync(config, "token", "create", "--operator", "--user", "ops");
+        var mixed = await TestData.CliAsync(config, "token", "create", "--operator", "--tenant", "x");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(2, mixed.ExitCode);
+        await using var api = new ApiFactory(db);
+        using var client = api.CreateClient(run.Out.Trim());
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/operator/metrics/no_such_metric", Ct)).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await client.GetAsync("/api/v1/metrics", Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task Token_create_with_an_unknown_role_exits_2()
     {
         var (_, config) = await SetupAsync();

@@ -1,6 +1,7 @@
 using SpiralAnalytics.Api;
 using SpiralAnalytics.Api.Auth;
 using SpiralAnalytics.Api.Endpoints;
+using SpiralAnalytics.Api.Mcp;
 using SpiralAnalytics.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -17,6 +18,7 @@ builder.AddSpiralApi();
 builder.AddSpiralAuth();
 builder.AddSpiralRateLimits();
 builder.AddSpiralOpenApi();
+builder.AddSpiralMcp();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -35,6 +37,7 @@ app.MapConversationEndpoints();
 app.MapSpiralHangfireDashboard();
 app.MapAskEndpoints();
 app.MapJobEndpoints();
+app.MapSpiralMcp();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>

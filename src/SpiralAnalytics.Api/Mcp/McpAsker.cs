@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
@@ -67,6 +66,4 @@ public sealed class McpAsker(AskService asks, JobEventReader events, JobStore jo
     /// <summary>The answer of a completed job's final event.</summary>
     public static Infrastructure.Queries.QueryResult? ResultOf(JobEvent final) =>
         final.Result?.Deserialize(AskJsonContext.Default.QueryResult);
-
-    internal static string Seconds(int seconds) => seconds.ToString(CultureInfo.InvariantCulture);
 }

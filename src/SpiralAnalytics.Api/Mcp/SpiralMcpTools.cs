@@ -47,14 +47,13 @@ public sealed class SpiralMcpTools(
         CancellationToken ct = default) =>
         await GuardAsync(async () =>
         {
-            _ = user.Tenant();
             if (category is not null && !MetricCategories.All.Contains(category))
             {
                 throw new UserErrorException(
                     $"unknown category '{category}'{CatalogText.DidYouMean(category, MetricCategories.All)} (categories: {string.Join(", ", MetricCategories.All)})");
             }
 
-            var catalog = await catalogs.LoadAsync(ct);
+            var catalog = await CatalogAsync(user, ct);
             var metrics = (include_deprecated ? catalog.All : catalog.Active)
                 .Where(m => category is null || m.Category == category)
                 .Where(m => string.IsNullOrWhiteSpace(search) || Mentions(m, search.Trim()))
@@ -96,7 +95,7 @@ public sealed class SpiralMcpTools(
         CancellationToken ct = default) =>
         await GuardAsync(async () =>
         {
-            _ = user.Tenant();
+            _ = user.Tenant(); // the shipped catalog is global today: see CatalogAsync
             var definition = await catalogs.GetAsync(name, version, ct);
             var versions = await catalogs.VersionsAsync(definition.Name, ct);
             var node = MetricJson.ToNode(definition);
@@ -192,6 +191,16 @@ public sealed class SpiralMcpTools(
             var outcome = await asker.AskAsync(tenant, user.UserId(), question, conversation, at, progress, ct);
             return AskResult(outcome);
         });
+
+    /// <summary>
+    /// The catalog the caller's tenant sees, read through <see cref="CatalogReader"/> as <c>GET /api/v1/metrics</c> reads it.
+    /// The shipped catalog is global today; when the reader resolves tenant-defined metrics, the token's tenant goes in here.
+    /// </summary>
+    private Task<MetricCatalog> CatalogAsync(ClaimsPrincipal user, CancellationToken ct)
+    {
+        _ = user.Tenant();
+        return catalogs.LoadAsync(ct);
+    }
 
     private CallToolResult AskResult(McpAskOutcome outcome)
     {

@@ -12,7 +12,7 @@ public static class McpServiceCollectionExtensions
     /// <summary>
     /// The MCP server over streamable HTTP, stateless: every request is a bearer-authenticated HTTP request like any other
     /// endpoint's, no session outlives it, and any API node can answer. Tools: <see cref="SpiralMcpTools"/>, with the
-    /// descriptions of <see cref="McpToolDescriptions"/>. Options: section <c>Mcp</c>; the ask tool's limit: <c>RateLimits:Ask</c>.
+    /// descriptions of <see cref="McpToolDescriptions"/>, arguments checked by <see cref="McpArgumentCheck"/>. Options: section <c>Mcp</c>; the ask tool's limit: <c>RateLimits:Ask</c>.
     /// </summary>
     public static IHostApplicationBuilder AddSpiralMcp(this IHostApplicationBuilder builder)
     {
@@ -24,6 +24,7 @@ public static class McpServiceCollectionExtensions
         builder.Services
             .AddMcpServer(o => o.ServerInfo = new() { Name = "spiral-analytics", Version = typeof(McpServiceCollectionExtensions).Assembly.GetName().Version?.ToString() ?? "1.0.0" })
             .WithHttpTransport(o => o.SessionMode = HttpServerSessionMode.Stateless)
+            .WithRequestFilters(filters => filters.AddCallToolFilter(McpArgumentCheck.Filter))
             .WithSpiralTools<SpiralMcpTools>();
         return builder;
     }

@@ -201,6 +201,11 @@ public sealed class McpServerTests(PostgresServer server)
         Assert.Equal("json", garbled.GetProperty("errors")[0].GetProperty("rule").GetString());
         var quoted = (await mcp.CallAsync("query", new() { ["spec"] = Spillover, ["as_of"] = McpFixture.AsOf })).Structured();
         Assert.Equal(3, quoted.GetProperty("rows").GetArrayLength());
+        var missing = (await mcp.CallAsync("query", new() { ["as_of"] = McpFixture.AsOf })).Structured(error: true);
+        Assert.Equal(["spec"], missing.GetProperty("missing").EnumerateArray().Select(m => m.GetString()));
+        var tenantArgument = (await mcp.CallAsync("query", new() { ["spec"] = McpFixture.Spec(Spillover), ["tenant"] = seeded.Other })).Structured(error: true);
+        Assert.Equal(["tenant"], tenantArgument.GetProperty("unknown").EnumerateArray().Select(m => m.GetString()));
+        Assert.Contains("token", tenantArgument.GetProperty("message").GetString(), StringComparison.Ordinal);
         var badAsOf = (await mcp.CallAsync("query", new() { ["spec"] = McpFixture.Spec(Spillover), ["as_of"] = "yesterday" })).Structured(error: true);
         Assert.Contains("as_of", badAsOf.GetProperty("message").GetString(), StringComparison.Ordinal);
     }

@@ -24,6 +24,7 @@ public static class McpServiceCollectionExtensions
         builder.Services
             .AddMcpServer(o => o.ServerInfo = new() { Name = "spiral-analytics", Version = typeof(McpServiceCollectionExtensions).Assembly.GetName().Version?.ToString() ?? "1.0.0" })
             .WithHttpTransport(o => o.SessionMode = HttpServerSessionMode.Stateless)
+            .AddAuthorizationFilters() // [Authorize] on a tool (an admin-only one, say) is then honoured per call
             .WithRequestFilters(filters => filters.AddCallToolFilter(McpArgumentCheck.Filter))
             .WithSpiralTools<SpiralMcpTools>();
         return builder;

@@ -165,6 +165,9 @@ public sealed class McpServerTests(PostgresServer server)
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(rest.GetProperty("rows").GetRawText()), JsonNode.Parse(job.GetProperty("result").GetProperty("rows").GetRawText())));
         Assert.Equal(["execute", "plan", "validate"], job.GetProperty("stage_durations").EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal("quinn", await JobUserAsync(seeded.Db, Guid.Parse(jobId!)));
+        // a spec run is no chat conversation: quinn, who only ran specs, has none
+        var conversations = await ApiAssert.OkAsync(await http.GetAsync("/api/v1/conversations", Ct));
+        Assert.Equal(0, conversations.ValueKind == JsonValueKind.Array ? conversations.GetArrayLength() : conversations.GetProperty("conversations").GetArrayLength());
     }
 
     [Fact]

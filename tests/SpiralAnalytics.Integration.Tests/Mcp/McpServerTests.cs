@@ -335,6 +335,27 @@ public sealed class McpServerTests(PostgresServer server)
         Assert.Equal(2, translator.Requests.Count);
     }
 
+    [Fact]
+    public async Task An_ask_that_outlasts_the_wait_answers_with_its_job_which_runs_on()
+    {
+        var seeded = await McpFixture.SeededAsync(server);
+        var translator = new Ask.TestTranslator { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var (api, baseAddress) = McpFixture.Start(seeded.Db, new Dictionary<string, string?> { ["Mcp:AskWaitSeconds"] = "1" }, translator);
+        await using var _ = api;
+        var token = McpFixture.Token(api, seeded.Slug);
+        await using var mcp = await McpFixture.ConnectAsync(baseAddress, token);
+        using var http = McpFixture.Http(baseAddress, token);
+
+        var pending = (await mcp.CallAsync("ask", new() { ["question"] = Ask.AskFixture.Question(Spillover), ["as_of"] = McpFixture.AsOf })).Structured(error: true);
+
+        Assert.Equal("translating", pending.GetProperty("status").GetString());
+        var jobId = pending.GetProperty("job_id").GetString();
+        Assert.Contains($"/api/v1/jobs/{jobId}", pending.GetProperty("message").GetString(), StringComparison.Ordinal);
+        translator.Gate.SetResult();
+        var events = await Ask.Sse.AllAsync(http, $"/api/v1/jobs/{jobId}/events");
+        Assert.Equal("completed", events[^1].Type);
+    }
+
     private static IEnumerable<string?> Values(JsonElement page) => page.GetProperty("values").EnumerateArray().Select(v => v.GetProperty("value").GetString());
 
     private static IEnumerable<string> Columns(JsonElement result) =>

@@ -189,7 +189,7 @@ public sealed class SpiralMcpTools(
             }
 
             var outcome = await asker.AskAsync(tenant, user.UserId(), question, conversation, at, progress, ct);
-            return AskResult(outcome);
+            return AskResult(outcome, outcome.Final is { Status: JobStatuses.Completed } ? await queries.FreshnessAsync(ct) : null);
         });
 
     /// <summary>
@@ -202,7 +202,7 @@ public sealed class SpiralMcpTools(
         return catalogs.LoadAsync(ct);
     }
 
-    private CallToolResult AskResult(McpAskOutcome outcome)
+    private CallToolResult AskResult(McpAskOutcome outcome, Freshness? freshness)
     {
         var about = new JsonObject
         {
@@ -213,7 +213,7 @@ public sealed class SpiralMcpTools(
         switch (outcome.Final)
         {
             case { Status: JobStatuses.Completed } final when McpAsker.ResultOf(final) is { } result:
-                var answer = McpResults.Answer(result, outcome.JobId, null, options.Value.TextRows,
+                var answer = McpResults.Answer(result, outcome.JobId, freshness, options.Value.TextRows,
                     new JsonObject { ["conversation_id"] = about["conversation_id"]!.DeepClone(), ["status"] = outcome.Status });
                 answer.Content = [new TextContentBlock { Text = $"{((TextContentBlock)answer.Content[0]).Text}\nconversation {outcome.ConversationId}" }];
                 return answer;

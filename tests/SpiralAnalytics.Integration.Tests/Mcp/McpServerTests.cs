@@ -316,6 +316,7 @@ public sealed class McpServerTests(PostgresServer server)
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(rest.GetProperty("rows").GetRawText()), JsonNode.Parse(answer.GetProperty("rows").GetRawText())));
         Assert.Equal(Ask.AskFixture.Question(Spillover), answer.GetProperty("question").GetString());
         Assert.Contains(progress, p => p.StartsWith("executing", StringComparison.Ordinal));
+        Assert.True(answer.GetProperty("freshness").GetProperty("data_version").GetInt64() > 0);
         var job = await ApiAssert.OkAsync(await http.GetAsync($"/api/v1/jobs/{answer.GetProperty("job_id").GetString()}", Ct));
         Assert.Equal("completed", job.GetProperty("status").GetString());
         Assert.Equal("test", job.GetProperty("translator").GetString());

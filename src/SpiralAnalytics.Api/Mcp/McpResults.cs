@@ -18,14 +18,14 @@ public static class McpResults
 {
     public static CallToolResult Ok(JsonObject structured, string text) => new()
     {
-        StructuredContent = JsonSerializer.SerializeToElement(structured, McpJson.Node),
+        StructuredContent = JsonSerializer.SerializeToElement(structured, McpJsonContext.Default.JsonObject),
         Content = [new TextContentBlock { Text = text }],
     };
 
     public static CallToolResult Error(JsonObject structured, string text) => new()
     {
         IsError = true,
-        StructuredContent = JsonSerializer.SerializeToElement(structured, McpJson.Node),
+        StructuredContent = JsonSerializer.SerializeToElement(structured, McpJsonContext.Default.JsonObject),
         Content = [new TextContentBlock { Text = text }],
     };
 
@@ -57,14 +57,14 @@ public static class McpResults
     }
 
     /// <summary>Bad input the caller can correct (unknown metric or value, bad as_of, ...): its message and details.</summary>
-    public static CallToolResult UserError(UserErrorException e, string code = "bad_request")
+    public static CallToolResult UserError(UserErrorException e)
     {
         if (e is SpecValidationException spec)
         {
             return InvalidSpec(spec.Errors, null);
         }
 
-        var structured = new JsonObject { ["error"] = e is NotFoundException ? "not_found" : code, ["message"] = e.Message };
+        var structured = new JsonObject { ["error"] = e is NotFoundException ? "not_found" : "bad_request", ["message"] = e.Message };
         if (e.Details.Count > 0)
         {
             structured["details"] = new JsonArray(e.Details.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray());
@@ -145,12 +145,6 @@ public sealed record Freshness(long DataVersion, DateTimeOffset? RefreshedAt)
     };
 }
 
-/// <summary>Source-generated JSON for what the tools build as nodes.</summary>
-[System.Text.Json.Serialization.JsonSerializable(typeof(JsonNode))]
+/// <summary>Source-generated JSON for the objects the tools build.</summary>
 [System.Text.Json.Serialization.JsonSerializable(typeof(JsonObject))]
 internal sealed partial class McpJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
-
-internal static class McpJson
-{
-    public static System.Text.Json.Serialization.Metadata.JsonTypeInfo<JsonObject> Node => McpJsonContext.Default.JsonObject;
-}

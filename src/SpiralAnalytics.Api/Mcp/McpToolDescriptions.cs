@@ -50,6 +50,11 @@ public static class McpToolDescriptions
         + "and options to ask. Pass conversation_id from an earlier answer for a follow-up (\"and for Atlas?\"). Each "
         + "question is a job; questions are rate-limited per tenant. Prefer query when you can write the spec yourself.";
 
+    public const string GetJob =
+        "Read an earlier job of your tenant by its job_id (every query and ask is one): its status and, once completed, "
+        + "the answer as query returns it; otherwise the question, spec, clarification or error. Use it for an ask that "
+        + "was still running when ask returned.";
+
     /// <summary>The description of the tool named <paramref name="tool"/>.</summary>
     public static string For(string tool) => tool switch
     {
@@ -58,6 +63,7 @@ public static class McpToolDescriptions
         SpiralMcpTools.ListDimensionValuesName => ListDimensionValues,
         SpiralMcpTools.QueryName => Query,
         SpiralMcpTools.AskName => Ask,
+        SpiralMcpTools.GetJobName => GetJob,
         _ => throw new ArgumentOutOfRangeException(nameof(tool), tool, "a tool without a description"),
     };
 

@@ -29,6 +29,8 @@ public sealed class SpiralMcpTools(
     McpQueryRunner queries,
     McpAsker asker,
     McpRateLimiter limiter,
+    JobStore jobs,
+    Infrastructure.Tenants.TenantDirectory tenants,
     IOptions<McpOptions> options,
     ILogger<SpiralMcpTools> logger)
 {
@@ -37,6 +39,7 @@ public sealed class SpiralMcpTools(
     public const string ListDimensionValuesName = "list_dimension_values";
     public const string QueryName = "query";
     public const string AskName = "ask";
+    public const string GetJobName = "get_job";
 
     [McpServerTool(Name = ListMetricsName, Title = "List the metrics", ReadOnly = true, Idempotent = true, OpenWorld = false)]
     public async Task<CallToolResult> ListMetricsAsync(
@@ -192,6 +195,40 @@ public sealed class SpiralMcpTools(
             return AskResult(outcome, outcome.Final is { Status: JobStatuses.Completed } ? await queries.FreshnessAsync(ct) : null);
         });
 
+    [McpServerTool(Name = GetJobName, Title = "Read a job", ReadOnly = true, Idempotent = true, OpenWorld = false)]
+    public async Task<CallToolResult> GetJobAsync(
+        ClaimsPrincipal user,
+        [Description("the job_id of an earlier query or ask")] string job_id,
+        CancellationToken ct = default) =>
+        await GuardAsync(async () =>
+        {
+            var tenantId = await tenants.ResolveAsync(user.Tenant(), ct);
+            var job = (Guid.TryParse(job_id, out var id) ? await jobs.GetAsync(tenantId, id, ct) : null)
+                      ?? throw new NotFoundException($"no job '{job_id}' (a job_id from an earlier query or ask of your tenant)");
+            var about = new JsonObject
+            {
+                ["job_id"] = job.Id.ToString(),
+                ["status"] = job.Status,
+                ["translator"] = job.Translator,
+                ["created_at"] = job.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            };
+            if (job.ConversationId is { } conversation)
+            {
+                about["conversation_id"] = conversation.ToString();
+            }
+
+            if (job.Status == JobStatuses.Completed && job.Result?.Deserialize(AskJsonContext.Default.QueryResult) is { } result)
+            {
+                return McpResults.Answer(result, job.Id, null, options.Value.TextRows, about);
+            }
+
+            about["question"] = job.Question;
+            about["spec"] = job.Spec?.DeepClone();
+            about["clarification"] = job.Clarification?.DeepClone();
+            about["error"] = job.Error;
+            return McpResults.Ok(about, $"job {job.Id}: {job.Status}{(job.Error is null ? "" : $": {job.Error}")}");
+        });
+
     /// <summary>
     /// The catalog the caller's tenant sees, read through <see cref="CatalogReader"/> as <c>GET /api/v1/metrics</c> reads it.
     /// The shipped catalog is global today; when the reader resolves tenant-defined metrics, the token's tenant goes in here.
@@ -228,7 +265,7 @@ public sealed class SpiralMcpTools(
                 return McpResults.Error(about, $"the question was not answered ({final.Status}): {about["message"]}");
             default:
                 about["message"] = $"still {outcome.Status} after {options.Value.AskWaitSeconds.ToString(CultureInfo.InvariantCulture)} s; "
-                                   + $"the job runs on: GET /api/v1/jobs/{outcome.JobId}";
+                                   + $"the job runs on: read it with get_job (or GET /api/v1/jobs/{outcome.JobId})";
                 return McpResults.Error(about, (string)about["message"]!);
         }
     }

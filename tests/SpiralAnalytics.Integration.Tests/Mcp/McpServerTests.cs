@@ -28,7 +28,7 @@ public sealed class McpServerTests(PostgresServer server)
 
         var tools = await mcp.ListToolsAsync(cancellationToken: Ct);
 
-        Assert.Equal(["ask", "describe_metric", "list_dimension_values", "list_metrics", "query"], tools.Select(t => t.Name).Order());
+        Assert.Equal(["ask", "describe_metric", "get_job", "list_dimension_values", "list_metrics", "query"], tools.Select(t => t.Name).Order());
         var query = tools.Single(t => t.Name == "query");
         Assert.Contains(JsonNode.Parse(SpecSchema.Json)!.ToJsonString(), query.Description, StringComparison.Ordinal);
         foreach (var example in McpToolDescriptions.Examples)
@@ -285,9 +285,11 @@ public sealed class McpServerTests(PostgresServer server)
         Assert.Equal("filters[0].values[0]", error.GetProperty("path").GetString());
         Assert.Equal(["Small Team"], error.GetProperty("allowed").EnumerateArray().Select(a => a.GetString()));
 
-        // and the other tenant cannot read this tenant's job
+        // and the other tenant cannot read this tenant's job, over HTTP or MCP
         var ownJob = ownRows.GetProperty("job_id").GetString();
         await ApiAssert.ProblemAsync(await otherHttp.GetAsync($"/api/v1/jobs/{ownJob}", Ct), HttpStatusCode.NotFound);
+        Assert.Equal("not_found", (await other.CallAsync("get_job", new() { ["job_id"] = ownJob })).Structured(error: true).GetProperty("error").GetString());
+        Assert.Equal("completed", (await own.CallAsync("get_job", new() { ["job_id"] = ownJob })).Structured().GetProperty("status").GetString());
     }
 
     [Fact]
@@ -355,6 +357,9 @@ public sealed class McpServerTests(PostgresServer server)
         translator.Gate.SetResult();
         var events = await Ask.Sse.AllAsync(http, $"/api/v1/jobs/{jobId}/events");
         Assert.Equal("completed", events[^1].Type);
+        var done = (await mcp.CallAsync("get_job", new() { ["job_id"] = jobId })).Structured();
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(events[^1].Json["result"]!["rows"]!.ToJsonString()), JsonNode.Parse(done.GetProperty("rows").GetRawText())));
     }
 
     private static IEnumerable<string?> Values(JsonElement page) => page.GetProperty("values").EnumerateArray().Select(v => v.GetProperty("value").GetString());

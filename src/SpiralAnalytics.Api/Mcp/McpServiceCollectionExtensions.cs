@@ -17,6 +17,7 @@ public static class McpServiceCollectionExtensions
     public static IHostApplicationBuilder AddSpiralMcp(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<McpOptions>().BindConfiguration(McpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<McpCatalog>();
         builder.Services.AddSingleton<McpQueryRunner>();
         builder.Services.AddSingleton<McpAsker>();
         builder.Services.AddSingleton<McpDimensionValues>();

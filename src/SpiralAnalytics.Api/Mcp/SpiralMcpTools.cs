@@ -12,19 +12,18 @@ using SpiralAnalytics.Api.Auth;
 using SpiralAnalytics.Core.Catalog;
 using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Infrastructure.Ask;
-using SpiralAnalytics.Infrastructure.Catalog;
 
 namespace SpiralAnalytics.Api.Mcp;
 
 /// <summary>
 /// The MCP tools. Each reads the tenant and the user from the bearer token (<see cref="ClaimsPrincipal"/> of the request;
-/// no tool takes a tenant) and goes through the services the HTTP endpoints use: <see cref="CatalogReader"/>, the tenant's
+/// no tool takes a tenant) and goes through the services the HTTP endpoints use: the catalog reader (<see cref="McpCatalog"/>), the tenant's
 /// dimension members, <see cref="McpQueryRunner"/> over the query executor, <see cref="McpAsker"/> over the ask pipeline.
 /// Descriptions come from <see cref="McpToolDescriptions"/> (see <see cref="McpServiceCollectionExtensions"/>).
 /// </summary>
 [McpServerToolType]
 public sealed class SpiralMcpTools(
-    CatalogReader catalogs,
+    McpCatalog catalogs,
     McpDimensionValues dimensions,
     McpQueryRunner queries,
     McpAsker asker,
@@ -56,7 +55,7 @@ public sealed class SpiralMcpTools(
                     $"unknown category '{category}'{CatalogText.DidYouMean(category, MetricCategories.All)} (categories: {string.Join(", ", MetricCategories.All)})");
             }
 
-            var catalog = await CatalogAsync(user, ct);
+            var catalog = await catalogs.LoadAsync(user.Tenant(), ct);
             var metrics = (include_deprecated ? catalog.All : catalog.Active)
                 .Where(m => category is null || m.Category == category)
                 .Where(m => string.IsNullOrWhiteSpace(search) || Mentions(m, search.Trim()))
@@ -98,9 +97,8 @@ public sealed class SpiralMcpTools(
         CancellationToken ct = default) =>
         await GuardAsync(async () =>
         {
-            _ = user.Tenant(); // the shipped catalog is global today: see CatalogAsync
-            var definition = await catalogs.GetAsync(name, version, ct);
-            var versions = await catalogs.VersionsAsync(definition.Name, ct);
+            var definition = await catalogs.GetAsync(user.Tenant(), name, version, ct);
+            var versions = await catalogs.VersionsAsync(user.Tenant(), definition.Name, ct);
             var node = MetricJson.ToNode(definition);
             node["versions"] = new JsonArray(versions.Select(v => (JsonNode)new JsonObject
             {
@@ -228,16 +226,6 @@ public sealed class SpiralMcpTools(
             about["error"] = job.Error;
             return McpResults.Ok(about, $"job {job.Id}: {job.Status}{(job.Error is null ? "" : $": {job.Error}")}");
         });
-
-    /// <summary>
-    /// The catalog the caller's tenant sees, read through <see cref="CatalogReader"/> as <c>GET /api/v1/metrics</c> reads it.
-    /// The shipped catalog is global today; when the reader resolves tenant-defined metrics, the token's tenant goes in here.
-    /// </summary>
-    private Task<MetricCatalog> CatalogAsync(ClaimsPrincipal user, CancellationToken ct)
-    {
-        _ = user.Tenant();
-        return catalogs.LoadAsync(ct);
-    }
 
     private CallToolResult AskResult(McpAskOutcome outcome, Freshness? freshness)
     {

@@ -1,6 +1,7 @@
 using SpiralAnalytics.Api;
 using SpiralAnalytics.Api.Auth;
 using SpiralAnalytics.Api.Endpoints;
+using SpiralAnalytics.Api.Mcp;
 using SpiralAnalytics.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -18,6 +19,7 @@ builder.AddSpiralAuth();
 builder.AddSpiralHangfireDashboard();
 builder.AddSpiralRateLimits();
 builder.AddSpiralOpenApi();
+builder.AddSpiralMcp();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -38,6 +40,7 @@ app.MapConversationEndpoints();
 app.MapSpiralHangfireDashboard();
 app.MapAskEndpoints();
 app.MapJobEndpoints();
+app.MapSpiralMcp();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>

@@ -38,6 +38,29 @@ public sealed class JobStore(SpiralDataSources data)
         return job;
     }
 
+    /// <summary>
+    /// A job for a spec that arrives ready-made (an MCP client's model wrote it): no question and no conversation, the
+    /// given spec and <paramref name="source"/> as its translator, started at once in <c>validating</c> (attempt 1). The
+    /// stages after it use <see cref="AdvanceAsync"/> and <see cref="FinishAsync"/> like any other job's.
+    /// </summary>
+    public async Task<JobRecord> CreateForSpecAsync(Guid tenantId, string? userId, string source, string? specJson, DateTimeOffset asOf, CancellationToken ct)
+    {
+        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
+        await using var command = session.Command(
+            $"""
+            INSERT INTO analytics_jobs (tenant_id, user_id, translator, spec, as_of, status, started_at, attempts)
+            VALUES ($1, $2, $3, $4::jsonb, $5, 'validating', now(), 1) RETURNING {Columns}
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)userId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = source });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)specJson ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = asOf });
+        var job = (await ReadAsync(command, ct))!;
+        await session.CommitAsync(ct);
+        return job;
+    }
+
     /// <summary>The job, or null when there is none of this tenant's.</summary>
     public async Task<JobRecord?> GetAsync(Guid tenantId, Guid jobId, CancellationToken ct) =>
         await OneAsync(tenantId, $"SELECT {Columns} FROM analytics_jobs WHERE id = $1", ct, jobId);

@@ -35,13 +35,21 @@ public static partial class QueryBuilder
 
     public static BuiltQuery Build(AnalyticsSpec spec, MetricCatalog catalog, ResolvedTime time)
     {
+        switch (spec.Analysis)
+        {
+            case AnalysisForms.Diagnose:
+                return Diagnosis.DiagnosisQuery.Build(spec, catalog, time);
+            case AnalysisForms.Anomalies:
+                return Diagnosis.AnomalyQuery.Build(spec, catalog, time);
+        }
+
         var metrics = spec.MetricNames.Select(catalog.Get).ToList();
         foreach (var name in metrics.Select(m => m.Name))
         {
             Ident(name);
         }
 
-        var p = new Parameters();
+        var p = new SqlParameters();
         var keys = GroupKeys(spec.GroupBy);
         var groups = Groups(metrics);
         var ctes = new List<string>();
@@ -368,7 +376,7 @@ public static partial class QueryBuilder
 
     private static bool IsSprintView(AnalyticsView view) => view == AnalyticsModel.SprintIssueFacts || view == AnalyticsModel.SprintStats;
 
-    private static void RenderWindow(List<string> ctes, string prefix, ResolvedWindow window, DateTimeOffset asOf, Plan plan, Parameters p)
+    private static void RenderWindow(List<string> ctes, string prefix, ResolvedWindow window, DateTimeOffset asOf, Plan plan, SqlParameters p)
     {
         if (window is not (SprintRankWindow or ActiveSprintWindow))
         {
@@ -381,35 +389,7 @@ public static partial class QueryBuilder
             return;
         }
 
-        if (window is SprintRankWindow rank)
-        {
-            var at = p.Add(rank.AsOf, "as_of");
-            ctes.Add(
-                $"""
-                {prefix}_sprints AS (
-                    SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
-                    FROM (
-                        SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
-                               row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
-                        FROM sprint_stats
-                        WHERE sprint_state = 'closed' AND sprint_close_at <= {at}
-                    ) s
-                    WHERE s.recency BETWEEN {p.Add(rank.Skip + 1)} AND {p.Add(rank.Skip + rank.Take)}
-                )
-                """);
-        }
-        else
-        {
-            var at = p.Add(asOf, "as_of");
-            ctes.Add(
-                $"""
-                {prefix}_sprints AS (
-                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at
-                    FROM sprint_stats
-                    WHERE sprint_start_at <= {at} AND (sprint_close_at > {at} OR sprint_state = 'active')
-                )
-                """);
-        }
+        ctes.Add(SprintWindowSql.SprintCte(prefix, window, asOf, p)!);
 
         if (windowed.Any(g => !IsSprintView(g.View)))
         {
@@ -430,7 +410,7 @@ public static partial class QueryBuilder
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static void RenderGroups(List<string> ctes, string letter, string prefix, Plan plan, List<Key> keys, ResolvedWindow window,
-        DateTimeOffset snapshotAt, IReadOnlyList<SpecFilter> filters, Parameters p)
+        DateTimeOffset snapshotAt, IReadOnlyList<SpecFilter> filters, SqlParameters p)
     {
         foreach (var group in plan.Groups)
         {
@@ -576,30 +556,6 @@ public static partial class QueryBuilder
     private static string Ordinals(int count) => string.Join(", ", Enumerable.Range(1, count).Select(i => i.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>Every identifier that reaches SQL text passes here: catalog names and model constants are lower snake_case.</summary>
-    private static string Ident(string name) =>
+    internal static string Ident(string name) =>
         Identifier().IsMatch(name) ? name : throw new InvalidOperationException($"'{name}' is not a safe SQL identifier");
-
-    /// <summary>Positional parameters; a keyed value (as_of, a filter's values, a weight) is passed once and reused.</summary>
-    private sealed class Parameters
-    {
-        private readonly Dictionary<string, int> _keyed = new(StringComparer.Ordinal);
-
-        public List<object> Values { get; } = [];
-
-        public string Add(object value, string? key = null)
-        {
-            if (key is not null && _keyed.TryGetValue(key, out var existing))
-            {
-                return $"${existing}";
-            }
-
-            Values.Add(value);
-            if (key is not null)
-            {
-                _keyed[key] = Values.Count;
-            }
-
-            return $"${Values.Count}";
-        }
-    }
 }

@@ -78,6 +78,13 @@ public sealed class SpecValidator : AbstractValidator<AnalyticsSpec>
                 yield return new SpecError($"metrics[{i}]", metric.Name,
                     $"{analysis} reads per-sprint values against the team's baseline; '{metric.Name}' is not a sprint-grain metric") { Rule = "analysis_metric" };
             }
+            else if ((metric.Type == MetricTypes.Composite ? (metric.Components ?? []).Select(c => c.Metric) : [metric.Name])
+                     .FirstOrDefault(n => !AnalyticsModel.ZScoredMetrics.Contains(n)) is { } unscored)
+            {
+                yield return new SpecError($"metrics[{i}]", metric.Name,
+                    $"{analysis} compares sprints with the team's baseline through z-scores; '{unscored}' has none",
+                    AnalyticsModel.ZScoredMetrics, []) { Rule = "analysis_metric" };
+            }
         }
 
         if (analysis == AnalysisForms.Diagnose && spec.Time is null)

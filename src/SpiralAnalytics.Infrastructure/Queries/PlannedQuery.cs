@@ -20,6 +20,9 @@ public sealed record PlannedQuery(
     double ValidateMs,
     double PlanMs)
 {
+    /// <summary>The catalog the spec was validated against (an analysis answer reads its components' definitions from it).</summary>
+    public MetricCatalog Catalog { get; init; } = MetricCatalog.Empty;
+
     /// <summary>The canonical JSON of <see cref="Spec"/>: equal specs, equal text.</summary>
     public string CanonicalSpec => SpecJson.Write(Spec);
 }

@@ -192,12 +192,30 @@ public sealed class SqlBaselineTests
             cur AS (
                 SELECT c1.team, coalesce(c1.completed_points, 0) AS completed_sp
                 FROM c1
+            ),
+            cur_flags AS (
+                SELECT v.sprint_key, v.team_name AS team, v.z_completed_sp::float8 AS completed_sp__z, b1.mean::float8 AS completed_sp__baseline
+                FROM sprint_stats v
+                LEFT JOIN LATERAL (
+                    SELECT avg(y.value) AS mean, count(y.value)::int AS n
+                    FROM (
+                        SELECT b.completed_sp AS value
+                        FROM sprint_stats b
+                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                          AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                        LIMIT 6
+                    ) y
+                ) b1 ON true
+                WHERE NOT v.low_sample
+                  AND v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
             )
-            SELECT r.team, r.completed_sp
+            SELECT r.team, r.completed_sp, f.completed_sp__z, f.completed_sp__baseline, coalesce(abs(f.completed_sp__z) >= $2, false) AS completed_sp__anomaly
             FROM cur r
+            LEFT JOIN cur_flags f ON f.team IS NOT DISTINCT FROM r.team
             ORDER BY r.team
             """,
-            "2024-06-15T12:00:00.0000000Z"),
+            "2024-06-15T12:00:00.0000000Z | 2"),
         (
             "Issues_created_last_month_by_team",
             """{"metrics":["issues_created"],"group_by":["team"],"time":{"type":"period","unit":"month","offset":-1}}""",
@@ -379,12 +397,52 @@ public sealed class SqlBaselineTests
                 ) k
                 LEFT JOIN c1 ON c1.team IS NOT DISTINCT FROM k.team AND c1.sprint IS NOT DISTINCT FROM k.sprint AND c1.sprint_key IS NOT DISTINCT FROM k.sprint_key AND c1.sprint_close_at IS NOT DISTINCT FROM k.sprint_close_at
                 LEFT JOIN c2 ON c2.team IS NOT DISTINCT FROM k.team AND c2.sprint IS NOT DISTINCT FROM k.sprint AND c2.sprint_key IS NOT DISTINCT FROM k.sprint_key AND c2.sprint_close_at IS NOT DISTINCT FROM k.sprint_close_at
+            ),
+            cur_keys AS (
+                SELECT v.team_name AS team, v.sprint_name AS sprint, v.sprint_key, v.sprint_close_at
+                FROM sprint_stats v
+                UNION
+                SELECT team, sprint, sprint_key, sprint_close_at FROM cur
+            ),
+            cur_all AS (
+                SELECT k.team, k.sprint, k.sprint_key, k.sprint_close_at, c.velocity, c.completed_issues
+                FROM cur_keys k
+                LEFT JOIN cur c ON c.sprint_key = k.sprint_key
+            ),
+            cur_flags AS (
+                SELECT v.sprint_key, v.team_name AS team, v.z_velocity::float8 AS velocity__z, b1.mean::float8 AS velocity__baseline, v.z_completed_issues::float8 AS completed_issues__z, b2.mean::float8 AS completed_issues__baseline
+                FROM sprint_stats v
+                LEFT JOIN LATERAL (
+                    SELECT avg(y.value) AS mean, count(y.value)::int AS n
+                    FROM (
+                        SELECT b.velocity AS value
+                        FROM sprint_stats b
+                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                          AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                        LIMIT 6
+                    ) y
+                ) b1 ON true
+                LEFT JOIN LATERAL (
+                    SELECT avg(y.value) AS mean, count(y.value)::int AS n
+                    FROM (
+                        SELECT b.completed_issues AS value
+                        FROM sprint_stats b
+                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                          AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                        LIMIT 6
+                    ) y
+                ) b2 ON true
+                WHERE NOT v.low_sample
+                  AND v.sprint_key IN (SELECT sprint_key FROM cur)
             )
-            SELECT r.team, r.sprint, r.sprint_key, r.velocity, r.completed_issues
-            FROM cur r
+            SELECT r.team, r.sprint, r.sprint_key, r.velocity, r.completed_issues, f.velocity__z, f.velocity__baseline, coalesce(abs(f.velocity__z) >= $1, false) AS velocity__anomaly, f.completed_issues__z, f.completed_issues__baseline, coalesce(abs(f.completed_issues__z) >= $1, false) AS completed_issues__anomaly
+            FROM cur_all r
+            LEFT JOIN cur_flags f ON f.sprint_key = r.sprint_key
             ORDER BY r.sprint_close_at, r.sprint_key, r.team
             """,
-            ""),
+            "2"),
         (
             "Completed_issues_by_sprint_for_one_team",
             """{"metrics":["completed_issues"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":6}}""",
@@ -409,12 +467,43 @@ public sealed class SqlBaselineTests
             cur AS (
                 SELECT c1.sprint, c1.sprint_key, c1.sprint_close_at, coalesce(c1.completed_issues, 0) AS completed_issues
                 FROM c1
+            ),
+            cur_keys AS (
+                SELECT v.sprint_name AS sprint, v.sprint_key, v.sprint_close_at
+                FROM sprint_stats v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                  AND v.team_name = ANY($4)
+                UNION
+                SELECT sprint, sprint_key, sprint_close_at FROM cur
+            ),
+            cur_all AS (
+                SELECT k.sprint, k.sprint_key, k.sprint_close_at, c.completed_issues
+                FROM cur_keys k
+                LEFT JOIN cur c ON c.sprint_key = k.sprint_key
+            ),
+            cur_flags AS (
+                SELECT v.sprint_key, v.team_name AS team, v.z_completed_issues::float8 AS completed_issues__z, b1.mean::float8 AS completed_issues__baseline
+                FROM sprint_stats v
+                LEFT JOIN LATERAL (
+                    SELECT avg(y.value) AS mean, count(y.value)::int AS n
+                    FROM (
+                        SELECT b.completed_issues AS value
+                        FROM sprint_stats b
+                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                          AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                        LIMIT 6
+                    ) y
+                ) b1 ON true
+                WHERE NOT v.low_sample
+                  AND v.sprint_key IN (SELECT sprint_key FROM cur)
             )
-            SELECT r.sprint, r.sprint_key, r.completed_issues
-            FROM cur r
+            SELECT r.sprint, r.sprint_key, r.completed_issues, f.completed_issues__z, f.completed_issues__baseline, coalesce(abs(f.completed_issues__z) >= $5, false) AS completed_issues__anomaly
+            FROM cur_all r
+            LEFT JOIN cur_flags f ON f.sprint_key = r.sprint_key
             ORDER BY r.sprint_close_at, r.sprint_key
             """,
-            "2024-06-15T12:00:00.0000000Z | 1 | 6 | [Atlas]"),
+            "2024-06-15T12:00:00.0000000Z | 1 | 6 | [Atlas] | 2"),
         (
             "Say_do_ratio_sliced_by_assignee_is_a_ratio_of_sums",
             """{"metrics":["say_do_ratio"],"group_by":["assignee"],"time":{"type":"last_sprints","n":3}}""",
@@ -641,12 +730,27 @@ public sealed class SqlBaselineTests
             cur AS (
                 SELECT c1.month, coalesce(c1.committed_points, 0) AS planned_sp
                 FROM c1
+            ),
+            cur_buckets AS (
+                SELECT to_char(b.t, 'YYYY-MM') AS month
+                FROM (SELECT date_trunc('month', $1 AT TIME ZONE 'UTC') AS lo, $3 AT TIME ZONE 'UTC' - interval '1 microsecond' AS hi) w
+                CROSS JOIN LATERAL generate_series(w.lo, w.hi, interval '1 month') b(t)
+                UNION
+                SELECT month FROM cur
+            ),
+            cur_keys AS (
+                SELECT month FROM cur_buckets
+            ),
+            cur_all AS (
+                SELECT k.month, c.planned_sp
+                FROM cur_keys k
+                LEFT JOIN cur c ON c.month IS NOT DISTINCT FROM k.month
             )
             SELECT r.month, r.planned_sp
-            FROM cur r
+            FROM cur_all r
             ORDER BY r.month
             """,
-            "2024-01-01T00:00:00.0000000Z | 2024-07-01T00:00:00.0000000Z"),
+            "2024-01-01T00:00:00.0000000Z | 2024-07-01T00:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
         (
             "Completion_rate_by_quarter_over_all_time",
             """{"metrics":["completion_rate"],"group_by":["quarter"],"time":{"type":"all"}}""",
@@ -659,9 +763,24 @@ public sealed class SqlBaselineTests
             cur AS (
                 SELECT c1.quarter, coalesce(c1.completed_points, 0)::numeric / nullif(c1.final_scope_points, 0) AS completion_rate
                 FROM c1
+            ),
+            cur_buckets AS (
+                SELECT to_char(b.t, 'YYYY-"Q"Q') AS quarter
+                FROM (SELECT make_date(left(min(quarter), 4)::int, (right(min(quarter), 1)::int - 1) * 3 + 1, 1)::timestamp AS lo, make_date(left(max(quarter), 4)::int, (right(max(quarter), 1)::int - 1) * 3 + 1, 1)::timestamp AS hi FROM cur) w
+                CROSS JOIN LATERAL generate_series(w.lo, w.hi, interval '3 months') b(t)
+                UNION
+                SELECT quarter FROM cur
+            ),
+            cur_keys AS (
+                SELECT quarter FROM cur_buckets
+            ),
+            cur_all AS (
+                SELECT k.quarter, c.completion_rate
+                FROM cur_keys k
+                LEFT JOIN cur c ON c.quarter IS NOT DISTINCT FROM k.quarter
             )
             SELECT r.quarter, r.completion_rate
-            FROM cur r
+            FROM cur_all r
             ORDER BY r.quarter
             """,
             ""),
@@ -809,12 +928,42 @@ public sealed class SqlBaselineTests
             cur AS (
                 SELECT c1.team, c1.sprint, c1.sprint_key, c1.sprint_close_at, coalesce(c1.planning_error_points, 0)::numeric / nullif(c1.sprint_committed_points, 0) AS accuracy_abs
                 FROM c1
+            ),
+            cur_keys AS (
+                SELECT v.team_name AS team, v.sprint_name AS sprint, v.sprint_key, v.sprint_close_at
+                FROM sprint_stats v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                UNION
+                SELECT team, sprint, sprint_key, sprint_close_at FROM cur
+            ),
+            cur_all AS (
+                SELECT k.team, k.sprint, k.sprint_key, k.sprint_close_at, c.accuracy_abs
+                FROM cur_keys k
+                LEFT JOIN cur c ON c.sprint_key = k.sprint_key
+            ),
+            cur_flags AS (
+                SELECT v.sprint_key, v.team_name AS team, v.z_accuracy_abs::float8 AS accuracy_abs__z, b1.mean::float8 AS accuracy_abs__baseline
+                FROM sprint_stats v
+                LEFT JOIN LATERAL (
+                    SELECT avg(y.value) AS mean, count(y.value)::int AS n
+                    FROM (
+                        SELECT b.accuracy_abs AS value
+                        FROM sprint_stats b
+                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                          AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                        LIMIT 6
+                    ) y
+                ) b1 ON true
+                WHERE NOT v.low_sample
+                  AND v.sprint_key IN (SELECT sprint_key FROM cur)
             )
-            SELECT r.team, r.sprint, r.sprint_key, r.accuracy_abs
-            FROM cur r
+            SELECT r.team, r.sprint, r.sprint_key, r.accuracy_abs, f.accuracy_abs__z, f.accuracy_abs__baseline, coalesce(abs(f.accuracy_abs__z) >= $4, false) AS accuracy_abs__anomaly
+            FROM cur_all r
+            LEFT JOIN cur_flags f ON f.sprint_key = r.sprint_key
             ORDER BY r.sprint_close_at DESC, r.sprint_key DESC, r.team
             """,
-            "2024-06-15T12:00:00.0000000Z | 1 | 5"),
+            "2024-06-15T12:00:00.0000000Z | 1 | 5 | 2"),
         (
             "Flow_efficiency_by_week_over_the_last_month",
             """{"metrics":["flow_efficiency"],"group_by":["week"],"time":{"type":"rolling","unit":"month","n":1}}""",
@@ -828,12 +977,27 @@ public sealed class SqlBaselineTests
             cur AS (
                 SELECT c1.week, coalesce(c1.unblocked_in_progress_hours, 0)::numeric / nullif(c1.in_progress_hours, 0) AS flow_efficiency
                 FROM c1
+            ),
+            cur_buckets AS (
+                SELECT to_char(b.t, 'YYYY-MM-DD') AS week
+                FROM (SELECT date_trunc('week', $1 AT TIME ZONE 'UTC') AS lo, $3 AT TIME ZONE 'UTC' - interval '1 microsecond' AS hi) w
+                CROSS JOIN LATERAL generate_series(w.lo, w.hi, interval '7 days') b(t)
+                UNION
+                SELECT week FROM cur
+            ),
+            cur_keys AS (
+                SELECT week FROM cur_buckets
+            ),
+            cur_all AS (
+                SELECT k.week, c.flow_efficiency
+                FROM cur_keys k
+                LEFT JOIN cur c ON c.week IS NOT DISTINCT FROM k.week
             )
             SELECT r.week, r.flow_efficiency
-            FROM cur r
+            FROM cur_all r
             ORDER BY r.week
             """,
-            "2024-05-15T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
+            "2024-05-15T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
         (
             "Reopen_rate_by_team_at_least_ten_percent",
             """{"metrics":["reopen_rate"],"group_by":["team"],"time":{"type":"period","unit":"quarter"},"having":[{"metric":"reopen_rate","op":"gte","value":0.1}],"sort":[{"by":"reopen_rate","dir":"desc"}]}""",
@@ -912,12 +1076,27 @@ public sealed class SqlBaselineTests
                 ) k
                 LEFT JOIN c1 ON c1.week IS NOT DISTINCT FROM k.week
                 LEFT JOIN c2 ON c2.week IS NOT DISTINCT FROM k.week
+            ),
+            cur_buckets AS (
+                SELECT to_char(b.t, 'YYYY-MM-DD') AS week
+                FROM (SELECT date_trunc('week', $1 AT TIME ZONE 'UTC') AS lo, $3 AT TIME ZONE 'UTC' - interval '1 microsecond' AS hi) w
+                CROSS JOIN LATERAL generate_series(w.lo, w.hi, interval '7 days') b(t)
+                UNION
+                SELECT week FROM cur
+            ),
+            cur_keys AS (
+                SELECT week FROM cur_buckets
+            ),
+            cur_all AS (
+                SELECT k.week, c.issues_created, c.issues_closed
+                FROM cur_keys k
+                LEFT JOIN cur c ON c.week IS NOT DISTINCT FROM k.week
             )
             SELECT r.week, r.issues_created, r.issues_closed
-            FROM cur r
+            FROM cur_all r
             ORDER BY r.week
             """,
-            "2024-04-20T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
+            "2024-04-20T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
         (
             "Issues_created_in_the_current_sprint_span",
             """{"metrics":["issues_created"],"group_by":["team"],"time":{"type":"current_sprint"}}""",

@@ -154,5 +154,6 @@ public static class DiagnosisComposer
 
     private static double? Number(JsonObject row, string column) => row[column] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
 
-    private static double? Round(double? x) => x is { } v ? Math.Round(v, 6) : null;
+    /// <summary>Values pass as the database computed them (full double precision), so they can be checked exactly.</summary>
+    private static double? Round(double? x) => x;
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SpiralAnalytics.Infrastructure.Catalog;
+using SpiralAnalytics.Infrastructure.Diagnosis;
 using SpiralAnalytics.Infrastructure.Queries;
 
 namespace SpiralAnalytics.Infrastructure;
@@ -15,6 +16,7 @@ public static class QueriesServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<QueryExecutor>();
+        builder.Services.AddSingleton<SprintDiagnosis>();
         return builder;
     }
 }

@@ -24,12 +24,12 @@ public sealed record AnalysisReport
 /// <summary>One team's diagnosis: its chosen sprints (oldest first), the decomposition of the change in completed points, what stood out.</summary>
 public sealed record TeamDiagnosis(
     string Team,
-    IReadOnlyList<SprintDiagnosis> Sprints,
+    IReadOnlyList<DiagnosedSprint> Sprints,
     CompletedPointsChange? Change,
     IReadOnlyList<string> Summary);
 
 /// <summary>One sprint: the problem score (catalog weights over the component z-scores) and its components, most important first.</summary>
-public sealed record SprintDiagnosis(
+public sealed record DiagnosedSprint(
     string Sprint,
     string SprintKey,
     string State,
@@ -42,7 +42,7 @@ public sealed record SprintDiagnosis(
 /// One component of the composite in one sprint. <see cref="Baseline"/> is the mean of the team's previous 6 closed,
 /// non-low-sample sprints (<see cref="BaselineSprints"/> of them had a value); <see cref="Z"/> is the view's z-score against
 /// them; <see cref="Contribution"/> = weight × clip(direction × z, ±3) / Σ weights of the components with a z (the parts
-/// sum to <see cref="SprintDiagnosis.ProblemScore"/>).
+/// sum to <see cref="DiagnosedSprint.ProblemScore"/>).
 /// </summary>
 public sealed record ComponentDiagnosis(
     int Rank,

@@ -51,13 +51,13 @@ public static class DiagnosisComposer
         foreach (var team in raw.GroupBy(r => Text(r, "team_key")).OrderBy(g => Text(g.First(), "team"), StringComparer.Ordinal))
         {
             var name = Text(team.First(), "team");
-            var sprints = new List<SprintDiagnosis>();
+            var sprints = new List<DiagnosedSprint>();
             foreach (var sprint in team.GroupBy(r => Text(r, "sprint_key")))
             {
                 var first = sprint.First();
                 var components = ComponentRanking.Order(sprint.Select(r => Component(r, catalog)).ToList(), c => c.Signals, c => c.Weight)
                     .Select((c, i) => c with { Rank = i + 1 }).ToList();
-                var diagnosis = new SprintDiagnosis(Text(first, "sprint"), sprint.Key, Text(first, "sprint_state"), TextOrNull(first, "sprint_close_at"),
+                var diagnosis = new DiagnosedSprint(Text(first, "sprint"), sprint.Key, Text(first, "sprint_state"), TextOrNull(first, "sprint_close_at"),
                     first["low_sample"]?.GetValue<bool>() ?? false, Round(Number(first, "problem_score")), components);
                 sprints.Add(diagnosis);
                 table.AddRange(components.Select(c => new JsonObject

@@ -22,7 +22,7 @@ public static class DiagnosisText
     public static string Z(double z) => z.ToString("+0.0;−0.0;0.0", Inv);
 
     /// <summary>Two sentences at most for a team: what stood out in its latest chosen sprint, and how completed points moved.</summary>
-    public static IReadOnlyList<string> Team(string team, SprintDiagnosis sprint, CompletedPointsChange? change)
+    public static IReadOnlyList<string> Team(string team, DiagnosedSprint sprint, CompletedPointsChange? change)
     {
         var sentences = new List<string>();
         var score = sprint.ProblemScore is { } s

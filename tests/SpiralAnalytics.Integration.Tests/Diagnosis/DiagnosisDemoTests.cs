@@ -121,7 +121,28 @@ public sealed class DiagnosisDemoTests(PostgresServer server)
         Assert.Equal(direct.Analysis.Teams[0].Sprints[0].Components.Select(c => c.Metric), cached.Analysis.Teams[0].Sprints[0].Components.Select(c => c.Metric));
     }
 
-    private async Task<SprintDiagnosis> LastSprintAsync(string team)
+    [Fact]
+    public async Task The_service_gives_other_features_the_same_diagnosis_and_anomalies()
+    {
+        var (db, slug) = await SeedAsync();
+        using var host = QueryFixture.Host(db);
+        var service = host.Services.GetRequiredService<Infrastructure.Diagnosis.SprintDiagnosis>();
+
+        var report = await service.DiagnoseAsync(slug, ["Orion", "Nova"], null, AsOf, Ct);
+        Assert.Equal(["Nova", "Orion"], report.Teams.Select(t => t.Team));
+        Assert.Equal("reopen_rate", report.Teams[0].Sprints[0].Components[0].Metric);
+        Assert.Equal("blocked_hours", report.Teams[1].Sprints[0].Components[0].Metric);
+
+        var anomalies = await service.AnomaliesAsync(slug, null, null, null, AsOf, Ct);
+        Assert.NotEmpty(anomalies.Anomalies);
+        Assert.All(anomalies.Anomalies, a => Assert.True(Math.Abs(a.Z) >= AnalysisSql.AnomalyZ));
+        var components = new[] { "spillover_ratio", "say_do_ratio", "scope_churn_ratio", "blocked_hours", "reopen_rate", "cycle_time_p50" };
+        Assert.All(anomalies.Anomalies, a => Assert.Contains(a.Metric, components));
+        // the default window: each team's last 6 closed sprints (as of 03-02 12:00: sprints 20..25)
+        Assert.All(anomalies.Anomalies, a => Assert.True(int.Parse(a.Sprint.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture) >= 20, a.Sprint));
+    }
+
+    private async Task<DiagnosedSprint> LastSprintAsync(string team)
     {
         var (db, slug) = await SeedAsync();
         using var host = QueryFixture.Host(db);

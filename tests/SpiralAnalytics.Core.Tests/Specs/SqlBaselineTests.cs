@@ -1154,5 +1154,190 @@ public sealed class SqlBaselineTests
             FROM cur r
             """,
             "2024-06-15T12:00:00.0000000Z | 1 | 1"),
+        (
+            "Diagnose_the_last_sprint_of_one_team",
+            """{"analysis":"diagnose","metrics":["sprint_problematic_score"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"last_sprints","n":1}}""",
+            """
+            WITH cur_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $2 AND $3
+            ),
+            prev_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $4 AND $5
+            ),
+            comp(metric, weight, direction, ord) AS (
+                VALUES ($6::text, $7::numeric, $8::int, 1),
+                       ($9::text, $10::numeric, $11::int, 2),
+                       ($12::text, $13::numeric, $14::int, 3),
+                       ($15::text, $16::numeric, $17::int, 4),
+                       ($18::text, $19::numeric, $20::int, 5),
+                       ($21::text, $22::numeric, $23::int, 6)
+            ),
+            long AS MATERIALIZED (
+                SELECT v.team_key, v.team_name, v.sprint_key, v.sprint_name, v.sprint_state, v.sprint_close_at, v.low_sample, x.metric, x.value, x.z
+                FROM sprint_stats v
+                CROSS JOIN LATERAL (VALUES
+                    ($6::text, v.spillover_ratio::numeric, v.z_spillover_ratio::numeric),
+                    ($9::text, v.say_do_ratio::numeric, v.z_say_do_ratio::numeric),
+                    ($12::text, v.scope_churn_ratio::numeric, v.z_scope_churn_ratio::numeric),
+                    ($15::text, v.blocked_hours::numeric, v.z_blocked_hours::numeric),
+                    ($18::text, v.reopen_rate::numeric, v.z_reopen_rate::numeric),
+                    ($21::text, v.cycle_time_p50::numeric, v.z_cycle_time_p50::numeric)
+                ) x(metric, value, z)
+            ),
+            chosen AS (
+                SELECT l.*, c.weight, c.direction, c.ord,
+                       c.weight * greatest(-3, least(3, c.direction * l.z))
+                       / nullif(sum(CASE WHEN l.z IS NULL THEN 0 ELSE c.weight END) OVER (PARTITION BY l.sprint_key), 0) AS contribution
+                FROM long l
+                JOIN comp c ON c.metric = l.metric
+                WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                  AND l.team_name = ANY($24)
+            ),
+            members AS (
+                SELECT f.team_key, f.sprint_key, f.issue_key, f.sprint_start_at, f.sprint_close_at, f.committed, f.outcome,
+                       f.committed_points, f.carried_over_points, f.completed_points,
+                       f.final_scope_points + CASE WHEN f.outcome = 'removed' THEN f.removed_points ELSE 0 END AS exit_points
+                FROM sprint_issue_facts f
+                WHERE (f.sprint_key IN (SELECT sprint_key FROM cur_sprints) OR f.sprint_key IN (SELECT sprint_key FROM prev_sprints))
+                  AND f.outcome IN ('completed', 'not_completed', 'removed')
+                  AND f.team_name = ANY($24)
+            ),
+            reopens AS (
+                SELECT DISTINCT m.sprint_key, m.issue_key
+                FROM members m
+                JOIN issue_events e ON e.issue_key = m.issue_key AND e.is_reopen = 1 AND e.at > m.sprint_start_at AND e.at <= m.sprint_close_at
+            ),
+            facts AS (
+                SELECT m.*, m.sprint_key IN (SELECT sprint_key FROM cur_sprints) AS is_current, r.issue_key IS NOT NULL AS reopened
+                FROM members m
+                LEFT JOIN reopens r ON r.sprint_key = m.sprint_key AND r.issue_key = m.issue_key
+            ),
+            change AS (
+                SELECT f.team_key,
+                       count(DISTINCT f.sprint_key) FILTER (WHERE NOT is_current)::int AS prev_sprints,
+                       coalesce(sum(f.completed_points) FILTER (WHERE NOT is_current), 0) AS prev_completed,
+                       coalesce(sum(f.committed_points - f.carried_over_points) FILTER (WHERE NOT is_current), 0) AS prev_committed,
+                       coalesce(sum(f.carried_over_points) FILTER (WHERE NOT is_current), 0) AS prev_carried_over,
+                       coalesce(sum(CASE WHEN f.committed THEN 0 ELSE f.exit_points END) FILTER (WHERE NOT is_current), 0) AS prev_scope_added,
+                       coalesce(sum(CASE WHEN f.committed THEN f.exit_points - f.committed_points ELSE 0 END) FILTER (WHERE NOT is_current), 0) AS prev_re_estimated,
+                       coalesce(sum(CASE WHEN f.outcome = 'removed' THEN f.exit_points ELSE 0 END) FILTER (WHERE NOT is_current), 0) AS prev_scope_removed,
+                       coalesce(sum(CASE WHEN f.outcome = 'not_completed' AND f.reopened THEN f.exit_points ELSE 0 END) FILTER (WHERE NOT is_current), 0) AS prev_reopened,
+                       coalesce(sum(CASE WHEN f.outcome = 'not_completed' AND NOT f.reopened THEN f.exit_points ELSE 0 END) FILTER (WHERE NOT is_current), 0) AS prev_unfinished,
+                       count(DISTINCT f.sprint_key) FILTER (WHERE is_current)::int AS cur_sprints,
+                       coalesce(sum(f.completed_points) FILTER (WHERE is_current), 0) AS cur_completed,
+                       coalesce(sum(f.committed_points - f.carried_over_points) FILTER (WHERE is_current), 0) AS cur_committed,
+                       coalesce(sum(f.carried_over_points) FILTER (WHERE is_current), 0) AS cur_carried_over,
+                       coalesce(sum(CASE WHEN f.committed THEN 0 ELSE f.exit_points END) FILTER (WHERE is_current), 0) AS cur_scope_added,
+                       coalesce(sum(CASE WHEN f.committed THEN f.exit_points - f.committed_points ELSE 0 END) FILTER (WHERE is_current), 0) AS cur_re_estimated,
+                       coalesce(sum(CASE WHEN f.outcome = 'removed' THEN f.exit_points ELSE 0 END) FILTER (WHERE is_current), 0) AS cur_scope_removed,
+                       coalesce(sum(CASE WHEN f.outcome = 'not_completed' AND f.reopened THEN f.exit_points ELSE 0 END) FILTER (WHERE is_current), 0) AS cur_reopened,
+                       coalesce(sum(CASE WHEN f.outcome = 'not_completed' AND NOT f.reopened THEN f.exit_points ELSE 0 END) FILTER (WHERE is_current), 0) AS cur_unfinished
+                FROM facts f
+                GROUP BY f.team_key
+            )
+            SELECT s.team_key, s.team_name AS team, s.sprint_key, s.sprint_name AS sprint, s.sprint_state, s.sprint_close_at, s.low_sample,
+                   (sum(s.contribution) OVER (PARTITION BY s.sprint_key))::float8 AS problem_score,
+                   s.metric AS component, s.weight::float8, s.direction, s.value::float8, b.mean::float8 AS baseline, b.n AS baseline_n, s.z::float8,
+                   s.contribution::float8, o.median::float8 AS peer_median, o.n AS peer_n, o.worse AS peers_worse, t.slope::float8 AS trend_slope,
+                   t.n AS trend_n, t.mean::float8 AS trend_mean,
+                   d.prev_sprints::float8, d.prev_completed::float8, d.prev_committed::float8, d.prev_carried_over::float8, d.prev_scope_added::float8, d.prev_re_estimated::float8, d.prev_scope_removed::float8, d.prev_reopened::float8, d.prev_unfinished::float8, d.cur_sprints::float8, d.cur_completed::float8, d.cur_committed::float8, d.cur_carried_over::float8, d.cur_scope_added::float8, d.cur_re_estimated::float8, d.cur_scope_removed::float8, d.cur_reopened::float8, d.cur_unfinished::float8
+            FROM chosen s
+            LEFT JOIN LATERAL (
+                SELECT avg(y.value) AS mean, count(y.value)::int AS n
+                FROM (
+                    SELECT b.value AS value
+                    FROM long b
+                    WHERE b.team_key = s.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample AND b.metric = s.metric
+                      AND (b.sprint_close_at, b.sprint_key) < (s.sprint_close_at, s.sprint_key)
+                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                    LIMIT 6
+                ) y
+            ) b ON true
+            LEFT JOIN LATERAL (
+                SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY y.value)::numeric AS median, count(y.value)::int AS n,
+                       count(*) FILTER (WHERE y.value * s.direction > s.value * s.direction)::int AS worse
+                FROM (
+                    SELECT DISTINCT ON (l.team_key) l.value
+                    FROM long l
+                    WHERE l.metric = s.metric AND l.team_key <> s.team_key AND l.sprint_state = 'closed' AND l.sprint_close_at <= s.sprint_close_at
+                    ORDER BY l.team_key, l.sprint_close_at DESC, l.sprint_key DESC
+                ) y
+            ) o ON true
+            LEFT JOIN LATERAL (
+                SELECT regr_slope(y.value, y.k) AS slope, count(y.value)::int AS n, avg(y.value) AS mean
+                FROM (
+                    SELECT r.value, row_number() OVER (ORDER BY r.sprint_close_at, r.sprint_key) AS k
+                    FROM (
+                        SELECT l.value, l.sprint_close_at, l.sprint_key
+                        FROM long l
+                        WHERE l.team_key = s.team_key AND l.metric = s.metric
+                          AND (l.sprint_key = s.sprint_key OR (l.sprint_state = 'closed' AND NOT l.low_sample AND (l.sprint_close_at, l.sprint_key) < (s.sprint_close_at, s.sprint_key)))
+                        ORDER BY l.sprint_close_at DESC, l.sprint_key DESC
+                        LIMIT 8
+                    ) r
+                ) y
+            ) t ON true
+            LEFT JOIN change d ON d.team_key = s.team_key
+            ORDER BY s.team_name, s.sprint_close_at, s.sprint_key, s.ord
+            """,
+            "2024-06-15T12:00:00.0000000Z | 1 | 1 | 2 | 2 | spillover_ratio | 0.25 | 1 | say_do_ratio | 0.2 | -1 | scope_churn_ratio | 0.2 | 1 | blocked_hours | 0.15 | 1 | reopen_rate | 0.1 | 1 | cycle_time_p50 | 0.1 | 1 | [Phoenix]"),
+        (
+            "Anomalies_of_one_team_this_year",
+            """{"analysis":"anomalies","metrics":["sprint_problematic_score"],"filters":[{"dimension":"team","op":"eq","values":["Nova"]}],"time":{"type":"period","unit":"year","offset":0}}""",
+            """
+            WITH cur_sprints AS (
+                SELECT sprint_key, team_key, sprint_start_at, sprint_close_at
+                FROM sprint_stats
+                WHERE sprint_state = 'closed' AND sprint_close_at <= $3 AND sprint_close_at >= $1 AND sprint_close_at < $2
+            ),
+            long AS MATERIALIZED (
+                SELECT v.team_key, v.team_name, v.sprint_key, v.sprint_name, v.sprint_state, v.sprint_close_at, v.low_sample, x.metric, x.value, x.z
+                FROM sprint_stats v
+                CROSS JOIN LATERAL (VALUES
+                    ($5::text, v.spillover_ratio::numeric, v.z_spillover_ratio::numeric),
+                    ($6::text, v.say_do_ratio::numeric, v.z_say_do_ratio::numeric),
+                    ($7::text, v.scope_churn_ratio::numeric, v.z_scope_churn_ratio::numeric),
+                    ($8::text, v.blocked_hours::numeric, v.z_blocked_hours::numeric),
+                    ($9::text, v.reopen_rate::numeric, v.z_reopen_rate::numeric),
+                    ($10::text, v.cycle_time_p50::numeric, v.z_cycle_time_p50::numeric)
+                ) x(metric, value, z)
+            ),
+            picked AS (
+                SELECT l.*
+                FROM long l
+                WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND NOT l.low_sample AND abs(l.z) >= $11
+                  AND l.team_name = ANY($4)
+            )
+            SELECT a.team_key, a.team_name AS team, a.sprint_key, a.sprint_name AS sprint, a.sprint_state, a.sprint_close_at, a.metric, a.value::float8,
+                   b.mean::float8 AS baseline, b.n AS baseline_n, a.z::float8
+            FROM picked a
+            LEFT JOIN LATERAL (
+                SELECT avg(y.value) AS mean, count(y.value)::int AS n
+                FROM (
+                    SELECT b.value AS value
+                    FROM long b
+                    WHERE b.team_key = a.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample AND b.metric = a.metric
+                      AND (b.sprint_close_at, b.sprint_key) < (a.sprint_close_at, a.sprint_key)
+                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                    LIMIT 6
+                ) y
+            ) b ON true
+            ORDER BY a.sprint_close_at, a.team_name, abs(a.z) DESC, a.metric
+            """,
+            "2024-01-01T00:00:00.0000000Z | 2025-01-01T00:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z | [Nova] | spillover_ratio | say_do_ratio | scope_churn_ratio | blocked_hours | reopen_rate | cycle_time_p50 | 2"),
     ];
 }

@@ -75,22 +75,49 @@ public static class AnalysisSql
         })) + $"\n{indent}) x(metric, value, z)";
 
     /// <summary>
-    /// A LATERAL subquery giving <c>mean</c> and <c>n</c> of <paramref name="valueColumn"/> over the previous
-    /// <see cref="BaselineSprints"/> eligible sprints of the team of <paramref name="outer"/> (rows of <paramref name="source"/>,
-    /// which has team_key, sprint_key, sprint_close_at, sprint_state, low_sample; <paramref name="extra"/> narrows it, e.g. to a metric).
+    /// A CTE <paramref name="name"/> with the baseline of each sprint in <paramref name="sprintsNeeded"/> (a subquery of sprint
+    /// keys): the mean and count of each metric over the team's previous <see cref="BaselineSprints"/> closed, non-low-sample
+    /// sprints — the window the view's z-scores use. One LATERAL per sprint reads those sprints newest first (an index range
+    /// on the close time, stopping after 6 of the team). Wide (<c>sprint_key, {m}__mean, {m}__n</c> per metric) or, with
+    /// <paramref name="longForm"/>, one row per sprint × metric (<c>sprint_key, metric, value__mean, value__n</c>; metric names
+    /// as parameters).
     /// </summary>
-    public static string BaselineLateral(string source, string valueColumn, string outer, string? extra, string indent) =>
-        $"""
-        LATERAL (
-        {indent}    SELECT avg(y.value) AS mean, count(y.value)::int AS n
-        {indent}    FROM (
-        {indent}        SELECT b.{valueColumn} AS value
-        {indent}        FROM {source} b
-        {indent}        WHERE b.team_key = {outer}.team_key AND {Eligible("b")}{(extra is null ? "" : $" AND {extra}")}
-        {indent}          AND (b.sprint_close_at, b.sprint_key) < ({outer}.sprint_close_at, {outer}.sprint_key)
-        {indent}        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-        {indent}        LIMIT {BaselineSprints}
-        {indent}    ) y
-        {indent})
-        """;
+    public static string BaselineCte(string name, IReadOnlyList<MetricDefinition> metrics, string sprintsNeeded, bool longForm, SqlParameters p)
+    {
+        var columns = metrics.Select(m => QueryBuilder.Ident(m.Name)).ToList();
+        var aggregates = string.Join(",\n               ", columns.Select(c => $"avg(y.{c}) AS {c}__mean, count(y.{c})::int AS {c}__n"));
+        var eligible = Eligible("b");
+        string select;
+        var unpivot = "";
+        if (longForm)
+        {
+            select = "v.sprint_key, x.metric, x.mean AS value__mean, x.n AS value__n";
+            unpivot = "\n    CROSS JOIN LATERAL (VALUES\n" + string.Join(",\n", metrics.Select((m, i) =>
+                $"        ({p.Add(m.Name, $"metric:{m.Name}")}::text, bl.{columns[i]}__mean, bl.{columns[i]}__n)")) + "\n    ) x(metric, mean, n)";
+        }
+        else
+        {
+            select = "v.sprint_key, " + string.Join(", ", columns.Select(c => $"bl.{c}__mean, bl.{c}__n"));
+        }
+
+        return
+            $"""
+            {name} AS (
+                SELECT {select}
+                FROM sprint_stats v
+                LEFT JOIN LATERAL (
+                    SELECT {aggregates}
+                    FROM (
+                        SELECT {string.Join(", ", columns.Select(c => $"b.{c}"))}
+                        FROM sprint_stats b
+                        WHERE b.team_key = v.team_key AND {eligible}
+                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                        LIMIT {BaselineSprints}
+                    ) y
+                ) bl ON true{unpivot}
+                WHERE v.sprint_key IN ({sprintsNeeded})
+            )
+            """;
+    }
 }

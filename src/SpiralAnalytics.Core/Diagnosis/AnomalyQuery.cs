@@ -19,23 +19,27 @@ public static class AnomalyQuery
         var p = new SqlParameters();
         var window = SprintWindowSql.AnyCte("cur", time.Current, time.AsOf, p);
         var teamWhere = string.Concat(AnalysisSql.TeamConditions(spec.Filters, "l.team_name", p).Select(c => $"\n      AND {c}"));
+        var unpivot = AnalysisSql.Unpivot(metrics, "v", p, "        ");
+        var threshold = p.Add(AnalysisSql.AnomalyZ, "anomaly_z");
+        var baselines = AnalysisSql.BaselineCte("baselines", metrics, "SELECT sprint_key FROM picked", longForm: true, p);
         var sql =
             $"""
             WITH {window},
-            long AS MATERIALIZED (
-                SELECT v.team_key, v.team_name, v.sprint_key, v.sprint_name, v.sprint_state, v.sprint_close_at, v.low_sample, x.metric, x.value, x.z
-                FROM sprint_stats v
-                CROSS JOIN LATERAL {AnalysisSql.Unpivot(metrics, "v", p, "    ")}
-            ),
             picked AS (
                 SELECT l.*
-                FROM long l
-                WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND NOT l.low_sample AND abs(l.z) >= {p.Add(AnalysisSql.AnomalyZ, "anomaly_z")}{teamWhere}
-            )
+                FROM (
+                    SELECT v.team_key, v.team_name, v.sprint_key, v.sprint_name, v.sprint_state, v.sprint_close_at, v.low_sample, x.metric, x.value, x.z
+                    FROM sprint_stats v
+                    CROSS JOIN LATERAL {unpivot}
+                    WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                ) l
+                WHERE NOT l.low_sample AND abs(l.z) >= {threshold}{teamWhere}
+            ),
+            {baselines}
             SELECT a.team_key, a.team_name AS team, a.sprint_key, a.sprint_name AS sprint, a.sprint_state, a.sprint_close_at, a.metric, a.value::float8,
-                   b.mean::float8 AS baseline, b.n AS baseline_n, a.z::float8
+                   b.value__mean::float8 AS baseline, b.value__n::int AS baseline_n, a.z::float8
             FROM picked a
-            LEFT JOIN {AnalysisSql.BaselineLateral("long", "value", "a", "b.metric = a.metric", "")} b ON true
+            LEFT JOIN baselines b ON b.sprint_key = a.sprint_key AND b.metric = a.metric
             ORDER BY a.sprint_close_at, a.team_name, abs(a.z) DESC, a.metric
             """;
         return new BuiltQuery(sql, p.Values, Columns.Select(c => new QueryColumn(c, "raw")).ToList(), time.Warning is null ? [] : [time.Warning]);

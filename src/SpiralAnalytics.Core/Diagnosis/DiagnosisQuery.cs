@@ -46,6 +46,7 @@ public static class DiagnosisQuery
                 CROSS JOIN LATERAL {AnalysisSql.Unpivot(metrics, "v", p, "    ")}
             )
             """);
+        ctes.Add(AnalysisSql.BaselineCte("baselines", metrics, "SELECT sprint_key FROM cur_sprints", longForm: true, p));
         var teamWhere = string.Concat(AnalysisSql.TeamConditions(spec.Filters, "l.team_name", p).Select(c => $"\n      AND {c}"));
         ctes.Add(
             $"""
@@ -64,12 +65,12 @@ public static class DiagnosisQuery
             WITH {string.Join(",\n", ctes)}
             SELECT s.team_key, s.team_name AS team, s.sprint_key, s.sprint_name AS sprint, s.sprint_state, s.sprint_close_at, s.low_sample,
                    (sum(s.contribution) OVER (PARTITION BY s.sprint_key))::float8 AS problem_score,
-                   s.metric AS component, s.weight::float8, s.direction, s.value::float8, b.mean::float8 AS baseline, b.n AS baseline_n, s.z::float8,
+                   s.metric AS component, s.weight::float8, s.direction, s.value::float8, b.value__mean::float8 AS baseline, b.value__n::int AS baseline_n, s.z::float8,
                    s.contribution::float8, o.median::float8 AS peer_median, o.n AS peer_n, o.worse AS peers_worse, t.slope::float8 AS trend_slope,
                    t.n AS trend_n, t.mean::float8 AS trend_mean,
                    {string.Join(", ", PointsDecomposition.Columns.Select(c => $"d.{c}::float8"))}
             FROM chosen s
-            LEFT JOIN {AnalysisSql.BaselineLateral("long", "value", "s", "b.metric = s.metric", "")} b ON true
+            LEFT JOIN baselines b ON b.sprint_key = s.sprint_key AND b.metric = s.metric
             LEFT JOIN LATERAL (
                 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY y.value)::numeric AS median, count(y.value)::int AS n,
                        count(*) FILTER (WHERE y.value * s.direction > s.value * s.direction)::int AS worse

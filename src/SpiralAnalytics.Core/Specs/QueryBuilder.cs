@@ -85,6 +85,8 @@ public static partial class QueryBuilder
         var flagged = FlaggedMetrics(spec, keys, metrics, time);
         if (flagged.Count > 0)
         {
+            ctes.Add(Diagnosis.AnalysisSql.BaselineCte("cur_baselines", flagged,
+                keys.Any(k => k.Name == "sprint_key") ? "SELECT sprint_key FROM cur" : "SELECT sprint_key FROM cur_sprints", longForm: false, p));
             ctes.Add(FlagsCte(spec, keys, flagged, p));
         }
 
@@ -230,7 +232,7 @@ public static partial class QueryBuilder
         return metrics.Where(m => m.Grain == MetricGrains.Sprint && AnalyticsModel.ZScoredMetrics.Contains(m.Name)).ToList();
     }
 
-    /// <summary><c>cur_flags</c>: per sprint of the answer (not low-sample), each flagged metric's z and baseline.</summary>
+    /// <summary><c>cur_flags</c>: per sprint of the answer (not low-sample), each flagged metric's z and baseline (from <c>cur_baselines</c>).</summary>
     private static string FlagsCte(AnalyticsSpec spec, List<Key> keys, List<MetricDefinition> flagged, SqlParameters p)
     {
         var where = new List<string> { "NOT v.low_sample" };
@@ -251,16 +253,15 @@ public static partial class QueryBuilder
         }
 
         var select = new List<string> { "v.sprint_key", "v.team_name AS team" };
-        var joins = new List<string>();
-        for (var i = 0; i < flagged.Count; i++)
+        foreach (var metric in flagged)
         {
-            var m = Ident(flagged[i].Name);
+            var m = Ident(metric.Name);
             select.Add($"v.z_{m}::float8 AS {m}__z");
-            select.Add($"b{i + 1}.mean::float8 AS {m}__baseline");
-            joins.Add($"\n    LEFT JOIN {Diagnosis.AnalysisSql.BaselineLateral("sprint_stats", m, "v", null, "    ")} b{i + 1} ON true");
+            select.Add($"b.{m}__mean::float8 AS {m}__baseline");
         }
 
-        return $"cur_flags AS (\n    SELECT {string.Join(", ", select)}\n    FROM sprint_stats v{string.Concat(joins)}\n    WHERE {string.Join("\n      AND ", where)}\n)";
+        return $"cur_flags AS (\n    SELECT {string.Join(", ", select)}\n    FROM sprint_stats v\n    LEFT JOIN cur_baselines b ON b.sprint_key = v.sprint_key" +
+               $"\n    WHERE {string.Join("\n      AND ", where)}\n)";
     }
 
     // ---- series without holes -------------------------------------------------------------------------------------

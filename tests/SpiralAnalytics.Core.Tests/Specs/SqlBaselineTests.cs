@@ -193,20 +193,26 @@ public sealed class SqlBaselineTests
                 SELECT c1.team, coalesce(c1.completed_points, 0) AS completed_sp
                 FROM c1
             ),
-            cur_flags AS (
-                SELECT v.sprint_key, v.team_name AS team, v.z_completed_sp::float8 AS completed_sp__z, b1.mean::float8 AS completed_sp__baseline
+            cur_baselines AS (
+                SELECT v.sprint_key, bl.completed_sp__mean, bl.completed_sp__n
                 FROM sprint_stats v
                 LEFT JOIN LATERAL (
-                    SELECT avg(y.value) AS mean, count(y.value)::int AS n
+                    SELECT avg(y.completed_sp) AS completed_sp__mean, count(y.completed_sp)::int AS completed_sp__n
                     FROM (
-                        SELECT b.completed_sp AS value
+                        SELECT b.completed_sp
                         FROM sprint_stats b
                         WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                          AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
                         ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
                         LIMIT 6
                     ) y
-                ) b1 ON true
+                ) bl ON true
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+            ),
+            cur_flags AS (
+                SELECT v.sprint_key, v.team_name AS team, v.z_completed_sp::float8 AS completed_sp__z, b.completed_sp__mean::float8 AS completed_sp__baseline
+                FROM sprint_stats v
+                LEFT JOIN cur_baselines b ON b.sprint_key = v.sprint_key
                 WHERE NOT v.low_sample
                   AND v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
             )
@@ -409,31 +415,27 @@ public sealed class SqlBaselineTests
                 FROM cur_keys k
                 LEFT JOIN cur c ON c.sprint_key = k.sprint_key
             ),
-            cur_flags AS (
-                SELECT v.sprint_key, v.team_name AS team, v.z_velocity::float8 AS velocity__z, b1.mean::float8 AS velocity__baseline, v.z_completed_issues::float8 AS completed_issues__z, b2.mean::float8 AS completed_issues__baseline
+            cur_baselines AS (
+                SELECT v.sprint_key, bl.velocity__mean, bl.velocity__n, bl.completed_issues__mean, bl.completed_issues__n
                 FROM sprint_stats v
                 LEFT JOIN LATERAL (
-                    SELECT avg(y.value) AS mean, count(y.value)::int AS n
+                    SELECT avg(y.velocity) AS velocity__mean, count(y.velocity)::int AS velocity__n,
+                           avg(y.completed_issues) AS completed_issues__mean, count(y.completed_issues)::int AS completed_issues__n
                     FROM (
-                        SELECT b.velocity AS value
+                        SELECT b.velocity, b.completed_issues
                         FROM sprint_stats b
                         WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                          AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
                         ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
                         LIMIT 6
                     ) y
-                ) b1 ON true
-                LEFT JOIN LATERAL (
-                    SELECT avg(y.value) AS mean, count(y.value)::int AS n
-                    FROM (
-                        SELECT b.completed_issues AS value
-                        FROM sprint_stats b
-                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                          AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
-                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                        LIMIT 6
-                    ) y
-                ) b2 ON true
+                ) bl ON true
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur)
+            ),
+            cur_flags AS (
+                SELECT v.sprint_key, v.team_name AS team, v.z_velocity::float8 AS velocity__z, b.velocity__mean::float8 AS velocity__baseline, v.z_completed_issues::float8 AS completed_issues__z, b.completed_issues__mean::float8 AS completed_issues__baseline
+                FROM sprint_stats v
+                LEFT JOIN cur_baselines b ON b.sprint_key = v.sprint_key
                 WHERE NOT v.low_sample
                   AND v.sprint_key IN (SELECT sprint_key FROM cur)
             )
@@ -481,20 +483,26 @@ public sealed class SqlBaselineTests
                 FROM cur_keys k
                 LEFT JOIN cur c ON c.sprint_key = k.sprint_key
             ),
-            cur_flags AS (
-                SELECT v.sprint_key, v.team_name AS team, v.z_completed_issues::float8 AS completed_issues__z, b1.mean::float8 AS completed_issues__baseline
+            cur_baselines AS (
+                SELECT v.sprint_key, bl.completed_issues__mean, bl.completed_issues__n
                 FROM sprint_stats v
                 LEFT JOIN LATERAL (
-                    SELECT avg(y.value) AS mean, count(y.value)::int AS n
+                    SELECT avg(y.completed_issues) AS completed_issues__mean, count(y.completed_issues)::int AS completed_issues__n
                     FROM (
-                        SELECT b.completed_issues AS value
+                        SELECT b.completed_issues
                         FROM sprint_stats b
                         WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                          AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
                         ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
                         LIMIT 6
                     ) y
-                ) b1 ON true
+                ) bl ON true
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur)
+            ),
+            cur_flags AS (
+                SELECT v.sprint_key, v.team_name AS team, v.z_completed_issues::float8 AS completed_issues__z, b.completed_issues__mean::float8 AS completed_issues__baseline
+                FROM sprint_stats v
+                LEFT JOIN cur_baselines b ON b.sprint_key = v.sprint_key
                 WHERE NOT v.low_sample
                   AND v.sprint_key IN (SELECT sprint_key FROM cur)
             )
@@ -941,20 +949,26 @@ public sealed class SqlBaselineTests
                 FROM cur_keys k
                 LEFT JOIN cur c ON c.sprint_key = k.sprint_key
             ),
-            cur_flags AS (
-                SELECT v.sprint_key, v.team_name AS team, v.z_accuracy_abs::float8 AS accuracy_abs__z, b1.mean::float8 AS accuracy_abs__baseline
+            cur_baselines AS (
+                SELECT v.sprint_key, bl.accuracy_abs__mean, bl.accuracy_abs__n
                 FROM sprint_stats v
                 LEFT JOIN LATERAL (
-                    SELECT avg(y.value) AS mean, count(y.value)::int AS n
+                    SELECT avg(y.accuracy_abs) AS accuracy_abs__mean, count(y.accuracy_abs)::int AS accuracy_abs__n
                     FROM (
-                        SELECT b.accuracy_abs AS value
+                        SELECT b.accuracy_abs
                         FROM sprint_stats b
                         WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                          AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
                         ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
                         LIMIT 6
                     ) y
-                ) b1 ON true
+                ) bl ON true
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur)
+            ),
+            cur_flags AS (
+                SELECT v.sprint_key, v.team_name AS team, v.z_accuracy_abs::float8 AS accuracy_abs__z, b.accuracy_abs__mean::float8 AS accuracy_abs__baseline
+                FROM sprint_stats v
+                LEFT JOIN cur_baselines b ON b.sprint_key = v.sprint_key
                 WHERE NOT v.low_sample
                   AND v.sprint_key IN (SELECT sprint_key FROM cur)
             )
@@ -1198,6 +1212,35 @@ public sealed class SqlBaselineTests
                     ($21::text, v.cycle_time_p50::numeric, v.z_cycle_time_p50::numeric)
                 ) x(metric, value, z)
             ),
+            baselines AS (
+                SELECT v.sprint_key, x.metric, x.mean AS value__mean, x.n AS value__n
+                FROM sprint_stats v
+                LEFT JOIN LATERAL (
+                    SELECT avg(y.spillover_ratio) AS spillover_ratio__mean, count(y.spillover_ratio)::int AS spillover_ratio__n,
+                           avg(y.say_do_ratio) AS say_do_ratio__mean, count(y.say_do_ratio)::int AS say_do_ratio__n,
+                           avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.reopen_rate) AS reopen_rate__mean, count(y.reopen_rate)::int AS reopen_rate__n,
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                    FROM (
+                        SELECT b.spillover_ratio, b.say_do_ratio, b.scope_churn_ratio, b.blocked_hours, b.reopen_rate, b.cycle_time_p50
+                        FROM sprint_stats b
+                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                        LIMIT 6
+                    ) y
+                ) bl ON true
+                CROSS JOIN LATERAL (VALUES
+                    ($6::text, bl.spillover_ratio__mean, bl.spillover_ratio__n),
+                    ($9::text, bl.say_do_ratio__mean, bl.say_do_ratio__n),
+                    ($12::text, bl.scope_churn_ratio__mean, bl.scope_churn_ratio__n),
+                    ($15::text, bl.blocked_hours__mean, bl.blocked_hours__n),
+                    ($18::text, bl.reopen_rate__mean, bl.reopen_rate__n),
+                    ($21::text, bl.cycle_time_p50__mean, bl.cycle_time_p50__n)
+                ) x(metric, mean, n)
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+            ),
             chosen AS (
                 SELECT l.*, c.weight, c.direction, c.ord,
                        c.weight * greatest(-3, least(3, c.direction * l.z))
@@ -1251,22 +1294,12 @@ public sealed class SqlBaselineTests
             )
             SELECT s.team_key, s.team_name AS team, s.sprint_key, s.sprint_name AS sprint, s.sprint_state, s.sprint_close_at, s.low_sample,
                    (sum(s.contribution) OVER (PARTITION BY s.sprint_key))::float8 AS problem_score,
-                   s.metric AS component, s.weight::float8, s.direction, s.value::float8, b.mean::float8 AS baseline, b.n AS baseline_n, s.z::float8,
+                   s.metric AS component, s.weight::float8, s.direction, s.value::float8, b.value__mean::float8 AS baseline, b.value__n::int AS baseline_n, s.z::float8,
                    s.contribution::float8, o.median::float8 AS peer_median, o.n AS peer_n, o.worse AS peers_worse, t.slope::float8 AS trend_slope,
                    t.n AS trend_n, t.mean::float8 AS trend_mean,
                    d.prev_sprints::float8, d.prev_completed::float8, d.prev_committed::float8, d.prev_carried_over::float8, d.prev_scope_added::float8, d.prev_re_estimated::float8, d.prev_scope_removed::float8, d.prev_reopened::float8, d.prev_unfinished::float8, d.cur_sprints::float8, d.cur_completed::float8, d.cur_committed::float8, d.cur_carried_over::float8, d.cur_scope_added::float8, d.cur_re_estimated::float8, d.cur_scope_removed::float8, d.cur_reopened::float8, d.cur_unfinished::float8
             FROM chosen s
-            LEFT JOIN LATERAL (
-                SELECT avg(y.value) AS mean, count(y.value)::int AS n
-                FROM (
-                    SELECT b.value AS value
-                    FROM long b
-                    WHERE b.team_key = s.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample AND b.metric = s.metric
-                      AND (b.sprint_close_at, b.sprint_key) < (s.sprint_close_at, s.sprint_key)
-                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                    LIMIT 6
-                ) y
-            ) b ON true
+            LEFT JOIN baselines b ON b.sprint_key = s.sprint_key AND b.metric = s.metric
             LEFT JOIN LATERAL (
                 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY y.value)::numeric AS median, count(y.value)::int AS n,
                        count(*) FILTER (WHERE y.value * s.direction > s.value * s.direction)::int AS worse
@@ -1304,38 +1337,57 @@ public sealed class SqlBaselineTests
                 FROM sprint_stats
                 WHERE sprint_state = 'closed' AND sprint_close_at <= $3 AND sprint_close_at >= $1 AND sprint_close_at < $2
             ),
-            long AS MATERIALIZED (
-                SELECT v.team_key, v.team_name, v.sprint_key, v.sprint_name, v.sprint_state, v.sprint_close_at, v.low_sample, x.metric, x.value, x.z
-                FROM sprint_stats v
-                CROSS JOIN LATERAL (VALUES
-                    ($5::text, v.spillover_ratio::numeric, v.z_spillover_ratio::numeric),
-                    ($6::text, v.say_do_ratio::numeric, v.z_say_do_ratio::numeric),
-                    ($7::text, v.scope_churn_ratio::numeric, v.z_scope_churn_ratio::numeric),
-                    ($8::text, v.blocked_hours::numeric, v.z_blocked_hours::numeric),
-                    ($9::text, v.reopen_rate::numeric, v.z_reopen_rate::numeric),
-                    ($10::text, v.cycle_time_p50::numeric, v.z_cycle_time_p50::numeric)
-                ) x(metric, value, z)
-            ),
             picked AS (
                 SELECT l.*
-                FROM long l
-                WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND NOT l.low_sample AND abs(l.z) >= $11
+                FROM (
+                    SELECT v.team_key, v.team_name, v.sprint_key, v.sprint_name, v.sprint_state, v.sprint_close_at, v.low_sample, x.metric, x.value, x.z
+                    FROM sprint_stats v
+                    CROSS JOIN LATERAL (VALUES
+                        ($5::text, v.spillover_ratio::numeric, v.z_spillover_ratio::numeric),
+                        ($6::text, v.say_do_ratio::numeric, v.z_say_do_ratio::numeric),
+                        ($7::text, v.scope_churn_ratio::numeric, v.z_scope_churn_ratio::numeric),
+                        ($8::text, v.blocked_hours::numeric, v.z_blocked_hours::numeric),
+                        ($9::text, v.reopen_rate::numeric, v.z_reopen_rate::numeric),
+                        ($10::text, v.cycle_time_p50::numeric, v.z_cycle_time_p50::numeric)
+                    ) x(metric, value, z)
+                    WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                ) l
+                WHERE NOT l.low_sample AND abs(l.z) >= $11
                   AND l.team_name = ANY($4)
+            ),
+            baselines AS (
+                SELECT v.sprint_key, x.metric, x.mean AS value__mean, x.n AS value__n
+                FROM sprint_stats v
+                LEFT JOIN LATERAL (
+                    SELECT avg(y.spillover_ratio) AS spillover_ratio__mean, count(y.spillover_ratio)::int AS spillover_ratio__n,
+                           avg(y.say_do_ratio) AS say_do_ratio__mean, count(y.say_do_ratio)::int AS say_do_ratio__n,
+                           avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.reopen_rate) AS reopen_rate__mean, count(y.reopen_rate)::int AS reopen_rate__n,
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                    FROM (
+                        SELECT b.spillover_ratio, b.say_do_ratio, b.scope_churn_ratio, b.blocked_hours, b.reopen_rate, b.cycle_time_p50
+                        FROM sprint_stats b
+                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                        LIMIT 6
+                    ) y
+                ) bl ON true
+                CROSS JOIN LATERAL (VALUES
+                    ($5::text, bl.spillover_ratio__mean, bl.spillover_ratio__n),
+                    ($6::text, bl.say_do_ratio__mean, bl.say_do_ratio__n),
+                    ($7::text, bl.scope_churn_ratio__mean, bl.scope_churn_ratio__n),
+                    ($8::text, bl.blocked_hours__mean, bl.blocked_hours__n),
+                    ($9::text, bl.reopen_rate__mean, bl.reopen_rate__n),
+                    ($10::text, bl.cycle_time_p50__mean, bl.cycle_time_p50__n)
+                ) x(metric, mean, n)
+                WHERE v.sprint_key IN (SELECT sprint_key FROM picked)
             )
             SELECT a.team_key, a.team_name AS team, a.sprint_key, a.sprint_name AS sprint, a.sprint_state, a.sprint_close_at, a.metric, a.value::float8,
-                   b.mean::float8 AS baseline, b.n AS baseline_n, a.z::float8
+                   b.value__mean::float8 AS baseline, b.value__n::int AS baseline_n, a.z::float8
             FROM picked a
-            LEFT JOIN LATERAL (
-                SELECT avg(y.value) AS mean, count(y.value)::int AS n
-                FROM (
-                    SELECT b.value AS value
-                    FROM long b
-                    WHERE b.team_key = a.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample AND b.metric = a.metric
-                      AND (b.sprint_close_at, b.sprint_key) < (a.sprint_close_at, a.sprint_key)
-                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                    LIMIT 6
-                ) y
-            ) b ON true
+            LEFT JOIN baselines b ON b.sprint_key = a.sprint_key AND b.metric = a.metric
             ORDER BY a.sprint_close_at, a.team_name, abs(a.z) DESC, a.metric
             """,
             "2024-01-01T00:00:00.0000000Z | 2025-01-01T00:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z | [Nova] | spillover_ratio | say_do_ratio | scope_churn_ratio | blocked_hours | reopen_rate | cycle_time_p50 | 2"),

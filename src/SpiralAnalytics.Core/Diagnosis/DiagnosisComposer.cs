@@ -58,7 +58,7 @@ public static class DiagnosisComposer
                 var components = ComponentRanking.Order(sprint.Select(r => Component(r, catalog)).ToList(), c => c.Signals, c => c.Weight)
                     .Select((c, i) => c with { Rank = i + 1 }).ToList();
                 var diagnosis = new DiagnosedSprint(Text(first, "sprint"), sprint.Key, Text(first, "sprint_state"), TextOrNull(first, "sprint_close_at"),
-                    first["low_sample"]?.GetValue<bool>() ?? false, Round(Number(first, "problem_score")), components);
+                    first["low_sample"]?.GetValue<bool>() ?? false, Number(first, "problem_score"), components);
                 sprints.Add(diagnosis);
                 table.AddRange(components.Select(c => new JsonObject
                 {
@@ -100,7 +100,7 @@ public static class DiagnosisComposer
             var metric = catalog.Get(Text(r, "metric"));
             var z = Number(r, "z") ?? 0;
             return new SprintAnomaly(Text(r, "team"), Text(r, "sprint"), Text(r, "sprint_key"), Text(r, "sprint_state"), metric.Name,
-                metric.DisplayName, metric.Unit, Number(r, "value"), Round(Number(r, "baseline")), (int)(Number(r, "baseline_n") ?? 0), z,
+                metric.DisplayName, metric.Unit, Number(r, "value"), Number(r, "baseline"), (int)(Number(r, "baseline_n") ?? 0), z,
                 Judgement(metric.Direction, z));
         }).ToList();
         var table = anomalies.Select(a => new JsonObject
@@ -137,15 +137,15 @@ public static class DiagnosisComposer
         var slope = Number(r, "trend_slope");
         var trendSprints = (int)(Number(r, "trend_n") ?? 0);
         var mean = Number(r, "trend_mean");
-        var level = new PeerLevel(Round(median), value is { } v && median is > 0 ? Round(v / median.Value) : null,
+        var level = new PeerLevel(median, value is { } v && median is > 0 ? v / median.Value : null,
             value is null || peers == 0 ? null : 1 + (int)(Number(r, "peers_worse") ?? 0), peers + (value is null ? 0 : 1));
         var signals = ComponentRanking.Signals(
             ComponentRanking.ZSignal(z, direction),
             ComponentRanking.LevelSignal(value, median, direction, metric.Unit),
             ComponentRanking.TrendSignal(slope, trendSprints, mean, direction, metric.Unit));
         return new ComponentDiagnosis(0, metric.Name, metric.DisplayName, metric.Unit, Number(r, "weight") ?? 0, direction, value,
-            Round(Number(r, "baseline")), (int)(Number(r, "baseline_n") ?? 0), z, Round(Number(r, "contribution")), level,
-            new ComponentTrend(Round(slope), trendSprints, Round(mean)), signals);
+            Number(r, "baseline"), (int)(Number(r, "baseline_n") ?? 0), z, Number(r, "contribution"), level,
+            new ComponentTrend(slope, trendSprints, mean), signals);
     }
 
     private static string Text(JsonObject row, string column) => TextOrNull(row, column) ?? "";
@@ -153,7 +153,4 @@ public static class DiagnosisComposer
     private static string? TextOrNull(JsonObject row, string column) => row[column]?.GetValue<string>();
 
     private static double? Number(JsonObject row, string column) => row[column] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
-
-    /// <summary>Values pass as the database computed them (full double precision), so they can be checked exactly.</summary>
-    private static double? Round(double? x) => x;
 }

@@ -170,6 +170,42 @@ public sealed class DiagnosisKnownAnswerTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task A_low_sample_sprint_is_never_an_anomaly_nor_flagged()
+    {
+        // the same bundle with A8 cut to two committed issues (A-26 unfinished, A-35 done): low-sample. Its spillover, 3/6
+        // against a baseline of 1/6, still gets a z-score in the view (+3), but neither the analysis nor the flags report it.
+        var (db, _) = await SeedAsync();
+        var (slug, tenantId) = await server.OnceAsync($"{nameof(DiagnosisKnownAnswerTests)}:low-sample", async () =>
+        {
+            var bundle = Build();
+            string[] dropped = ["A-30", "A-31", "A-32", "A-34"];
+            var cut = bundle with { Memberships = bundle.Memberships.Where(m => !(m.SprintKey == "A8" && dropped.Contains(m.IssueKey))).ToList() };
+            return await ImportAsync(db, cut);
+        });
+        using var host = QueryFixture.Host(db);
+        var executor = QueryFixture.Executor(host);
+
+        var anomalies = await executor.ExecuteAsync(
+            $$$"""{"analysis":"anomalies","metrics":["spillover_ratio"],"filters":{{{Atlas}}},"time":{"type":"current_sprint"}}""", slug, DuringA8, null, Ct);
+        var single = await executor.ExecuteAsync(
+            $$$"""{"metrics":["spillover_ratio"],"filters":{{{Atlas}}},"time":{"type":"current_sprint"}}""", slug, DuringA8, null, Ct);
+
+        await using (var session = await Infrastructure.Data.TenantSession.BeginAsync(db.DataSources.Runtime, tenantId, Ct))
+        {
+            await using var command = session.Command("SELECT low_sample, z_spillover_ratio::float8 FROM sprint_stats WHERE sprint_key = 'A8'");
+            await using var reader = await command.ExecuteReaderAsync(Ct);
+            Assert.True(await reader.ReadAsync(Ct));
+            Assert.True(reader.GetBoolean(0));
+            Assert.Equal(3, reader.GetDouble(1)); // the view's z: what the exclusion must hide
+        }
+
+        Near(0.5, Number(Assert.Single(single.Rows), "spillover_ratio"), "A8 spillover");
+        Assert.Empty(anomalies.Analysis!.Anomalies);
+        Assert.Null(single.Rows[0]["spillover_ratio__z"]);
+        Assert.False((bool)single.Rows[0]["spillover_ratio__anomaly"]!);
+    }
+
+    [Fact]
     public async Task Sprint_grain_rows_carry_z_baseline_and_a_flag_at_two_sigma()
     {
         var bySprint = await QueryAsync($$$"""{"metrics":["spillover_ratio"],"group_by":["sprint"],"filters":{{{Atlas}}},"time":{"type":"last_sprints","n":3}}""", AfterA7);
@@ -303,23 +339,28 @@ public sealed class DiagnosisKnownAnswerTests(PostgresServer server)
         {
             var catalog = await TestData.CliAsync(db, "catalog", "import", Path.Combine(RepoPaths.Root, "catalog"));
             Assert.True(catalog.ExitCode == 0, catalog.Error);
-            var name = TestData.NewSlug("known");
-            await TestData.CreateTenantAsync(db, name);
-            var folder = Directory.CreateTempSubdirectory("spiral-diagnosis-").FullName;
-            try
-            {
-                CsvBundleWriter.Write(folder, Build());
-                using var host = db.BuildHost();
-                await host.Services.GetRequiredService<BundleImporter>().ImportAsync(folder, name, CancellationToken.None);
-                await host.Services.GetRequiredService<AnalyticsRefresher>().RefreshAsync(null, CancellationToken.None);
-            }
-            finally
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-
-            return name;
+            return (await ImportAsync(db, Build())).Slug;
         });
         return (db, slug);
+    }
+
+    private static async Task<(string Slug, Guid Id)> ImportAsync(TestDatabase db, CsvBundle bundle)
+    {
+        var name = TestData.NewSlug("known");
+        var id = await TestData.CreateTenantAsync(db, name);
+        var folder = Directory.CreateTempSubdirectory("spiral-diagnosis-").FullName;
+        try
+        {
+            CsvBundleWriter.Write(folder, bundle);
+            using var host = db.BuildHost();
+            await host.Services.GetRequiredService<BundleImporter>().ImportAsync(folder, name, CancellationToken.None);
+            await host.Services.GetRequiredService<AnalyticsRefresher>().RefreshAsync(null, CancellationToken.None);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        return (name, id);
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SpiralAnalytics.Infrastructure.Catalog;
+using SpiralAnalytics.Infrastructure.Diagnosis;
 using SpiralAnalytics.Infrastructure.Queries;
 
 namespace SpiralAnalytics.Infrastructure;
@@ -17,6 +18,7 @@ public static class QueriesServiceCollectionExtensions
         builder.Services.AddSingleton<QueryExecutor>();
         builder.Services.AddSingleton<TenantMetricRunner>();
         builder.Services.AddSingleton<IAfterRefresh>(sp => sp.GetRequiredService<TenantMetricRunner>());
+        builder.Services.AddSingleton<SprintDiagnosis>();
         return builder;
     }
 }

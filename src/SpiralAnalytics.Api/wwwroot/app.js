@@ -2,7 +2,7 @@
 
 import { api, ApiError, FINAL_STATUSES, followJob, forgetToken, readClaims, storedToken, storeToken, whenUnauthorized } from "./api.js";
 import { renderChart } from "./chart.js";
-import { columnRole, columnTitle, formatValue, NO_VALUE, unitWords } from "./format.js";
+import { ANNOTATION_KINDS, anomalyOf, columnRole, columnTitle, formatValue, NO_VALUE, unitWords } from "./format.js";
 import { specChips } from "./spec.js";
 import { loadCatalog, startCatalog } from "./catalog.js";
 
@@ -402,11 +402,17 @@ async function answer(turn, result, jobId, translatorNotes = []) {
   const notes = [...new Set([...(Array.isArray(translatorNotes) ? translatorNotes : []), ...(result.warnings ?? [])])];
   if (notes.length) parts.push(h("ul", { class: "notes", "aria-label": "Notes" }, notes.map((w) => h("li", { text: w }))));
 
-  if (!rows.length) {
+  const summary = result.analysis?.summary ?? [];
+  if (summary.length) {
+    parts.push(h("div", { class: "analysis-summary", "data-analysis": result.analysis.form, role: "note", "aria-label": "What stood out" },
+      summary.map((sentence) => h("p", { text: sentence }))));
+  }
+
+  if (!rows.length && !summary.length) {
     parts.push(h("p", { class: "empty-result", text: "No rows: nothing in the data matches this question (try a wider time window or fewer filters)." }));
-  } else {
-    // Chart and table side by side on a laptop screen, stacked when narrow.
-    const chart = renderChart(result, displayNames);
+  } else if (rows.length) {
+    // Chart and table side by side on a laptop screen, stacked when narrow; an analysis is explained in words and a table.
+    const chart = result.analysis ? null : renderChart(result, displayNames);
     parts.push(h("div", { class: chart ? "result-view" : "result-view table-only" }, chart?.figure ?? null, table(result, displayNames)));
   }
   parts.push(h("details", { class: "sql" }, h("summary", { text: "SQL behind this answer" }), h("pre", {}, h("code", { text: result.sql ?? "" }))));
@@ -436,7 +442,9 @@ function chips(spec, versions, displayNames, result) {
 }
 
 function table(result, displayNames) {
-  const columns = result.columns ?? [];
+  const all = result.columns ?? [];
+  // z-scores, baselines and flags annotate their metric's cells (mark and tooltip) instead of taking columns of their own
+  const columns = all.filter((c) => !ANNOTATION_KINDS.has(c.kind));
   const rows = result.rows ?? [];
   const caption = `${rows.length} ${rows.length === 1 ? "row" : "rows"}`;
   const head = h("tr", {}, columns.map((c) => h("th", { scope: "col", class: c.kind === "metric" ? "num" : null, "data-column": c.name },
@@ -445,7 +453,10 @@ function table(result, displayNames) {
     const value = row[c.name];
     const text = c.kind === "metric" ? formatValue(value, c) : value === null || value === undefined ? NO_VALUE : String(value);
     const empty = value === null || value === undefined;
-    return h("td", { class: [c.kind === "metric" ? "num" : "", empty ? "null" : ""].join(" ").trim() || null, title: empty ? "no value" : null }, text);
+    const anomaly = c.kind === "metric" && !empty ? anomalyOf(row, c, all) : null;
+    const classes = [c.kind === "metric" ? "num" : "", empty ? "null" : "", anomaly?.flagged ? "anomaly" : ""].join(" ").trim() || null;
+    return h("td", { class: classes, title: empty ? "no value" : anomaly?.text ?? null, "data-z": anomaly?.z ?? null },
+      text, anomaly?.flagged ? h("span", { class: "anomaly-mark", "aria-label": ` unusual: ${anomaly.text}`, text: " ⚑" }) : null);
   })));
   const wrap = h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": `Result table, ${caption}` },
     h("table", { class: "result" }, h("caption", { text: caption }), h("thead", {}, head), h("tbody", {}, bodyRows)));

@@ -2,7 +2,7 @@
 // bars otherwise (a comparison). NULL values leave a gap in a line and an empty, marked slot among bars.
 
 import { TIME_DIMENSIONS, dimensionWords } from "./spec.js";
-import { columnRole, columnTitle, formatTick, formatValue, NO_VALUE, unitWords } from "./format.js";
+import { anomalyOf, columnRole, columnTitle, formatTick, formatValue, NO_VALUE, unitWords } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 760;
@@ -86,20 +86,25 @@ export function chartModel(result, displayNames = {}) {
       if (repeated.has(x) && row[key.name] !== null && row[key.name] !== undefined) x = `${x} (${row[key.name]})`;
       for (const metric of seriesMetrics) {
         const key = others.length ? label(row, others) : columnTitle(metric, displayNames);
-        if (!series.has(key)) series.set(key, { name: key, points: new Map() });
-        const points = series.get(key).points;
+        if (!series.has(key)) series.set(key, { name: key, points: new Map(), marks: new Map() });
+        const { points, marks } = series.get(key);
         // A name may repeat inside one series (two sprints called "Sprint 5"): keep both, in row order.
         let slot = x;
         for (let k = 2; points.has(slot); k++) slot = `${x} (${k})`;
         if (!categories.includes(slot)) categories.push(slot);
         points.set(slot, row[metric.name] ?? null);
+        marks.set(slot, anomalyOf(row, metric, columns));
       }
     }
     return {
       kind: "line", categories, unit: primary.unit ?? null, notes,
       xTitle: dimensionWords(timeDimension.name),
       yTitle: others.length ? columnTitle(primary, displayNames) : seriesMetrics.map((m) => columnTitle(m, displayNames)).join(", "),
-      series: [...series.values()].map((s) => ({ name: s.name, values: categories.map((c) => (s.points.has(c) ? s.points.get(c) : null)) })),
+      series: [...series.values()].map((s) => ({
+        name: s.name,
+        values: categories.map((c) => (s.points.has(c) ? s.points.get(c) : null)),
+        anomalies: categories.map((c) => s.marks.get(c) ?? null),
+      })),
     };
   }
 
@@ -115,7 +120,11 @@ export function chartModel(result, displayNames = {}) {
     categories: shown.map((row) => (dimensions.length ? label(row, dimensions) : "All")),
     xTitle: shownDimensions.length ? shownDimensions.map((d) => dimensionWords(d.name)).join(" · ") : "",
     yTitle: barMetrics.length === 1 ? columnTitle(primary, displayNames) : unitWords(primary.unit),
-    series: barMetrics.map((m) => ({ name: columnTitle(m, displayNames), values: shown.map((row) => row[m.name] ?? null) })),
+    series: barMetrics.map((m) => ({
+      name: columnTitle(m, displayNames),
+      values: shown.map((row) => row[m.name] ?? null),
+      anomalies: shown.map((row) => anomalyOf(row, m, columns)),
+    })),
   };
 }
 
@@ -192,8 +201,13 @@ export function renderChart(result, displayNames = {}) {
       g.appendChild(el("path", { d: path, fill: "none", stroke: color, "stroke-width": 2.5, "stroke-linejoin": "round" }));
       s.values.forEach((v, i) => {
         if (v === null) return;
-        g.appendChild(titled(el("circle", { cx: cx(i), cy: y(v), r: 3.5, fill: color, class: "point" }),
-          `${s.name}, ${model.categories[i]}: ${formatValue(v, column)}`));
+        const anomaly = s.anomalies?.[i];
+        const text = `${s.name}, ${model.categories[i]}: ${formatValue(v, column)}${anomaly ? ` (${anomaly.text})` : ""}`;
+        if (anomaly?.flagged) {
+          // a flagged point: a ring around it, and the baseline in its tooltip
+          g.appendChild(titled(el("circle", { cx: cx(i), cy: y(v), r: 8, fill: "none", stroke: "#dc2626", "stroke-width": 2, class: "anomaly-point" }), text));
+        }
+        g.appendChild(titled(el("circle", { cx: cx(i), cy: y(v), r: 3.5, fill: color, class: "point" }), text));
       });
       svg.appendChild(g);
     });
@@ -205,14 +219,16 @@ export function renderChart(result, displayNames = {}) {
       const g = el("g", { class: "series", "data-series": s.name });
       s.values.forEach((v, i) => {
         const x = margin.left + band * i + (band - inner) / 2 + width * k;
-        const name = `${s.name}, ${model.categories[i]}: ${formatValue(v, column)}`;
+        const anomaly = s.anomalies?.[i];
+        const name = `${s.name}, ${model.categories[i]}: ${formatValue(v, column)}${anomaly ? ` (${anomaly.text})` : ""}`;
         if (v === null) {
           g.appendChild(titled(el("text", { x: x + width / 2, y: baseY - 4, "text-anchor": "middle", class: "no-value" }, NO_VALUE), name));
           return;
         }
         const top = Math.min(y(v), baseY);
         g.appendChild(titled(el("rect", {
-          x: x + 1, y: top, width: Math.max(width - 2, 1), height: Math.max(Math.abs(baseY - y(v)), 1), fill: color, class: "bar",
+          x: x + 1, y: top, width: Math.max(width - 2, 1), height: Math.max(Math.abs(baseY - y(v)), 1), fill: color,
+          class: anomaly?.flagged ? "bar anomaly-bar" : "bar",
         }), name));
       });
       svg.appendChild(g);
@@ -239,6 +255,8 @@ export function renderChart(result, displayNames = {}) {
     caption.appendChild(legend);
   }
   const notes = [...model.notes];
+  const flagged = model.series.reduce((n, s) => n + (s.anomalies ?? []).filter((a) => a?.flagged).length, 0);
+  if (flagged) notes.push(`${model.kind === "line" ? "A red ring" : "A red outline"} marks ${flagged === 1 ? "a value" : `${flagged} values`} 2σ or more from the team's own baseline (hover for it).`);
   if (missing) notes.push(`${NO_VALUE} marks ${missing === 1 ? "a value" : "values"} the data cannot give (no value, e.g. nothing committed).`);
   for (const note of notes) {
     const p = document.createElement("p");

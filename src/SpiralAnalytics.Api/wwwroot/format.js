@@ -48,3 +48,22 @@ export function columnTitle(column, displayNames = {}) {
 export function unitWords(unit) {
   return { ratio: "percent", points: "story points", issues: "issues", days: "days", hours: "hours", comments: "comments", sigma: "σ" }[unit] ?? unit ?? "";
 }
+
+/** Columns that annotate a metric rather than being one: its z-score, baseline and anomaly flag (m__z, m__baseline, m__anomaly). */
+export const ANNOTATION_KINDS = new Set(["zscore", "baseline", "flag"]);
+
+/**
+ * The anomaly annotation of a metric in a row, when the answer carries one (sprint-grain rows): the z-score against the
+ * team's previous 6 closed sprints, their mean, whether |z| ≥ 2, and a sentence for a tooltip. Null otherwise.
+ */
+export function anomalyOf(row, metricColumn, columns) {
+  const name = metricColumn?.name;
+  if (!name || !columns.some((c) => c.name === `${name}__z`)) return null;
+  const z = row[`${name}__z`];
+  const baseline = row[`${name}__baseline`];
+  const flagged = row[`${name}__anomaly`] === true;
+  if ((z === null || z === undefined) && (baseline === null || baseline === undefined)) return null;
+  const zText = typeof z === "number" ? `z ${z > 0 ? "+" : ""}${number(z, 1)}` : "no z-score (too few earlier sprints)";
+  const baselineText = typeof baseline === "number" ? `baseline ${formatValue(baseline, metricColumn)} (mean of the team's previous 6 closed sprints)` : "no baseline";
+  return { z, baseline, flagged, text: `${flagged ? "Unusual: " : ""}${zText}; ${baselineText}` };
+}

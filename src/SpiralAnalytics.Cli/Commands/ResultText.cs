@@ -5,7 +5,7 @@ using SpiralAnalytics.Infrastructure.Queries;
 namespace SpiralAnalytics.Cli.Commands;
 
 /// <summary>The human form of a result object (<c>query</c> and <c>ask</c> without --json): a table, a summary line naming
-/// the metric versions used, and the warnings on stderr.</summary>
+/// the metric versions used, an analysis's sentences, and the warnings on stderr.</summary>
 internal static class ResultText
 {
     public static async Task WriteAsync(CliContext cli, QueryResult result, string? suffix = null)
@@ -15,6 +15,11 @@ internal static class ResultText
         var versions = string.Join(", ", result.MetricVersions.Select(v =>
             $"{v.Key} {v.Value}" + (result.MetricLayers?.GetValueOrDefault(v.Key) is { } layer && layer != Core.Catalog.CatalogLayers.Shipped ? $" ({layer})" : "")));
         await cli.Out.WriteLineAsync($"{result.Rows.Count} row(s) as of {result.AsOf}; metrics {versions}{suffix}");
+        foreach (var sentence in result.Analysis?.Summary ?? [])
+        {
+            await cli.Out.WriteLineAsync(sentence);
+        }
+
         foreach (var warning in result.Warnings)
         {
             await cli.Error.WriteLineAsync($"warning: {warning}");

@@ -11,6 +11,15 @@ public sealed record QueryColumn(string Name, string Kind, string? Unit = null, 
 {
     public const string Dimension = "dimension";
     public const string Metric = "metric";
+
+    /// <summary><c>m__z</c>: a sprint-grain row's z-score against the team's previous 6 closed sprints.</summary>
+    public const string ZScore = "zscore";
+
+    /// <summary><c>m__baseline</c>: the mean of those sprints.</summary>
+    public const string Baseline = "baseline";
+
+    /// <summary><c>m__anomaly</c>: true at |z| ≥ 2 (low-sample sprints never).</summary>
+    public const string Flag = "flag";
 }
 
 /// <summary>
@@ -35,13 +44,21 @@ public static partial class QueryBuilder
 
     public static BuiltQuery Build(AnalyticsSpec spec, MetricCatalog catalog, ResolvedTime time)
     {
+        switch (spec.Analysis)
+        {
+            case AnalysisForms.Diagnose:
+                return Diagnosis.DiagnosisQuery.Build(spec, catalog, time);
+            case AnalysisForms.Anomalies:
+                return Diagnosis.AnomalyQuery.Build(spec, catalog, time);
+        }
+
         var metrics = spec.MetricNames.Select(catalog.Get).ToList();
         foreach (var name in metrics.Select(m => m.Name))
         {
             Ident(name);
         }
 
-        var p = new Parameters();
+        var p = new SqlParameters();
         var keys = GroupKeys(spec.GroupBy);
         var groups = Groups(metrics);
         var ctes = new List<string>();
@@ -56,6 +73,21 @@ public static partial class QueryBuilder
             RenderWindow(ctes, "prev", time.Previous!, time.AsOf, groups, p);
             RenderGroups(ctes, "p", "prev", groups, keys, time.Previous!, SnapshotPointOfPrevious(time), filters, p);
             ctes.Add(Result("prev", "p", groups, keys, metrics));
+        }
+
+        var source = "cur";
+        if (SeriesBuckets(spec, keys, metrics, groups, time, p) is { } buckets)
+        {
+            ctes.AddRange(buckets);
+            source = "cur_all";
+        }
+
+        var flagged = FlaggedMetrics(spec, keys, metrics, time);
+        if (flagged.Count > 0)
+        {
+            ctes.Add(Diagnosis.AnalysisSql.BaselineCte("cur_baselines", flagged,
+                keys.Any(k => k.Name == "sprint_key") ? "SELECT sprint_key FROM cur" : "SELECT sprint_key FROM cur_sprints", longForm: false, p));
+            ctes.Add(FlagsCte(spec, keys, flagged, p));
         }
 
         var sql = new StringBuilder("WITH ");
@@ -84,8 +116,26 @@ public static partial class QueryBuilder
             }
         }
 
+        foreach (var metric in flagged)
+        {
+            var m = metric.Name;
+            select.Add($"f.{m}__z");
+            select.Add($"f.{m}__baseline");
+            select.Add($"coalesce(abs(f.{m}__z) >= {p.Add(Diagnosis.AnalysisSql.AnomalyZ, "anomaly_z")}, false) AS {m}__anomaly");
+            columns.Add(new QueryColumn($"{m}__z", QueryColumn.ZScore, "sigma", metric.Version, metric.Layer));
+            columns.Add(new QueryColumn($"{m}__baseline", QueryColumn.Baseline, metric.Unit, metric.Version, metric.Layer));
+            columns.Add(new QueryColumn($"{m}__anomaly", QueryColumn.Flag, null, metric.Version, metric.Layer));
+        }
+
         sql.Append("SELECT ").Append(string.Join(", ", select)).Append('\n');
-        sql.Append("FROM cur r");
+        sql.Append($"FROM {source} r");
+        if (flagged.Count > 0)
+        {
+            var on = keys.Any(k => k.Name == "sprint_key") ? "f.sprint_key = r.sprint_key"
+                : keys.Any(k => k.Name == Dimensions.Team) ? "f.team IS NOT DISTINCT FROM r.team"
+                : "true";
+            sql.Append($"\nLEFT JOIN cur_flags f ON {on}");
+        }
         if (compare)
         {
             sql.Append(keys.Count == 0
@@ -154,6 +204,168 @@ public static partial class QueryBuilder
         }
 
         return new BuiltQuery(sql.ToString(), p.Values, columns, warnings);
+    }
+
+    // ---- anomaly flags ------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The z-scored metrics whose rows are sprint-grain: grouped by sprint (and at most team), or one sprint per team (the last
+    /// sprint or the current one) grouped by team or narrowed to one team — with no filter that slices a sprint (assignee, type…).
+    /// </summary>
+    private static List<MetricDefinition> FlaggedMetrics(AnalyticsSpec spec, List<Key> keys, List<MetricDefinition> metrics, ResolvedTime time)
+    {
+        if (spec.Filters.Any(f => f.Dimension is not (Dimensions.Team or Dimensions.Sprint))
+            || spec.GroupBy.Any(g => g is not (Dimensions.Team or Dimensions.Sprint)))
+        {
+            return [];
+        }
+
+        var bySprint = keys.Any(k => k.Name == "sprint_key");
+        var oneSprintPerTeam = time.Current is SprintRankWindow { Skip: 0, Take: 1 } or ActiveSprintWindow;
+        var oneTeam = spec.GroupBy.Contains(Dimensions.Team)
+                      || spec.Filters.Any(f => f.Dimension == Dimensions.Team && !FilterOps.IsNegative(f.Op) && f.Values.Count == 1);
+        if (!bySprint && !(oneSprintPerTeam && oneTeam))
+        {
+            return [];
+        }
+
+        // The views' z-scores follow the shipped formulas: a tenant's own version of a metric gets no flags (they would not be its own).
+        return metrics.Where(m => m.Grain == MetricGrains.Sprint && m.Layer != CatalogLayers.Tenant && AnalyticsModel.ZScoredMetrics.Contains(m.Name)).ToList();
+    }
+
+    /// <summary><c>cur_flags</c>: per sprint of the answer (not low-sample), each flagged metric's z and baseline (from <c>cur_baselines</c>).</summary>
+    private static string FlagsCte(AnalyticsSpec spec, List<Key> keys, List<MetricDefinition> flagged, SqlParameters p)
+    {
+        var where = new List<string> { "NOT v.low_sample" };
+        if (keys.Any(k => k.Name == "sprint_key"))
+        {
+            where.Add("v.sprint_key IN (SELECT sprint_key FROM cur)");
+        }
+        else
+        {
+            where.Add("v.sprint_key IN (SELECT sprint_key FROM cur_sprints)");
+            for (var i = 0; i < spec.Filters.Count; i++)
+            {
+                var filter = spec.Filters[i];
+                var column = AnalyticsModel.SprintStats.DimensionColumns[filter.Dimension];
+                var values = p.Add(filter.Values.ToArray(), $"filter:{i}");
+                where.Add(FilterOps.IsNegative(filter.Op) ? $"(v.{column} IS NULL OR v.{column} <> ALL({values}))" : $"v.{column} = ANY({values})");
+            }
+        }
+
+        var select = new List<string> { "v.sprint_key", "v.team_name AS team" };
+        foreach (var metric in flagged)
+        {
+            var m = Ident(metric.Name);
+            select.Add($"v.z_{m}::float8 AS {m}__z");
+            select.Add($"b.{m}__mean::float8 AS {m}__baseline");
+        }
+
+        return $"cur_flags AS (\n    SELECT {string.Join(", ", select)}\n    FROM sprint_stats v\n    LEFT JOIN cur_baselines b ON b.sprint_key = v.sprint_key" +
+               $"\n    WHERE {string.Join("\n      AND ", where)}\n)";
+    }
+
+    // ---- series without holes -------------------------------------------------------------------------------------
+
+    private static readonly Dictionary<string, (string Interval, string Format, string Parse)> CalendarBuckets = new(StringComparer.Ordinal)
+    {
+        [Dimensions.Week] = ("7 days", "YYYY-MM-DD", "to_date({0}, 'YYYY-MM-DD')"),
+        [Dimensions.Month] = ("1 month", "YYYY-MM", "to_date({0} || '-01', 'YYYY-MM-DD')"),
+        [Dimensions.Quarter] = ("3 months", "YYYY-\"Q\"Q", "make_date(left({0}, 4)::int, (right({0}, 1)::int - 1) * 3 + 1, 1)"),
+    };
+
+    /// <summary>
+    /// A trend (grouped by sprint, week, month or quarter, and at most team) lists every bucket of the window: <c>cur_buckets</c>
+    /// (generate_series over the calendar window up to as_of, or between the first and last bucket with data for sprint and
+    /// all-time windows; the window's sprints for sprint grouping) with the buckets that have data, <c>cur_keys</c> (× each
+    /// team that has data), and <c>cur_all</c>: the result left-joined onto them, so a bucket without data is null.
+    /// </summary>
+    private static List<string>? SeriesBuckets(AnalyticsSpec spec, List<Key> keys, List<MetricDefinition> metrics, Plan plan, ResolvedTime time, SqlParameters p)
+    {
+        var output = keys.Where(k => k.Output).Select(k => k.Dimension).Distinct().ToList();
+        var bucket = output.Where(d => d is Dimensions.Sprint || CalendarBuckets.ContainsKey(d)).ToList();
+        if (bucket.Count != 1 || output.Any(d => d != bucket[0] && d != Dimensions.Team))
+        {
+            return null;
+        }
+
+        var unit = bucket[0];
+        var team = output.Contains(Dimensions.Team);
+        var ctes = new List<string>();
+        var keyNames = keys.Select(k => k.Name).ToList();
+        string bucketsSql;
+        if (unit == Dimensions.Sprint)
+        {
+            var where = new List<string>();
+            switch (time.Current)
+            {
+                case SprintRankWindow or ActiveSprintWindow when plan.Groups.Any(g => g.TimeKind == TimeKind.Window):
+                    where.Add("v.sprint_key IN (SELECT sprint_key FROM cur_sprints)");
+                    break;
+                case CalendarWindow calendar:
+                    where.Add($"v.sprint_close_at >= {p.Add(calendar.From, "cur_from")} AND v.sprint_close_at < {p.Add(calendar.To, "cur_to")}");
+                    break;
+                case AllTimeWindow:
+                    break;
+                default:
+                    return null;
+            }
+
+            for (var i = 0; i < spec.Filters.Count; i++)
+            {
+                var filter = spec.Filters[i];
+                if (!AnalyticsModel.SprintStats.DimensionColumns.TryGetValue(filter.Dimension, out var column))
+                {
+                    continue; // a filter that slices sprints (issue type, assignee…) never removes a sprint from the series
+                }
+
+                var values = p.Add(filter.Values.ToArray(), $"filter:{i}");
+                where.Add(FilterOps.IsNegative(filter.Op) ? $"(v.{column} IS NULL OR v.{column} <> ALL({values}))" : $"v.{column} = ANY({values})");
+            }
+
+            var columns = keyNames.Select(k => k switch
+            {
+                Dimensions.Sprint => "v.sprint_name AS sprint",
+                Dimensions.Team => "v.team_name AS team",
+                _ => $"v.{k}",
+            });
+            bucketsSql =
+                $"    SELECT {string.Join(", ", columns)}\n    FROM sprint_stats v" +
+                (where.Count == 0 ? "" : $"\n    WHERE {string.Join("\n      AND ", where)}") +
+                $"\n    UNION\n    SELECT {string.Join(", ", keyNames)} FROM cur";
+            ctes.Add($"cur_keys AS (\n{bucketsSql}\n)");
+        }
+        else
+        {
+            var (interval, format, parse) = CalendarBuckets[unit];
+            string bounds;
+            if (time.Current is CalendarWindow calendar)
+            {
+                var to = calendar.To < time.AsOf ? calendar.To : time.AsOf;
+                bounds = $"SELECT date_trunc('{unit}', {p.Add(calendar.From, "cur_from")} AT TIME ZONE 'UTC') AS lo, " +
+                         $"{p.Add(to, "cur_bucket_to")} AT TIME ZONE 'UTC' - interval '1 microsecond' AS hi";
+            }
+            else
+            {
+                bounds = $"SELECT {string.Format(CultureInfo.InvariantCulture, parse, $"min({unit})")}::timestamp AS lo, " +
+                         $"{string.Format(CultureInfo.InvariantCulture, parse, $"max({unit})")}::timestamp AS hi FROM cur";
+            }
+
+            ctes.Add(
+                $"cur_buckets AS (\n    SELECT to_char(b.t, '{format}') AS {unit}\n" +
+                $"    FROM ({bounds}) w\n    CROSS JOIN LATERAL generate_series(w.lo, w.hi, interval '{interval}') b(t)\n" +
+                $"    UNION\n    SELECT {unit} FROM cur\n)");
+            ctes.Add(team
+                ? $"cur_keys AS (\n    SELECT t.team, b.{unit} FROM cur_buckets b CROSS JOIN (SELECT DISTINCT team FROM cur) t\n    UNION\n    SELECT team, {unit} FROM cur\n)"
+                : $"cur_keys AS (\n    SELECT {unit} FROM cur_buckets\n)");
+        }
+
+        var on = unit == Dimensions.Sprint
+            ? "c.sprint_key = k.sprint_key"
+            : string.Join(" AND ", keyNames.Select(k => $"c.{k} IS NOT DISTINCT FROM k.{k}"));
+        ctes.Add($"cur_all AS (\n    SELECT {string.Join(", ", keyNames.Select(k => $"k.{k}").Concat(metrics.Select(m => $"c.{m.Name}")))}\n" +
+                 $"    FROM cur_keys k\n    LEFT JOIN cur c ON {on}\n)");
+        return ctes;
     }
 
     // ---- group keys ----------------------------------------------------------------------------------------------
@@ -411,7 +623,7 @@ public static partial class QueryBuilder
     private static bool HasIssueKey(AnalyticsView view) => view != AnalyticsModel.SprintStats && view != AnalyticsModel.TeamDailyWip;
 
     /// <summary>A tenant term: its function over the measure's column, restricted by its row filter (values compared case-insensitively, as parameters).</summary>
-    private static string TermSql(Aggregate a, AnalyticsView view, Parameters p)
+    private static string TermSql(Aggregate a, AnalyticsView view, SqlParameters p)
     {
         var column = $"v.{a.Measure.Column}";
         var conditions = new List<string>();
@@ -458,7 +670,7 @@ public static partial class QueryBuilder
 
     private static bool IsSprintView(AnalyticsView view) => view == AnalyticsModel.SprintIssueFacts || view == AnalyticsModel.SprintStats;
 
-    private static void RenderWindow(List<string> ctes, string prefix, ResolvedWindow window, DateTimeOffset asOf, Plan plan, Parameters p)
+    private static void RenderWindow(List<string> ctes, string prefix, ResolvedWindow window, DateTimeOffset asOf, Plan plan, SqlParameters p)
     {
         if (window is not (SprintRankWindow or ActiveSprintWindow))
         {
@@ -471,35 +683,7 @@ public static partial class QueryBuilder
             return;
         }
 
-        if (window is SprintRankWindow rank)
-        {
-            var at = p.Add(rank.AsOf, "as_of");
-            ctes.Add(
-                $"""
-                {prefix}_sprints AS (
-                    SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
-                    FROM (
-                        SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
-                               row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
-                        FROM sprint_stats
-                        WHERE sprint_state = 'closed' AND sprint_close_at <= {at}
-                    ) s
-                    WHERE s.recency BETWEEN {p.Add(rank.Skip + 1)} AND {p.Add(rank.Skip + rank.Take)}
-                )
-                """);
-        }
-        else
-        {
-            var at = p.Add(asOf, "as_of");
-            ctes.Add(
-                $"""
-                {prefix}_sprints AS (
-                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at
-                    FROM sprint_stats
-                    WHERE sprint_start_at <= {at} AND (sprint_close_at > {at} OR sprint_state = 'active')
-                )
-                """);
-        }
+        ctes.Add(SprintWindowSql.SprintCte(prefix, window, asOf, p)!);
 
         if (windowed.Any(g => !IsSprintView(g.View)))
         {
@@ -520,7 +704,7 @@ public static partial class QueryBuilder
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static void RenderGroups(List<string> ctes, string letter, string prefix, Plan plan, List<Key> keys, ResolvedWindow window,
-        DateTimeOffset snapshotAt, IReadOnlyList<SpecFilter> filters, Parameters p)
+        DateTimeOffset snapshotAt, IReadOnlyList<SpecFilter> filters, SqlParameters p)
     {
         foreach (var group in plan.Groups)
         {
@@ -678,30 +862,6 @@ public static partial class QueryBuilder
     private static string Ordinals(int count) => string.Join(", ", Enumerable.Range(1, count).Select(i => i.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>Every identifier that reaches SQL text passes here: catalog names and model constants are lower snake_case.</summary>
-    private static string Ident(string name) =>
+    internal static string Ident(string name) =>
         Identifier().IsMatch(name) ? name : throw new InvalidOperationException($"'{name}' is not a safe SQL identifier");
-
-    /// <summary>Positional parameters; a keyed value (as_of, a filter's values, a weight) is passed once and reused.</summary>
-    private sealed class Parameters
-    {
-        private readonly Dictionary<string, int> _keyed = new(StringComparer.Ordinal);
-
-        public List<object> Values { get; } = [];
-
-        public string Add(object value, string? key = null)
-        {
-            if (key is not null && _keyed.TryGetValue(key, out var existing))
-            {
-                return $"${existing}";
-            }
-
-            Values.Add(value);
-            if (key is not null)
-            {
-                _keyed[key] = Values.Count;
-            }
-
-            return $"${Values.Count}";
-        }
-    }
 }

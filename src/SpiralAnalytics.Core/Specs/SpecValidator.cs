@@ -56,7 +56,7 @@ public sealed class SpecValidator : AbstractValidator<AnalyticsSpec>
             ? Dimensions.All.ToList()
             : Dimensions.All.Where(d => metrics.All(m => m.Dimensions.Contains(d))).ToList();
         foreach (var error in GroupBy(spec, metrics, allowed).Concat(Filters(spec, metrics, allowed)).Concat(Time(spec.Time))
-                     .Concat(Compare(spec, metrics)).Concat(Having(spec)).Concat(Sort(spec)).Concat(Limit(spec)).Concat(Analysis(spec, metrics)))
+                     .Concat(Compare(spec, metrics)).Concat(Having(spec)).Concat(Sort(spec)).Concat(Limit(spec)).Concat(Analysis(spec, metrics, _catalog)))
         {
             yield return error;
         }
@@ -140,7 +140,7 @@ public sealed class SpecValidator : AbstractValidator<AnalyticsSpec>
     /// An analysis explains sprints: its metrics are sprint-grain (diagnose names the composite whose components it explains),
     /// it filters on team only, and it has no grouping, thresholds, sort or limit of its own.
     /// </summary>
-    private static IEnumerable<SpecError> Analysis(AnalyticsSpec spec, List<MetricDefinition> metrics)
+    private static IEnumerable<SpecError> Analysis(AnalyticsSpec spec, List<MetricDefinition> metrics, MetricCatalog catalog)
     {
         if (spec.Analysis is not { } analysis)
         {
@@ -164,6 +164,21 @@ public sealed class SpecValidator : AbstractValidator<AnalyticsSpec>
             {
                 yield return new SpecError($"metrics[{i}]", metric.Name,
                     $"{analysis} reads per-sprint values against the team's baseline; '{metric.Name}' is not a sprint-grain metric") { Rule = "analysis_metric" };
+            }
+            else if ((metric.Type == MetricTypes.Composite ? (metric.Components ?? []).Select(c => c.Metric) : [metric.Name])
+                     .FirstOrDefault(n => !AnalyticsModel.ZScoredMetrics.Contains(n)) is { } unscored)
+            {
+                yield return new SpecError($"metrics[{i}]", metric.Name,
+                    $"{analysis} compares sprints with the team's baseline through z-scores; '{unscored}' has none",
+                    AnalyticsModel.ZScoredMetrics, []) { Rule = "analysis_metric" };
+            }
+            else if ((metric.Type == MetricTypes.Composite ? (metric.Components ?? []).Select(c => c.Metric) : [metric.Name])
+                     .Prepend(metric.Name).FirstOrDefault(n => catalog.Find(n)?.Layer == CatalogLayers.Tenant) is { } own)
+            {
+                // The views' z-scores are computed from the shipped formulas: against a tenant's own version of a metric
+                // they would explain a different number than the one the tenant sees.
+                yield return new SpecError($"metrics[{i}]", metric.Name,
+                    $"{analysis} reads z-scores computed from the shipped definitions; '{own}' is this tenant's own version, which has none") { Rule = "analysis_metric" };
             }
         }
 

@@ -28,6 +28,9 @@ public sealed record PlannedQuery(
         MetricVersions.ToDictionary(v => v.Key, v => MetricLayers.GetValueOrDefault(v.Key) == Core.Catalog.CatalogLayers.Tenant ? $"tenant:{v.Value}" : v.Value,
             StringComparer.Ordinal);
 
+    /// <summary>The catalog the spec was validated against (an analysis answer reads its components' definitions from it).</summary>
+    public MetricCatalog Catalog { get; init; } = MetricCatalog.Empty;
+
     /// <summary>The canonical JSON of <see cref="Spec"/>: equal specs, equal text.</summary>
     public string CanonicalSpec => SpecJson.Write(Spec);
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using SpiralAnalytics.Core.Catalog;
+using SpiralAnalytics.Core.Diagnosis;
 using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Infrastructure.Catalog;
@@ -86,13 +87,18 @@ public sealed class QueryExecutor(
         var spec = validated.Spec;
         var at = (asOf ?? _clock.GetUtcNow()).ToUniversalTime();
         var built = QueryBuilder.Build(spec, validated.Catalog, TimeResolver.Resolve(spec.Time, at));
-        var versions = spec.MetricNames.Distinct(StringComparer.Ordinal)
+        // An analysis reads its components' values too: their versions are part of the answer (and of its cache key).
+        var used = spec.Analysis is null
+            ? spec.MetricNames
+            : spec.MetricNames.Concat(AnalysisSql.ZScoredMetrics(spec.MetricNames.Select(validated.Catalog.Get), validated.Catalog).Select(m => m.Name));
+        var versions = used.Distinct(StringComparer.Ordinal)
             .ToDictionary(n => n, n => validated.Catalog.Get(n).Version, StringComparer.Ordinal);
-        var layers = spec.MetricNames.Distinct(StringComparer.Ordinal)
+        var layers = used.Distinct(StringComparer.Ordinal)
             .ToDictionary(n => n, n => validated.Catalog.Get(n).Layer, StringComparer.Ordinal);
         return new PlannedQuery(validated.Tenant, validated.TenantId, spec, at, built, versions, validated.ValidateMs, clock.Elapsed.TotalMilliseconds)
         {
             MetricLayers = layers,
+            Catalog = validated.Catalog,
         };
     }
 
@@ -109,7 +115,9 @@ public sealed class QueryExecutor(
             await readOnly.ExecuteNonQueryAsync(ct);
         }
 
-        await using (var timeout = session.Command("SELECT set_config('statement_timeout', $1, true)"))
+        // JIT off for the transaction: built queries read small materialized views, and compiling the wide plans of the
+        // analyses and anomaly flags took 0.4–11 s (measured) where executing them takes milliseconds.
+        await using (var timeout = session.Command("SELECT set_config('statement_timeout', $1, true), set_config('jit', 'off', true)"))
         {
             timeout.Parameters.Add(new NpgsqlParameter { Value = (settings.StatementTimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture) });
             await timeout.ExecuteNonQueryAsync(ct);
@@ -145,6 +153,16 @@ public sealed class QueryExecutor(
         }
 
         await session.CommitAsync(ct);
+        var columns = built.Columns;
+        AnalysisReport? analysis = null;
+        if (planned.Spec.Analysis is { } form)
+        {
+            var answer = form == AnalysisForms.Diagnose
+                ? DiagnosisComposer.Diagnose(rows, planned.Catalog)
+                : DiagnosisComposer.Anomalies(rows, planned.Catalog, TimeResolver.Resolve(planned.Spec.Time, planned.AsOf).Current.Describe());
+            (columns, rows, analysis) = (answer.Columns, answer.Rows.ToList(), answer.Report);
+        }
+
         var executeMs = executing.Elapsed.TotalMilliseconds;
         var planMs = planned.ValidateMs + planned.PlanMs;
         Log.QueryExecuted(logger, planned.Tenant, rows.Count, (long)planMs, (long)executeMs);
@@ -153,7 +171,7 @@ public sealed class QueryExecutor(
             Question = question,
             Spec = SpecJson.ToNode(planned.Spec),
             AsOf = planned.AsOf.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            Columns = built.Columns,
+            Columns = columns,
             Rows = rows,
             MetricVersions = planned.MetricVersions,
             MetricLayers = planned.MetricLayers,
@@ -161,6 +179,7 @@ public sealed class QueryExecutor(
             Cache = "none",
             Warnings = warnings,
             TimingsMs = new Dictionary<string, double> { ["plan"] = Math.Round(planMs, 1), ["execute"] = Math.Round(executeMs, 1) },
+            Analysis = analysis,
         };
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using SpiralAnalytics.Core.Diagnosis;
 using SpiralAnalytics.Core.Specs;
 
 namespace SpiralAnalytics.Infrastructure.Queries;
@@ -35,6 +36,9 @@ public sealed record QueryResult
     public required IReadOnlyList<string> Warnings { get; init; }
 
     public required IReadOnlyDictionary<string, double> TimingsMs { get; init; }
+
+    /// <summary>The diagnosis or anomaly report of an analysis spec (<c>"analysis"</c>); null for an ordinary answer.</summary>
+    public AnalysisReport? Analysis { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true,

@@ -192,12 +192,36 @@ public sealed class SqlBaselineTests
             cur AS (
                 SELECT c1.team, coalesce(c1.completed_points, 0) AS completed_sp
                 FROM c1
+            ),
+            cur_baselines AS (
+                SELECT v.sprint_key, bl.completed_sp__mean, bl.completed_sp__n
+                FROM sprint_stats v
+                LEFT JOIN LATERAL (
+                    SELECT avg(y.completed_sp) AS completed_sp__mean, count(y.completed_sp)::int AS completed_sp__n
+                    FROM (
+                        SELECT b.completed_sp
+                        FROM sprint_stats b
+                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                        LIMIT 6
+                    ) y
+                ) bl ON true
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+            ),
+            cur_flags AS (
+                SELECT v.sprint_key, v.team_name AS team, v.z_completed_sp::float8 AS completed_sp__z, b.completed_sp__mean::float8 AS completed_sp__baseline
+                FROM sprint_stats v
+                LEFT JOIN cur_baselines b ON b.sprint_key = v.sprint_key
+                WHERE NOT v.low_sample
+                  AND v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
             )
-            SELECT r.team, r.completed_sp
+            SELECT r.team, r.completed_sp, f.completed_sp__z, f.completed_sp__baseline, coalesce(abs(f.completed_sp__z) >= $2, false) AS completed_sp__anomaly
             FROM cur r
+            LEFT JOIN cur_flags f ON f.team IS NOT DISTINCT FROM r.team
             ORDER BY r.team
             """,
-            "2024-06-15T12:00:00.0000000Z"),
+            "2024-06-15T12:00:00.0000000Z | 2"),
         (
             "Issues_created_last_month_by_team",
             """{"metrics":["issues_created"],"group_by":["team"],"time":{"type":"period","unit":"month","offset":-1}}""",
@@ -379,12 +403,48 @@ public sealed class SqlBaselineTests
                 ) k
                 LEFT JOIN c1 ON c1.team IS NOT DISTINCT FROM k.team AND c1.sprint IS NOT DISTINCT FROM k.sprint AND c1.sprint_key IS NOT DISTINCT FROM k.sprint_key AND c1.sprint_close_at IS NOT DISTINCT FROM k.sprint_close_at
                 LEFT JOIN c2 ON c2.team IS NOT DISTINCT FROM k.team AND c2.sprint IS NOT DISTINCT FROM k.sprint AND c2.sprint_key IS NOT DISTINCT FROM k.sprint_key AND c2.sprint_close_at IS NOT DISTINCT FROM k.sprint_close_at
+            ),
+            cur_keys AS (
+                SELECT v.team_name AS team, v.sprint_name AS sprint, v.sprint_key, v.sprint_close_at
+                FROM sprint_stats v
+                UNION
+                SELECT team, sprint, sprint_key, sprint_close_at FROM cur
+            ),
+            cur_all AS (
+                SELECT k.team, k.sprint, k.sprint_key, k.sprint_close_at, c.velocity, c.completed_issues
+                FROM cur_keys k
+                LEFT JOIN cur c ON c.sprint_key = k.sprint_key
+            ),
+            cur_baselines AS (
+                SELECT v.sprint_key, bl.velocity__mean, bl.velocity__n, bl.completed_issues__mean, bl.completed_issues__n
+                FROM sprint_stats v
+                LEFT JOIN LATERAL (
+                    SELECT avg(y.velocity) AS velocity__mean, count(y.velocity)::int AS velocity__n,
+                           avg(y.completed_issues) AS completed_issues__mean, count(y.completed_issues)::int AS completed_issues__n
+                    FROM (
+                        SELECT b.velocity, b.completed_issues
+                        FROM sprint_stats b
+                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                        LIMIT 6
+                    ) y
+                ) bl ON true
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur)
+            ),
+            cur_flags AS (
+                SELECT v.sprint_key, v.team_name AS team, v.z_velocity::float8 AS velocity__z, b.velocity__mean::float8 AS velocity__baseline, v.z_completed_issues::float8 AS completed_issues__z, b.completed_issues__mean::float8 AS completed_issues__baseline
+                FROM sprint_stats v
+                LEFT JOIN cur_baselines b ON b.sprint_key = v.sprint_key
+                WHERE NOT v.low_sample
+                  AND v.sprint_key IN (SELECT sprint_key FROM cur)
             )
-            SELECT r.team, r.sprint, r.sprint_key, r.velocity, r.completed_issues
-            FROM cur r
+            SELECT r.team, r.sprint, r.sprint_key, r.velocity, r.completed_issues, f.velocity__z, f.velocity__baseline, coalesce(abs(f.velocity__z) >= $1, false) AS velocity__anomaly, f.completed_issues__z, f.completed_issues__baseline, coalesce(abs(f.completed_issues__z) >= $1, false) AS completed_issues__anomaly
+            FROM cur_all r
+            LEFT JOIN cur_flags f ON f.sprint_key = r.sprint_key
             ORDER BY r.sprint_close_at, r.sprint_key, r.team
             """,
-            ""),
+            "2"),
         (
             "Completed_issues_by_sprint_for_one_team",
             """{"metrics":["completed_issues"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":6}}""",
@@ -409,12 +469,49 @@ public sealed class SqlBaselineTests
             cur AS (
                 SELECT c1.sprint, c1.sprint_key, c1.sprint_close_at, coalesce(c1.completed_issues, 0) AS completed_issues
                 FROM c1
+            ),
+            cur_keys AS (
+                SELECT v.sprint_name AS sprint, v.sprint_key, v.sprint_close_at
+                FROM sprint_stats v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                  AND v.team_name = ANY($4)
+                UNION
+                SELECT sprint, sprint_key, sprint_close_at FROM cur
+            ),
+            cur_all AS (
+                SELECT k.sprint, k.sprint_key, k.sprint_close_at, c.completed_issues
+                FROM cur_keys k
+                LEFT JOIN cur c ON c.sprint_key = k.sprint_key
+            ),
+            cur_baselines AS (
+                SELECT v.sprint_key, bl.completed_issues__mean, bl.completed_issues__n
+                FROM sprint_stats v
+                LEFT JOIN LATERAL (
+                    SELECT avg(y.completed_issues) AS completed_issues__mean, count(y.completed_issues)::int AS completed_issues__n
+                    FROM (
+                        SELECT b.completed_issues
+                        FROM sprint_stats b
+                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                        LIMIT 6
+                    ) y
+                ) bl ON true
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur)
+            ),
+            cur_flags AS (
+                SELECT v.sprint_key, v.team_name AS team, v.z_completed_issues::float8 AS completed_issues__z, b.completed_issues__mean::float8 AS completed_issues__baseline
+                FROM sprint_stats v
+                LEFT JOIN cur_baselines b ON b.sprint_key = v.sprint_key
+                WHERE NOT v.low_sample
+                  AND v.sprint_key IN (SELECT sprint_key FROM cur)
             )
-            SELECT r.sprint, r.sprint_key, r.completed_issues
-            FROM cur r
+            SELECT r.sprint, r.sprint_key, r.completed_issues, f.completed_issues__z, f.completed_issues__baseline, coalesce(abs(f.completed_issues__z) >= $5, false) AS completed_issues__anomaly
+            FROM cur_all r
+            LEFT JOIN cur_flags f ON f.sprint_key = r.sprint_key
             ORDER BY r.sprint_close_at, r.sprint_key
             """,
-            "2024-06-15T12:00:00.0000000Z | 1 | 6 | [Atlas]"),
+            "2024-06-15T12:00:00.0000000Z | 1 | 6 | [Atlas] | 2"),
         (
             "Say_do_ratio_sliced_by_assignee_is_a_ratio_of_sums",
             """{"metrics":["say_do_ratio"],"group_by":["assignee"],"time":{"type":"last_sprints","n":3}}""",
@@ -641,12 +738,27 @@ public sealed class SqlBaselineTests
             cur AS (
                 SELECT c1.month, coalesce(c1.committed_points, 0) AS planned_sp
                 FROM c1
+            ),
+            cur_buckets AS (
+                SELECT to_char(b.t, 'YYYY-MM') AS month
+                FROM (SELECT date_trunc('month', $1 AT TIME ZONE 'UTC') AS lo, $3 AT TIME ZONE 'UTC' - interval '1 microsecond' AS hi) w
+                CROSS JOIN LATERAL generate_series(w.lo, w.hi, interval '1 month') b(t)
+                UNION
+                SELECT month FROM cur
+            ),
+            cur_keys AS (
+                SELECT month FROM cur_buckets
+            ),
+            cur_all AS (
+                SELECT k.month, c.planned_sp
+                FROM cur_keys k
+                LEFT JOIN cur c ON c.month IS NOT DISTINCT FROM k.month
             )
             SELECT r.month, r.planned_sp
-            FROM cur r
+            FROM cur_all r
             ORDER BY r.month
             """,
-            "2024-01-01T00:00:00.0000000Z | 2024-07-01T00:00:00.0000000Z"),
+            "2024-01-01T00:00:00.0000000Z | 2024-07-01T00:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
         (
             "Completion_rate_by_quarter_over_all_time",
             """{"metrics":["completion_rate"],"group_by":["quarter"],"time":{"type":"all"}}""",
@@ -659,9 +771,24 @@ public sealed class SqlBaselineTests
             cur AS (
                 SELECT c1.quarter, coalesce(c1.completed_points, 0)::numeric / nullif(c1.final_scope_points, 0) AS completion_rate
                 FROM c1
+            ),
+            cur_buckets AS (
+                SELECT to_char(b.t, 'YYYY-"Q"Q') AS quarter
+                FROM (SELECT make_date(left(min(quarter), 4)::int, (right(min(quarter), 1)::int - 1) * 3 + 1, 1)::timestamp AS lo, make_date(left(max(quarter), 4)::int, (right(max(quarter), 1)::int - 1) * 3 + 1, 1)::timestamp AS hi FROM cur) w
+                CROSS JOIN LATERAL generate_series(w.lo, w.hi, interval '3 months') b(t)
+                UNION
+                SELECT quarter FROM cur
+            ),
+            cur_keys AS (
+                SELECT quarter FROM cur_buckets
+            ),
+            cur_all AS (
+                SELECT k.quarter, c.completion_rate
+                FROM cur_keys k
+                LEFT JOIN cur c ON c.quarter IS NOT DISTINCT FROM k.quarter
             )
             SELECT r.quarter, r.completion_rate
-            FROM cur r
+            FROM cur_all r
             ORDER BY r.quarter
             """,
             ""),
@@ -809,12 +936,48 @@ public sealed class SqlBaselineTests
             cur AS (
                 SELECT c1.team, c1.sprint, c1.sprint_key, c1.sprint_close_at, coalesce(c1.planning_error_points, 0)::numeric / nullif(c1.sprint_committed_points, 0) AS accuracy_abs
                 FROM c1
+            ),
+            cur_keys AS (
+                SELECT v.team_name AS team, v.sprint_name AS sprint, v.sprint_key, v.sprint_close_at
+                FROM sprint_stats v
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                UNION
+                SELECT team, sprint, sprint_key, sprint_close_at FROM cur
+            ),
+            cur_all AS (
+                SELECT k.team, k.sprint, k.sprint_key, k.sprint_close_at, c.accuracy_abs
+                FROM cur_keys k
+                LEFT JOIN cur c ON c.sprint_key = k.sprint_key
+            ),
+            cur_baselines AS (
+                SELECT v.sprint_key, bl.accuracy_abs__mean, bl.accuracy_abs__n
+                FROM sprint_stats v
+                LEFT JOIN LATERAL (
+                    SELECT avg(y.accuracy_abs) AS accuracy_abs__mean, count(y.accuracy_abs)::int AS accuracy_abs__n
+                    FROM (
+                        SELECT b.accuracy_abs
+                        FROM sprint_stats b
+                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                        LIMIT 6
+                    ) y
+                ) bl ON true
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur)
+            ),
+            cur_flags AS (
+                SELECT v.sprint_key, v.team_name AS team, v.z_accuracy_abs::float8 AS accuracy_abs__z, b.accuracy_abs__mean::float8 AS accuracy_abs__baseline
+                FROM sprint_stats v
+                LEFT JOIN cur_baselines b ON b.sprint_key = v.sprint_key
+                WHERE NOT v.low_sample
+                  AND v.sprint_key IN (SELECT sprint_key FROM cur)
             )
-            SELECT r.team, r.sprint, r.sprint_key, r.accuracy_abs
-            FROM cur r
+            SELECT r.team, r.sprint, r.sprint_key, r.accuracy_abs, f.accuracy_abs__z, f.accuracy_abs__baseline, coalesce(abs(f.accuracy_abs__z) >= $4, false) AS accuracy_abs__anomaly
+            FROM cur_all r
+            LEFT JOIN cur_flags f ON f.sprint_key = r.sprint_key
             ORDER BY r.sprint_close_at DESC, r.sprint_key DESC, r.team
             """,
-            "2024-06-15T12:00:00.0000000Z | 1 | 5"),
+            "2024-06-15T12:00:00.0000000Z | 1 | 5 | 2"),
         (
             "Flow_efficiency_by_week_over_the_last_month",
             """{"metrics":["flow_efficiency"],"group_by":["week"],"time":{"type":"rolling","unit":"month","n":1}}""",
@@ -828,12 +991,27 @@ public sealed class SqlBaselineTests
             cur AS (
                 SELECT c1.week, coalesce(c1.unblocked_in_progress_hours, 0)::numeric / nullif(c1.in_progress_hours, 0) AS flow_efficiency
                 FROM c1
+            ),
+            cur_buckets AS (
+                SELECT to_char(b.t, 'YYYY-MM-DD') AS week
+                FROM (SELECT date_trunc('week', $1 AT TIME ZONE 'UTC') AS lo, $3 AT TIME ZONE 'UTC' - interval '1 microsecond' AS hi) w
+                CROSS JOIN LATERAL generate_series(w.lo, w.hi, interval '7 days') b(t)
+                UNION
+                SELECT week FROM cur
+            ),
+            cur_keys AS (
+                SELECT week FROM cur_buckets
+            ),
+            cur_all AS (
+                SELECT k.week, c.flow_efficiency
+                FROM cur_keys k
+                LEFT JOIN cur c ON c.week IS NOT DISTINCT FROM k.week
             )
             SELECT r.week, r.flow_efficiency
-            FROM cur r
+            FROM cur_all r
             ORDER BY r.week
             """,
-            "2024-05-15T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
+            "2024-05-15T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
         (
             "Reopen_rate_by_team_at_least_ten_percent",
             """{"metrics":["reopen_rate"],"group_by":["team"],"time":{"type":"period","unit":"quarter"},"having":[{"metric":"reopen_rate","op":"gte","value":0.1}],"sort":[{"by":"reopen_rate","dir":"desc"}]}""",
@@ -912,12 +1090,27 @@ public sealed class SqlBaselineTests
                 ) k
                 LEFT JOIN c1 ON c1.week IS NOT DISTINCT FROM k.week
                 LEFT JOIN c2 ON c2.week IS NOT DISTINCT FROM k.week
+            ),
+            cur_buckets AS (
+                SELECT to_char(b.t, 'YYYY-MM-DD') AS week
+                FROM (SELECT date_trunc('week', $1 AT TIME ZONE 'UTC') AS lo, $3 AT TIME ZONE 'UTC' - interval '1 microsecond' AS hi) w
+                CROSS JOIN LATERAL generate_series(w.lo, w.hi, interval '7 days') b(t)
+                UNION
+                SELECT week FROM cur
+            ),
+            cur_keys AS (
+                SELECT week FROM cur_buckets
+            ),
+            cur_all AS (
+                SELECT k.week, c.issues_created, c.issues_closed
+                FROM cur_keys k
+                LEFT JOIN cur c ON c.week IS NOT DISTINCT FROM k.week
             )
             SELECT r.week, r.issues_created, r.issues_closed
-            FROM cur r
+            FROM cur_all r
             ORDER BY r.week
             """,
-            "2024-04-20T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
+            "2024-04-20T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
         (
             "Issues_created_in_the_current_sprint_span",
             """{"metrics":["issues_created"],"group_by":["team"],"time":{"type":"current_sprint"}}""",
@@ -975,5 +1168,228 @@ public sealed class SqlBaselineTests
             FROM cur r
             """,
             "2024-06-15T12:00:00.0000000Z | 1 | 1"),
+        (
+            "Diagnose_the_last_sprint_of_one_team",
+            """{"analysis":"diagnose","metrics":["sprint_problematic_score"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"last_sprints","n":1}}""",
+            """
+            WITH cur_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $2 AND $3
+            ),
+            prev_sprints AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_start_at, s.sprint_close_at
+                FROM (
+                    SELECT sprint_key, team_key, sprint_start_at, sprint_close_at,
+                           row_number() OVER (PARTITION BY team_key ORDER BY sprint_close_at DESC, sprint_key DESC) AS recency
+                    FROM sprint_stats
+                    WHERE sprint_state = 'closed' AND sprint_close_at <= $1
+                ) s
+                WHERE s.recency BETWEEN $4 AND $5
+            ),
+            comp(metric, weight, direction, ord) AS (
+                VALUES ($6::text, $7::numeric, $8::int, 1),
+                       ($9::text, $10::numeric, $11::int, 2),
+                       ($12::text, $13::numeric, $14::int, 3),
+                       ($15::text, $16::numeric, $17::int, 4),
+                       ($18::text, $19::numeric, $20::int, 5),
+                       ($21::text, $22::numeric, $23::int, 6)
+            ),
+            long AS MATERIALIZED (
+                SELECT v.team_key, v.team_name, v.sprint_key, v.sprint_name, v.sprint_state, v.sprint_close_at, v.low_sample, x.metric, x.value, x.z
+                FROM sprint_stats v
+                CROSS JOIN LATERAL (VALUES
+                    ($6::text, v.spillover_ratio::numeric, v.z_spillover_ratio::numeric),
+                    ($9::text, v.say_do_ratio::numeric, v.z_say_do_ratio::numeric),
+                    ($12::text, v.scope_churn_ratio::numeric, v.z_scope_churn_ratio::numeric),
+                    ($15::text, v.blocked_hours::numeric, v.z_blocked_hours::numeric),
+                    ($18::text, v.reopen_rate::numeric, v.z_reopen_rate::numeric),
+                    ($21::text, v.cycle_time_p50::numeric, v.z_cycle_time_p50::numeric)
+                ) x(metric, value, z)
+            ),
+            baselines AS (
+                SELECT v.sprint_key, x.metric, x.mean AS value__mean, x.n AS value__n
+                FROM sprint_stats v
+                LEFT JOIN LATERAL (
+                    SELECT avg(y.spillover_ratio) AS spillover_ratio__mean, count(y.spillover_ratio)::int AS spillover_ratio__n,
+                           avg(y.say_do_ratio) AS say_do_ratio__mean, count(y.say_do_ratio)::int AS say_do_ratio__n,
+                           avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.reopen_rate) AS reopen_rate__mean, count(y.reopen_rate)::int AS reopen_rate__n,
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                    FROM (
+                        SELECT b.spillover_ratio, b.say_do_ratio, b.scope_churn_ratio, b.blocked_hours, b.reopen_rate, b.cycle_time_p50
+                        FROM sprint_stats b
+                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                        LIMIT 6
+                    ) y
+                ) bl ON true
+                CROSS JOIN LATERAL (VALUES
+                    ($6::text, bl.spillover_ratio__mean, bl.spillover_ratio__n),
+                    ($9::text, bl.say_do_ratio__mean, bl.say_do_ratio__n),
+                    ($12::text, bl.scope_churn_ratio__mean, bl.scope_churn_ratio__n),
+                    ($15::text, bl.blocked_hours__mean, bl.blocked_hours__n),
+                    ($18::text, bl.reopen_rate__mean, bl.reopen_rate__n),
+                    ($21::text, bl.cycle_time_p50__mean, bl.cycle_time_p50__n)
+                ) x(metric, mean, n)
+                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+            ),
+            chosen AS (
+                SELECT l.*, c.weight, c.direction, c.ord,
+                       c.weight * greatest(-3, least(3, c.direction * l.z))
+                       / nullif(sum(CASE WHEN l.z IS NULL THEN 0 ELSE c.weight END) OVER (PARTITION BY l.sprint_key), 0) AS contribution
+                FROM long l
+                JOIN comp c ON c.metric = l.metric
+                WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                  AND l.team_name = ANY($24)
+            ),
+            members AS (
+                SELECT f.team_key, f.sprint_key, f.issue_key, f.sprint_start_at, f.sprint_close_at, f.committed, f.outcome,
+                       f.committed_points, f.carried_over_points, f.completed_points,
+                       f.final_scope_points + CASE WHEN f.outcome = 'removed' THEN f.removed_points ELSE 0 END AS exit_points
+                FROM sprint_issue_facts f
+                WHERE (f.sprint_key IN (SELECT sprint_key FROM cur_sprints) OR f.sprint_key IN (SELECT sprint_key FROM prev_sprints))
+                  AND f.outcome IN ('completed', 'not_completed', 'removed')
+                  AND f.team_name = ANY($24)
+            ),
+            reopens AS (
+                SELECT DISTINCT m.sprint_key, m.issue_key
+                FROM members m
+                JOIN issue_events e ON e.issue_key = m.issue_key AND e.is_reopen = 1 AND e.at > m.sprint_start_at AND e.at <= m.sprint_close_at
+            ),
+            facts AS (
+                SELECT m.*, m.sprint_key IN (SELECT sprint_key FROM cur_sprints) AS is_current, r.issue_key IS NOT NULL AS reopened
+                FROM members m
+                LEFT JOIN reopens r ON r.sprint_key = m.sprint_key AND r.issue_key = m.issue_key
+            ),
+            change AS (
+                SELECT f.team_key,
+                       count(DISTINCT f.sprint_key) FILTER (WHERE NOT is_current)::int AS prev_sprints,
+                       coalesce(sum(f.completed_points) FILTER (WHERE NOT is_current), 0) AS prev_completed,
+                       coalesce(sum(f.committed_points - f.carried_over_points) FILTER (WHERE NOT is_current), 0) AS prev_committed,
+                       coalesce(sum(f.carried_over_points) FILTER (WHERE NOT is_current), 0) AS prev_carried_over,
+                       coalesce(sum(CASE WHEN f.committed THEN 0 ELSE f.exit_points END) FILTER (WHERE NOT is_current), 0) AS prev_scope_added,
+                       coalesce(sum(CASE WHEN f.committed THEN f.exit_points - f.committed_points ELSE 0 END) FILTER (WHERE NOT is_current), 0) AS prev_re_estimated,
+                       coalesce(sum(CASE WHEN f.outcome = 'removed' THEN f.exit_points ELSE 0 END) FILTER (WHERE NOT is_current), 0) AS prev_scope_removed,
+                       coalesce(sum(CASE WHEN f.outcome = 'not_completed' AND f.reopened THEN f.exit_points ELSE 0 END) FILTER (WHERE NOT is_current), 0) AS prev_reopened,
+                       coalesce(sum(CASE WHEN f.outcome = 'not_completed' AND NOT f.reopened THEN f.exit_points ELSE 0 END) FILTER (WHERE NOT is_current), 0) AS prev_unfinished,
+                       count(DISTINCT f.sprint_key) FILTER (WHERE is_current)::int AS cur_sprints,
+                       coalesce(sum(f.completed_points) FILTER (WHERE is_current), 0) AS cur_completed,
+                       coalesce(sum(f.committed_points - f.carried_over_points) FILTER (WHERE is_current), 0) AS cur_committed,
+                       coalesce(sum(f.carried_over_points) FILTER (WHERE is_current), 0) AS cur_carried_over,
+                       coalesce(sum(CASE WHEN f.committed THEN 0 ELSE f.exit_points END) FILTER (WHERE is_current), 0) AS cur_scope_added,
+                       coalesce(sum(CASE WHEN f.committed THEN f.exit_points - f.committed_points ELSE 0 END) FILTER (WHERE is_current), 0) AS cur_re_estimated,
+                       coalesce(sum(CASE WHEN f.outcome = 'removed' THEN f.exit_points ELSE 0 END) FILTER (WHERE is_current), 0) AS cur_scope_removed,
+                       coalesce(sum(CASE WHEN f.outcome = 'not_completed' AND f.reopened THEN f.exit_points ELSE 0 END) FILTER (WHERE is_current), 0) AS cur_reopened,
+                       coalesce(sum(CASE WHEN f.outcome = 'not_completed' AND NOT f.reopened THEN f.exit_points ELSE 0 END) FILTER (WHERE is_current), 0) AS cur_unfinished
+                FROM facts f
+                GROUP BY f.team_key
+            )
+            SELECT s.team_key, s.team_name AS team, s.sprint_key, s.sprint_name AS sprint, s.sprint_state, s.sprint_close_at, s.low_sample,
+                   (sum(s.contribution) OVER (PARTITION BY s.sprint_key))::float8 AS problem_score,
+                   s.metric AS component, s.weight::float8, s.direction, s.value::float8, b.value__mean::float8 AS baseline, b.value__n::int AS baseline_n, s.z::float8,
+                   s.contribution::float8, o.median::float8 AS peer_median, o.n AS peer_n, o.worse AS peers_worse, t.slope::float8 AS trend_slope,
+                   t.n AS trend_n, t.mean::float8 AS trend_mean,
+                   d.prev_sprints::float8, d.prev_completed::float8, d.prev_committed::float8, d.prev_carried_over::float8, d.prev_scope_added::float8, d.prev_re_estimated::float8, d.prev_scope_removed::float8, d.prev_reopened::float8, d.prev_unfinished::float8, d.cur_sprints::float8, d.cur_completed::float8, d.cur_committed::float8, d.cur_carried_over::float8, d.cur_scope_added::float8, d.cur_re_estimated::float8, d.cur_scope_removed::float8, d.cur_reopened::float8, d.cur_unfinished::float8
+            FROM chosen s
+            LEFT JOIN baselines b ON b.sprint_key = s.sprint_key AND b.metric = s.metric
+            LEFT JOIN LATERAL (
+                SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY y.value)::numeric AS median, count(y.value)::int AS n,
+                       count(*) FILTER (WHERE y.value * s.direction > s.value * s.direction)::int AS worse
+                FROM (
+                    SELECT DISTINCT ON (l.team_key) l.value
+                    FROM long l
+                    WHERE l.metric = s.metric AND l.team_key <> s.team_key AND l.sprint_state = 'closed' AND l.sprint_close_at <= s.sprint_close_at
+                    ORDER BY l.team_key, l.sprint_close_at DESC, l.sprint_key DESC
+                ) y
+            ) o ON true
+            LEFT JOIN LATERAL (
+                SELECT regr_slope(y.value, y.k) AS slope, count(y.value)::int AS n, avg(y.value) AS mean
+                FROM (
+                    SELECT r.value, row_number() OVER (ORDER BY r.sprint_close_at, r.sprint_key) AS k
+                    FROM (
+                        SELECT l.value, l.sprint_close_at, l.sprint_key
+                        FROM long l
+                        WHERE l.team_key = s.team_key AND l.metric = s.metric
+                          AND (l.sprint_key = s.sprint_key OR (l.sprint_state = 'closed' AND NOT l.low_sample AND (l.sprint_close_at, l.sprint_key) < (s.sprint_close_at, s.sprint_key)))
+                        ORDER BY l.sprint_close_at DESC, l.sprint_key DESC
+                        LIMIT 8
+                    ) r
+                ) y
+            ) t ON true
+            LEFT JOIN change d ON d.team_key = s.team_key
+            ORDER BY s.team_name, s.sprint_close_at, s.sprint_key, s.ord
+            """,
+            "2024-06-15T12:00:00.0000000Z | 1 | 1 | 2 | 2 | spillover_ratio | 0.25 | 1 | say_do_ratio | 0.2 | -1 | scope_churn_ratio | 0.2 | 1 | blocked_hours | 0.15 | 1 | reopen_rate | 0.1 | 1 | cycle_time_p50 | 0.1 | 1 | [Phoenix]"),
+        (
+            "Anomalies_of_one_team_this_year",
+            """{"analysis":"anomalies","metrics":["sprint_problematic_score"],"filters":[{"dimension":"team","op":"eq","values":["Nova"]}],"time":{"type":"period","unit":"year","offset":0}}""",
+            """
+            WITH cur_sprints AS (
+                SELECT sprint_key, team_key, sprint_start_at, sprint_close_at
+                FROM sprint_stats
+                WHERE sprint_state = 'closed' AND sprint_close_at <= $3 AND sprint_close_at >= $1 AND sprint_close_at < $2
+            ),
+            picked AS (
+                SELECT l.*
+                FROM (
+                    SELECT v.team_key, v.team_name, v.sprint_key, v.sprint_name, v.sprint_state, v.sprint_close_at, v.low_sample, x.metric, x.value, x.z
+                    FROM sprint_stats v
+                    CROSS JOIN LATERAL (VALUES
+                        ($5::text, v.spillover_ratio::numeric, v.z_spillover_ratio::numeric),
+                        ($6::text, v.say_do_ratio::numeric, v.z_say_do_ratio::numeric),
+                        ($7::text, v.scope_churn_ratio::numeric, v.z_scope_churn_ratio::numeric),
+                        ($8::text, v.blocked_hours::numeric, v.z_blocked_hours::numeric),
+                        ($9::text, v.reopen_rate::numeric, v.z_reopen_rate::numeric),
+                        ($10::text, v.cycle_time_p50::numeric, v.z_cycle_time_p50::numeric)
+                    ) x(metric, value, z)
+                    WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                ) l
+                WHERE NOT l.low_sample AND abs(l.z) >= $11
+                  AND l.team_name = ANY($4)
+            ),
+            baselines AS (
+                SELECT v.sprint_key, x.metric, x.mean AS value__mean, x.n AS value__n
+                FROM sprint_stats v
+                LEFT JOIN LATERAL (
+                    SELECT avg(y.spillover_ratio) AS spillover_ratio__mean, count(y.spillover_ratio)::int AS spillover_ratio__n,
+                           avg(y.say_do_ratio) AS say_do_ratio__mean, count(y.say_do_ratio)::int AS say_do_ratio__n,
+                           avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.reopen_rate) AS reopen_rate__mean, count(y.reopen_rate)::int AS reopen_rate__n,
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                    FROM (
+                        SELECT b.spillover_ratio, b.say_do_ratio, b.scope_churn_ratio, b.blocked_hours, b.reopen_rate, b.cycle_time_p50
+                        FROM sprint_stats b
+                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
+                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                        LIMIT 6
+                    ) y
+                ) bl ON true
+                CROSS JOIN LATERAL (VALUES
+                    ($5::text, bl.spillover_ratio__mean, bl.spillover_ratio__n),
+                    ($6::text, bl.say_do_ratio__mean, bl.say_do_ratio__n),
+                    ($7::text, bl.scope_churn_ratio__mean, bl.scope_churn_ratio__n),
+                    ($8::text, bl.blocked_hours__mean, bl.blocked_hours__n),
+                    ($9::text, bl.reopen_rate__mean, bl.reopen_rate__n),
+                    ($10::text, bl.cycle_time_p50__mean, bl.cycle_time_p50__n)
+                ) x(metric, mean, n)
+                WHERE v.sprint_key IN (SELECT sprint_key FROM picked)
+            )
+            SELECT a.team_key, a.team_name AS team, a.sprint_key, a.sprint_name AS sprint, a.sprint_state, a.sprint_close_at, a.metric, a.value::float8,
+                   b.value__mean::float8 AS baseline, b.value__n::int AS baseline_n, a.z::float8
+            FROM picked a
+            LEFT JOIN baselines b ON b.sprint_key = a.sprint_key AND b.metric = a.metric
+            ORDER BY a.sprint_close_at, a.team_name, abs(a.z) DESC, a.metric
+            """,
+            "2024-01-01T00:00:00.0000000Z | 2025-01-01T00:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z | [Nova] | spillover_ratio | say_do_ratio | scope_churn_ratio | blocked_hours | reopen_rate | cycle_time_p50 | 2"),
     ];
 }

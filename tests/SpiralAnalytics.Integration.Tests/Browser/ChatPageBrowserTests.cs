@@ -190,6 +190,66 @@ public sealed class ChatPageBrowserTests(PostgresServer server)
         Assert.Equal("velocity by team last 6 sprints", browser.Find("#question").GetAttribute("value"));
     }
 
+    [Fact]
+    public async Task A_sprint_trend_marks_the_anomalous_point_and_cell_with_the_baseline_in_the_tooltip()
+    {
+        var seeded = await SeededAsync();
+        var slug = await server.OnceAsync("chat-page:known", async () =>
+        {
+            var name = TestData.NewSlug("known");
+            await TestData.CreateTenantAsync(seeded.Db, name);
+            var folder = Directory.CreateTempSubdirectory("spiral-chat-known-").FullName;
+            try
+            {
+                SpiralAnalytics.Core.Bundles.CsvBundleWriter.Write(folder, Analytics.KnownAnswerFixture.Build());
+                using var host = QueryFixture.Host(seeded.Db);
+                await host.Services.GetRequiredService<BundleImporter>().ImportAsync(folder, name, Ct);
+                await host.Services.GetRequiredService<AnalyticsRefresher>().RefreshAsync(null, Ct);
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            return name;
+        });
+        var (api, baseAddress) = StartApi(seeded.Db);
+        await using var _ = api;
+        var token = api.Token(slug, SpiralRoles.Lead, "ana");
+        using var http = new HttpClient { BaseAddress = baseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var browser = ChromeSession.Start(nameof(A_sprint_trend_marks_the_anomalous_point_and_cell_with_the_baseline_in_the_tooltip));
+        try
+        {
+            // after A7 closed: A5, A6, A7; A6's spillover (0 against a baseline of 10/52) is z −3, the only flag
+            browser.Driver.Navigate().GoToUrl(new Uri(baseAddress, "/?as_of=2026-04-12T12:00:00Z"));
+            browser.WaitFor("#token").SendKeys(token);
+            browser.Find("#sign-in-button").Click();
+            browser.WaitFor("#question");
+            var turn = Ask(browser, "spillover by sprint for Atlas in the last 3 sprints", 1);
+            var result = await ResultOfAsync(http, turn.JobId);
+            AssertTableShows(browser, turn, result);
+            var flagged = result.GetProperty("rows").EnumerateArray().Count(r => r.GetProperty("spillover_ratio__anomaly").GetBoolean());
+            Assert.Equal(1, flagged);
+
+            var cells = browser.FindAll($"{turn.Css} table.result td.anomaly");
+            var cell = Assert.Single(cells);
+            Assert.Contains("baseline 19.2%", cell.GetAttribute("title"), StringComparison.Ordinal);
+            Assert.Contains("z -3", cell.GetAttribute("title"), StringComparison.Ordinal);
+            Assert.Equal("line", ChartKind(browser, turn));
+            var ring = Assert.Single(browser.FindAll($"{turn.Css} svg.chart circle.anomaly-point"));
+            Assert.Contains("baseline 19.2%", ring.FindElement(By.CssSelector("title")).GetAttribute("textContent"), StringComparison.Ordinal);
+            Assert.Contains("2σ or more", browser.Find($"{turn.Css} figcaption").Text, StringComparison.Ordinal);
+            browser.Screenshot("anomaly-marked");
+        }
+        catch
+        {
+            browser.Screenshot("failure");
+            TestContext.Current.TestOutputHelper?.WriteLine("browser console:" + Environment.NewLine + browser.ConsoleLog());
+            throw;
+        }
+    }
+
     private sealed record Turn(int Index, string Css, string JobId, string ConversationId);
 
     /// <summary>Types the question, sends it with Enter, watches the stages appear and waits for the final state.</summary>
@@ -237,7 +297,10 @@ public sealed class ChatPageBrowserTests(PostgresServer server)
 
     private static void AssertTableShows(ChromeSession browser, Turn turn, JsonElement result)
     {
-        var columns = result.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
+        // z-scores, baselines and anomaly flags annotate their metric's cells rather than being columns of their own
+        var columns = result.GetProperty("columns").EnumerateArray()
+            .Where(c => c.GetProperty("kind").GetString() is not ("zscore" or "baseline" or "flag"))
+            .Select(c => c.GetProperty("name").GetString()).ToList();
         var headings = browser.FindAll($"{turn.Css} table.result thead th").Select(th => th.GetAttribute("data-column")).ToList();
         Assert.Equal(columns, headings);
         var rows = result.GetProperty("rows").GetArrayLength();

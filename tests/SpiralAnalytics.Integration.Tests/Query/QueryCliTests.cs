@@ -45,7 +45,10 @@ public sealed class QueryCliTests(PostgresServer server)
         Assert.Equal("""{"metrics":["velocity@1.0.0"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":2}}""",
             result["spec"]!.ToJsonString());
         Assert.Equal("2024-04-25T00:00:00Z", result["as_of"]!.GetValue<string>());
-        Assert.Equal("""[{"name":"sprint","kind":"dimension"},{"name":"sprint_key","kind":"dimension"},{"name":"velocity","kind":"metric","unit":"points","version":"1.0.0","layer":"shipped"}]""",
+        // sprint-grain rows: the metric's z-score, baseline and anomaly flag follow the value columns
+        Assert.Equal("""[{"name":"sprint","kind":"dimension"},{"name":"sprint_key","kind":"dimension"},{"name":"velocity","kind":"metric","unit":"points","version":"1.0.0","layer":"shipped"},""" +
+                     """{"name":"velocity__z","kind":"zscore","unit":"sigma","version":"1.0.0","layer":"shipped"},{"name":"velocity__baseline","kind":"baseline","unit":"points","version":"1.0.0","layer":"shipped"},""" +
+                     """{"name":"velocity__anomaly","kind":"flag","version":"1.0.0","layer":"shipped"}]""",
             result["columns"]!.ToJsonString());
         var rows = result["rows"]!.AsArray();
         Assert.Equal(["ATL-S7", "ATL-S8"], rows.Select(r => r!["sprint_key"]!.GetValue<string>()));

@@ -116,7 +116,11 @@ public sealed class QueryValueTests(PostgresServer server)
         { "completed_sp by epic, last 2", """{"metrics":["completed_sp"],"group_by":["epic"],"time":{"type":"last_sprints","n":2}}""", "epic",
           $"SELECT epic_key, sum({Completed}) FROM f WHERE {L(2)} GROUP BY 1" },
         { "completed_issues by week, rolling 8 weeks", """{"metrics":["completed_issues"],"group_by":["week"],"time":{"type":"rolling","unit":"week","n":8}}""", "week",
-          "SELECT to_char(date_trunc('week', close_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), count(*) FILTER (WHERE outcome = 'completed') FROM f WHERE close_at >= $2 - interval '56 days' AND close_at < $2 GROUP BY 1" },
+          // every week of the window is listed; a week in which no sprint closed is null (a series without holes)
+          "SELECT to_char(w.week, 'YYYY-MM-DD'), c.n FROM generate_series(date_trunc('week', ($2 - interval '56 days') AT TIME ZONE 'UTC'), " +
+          "$2 AT TIME ZONE 'UTC' - interval '1 microsecond', interval '7 days') w(week) LEFT JOIN (" +
+          "SELECT date_trunc('week', close_at AT TIME ZONE 'UTC') AS week, count(*) FILTER (WHERE outcome = 'completed') AS n FROM f " +
+          "WHERE close_at >= $2 - interval '56 days' AND close_at < $2 GROUP BY 1) c ON c.week = w.week" },
     };
 
     private static string L(int n) => string.Format(CultureInfo.InvariantCulture, Last, n);

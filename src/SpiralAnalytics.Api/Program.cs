@@ -12,6 +12,8 @@ builder.AddSpiralConversations();
 builder.AddSpiralJira();
 builder.AddSpiralJobs();
 builder.AddSpiralAsk();
+builder.AddSpiralOverview();
+builder.AddSpiralAlerts();
 builder.AddSpiralHealth();
 builder.AddSpiralApi();
 builder.AddSpiralAuth();
@@ -35,6 +37,8 @@ app.MapConversationEndpoints();
 app.MapSpiralHangfireDashboard();
 app.MapAskEndpoints();
 app.MapJobEndpoints();
+app.MapOverviewEndpoints();
+app.MapAlertEndpoints();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>

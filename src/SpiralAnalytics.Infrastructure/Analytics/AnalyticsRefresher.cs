@@ -11,12 +11,18 @@ public sealed record RefreshReport(long DataVersion, TimeSpan Duration, IReadOnl
 
 public sealed record ViewRefresh(string View, long Rows, TimeSpan Duration);
 
+/// <summary>Told after each successful refresh (the alert evaluation is enqueued this way); a failing observer never fails the refresh.</summary>
+public interface IAnalyticsRefreshObserver
+{
+    Task OnRefreshedAsync(RefreshReport report, CancellationToken ct);
+}
+
 /// <summary>
 /// Refreshes the analytics materialized views (owner role) in dependency order, concurrently so queries keep
 /// reading the previous contents meanwhile, then records the refresh: its id is the new data version.
 /// One refresh at a time (advisory lock); a second caller waits for the first and then refreshes again.
 /// </summary>
-public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<AnalyticsRefresher> logger)
+public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<AnalyticsRefresher> logger, IEnumerable<IAnalyticsRefreshObserver>? observers = null)
 {
     private const long LockKey = 0x5350_4952_4146; // "SPIRAF"
 
@@ -59,7 +65,20 @@ public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<Analytics
             record.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(views.ToDictionary(v => v.View, v => v.Rows)) });
             var version = (long)(await record.ExecuteScalarAsync(ct))!;
             Log.AnalyticsRefreshed(logger, version, clock.ElapsedMilliseconds);
-            return new RefreshReport(version, clock.Elapsed, views);
+            var report = new RefreshReport(version, clock.Elapsed, views);
+            foreach (var observer in observers ?? [])
+            {
+                try
+                {
+                    await observer.OnRefreshedAsync(report, ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Log.RefreshObserverFailed(logger, e, version);
+                }
+            }
+
+            return report;
         }
         finally
         {

@@ -25,7 +25,7 @@ public static class SprintZScoreReader
         var sql = new StringBuilder("SELECT team_name, sprint_key, sprint_name, sprint_close_at, low_sample, recency");
         foreach (var metric in zMetrics)
         {
-            sql.Append(", z_").Append(metric);
+            sql.Append(", z_").Append(metric).Append("::float8");
         }
 
         sql.Append(
@@ -59,7 +59,7 @@ public static class SprintZScoreReader
             var z = new Dictionary<string, double?>(StringComparer.Ordinal);
             for (var i = 0; i < zMetrics.Count; i++)
             {
-                z[zMetrics[i]] = reader.IsDBNull(6 + i) ? null : Convert.ToDouble(reader.GetValue(6 + i), System.Globalization.CultureInfo.InvariantCulture);
+                z[zMetrics[i]] = reader.IsDBNull(6 + i) ? null : reader.GetDouble(6 + i);
             }
 
             rows.Add(new SprintZScores(reader.GetString(0), reader.GetString(1), reader.GetString(2),

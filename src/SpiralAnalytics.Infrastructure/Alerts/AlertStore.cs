@@ -206,7 +206,9 @@ public sealed class AlertStore(TenantDirectory tenants, QueryExecutor queries, I
 
     internal static AlertRule ReadRule(NpgsqlDataReader reader)
     {
-        var spec = JsonNode.Parse(reader.GetString(2))!;
+        // jsonb keeps its own key order: show the spec in canonical form again
+        var stored = reader.GetString(2);
+        var spec = SpecJson.Parse(stored) is { IsValid: true } parsed ? SpecJson.ToNode(parsed.Spec!) : JsonNode.Parse(stored)!;
         var condition = JsonSerializer.Deserialize(reader.GetString(3), AlertJsonContext.Default.AlertCondition)!;
         var metric = spec["metrics"]?[0]?.GetValue<string>() ?? "?";
         return new AlertRule(reader.GetGuid(0), reader.GetString(1), spec, condition, Describe(spec, condition, metric),

@@ -40,7 +40,7 @@ const teamSelect = h("select", { id: "overview-team", "aria-label": "Team" }, h(
 const cards = h("div", { id: "overview-cards", class: "ov-cards", "aria-live": "polite" });
 const firings = h("ol", { id: "alert-list", class: "ov-alerts" });
 const rules = h("ul", { id: "alert-rules", class: "ov-rules" });
-const status = h("p", { id: "overview-status", class: "message", role: "status" });
+const status = h("p", { id: "overview-status", class: "hint", role: "status" });
 const panel = h("section", { id: "overview-view", class: "ov-panel", hidden: true, "aria-labelledby": "overview-heading" },
   h("div", { class: "ov-head" },
     h("h2", { id: "overview-heading", text: "Sprint health overview" }),

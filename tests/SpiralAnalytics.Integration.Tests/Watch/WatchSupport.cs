@@ -70,6 +70,26 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public ConcurrentQueue<ReceivedHook> Received { get; } = new();
 
+    private readonly SemaphoreSlim _arrived = new(0);
+
+    /// <summary>Waits until at least <paramref name="count"/> requests have arrived (each arrival is signalled), or fails after the timeout.</summary>
+    public async Task WaitForAsync(int count, TimeSpan timeout, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        while (Received.Count < count)
+        {
+            try
+            {
+                await _arrived.WaitAsync(limit.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                Assert.Fail($"the receiver got {Received.Count} of {count} requests within {timeout.TotalSeconds} s");
+            }
+        }
+    }
+
     public int Status { get; set; } = 204;
 
     public Uri Url { get; private set; } = null!;
@@ -87,6 +107,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
             receiver.Received.Enqueue(new ReceivedHook(http.Request.Headers["X-Spiral-Signature"], http.Request.Headers["X-Spiral-Delivery"],
                 http.Request.Headers["X-Spiral-Attempt"], http.Request.ContentType, buffer.ToArray()));
+            receiver._arrived.Release();
             return Results.StatusCode(receiver.Status);
         });
         await app.StartAsync(ct);
@@ -99,5 +120,6 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _arrived.Dispose();
     }
 }

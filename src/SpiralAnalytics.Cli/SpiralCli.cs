@@ -75,6 +75,7 @@ public static class SpiralCli
             AskCommand.Create(context),
             TokenCommands.Create(context),
             AlertCommands.Create(context),
+            OverviewCommand.Create(context),
         };
 
         var parsed = root.Parse(args);

@@ -6,14 +6,19 @@ unless --keep): migrate, import the catalog, seed a demo tenant of SPRINTS sprin
   alerts    - 5 rules (threshold, 2-sprints-running, |z|, issue-grain, per-team), `spiral refresh`, then
               `spiral alerts evaluate` (the same evaluation the Hangfire job runs after each refresh; no webhooks, so delivery
               is not in the figure) and again (nothing new fires).
-Usage: scripts/bench/watch [SPRINTS ...] [--runs N] [--keep]   (default SPRINTS 130 = the demo size)."""
+The rules are added before the refresh, so the evaluation reads what that refresh produced, as the job does.
+Usage: scripts/bench/watch [SPRINTS ...] [--runs N] [--keep]   (default SPRINTS 130 = the demo size)
+       scripts/bench/watch --database NAME [--runs N] [--keep]   (reuse a database this script seeded and refreshed: measure only)."""
 import json, os, re, statistics, subprocess, sys, time
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 args = [a for a in sys.argv[1:]]
 keep = "--keep" in args
 runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 5
-sizes = [int(a) for a in args if a.isdigit() and (args.index(a) == 0 or args[args.index(a) - 1] != "--runs")] or [130]
+reuse = args[args.index("--database") + 1] if "--database" in args else None
+sizes = [int(a) for i, a in enumerate(args) if a.isdigit() and (i == 0 or args[i - 1] != "--runs")] or [130]
+if reuse:
+    sizes = [int(reuse.split("_")[2])]
 env_file = os.path.join(os.environ.get("SPIRAL_STATE_DIR", os.path.join(root, ".local")), "env")
 if not os.path.exists(env_file):
     subprocess.run([os.path.join(root, "scripts", "local-up")], capture_output=True, check=True)
@@ -50,16 +55,25 @@ RULES = [
 
 subprocess.run([os.path.join(root, "scripts", "spiral"), "--help"], capture_output=True)  # build the CLI once, outside the timings
 for sprints in sizes:
-    database = f"bench_watch_{sprints}_{int(time.time())}"
-    psql("postgres", f'CREATE DATABASE "{database}" OWNER {owner["Username"]}')
+    database = reuse or f"bench_watch_{sprints}_{int(time.time())}"
     try:
-        run(database, "migrate")
-        run(database, "catalog", "import", os.path.join(root, "catalog"))
-        run(database, "tenant", "create", "bench")
-        print(f"[{sprints} sprints] seeding ...", file=sys.stderr, flush=True)
-        seed_s, _ = run(database, "demo", "seed", "--tenant", "bench", "--sprints", str(sprints))
-        refresh_s, _ = run(database, "refresh")
-        print(f"[{sprints} sprints] seed {seed_s:.1f} s, refresh {refresh_s:.1f} s; overview x{runs} ...", file=sys.stderr, flush=True)
+        seed_s = refresh_s = None
+        if not reuse:
+            psql("postgres", f'CREATE DATABASE "{database}" OWNER {owner["Username"]}')
+            run(database, "migrate")
+            run(database, "catalog", "import", os.path.join(root, "catalog"))
+            run(database, "tenant", "create", "bench")
+            print(f"[{sprints} sprints] seeding ...", file=sys.stderr, flush=True)
+            seed_s, _ = run(database, "demo", "seed", "--tenant", "bench", "--sprints", str(sprints))
+        for i, (spec, condition) in enumerate(RULES):
+            with open("/tmp/spiral-bench-watch-spec.json", "w") as f:
+                f.write(spec)
+            run(database, "alerts", "add", "--tenant", "bench", "--spec", "/tmp/spiral-bench-watch-spec.json", "--condition", condition,
+                "--name", f"bench rule {i + 1} {int(time.time())}")
+        if not reuse:
+            print(f"[{sprints} sprints] refreshing ...", file=sys.stderr, flush=True)
+            refresh_s, _ = run(database, "refresh")
+        print(f"[{sprints} sprints] overview x{runs} ...", file=sys.stderr, flush=True)
         elapsed, slowest, wall = [], [], []
         for _ in range(runs):
             w, out = run(database, "overview", "--tenant", "bench", "--json")
@@ -67,19 +81,14 @@ for sprints in sizes:
             assert len(doc["teams"]) == 5 and all(c["status"] == "ok" for c in doc["cards"]), doc
             elapsed.append(doc["elapsed_ms"]); wall.append(w * 1000)
             slowest.append(max((c["elapsed_ms"], c["provider"]) for c in doc["cards"]))
-        for spec, condition in RULES:
-            with open("/tmp/spiral-bench-watch-spec.json", "w") as f:
-                f.write(spec)
-            run(database, "alerts", "add", "--tenant", "bench", "--spec", "/tmp/spiral-bench-watch-spec.json", "--condition", condition)
-        refresh2_s, _ = run(database, "refresh")
         _, first = run(database, "alerts", "evaluate", "--tenant", "bench", "--json")
         _, again = run(database, "alerts", "evaluate", "--tenant", "bench", "--json")
         first, again = json.loads(first), json.loads(again)
-        print(f"\n== {sprints} sprints (5 teams): seed {seed_s:.1f} s, refresh {refresh_s:.1f} s")
+        print(f"\n== {sprints} sprints (5 teams)" + ("" if reuse else f": seed {seed_s:.1f} s, refresh {refresh_s:.1f} s"))
         print(f"overview, 5 teams x 6 cards ({runs} runs, service time): first {elapsed[0]:.0f} ms, median {statistics.median(elapsed):.0f} ms, "
               f"min {min(elapsed):.0f} ms; slowest card median {statistics.median(s[0] for s in slowest):.0f} ms "
               f"({max(set(s[1] for s in slowest), key=[s[1] for s in slowest].count)}); whole CLI process median {statistics.median(wall):.0f} ms")
-        print(f"alert evaluation after a refresh ({refresh2_s:.1f} s): {first['rules']} rules, {len(first['new_firings'])} new firing(s) "
+        print(f"alert evaluation after the refresh: {first['rules']} rules, {len(first['new_firings'])} new firing(s) "
               f"in {first['elapsed_ms']:.0f} ms; again: {len(again['new_firings'])} new in {again['elapsed_ms']:.0f} ms")
         sys.stdout.flush()
     finally:

@@ -46,8 +46,14 @@ public sealed record OverviewTeamValue(
 
 public sealed record SparkPoint(string Label, double? Value);
 
-/// <summary>The overview: every card in provider order, and how long it took.</summary>
-public sealed record OverviewResponse(string AsOf, string? Team, IReadOnlyList<string> Teams, double AnomalyZ, IReadOnlyList<OverviewCard> Cards, double ElapsedMs);
+/// <summary>The overview: every card in provider order, how long it took, and whether it came from the cache (<c>hit</c>/<c>miss</c>).</summary>
+public sealed record OverviewResponse(string AsOf, string? Team, IReadOnlyList<string> Teams, double AnomalyZ, IReadOnlyList<OverviewCard> Cards, double ElapsedMs)
+{
+    public string Cache { get; init; } = "miss";
+
+    /// <summary>The data version (refresh id) the numbers were computed from.</summary>
+    public long DataVersion { get; init; }
+}
 
 /// <summary>
 /// One independent part of the health overview. Implementations are registered in one place
@@ -81,6 +87,13 @@ public sealed class OverviewOptions
     /// <summary>A provider that takes longer yields a timeout card.</summary>
     [System.ComponentModel.DataAnnotations.Range(1, 300)]
     public int ProviderTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>
+    /// How long a complete overview (every card ok) is reused for the same tenant, team, as_of (now: to the minute) and data
+    /// version; a refresh changes the data version, so it is never stale. 0 turns the cache off.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 86_400)]
+    public int CacheSeconds { get; set; } = 300;
 
     /// <summary>|z| at or above which a value is flagged as an anomaly.</summary>
     [System.ComponentModel.DataAnnotations.Range(0.5, 3)]

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SpiralAnalytics.Core.Analytics;
 using SpiralAnalytics.Core.Errors;
+using SpiralAnalytics.Infrastructure.Analytics;
 using SpiralAnalytics.Infrastructure.Catalog;
 using SpiralAnalytics.Infrastructure.Data;
 using SpiralAnalytics.Infrastructure.Queries;
@@ -27,13 +28,27 @@ public sealed class OverviewService(
 {
     private readonly IReadOnlyList<IOverviewProvider> _providers = providers.ToList();
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(Guid Tenant, string? Team, DateTimeOffset AsOf, long Version), (OverviewResponse Response, DateTimeOffset Until)> _cache = new();
+
+    private const int MaxCached = 512;
+
     public IReadOnlyList<string> ProviderNames => _providers.Select(p => p.Name).ToList();
 
     public async Task<OverviewResponse> BuildAsync(string tenant, string? team, DateTimeOffset? asOf, CancellationToken ct)
     {
         var started = Stopwatch.StartNew();
         var tenantId = await tenants.ResolveAsync(tenant, ct);
-        var at = (asOf ?? (clock ?? TimeProvider.System).GetUtcNow()).ToUniversalTime();
+        var now = (clock ?? TimeProvider.System).GetUtcNow();
+        // "now" to the minute, as the ask pipeline does: repeats within the minute are the same question
+        var at = (asOf ?? new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero)).ToUniversalTime();
+        var version = await AnalyticsRefresher.DataVersionAsync(data.Runtime, ct);
+        var settings = options.Value;
+        var key = (tenantId, string.IsNullOrWhiteSpace(team) ? null : team.Trim().ToLowerInvariant(), at, version);
+        if (settings.CacheSeconds > 0 && _cache.TryGetValue(key, out var cached) && cached.Until > now)
+        {
+            return cached.Response with { Cache = "hit", ElapsedMs = Math.Round(started.Elapsed.TotalMilliseconds, 1) };
+        }
+
         var catalog = await catalogs.LoadAsync(ct);
         IReadOnlyList<string> teams;
         await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
@@ -56,8 +71,28 @@ public sealed class OverviewService(
 
         var request = new OverviewRequest(tenant, tenantId, catalog, teams, team, at);
         var cards = await Task.WhenAll(_providers.Select(p => RunAsync(p, request, ct)));
-        return new OverviewResponse(at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), team, teams,
-            options.Value.AnomalyZ, cards, Math.Round(started.Elapsed.TotalMilliseconds, 1));
+        var response = new OverviewResponse(at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), team, teams,
+            settings.AnomalyZ, cards, Math.Round(started.Elapsed.TotalMilliseconds, 1)) { DataVersion = version };
+        // only a complete overview is reused: a card that failed or timed out is tried again next time
+        if (settings.CacheSeconds > 0 && cards.All(c => c.Status == OverviewCard.Ok))
+        {
+            if (_cache.Count >= MaxCached)
+            {
+                foreach (var old in _cache.Where(e => e.Value.Until <= now || e.Key.Version < version).Select(e => e.Key).ToList())
+                {
+                    _cache.TryRemove(old, out _);
+                }
+
+                if (_cache.Count >= MaxCached)
+                {
+                    _cache.Clear();
+                }
+            }
+
+            _cache[key] = (response, now.AddSeconds(settings.CacheSeconds));
+        }
+
+        return response;
     }
 
     private async Task<OverviewCard> RunAsync(IOverviewProvider provider, OverviewRequest request, CancellationToken ct)

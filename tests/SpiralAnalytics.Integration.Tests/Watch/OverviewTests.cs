@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using SpiralAnalytics.Core.Catalog;
+using SpiralAnalytics.Infrastructure.Analytics;
 using SpiralAnalytics.Infrastructure.Auth;
 using SpiralAnalytics.Infrastructure.Data;
 using SpiralAnalytics.Infrastructure.Overview;
@@ -161,5 +162,30 @@ public sealed class OverviewTests(PostgresServer server)
         });
         Assert.Contains(logs.Entries, e => e.EventId == 1200 && e.Level == LogLevel.Warning && e.Message.Contains("broken_provider", StringComparison.Ordinal));
         Assert.Contains(logs.Entries, e => e.EventId == 1201 && e.Message.Contains("hanging_provider", StringComparison.Ordinal));
+    }
+    [Fact]
+    public async Task A_complete_overview_is_reused_until_a_refresh_changes_the_data_version()
+    {
+        var seeded = await QueryFixture.SeededAsync(server, nameof(OverviewTests));
+        await using var api = new ApiFactory(seeded.Db);
+        using var client = api.CreateClient(seeded.Slug, SpiralRoles.Viewer);
+
+        var first = await ApiAssert.OkAsync(await client.GetAsync($"/api/v1/overview?as_of={AsOf}", Ct));
+        var second = await ApiAssert.OkAsync(await client.GetAsync($"/api/v1/overview?as_of={AsOf}", Ct));
+        var otherTeam = await ApiAssert.OkAsync(await client.GetAsync($"/api/v1/overview?team=Atlas&as_of={AsOf}", Ct));
+
+        Assert.Equal("miss", first.GetProperty("cache").GetString());
+        Assert.Equal("hit", second.GetProperty("cache").GetString());
+        Assert.Equal(first.GetProperty("cards").GetRawText(), second.GetProperty("cards").GetRawText());
+        Assert.Equal("miss", otherTeam.GetProperty("cache").GetString());
+
+        using (var host = QueryFixture.Host(seeded.Db))
+        {
+            await host.Services.GetRequiredService<AnalyticsRefresher>().RefreshAsync(null, Ct);
+        }
+
+        var afterRefresh = await ApiAssert.OkAsync(await client.GetAsync($"/api/v1/overview?as_of={AsOf}", Ct));
+        Assert.Equal("miss", afterRefresh.GetProperty("cache").GetString());
+        Assert.True(afterRefresh.GetProperty("data_version").GetInt64() > first.GetProperty("data_version").GetInt64());
     }
 }

@@ -13,6 +13,8 @@ builder.AddSpiralConversations();
 builder.AddSpiralJira();
 builder.AddSpiralJobs();
 builder.AddSpiralAsk();
+builder.AddSpiralOverview();
+builder.AddSpiralAlerts();
 builder.AddSpiralHealth();
 builder.AddSpiralApi();
 builder.AddSpiralAuth();
@@ -41,6 +43,8 @@ app.MapSpiralHangfireDashboard();
 app.MapAskEndpoints();
 app.MapJobEndpoints();
 app.MapSpiralMcp();
+app.MapOverviewEndpoints();
+app.MapAlertEndpoints();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>

@@ -43,6 +43,8 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnly
         builder.AddSpiralTranslation();
         builder.AddSpiralTokens();
         builder.AddSpiralAsk();
+        builder.AddSpiralOverview();
+        builder.AddSpiralAlerts();
         return builder.Build();
     }
 
@@ -72,6 +74,8 @@ public static class SpiralCli
             TranslateCommand.Create(context),
             AskCommand.Create(context),
             TokenCommands.Create(context),
+            AlertCommands.Create(context),
+            OverviewCommand.Create(context),
         };
 
         var parsed = root.Parse(args);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SpiralAnalytics.Infrastructure.Catalog;
+using SpiralAnalytics.Infrastructure.Analytics;
 using SpiralAnalytics.Infrastructure.Diagnosis;
 using SpiralAnalytics.Infrastructure.Queries;
 

@@ -16,11 +16,21 @@ public sealed record RefreshReport(long DataVersion, TimeSpan Duration, IReadOnl
 public sealed record ViewRefresh(string View, long Rows, TimeSpan Duration);
 
 /// <summary>
+/// What runs after each successful refresh, in registration order (tenant metrics are materialized, the alert evaluation
+/// is enqueued); a failing follower never fails the refresh, which has committed.
+/// </summary>
+public interface IAfterRefresh
+{
+    /// <summary>A one-line summary for the refresh's report, or null.</summary>
+    Task<string?> AfterRefreshAsync(long dataVersion, CancellationToken ct);
+}
+
+/// <summary>
 /// Refreshes the analytics materialized views (owner role) in dependency order, concurrently so queries keep
 /// reading the previous contents meanwhile, then records the refresh: its id is the new data version.
 /// One refresh at a time (advisory lock); a second caller waits for the first and then refreshes again.
 /// </summary>
-public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<AnalyticsRefresher> logger, IEnumerable<Catalog.IAfterRefresh>? followers = null)
+public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<AnalyticsRefresher> logger, IEnumerable<IAfterRefresh>? followers = null)
 {
     private const long LockKey = 0x5350_4952_4146; // "SPIRAF"
 

@@ -13,13 +13,6 @@ using SpiralAnalytics.Infrastructure.Tenants;
 
 namespace SpiralAnalytics.Infrastructure.Catalog;
 
-/// <summary>What a refresh does after the views are current (a failure is the follower's own: it never fails the refresh).</summary>
-public interface IAfterRefresh
-{
-    /// <summary>A one-line summary for the refresh's report, or null.</summary>
-    Task<string?> AfterRefreshAsync(long dataVersion, CancellationToken ct);
-}
-
 /// <summary>
 /// Computes tenant metrics through the same validator, builder and executor as any question (runtime role, tenant set,
 /// read-only, statement timeout): a preview of a draft over the tenant's last 8 sprints (or months), and after each

@@ -53,7 +53,7 @@ public sealed class AlertEvaluator(
         var started = Stopwatch.StartNew();
         var tenantId = await tenants.ResolveAsync(tenant, ct);
         var at = (asOf ?? _clock.GetUtcNow()).ToUniversalTime();
-        var catalog = await catalogs.LoadAsync(ct);
+        var catalog = await catalogs.LoadAsync(tenantId, ct);
         var rules = new List<(AlertRule Rule, string Secret)>();
         await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
         {

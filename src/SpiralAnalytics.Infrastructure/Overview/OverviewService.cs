@@ -49,7 +49,7 @@ public sealed class OverviewService(
             return cached.Response with { Cache = "hit", ElapsedMs = Math.Round(started.Elapsed.TotalMilliseconds, 1) };
         }
 
-        var catalog = await catalogs.LoadAsync(ct);
+        var catalog = await catalogs.LoadAsync(tenantId, ct);
         IReadOnlyList<string> teams;
         await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
         {

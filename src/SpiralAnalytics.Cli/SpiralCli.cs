@@ -43,6 +43,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnly
         builder.AddSpiralTranslation();
         builder.AddSpiralTokens();
         builder.AddSpiralAsk();
+        builder.AddSpiralVerified();
         return builder.Build();
     }
 
@@ -71,6 +72,7 @@ public static class SpiralCli
             QueryCommand.Create(context),
             TranslateCommand.Create(context),
             AskCommand.Create(context),
+            VerifiedCommands.Create(context),
             TokenCommands.Create(context),
         };
 

@@ -20,6 +20,9 @@ public sealed record PlannedQuery(
     double ValidateMs,
     double PlanMs)
 {
+    /// <summary>The catalog the spec was validated against (display names and units for the plain-words reading and summary).</summary>
+    public MetricCatalog Catalog { get; init; } = MetricCatalog.Empty;
+
     /// <summary>The canonical JSON of <see cref="Spec"/>: equal specs, equal text.</summary>
     public string CanonicalSpec => SpecJson.Write(Spec);
 }

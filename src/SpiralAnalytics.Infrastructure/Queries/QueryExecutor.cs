@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using SpiralAnalytics.Core.Answers;
 using SpiralAnalytics.Core.Catalog;
 using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Core.Specs;
@@ -83,7 +84,10 @@ public sealed class QueryExecutor(
         var built = QueryBuilder.Build(spec, validated.Catalog, TimeResolver.Resolve(spec.Time, at));
         var versions = spec.MetricNames.Distinct(StringComparer.Ordinal)
             .ToDictionary(n => n, n => validated.Catalog.Get(n).Version, StringComparer.Ordinal);
-        return new PlannedQuery(validated.Tenant, validated.TenantId, spec, at, built, versions, validated.ValidateMs, clock.Elapsed.TotalMilliseconds);
+        return new PlannedQuery(validated.Tenant, validated.TenantId, spec, at, built, versions, validated.ValidateMs, clock.Elapsed.TotalMilliseconds)
+        {
+            Catalog = validated.Catalog,
+        };
     }
 
     /// <summary>Runs a planned query as the runtime role; cancelling <paramref name="ct"/> cancels the running statement.</summary>
@@ -143,6 +147,8 @@ public sealed class QueryExecutor(
             Sql = built.Sql,
             Cache = "none",
             Warnings = warnings,
+            Understood = SpecDescriber.Describe(planned.Spec, planned.Catalog, planned.AsOf),
+            Summary = ResultSummarizer.Summarize(planned.Spec, built.Columns, rows, planned.Catalog),
             TimingsMs = new Dictionary<string, double> { ["plan"] = Math.Round(planMs, 1), ["execute"] = Math.Round(executeMs, 1) },
         };
     }

@@ -1,0 +1,426 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using SpiralAnalytics.Core.Errors;
+using SpiralAnalytics.Core.Specs;
+using SpiralAnalytics.Core.Translation;
+using SpiralAnalytics.Infrastructure.Catalog;
+using SpiralAnalytics.Infrastructure.Data;
+using SpiralAnalytics.Infrastructure.Queries;
+using SpiralAnalytics.Infrastructure.Tenants;
+using SpiralAnalytics.Infrastructure.Translation;
+
+namespace SpiralAnalytics.Infrastructure.Verified;
+
+/// <summary>A stored question → spec pair: proposed (by a thumbs-up) or verified (by an admin).</summary>
+public sealed record VerifiedQuestion(
+    Guid Id,
+    string Question,
+    JsonNode Spec,
+    IReadOnlyDictionary<string, string> MetricVersions,
+    string State,
+    string? EmbedderId,
+    Guid? SourceJobId,
+    string? ProposedBy,
+    string? VerifiedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? VerifiedAt)
+{
+    /// <summary>The stored spec, parsed (it was validated when stored).</summary>
+    public AnalyticsSpec ParsedSpec() => SpecJson.Parse(Spec.ToJsonString()) is { IsValid: true } p
+        ? p.Spec!
+        : throw new InvalidOperationException($"verified question {Id} holds a spec that does not parse");
+}
+
+public static class VerifiedStates
+{
+    public const string Proposed = "proposed";
+    public const string Verified = "verified";
+
+    public static readonly IReadOnlyList<string> All = [Proposed, Verified];
+}
+
+/// <summary>How a question matched a verified one: <c>exact</c> (same normalised text) or <c>similar</c> (embedding).</summary>
+public sealed record VerifiedMatch(VerifiedQuestion Pair, string Kind, double Similarity)
+{
+    public const string Exact = "exact";
+    public const string Similar = "similar";
+}
+
+/// <summary>
+/// The tenant's verified questions in <c>verified_questions</c>, always as the runtime role inside a tenant session: RLS
+/// keeps another tenant's pairs out of every read, match and write. Specs are validated (catalog and tenant values) before
+/// they are stored, with the metric versions they were verified at; each question is stored with its embedding and the
+/// embedder's id, and a pair embedded by another embedder is re-embedded the next time it is searched.
+/// </summary>
+public sealed class VerifiedQuestionStore(
+    TenantDirectory tenants,
+    QueryExecutor executor,
+    IEmbeddingGenerator<string, Embedding<float>> embedder,
+    IOptions<VerifiedQuestionOptions> options,
+    ILogger<VerifiedQuestionStore> logger) : IVerifiedExamples
+{
+    public const int MaxQuestionLength = 1000;
+
+    private const string Columns =
+        "id, question, spec::text, metric_versions::text, state, embedder_id, source_job_id, proposed_by, verified_by, created_at, verified_at";
+
+    /// <summary>Stores (or replaces, for the same normalised question) a verified pair; the spec must validate for the tenant.</summary>
+    public async Task<(VerifiedQuestion Pair, bool Created)> AddAsync(string tenant, string question, AnalyticsSpec spec, string userId,
+        Guid? sourceJobId, CancellationToken ct)
+    {
+        question = CheckQuestion(question);
+        var (canonical, versions) = await ValidateAsync(tenant, spec, ct);
+        var vector = await EmbedAsync(question, ct);
+        await using var session = await tenants.BeginSessionAsync(tenant, ct);
+        await using var command = session.Command(
+            $"""
+            INSERT INTO verified_questions AS v (tenant_id, question, question_normalized, spec, metric_versions, state, embedding, embedder_id,
+                                                 source_job_id, proposed_by, verified_by, verified_at)
+            VALUES (current_tenant_id(), $1, $2, $3::jsonb, $4::jsonb, 'verified', $5::vector, $6, $7, $8, $8, now())
+            ON CONFLICT (tenant_id, question_normalized) DO UPDATE SET
+                question = excluded.question, spec = excluded.spec, metric_versions = excluded.metric_versions, state = 'verified',
+                embedding = excluded.embedding, embedder_id = excluded.embedder_id,
+                source_job_id = coalesce(excluded.source_job_id, v.source_job_id),
+                verified_by = excluded.verified_by, verified_at = now(), updated_at = now()
+            RETURNING {Columns}, (xmax = 0)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = question });
+        command.Parameters.Add(new NpgsqlParameter { Value = VerifiedQuestionText.Normalize(question) });
+        command.Parameters.Add(new NpgsqlParameter { Value = canonical });
+        command.Parameters.Add(new NpgsqlParameter { Value = versions });
+        command.Parameters.Add(new NpgsqlParameter { Value = vector.Literal });
+        command.Parameters.Add(new NpgsqlParameter { Value = vector.EmbedderId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)sourceJobId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = userId });
+        VerifiedQuestion pair;
+        bool created;
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            pair = Read(reader);
+            created = reader.GetBoolean(11);
+        }
+
+        await session.CommitAsync(ct);
+        Log.VerifiedQuestionStored(logger, tenant, pair.Id, created ? "added" : "replaced");
+        return (pair, created);
+    }
+
+    /// <summary>Verifies the question and spec of a completed job (<paramref name="question"/> replaces the job's wording when given).</summary>
+    public async Task<(VerifiedQuestion Pair, bool Created)> AddFromJobAsync(string tenant, Guid jobId, string userId, string? question, CancellationToken ct)
+    {
+        var job = await AnsweredJobAsync(tenant, jobId, ct)
+                  ?? throw new UserErrorException($"job '{jobId}' has no answer to verify: only a completed answer (with a spec) can be verified");
+        return await AddAsync(tenant, string.IsNullOrWhiteSpace(question) ? job.Question : question, job.Spec, userId, jobId, ct);
+    }
+
+    /// <summary>
+    /// A thumbs-up on a completed answer proposes its pair (state proposed) unless the same question is already stored;
+    /// true when a proposal was added. Anything else (a clarification, a failed job) proposes nothing.
+    /// </summary>
+    public async Task<bool> ProposeFromJobAsync(string tenant, Guid jobId, string userId, CancellationToken ct)
+    {
+        var job = await AnsweredJobAsync(tenant, jobId, ct);
+        if (job is null || VerifiedQuestionText.Normalize(job.Question).Length == 0)
+        {
+            return false;
+        }
+
+        var (canonical, versions) = await ValidateAsync(tenant, job.Spec, ct);
+        var vector = await EmbedAsync(job.Question, ct);
+        await using var session = await tenants.BeginSessionAsync(tenant, ct);
+        await using var command = session.Command(
+            """
+            INSERT INTO verified_questions (tenant_id, question, question_normalized, spec, metric_versions, state, embedding, embedder_id,
+                                            source_job_id, proposed_by)
+            VALUES (current_tenant_id(), $1, $2, $3::jsonb, $4::jsonb, 'proposed', $5::vector, $6, $7, $8)
+            ON CONFLICT (tenant_id, question_normalized) DO NOTHING
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = CheckQuestion(job.Question) });
+        command.Parameters.Add(new NpgsqlParameter { Value = VerifiedQuestionText.Normalize(job.Question) });
+        command.Parameters.Add(new NpgsqlParameter { Value = canonical });
+        command.Parameters.Add(new NpgsqlParameter { Value = versions });
+        command.Parameters.Add(new NpgsqlParameter { Value = vector.Literal });
+        command.Parameters.Add(new NpgsqlParameter { Value = vector.EmbedderId });
+        command.Parameters.Add(new NpgsqlParameter { Value = jobId });
+        command.Parameters.Add(new NpgsqlParameter { Value = userId });
+        var added = await command.ExecuteNonQueryAsync(ct) == 1;
+        await session.CommitAsync(ct);
+        return added;
+    }
+
+    /// <summary>An admin verifies a proposed pair: its spec is validated again and its metric versions become today's.</summary>
+    public async Task<VerifiedQuestion> ApproveAsync(string tenant, Guid id, string userId, CancellationToken ct)
+    {
+        var pair = await GetAsync(tenant, id, ct);
+        var (canonical, versions) = await ValidateAsync(tenant, pair.ParsedSpec(), ct);
+        await using var session = await tenants.BeginSessionAsync(tenant, ct);
+        await using var command = session.Command(
+            $"""
+            UPDATE verified_questions SET state = 'verified', spec = $2::jsonb, metric_versions = $3::jsonb, verified_by = $4,
+                                          verified_at = now(), updated_at = now()
+            WHERE id = $1
+            RETURNING {Columns}
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = canonical });
+        command.Parameters.Add(new NpgsqlParameter { Value = versions });
+        command.Parameters.Add(new NpgsqlParameter { Value = userId });
+        VerifiedQuestion? approved = null;
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                approved = Read(reader);
+            }
+        }
+
+        await session.CommitAsync(ct);
+        return approved ?? throw NotFound(id);
+    }
+
+    /// <summary>The tenant's pairs, newest first; <paramref name="state"/> narrows to proposed or verified.</summary>
+    public async Task<IReadOnlyList<VerifiedQuestion>> ListAsync(string tenant, string? state, CancellationToken ct)
+    {
+        if (state is not null && !VerifiedStates.All.Contains(state))
+        {
+            throw new UserErrorException($"state '{state}' is not one of {string.Join(", ", VerifiedStates.All)}");
+        }
+
+        await using var session = await tenants.BeginSessionAsync(tenant, ct);
+        await using var command = session.Command(
+            $"SELECT {Columns} FROM verified_questions WHERE ($1::text IS NULL OR state = $1) ORDER BY created_at DESC, id");
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)state ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        var list = new List<VerifiedQuestion>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                list.Add(Read(reader));
+            }
+        }
+
+        await session.CommitAsync(ct);
+        return list;
+    }
+
+    public async Task<VerifiedQuestion> GetAsync(string tenant, Guid id, CancellationToken ct)
+    {
+        await using var session = await tenants.BeginSessionAsync(tenant, ct);
+        await using var command = session.Command($"SELECT {Columns} FROM verified_questions WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Read(reader) : throw NotFound(id);
+    }
+
+    public async Task RemoveAsync(string tenant, Guid id, CancellationToken ct)
+    {
+        await using var session = await tenants.BeginSessionAsync(tenant, ct);
+        await using var command = session.Command("DELETE FROM verified_questions WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        if (await command.ExecuteNonQueryAsync(ct) == 0)
+        {
+            throw NotFound(id);
+        }
+
+        await session.CommitAsync(ct);
+        Log.VerifiedQuestionStored(logger, tenant, id, "removed");
+    }
+
+    /// <summary>
+    /// The verified pair that answers <paramref name="question"/>: the same normalised text, else the most similar pair at or
+    /// above <see cref="VerifiedQuestionOptions.SimilarityThreshold"/> that names the same numbers and scope words. Null when none.
+    /// </summary>
+    public async Task<VerifiedMatch?> MatchAsync(string tenant, string question, CancellationToken ct)
+    {
+        var normalized = VerifiedQuestionText.Normalize(question);
+        if (normalized.Length == 0)
+        {
+            return null;
+        }
+
+        await using (var session = await tenants.BeginSessionAsync(tenant, ct))
+        {
+            await using var exact = session.Command($"SELECT {Columns} FROM verified_questions WHERE state = 'verified' AND question_normalized = $1");
+            exact.Parameters.Add(new NpgsqlParameter { Value = normalized });
+            await using var reader = await exact.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                return new VerifiedMatch(Read(reader), VerifiedMatch.Exact, 1.0);
+            }
+        }
+
+        var threshold = options.Value.SimilarityThreshold;
+        foreach (var (pair, similarity) in await NearestPairsAsync(tenant, question, 5, ct))
+        {
+            if (similarity >= threshold && VerifiedQuestionText.SameScope(question, pair.Question))
+            {
+                return new VerifiedMatch(pair, VerifiedMatch.Similar, Math.Round(similarity, 4));
+            }
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<VerifiedExample>> NearestAsync(string tenant, string question, int count, CancellationToken ct)
+    {
+        if (count <= 0 || VerifiedQuestionText.Normalize(question).Length == 0)
+        {
+            return [];
+        }
+
+        var min = options.Value.PromptExampleMinSimilarity;
+        return (await NearestPairsAsync(tenant, question, count, ct))
+            .Where(p => p.Similarity >= min)
+            .Select(p => new VerifiedExample(p.Pair.Question, p.Pair.ParsedSpec(), Math.Round(p.Similarity, 4)))
+            .ToList();
+    }
+
+    private async Task<IReadOnlyList<(VerifiedQuestion Pair, double Similarity)>> NearestPairsAsync(string tenant, string question, int count, CancellationToken ct)
+    {
+        var vector = await EmbedAsync(question, ct);
+        await using var session = await tenants.BeginSessionAsync(tenant, ct);
+        await ReembedAsync(session, vector.EmbedderId, ct);
+        await using var command = session.Command(
+            $"""
+            SELECT {Columns}, 1 - (embedding <=> $1::vector)
+            FROM verified_questions
+            WHERE state = 'verified' AND embedder_id = $2 AND embedding IS NOT NULL
+            ORDER BY embedding <=> $1::vector, id
+            LIMIT $3
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = vector.Literal });
+        command.Parameters.Add(new NpgsqlParameter { Value = vector.EmbedderId });
+        command.Parameters.Add(new NpgsqlParameter { Value = count });
+        var list = new List<(VerifiedQuestion, double)>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                list.Add((Read(reader), reader.IsDBNull(11) ? 0 : reader.GetDouble(11)));
+            }
+        }
+
+        await session.CommitAsync(ct);
+        return list;
+    }
+
+    /// <summary>Pairs embedded by another embedder (or by none) get the configured embedder's vector, so every pair stays searchable.</summary>
+    private async Task ReembedAsync(TenantSession session, string embedderId, CancellationToken ct)
+    {
+        var stale = new List<(Guid Id, string Question)>();
+        await using (var command = session.Command("SELECT id, question FROM verified_questions WHERE embedder_id IS DISTINCT FROM $1"))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = embedderId });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                stale.Add((reader.GetGuid(0), reader.GetString(1)));
+            }
+        }
+
+        if (stale.Count == 0)
+        {
+            return;
+        }
+
+        var vectors = await embedder.GenerateAsync(stale.Select(s => s.Question), cancellationToken: ct);
+        for (var i = 0; i < stale.Count; i++)
+        {
+            await using var update = session.Command("UPDATE verified_questions SET embedding = $2::vector, embedder_id = $3 WHERE id = $1");
+            update.Parameters.Add(new NpgsqlParameter { Value = stale[i].Id });
+            update.Parameters.Add(new NpgsqlParameter { Value = CatalogEmbeddings.ToVectorLiteral(vectors[i].Vector.Span) });
+            update.Parameters.Add(new NpgsqlParameter { Value = embedderId });
+            await update.ExecuteNonQueryAsync(ct);
+        }
+
+        Log.VerifiedQuestionsReembedded(logger, stale.Count, embedderId);
+    }
+
+    private sealed record AnsweredJob(string Question, AnalyticsSpec Spec);
+
+    private async Task<AnsweredJob?> AnsweredJobAsync(string tenant, Guid jobId, CancellationToken ct)
+    {
+        await using var session = await tenants.BeginSessionAsync(tenant, ct);
+        await using var command = session.Command("SELECT question, spec::text, status FROM analytics_jobs WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = jobId });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            throw new NotFoundException($"job '{jobId}' does not exist");
+        }
+
+        if (reader.IsDBNull(0) || reader.IsDBNull(1) || reader.GetString(2) != "completed")
+        {
+            return null;
+        }
+
+        return SpecJson.Parse(reader.GetString(1)) is { IsValid: true } parsed ? new AnsweredJob(reader.GetString(0), parsed.Spec!) : null;
+    }
+
+    /// <summary>The spec in canonical form and the version of each of its metrics, after validation against the catalog and the tenant's values.</summary>
+    private async Task<(string Spec, string Versions)> ValidateAsync(string tenant, AnalyticsSpec spec, CancellationToken ct)
+    {
+        var validated = await executor.ValidateAsync(spec, tenant, ct);
+        var versions = new JsonObject();
+        foreach (var reference in validated.Spec.Metrics)
+        {
+            var name = AnalyticsSpec.MetricName(reference);
+            versions[name] = AnalyticsSpec.MetricVersion(reference) ?? validated.Catalog.Get(name).Version;
+        }
+
+        return (SpecJson.Write(validated.Spec), versions.ToJsonString());
+    }
+
+    private sealed record QuestionVector(string Literal, string EmbedderId);
+
+    private async Task<QuestionVector> EmbedAsync(string question, CancellationToken ct)
+    {
+        var embedding = (await embedder.GenerateAsync([question], cancellationToken: ct))[0];
+        return new QuestionVector(CatalogEmbeddings.ToVectorLiteral(embedding.Vector.Span), CatalogEmbeddings.IdentityOf(embedder));
+    }
+
+    private static string CheckQuestion(string? question)
+    {
+        var text = question?.Trim() ?? "";
+        if (text.Length == 0 || VerifiedQuestionText.Normalize(text).Length == 0)
+        {
+            throw new UserErrorException("question is required: the question, in words, that the spec answers");
+        }
+
+        if (text.Length > MaxQuestionLength)
+        {
+            throw new UserErrorException(string.Create(CultureInfo.InvariantCulture,
+                $"question has {text.Length} characters; at most {MaxQuestionLength} are allowed"));
+        }
+
+        return text;
+    }
+
+    private static NotFoundException NotFound(Guid id) => new($"verified question '{id}' does not exist");
+
+    private static VerifiedQuestion Read(NpgsqlDataReader reader)
+    {
+        var versions = JsonNode.Parse(reader.GetString(3))!.AsObject()
+            .ToDictionary(p => p.Key, p => (string?)p.Value ?? "", StringComparer.Ordinal);
+        return new VerifiedQuestion(
+            reader.GetGuid(0),
+            reader.GetString(1),
+            JsonNode.Parse(reader.GetString(2))!,
+            versions,
+            reader.GetString(4),
+            reader.IsDBNull(5) ? null : reader.GetString(5),
+            reader.IsDBNull(6) ? null : reader.GetGuid(6),
+            reader.IsDBNull(7) ? null : reader.GetString(7),
+            reader.IsDBNull(8) ? null : reader.GetString(8),
+            reader.GetFieldValue<DateTimeOffset>(9),
+            reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10));
+    }
+}

@@ -14,7 +14,7 @@ public static class ResultSummarizer
 {
     private static readonly HashSet<string> TimeDimensions = new(StringComparer.Ordinal) { "sprint", "week", "month", "quarter" };
 
-    /// <summary>Units counted in whole things, whose superlative is "most"/"fewest" rather than "highest"/"lowest".</summary>
+    /// <summary>Units counted in whole things, whose superlative is "most"/"fewest" rather than "highest"/"lowest" (unless the metric is a mean).</summary>
     private static readonly HashSet<string> CountUnits = new(StringComparer.Ordinal) { "issues", "points", "comments" };
 
     public static string Summarize(AnalyticsSpec spec, IReadOnlyList<QueryColumn> columns, IReadOnlyList<JsonObject> rows, MetricCatalog catalog)
@@ -24,7 +24,8 @@ public static class ResultSummarizer
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(catalog);
         var metrics = columns.Where(c => c.Kind == QueryColumn.Metric && !c.Name.Contains("__", StringComparison.Ordinal))
-            .Select(c => new Measure(c.Name, PlainNumbers.Name(catalog.Find(c.Name), c.Name), c.Unit ?? catalog.Find(c.Name)?.Unit))
+            .Select(c => new Measure(c.Name, PlainNumbers.Name(catalog.Find(c.Name), c.Name), c.Unit ?? catalog.Find(c.Name)?.Unit,
+                catalog.Find(c.Name)?.Statistic is MetricStatistics.Mean or MetricStatistics.MeanPerSprint))
             .ToList();
         var dimensions = columns.Where(c => c.Kind == QueryColumn.Dimension).Select(c => c.Name).ToList();
         if (metrics.Count == 0)
@@ -52,7 +53,8 @@ public static class ResultSummarizer
         return Ranking(spec, primary, sortMetric, dimensions, rows) + Biggest(spec, primary, dimensions, rows);
     }
 
-    private sealed record Measure(string Name, string Words, string? Unit);
+    /// <param name="IsAverage">A mean (velocity is points per sprint): "highest velocity", not "most velocity".</param>
+    private sealed record Measure(string Name, string Words, string? Unit, bool IsAverage = false);
 
     private static string Empty(AnalyticsSpec spec, Measure primary, IReadOnlyList<string> dimensions)
     {
@@ -195,7 +197,7 @@ public static class ResultSummarizer
         return ordered.TakeWhile(r => Number(r, primary.Name) == top).Count();
     }
 
-    private static string Superlative(Measure m, bool highest) => CountUnits.Contains(m.Unit ?? "")
+    private static string Superlative(Measure m, bool highest) => CountUnits.Contains(m.Unit ?? "") && !m.IsAverage
         ? highest ? "most" : "fewest"
         : highest ? "highest" : "lowest";
 

@@ -13,6 +13,9 @@ CREATE TABLE verified_questions (
     -- the version of each metric of the spec when it was verified: a later major version means the answer changed meaning
     metric_versions      jsonb       NOT NULL DEFAULT '{}',
     state                text        NOT NULL CHECK (state IN ('proposed', 'verified')),
+    -- what the translator answered for the question when it was verified (null: not known); `spiral verified check`
+    -- reports drift when the translator's answer moves away from both this and the verified spec
+    translator_spec      jsonb,
     -- the question's embedding and the embedder that made it (vectors of different embedders are never compared)
     embedding            vector,
     embedder_id          text,

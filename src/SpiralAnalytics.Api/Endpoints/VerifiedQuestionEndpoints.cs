@@ -50,7 +50,7 @@ public static class VerifiedQuestionEndpoints
         TypedResults.Ok(await store.ListAsync(http.User.Tenant(), state, ct));
 
     private static async Task<Results<Created<VerifyResponse>, Ok<VerifyResponse>>> AddAsync(
-        VerifyRequest body, HttpContext http, VerifiedQuestionStore store, CancellationToken ct)
+        VerifyRequest body, HttpContext http, VerifiedQuestionStore store, VerifiedQuestionChecker checker, TimeProvider clock, CancellationToken ct)
     {
         var tenant = http.User.Tenant();
         (VerifiedQuestion Pair, bool Created) added;
@@ -81,7 +81,8 @@ public static class VerifiedQuestionEndpoints
                 throw new SpecValidationException(parsed.Errors);
             }
 
-            added = await store.AddAsync(tenant, body.Question, parsed.Spec!, http.User.UserId(), null, ct);
+            var reading = await checker.ReadingAsync(tenant, body.Question, clock.GetUtcNow(), ct);
+            added = await store.AddAsync(tenant, body.Question, parsed.Spec!, http.User.UserId(), null, reading, ct);
         }
 
         var response = new VerifyResponse(added.Created ? "added" : "replaced", added.Pair);

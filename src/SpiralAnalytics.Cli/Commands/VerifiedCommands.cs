@@ -9,8 +9,9 @@ namespace SpiralAnalytics.Cli.Commands;
 
 /// <summary>
 /// <c>spiral verified add | approve | list | remove | check --tenant SLUG</c>: the tenant's verified question → spec pairs,
-/// which the ask pipeline answers first. <c>check</c> exits 1 when any verified pair drifted (the translator now reads its
-/// question differently, or its spec no longer validates or uses a metric that changed meaning).
+/// which the ask pipeline answers first. <c>check</c> exits 1 when any verified pair drifted (the translator's reading of its
+/// question moved away from both the verified spec and its reading at verification, or the spec no longer validates or
+/// uses a metric that changed meaning).
 /// </summary>
 internal static class VerifiedCommands
 {
@@ -68,7 +69,8 @@ internal static class VerifiedCommands
                     throw new SpecValidationException(parsed.Errors);
                 }
 
-                added = await store.AddAsync(slug, parse.GetValue(question)!, parsed.Spec!, UserOf(parse, user), null, ct);
+                var reading = await cli.Service<VerifiedQuestionChecker>(host).ReadingAsync(slug, parse.GetValue(question)!, DateTimeOffset.UtcNow, ct);
+                added = await store.AddAsync(slug, parse.GetValue(question)!, parsed.Spec!, UserOf(parse, user), null, reading, ct);
             }
 
             if (parse.GetValue(json))

@@ -8,17 +8,20 @@ using SpiralAnalytics.Infrastructure.Translation;
 namespace SpiralAnalytics.Infrastructure.Verified;
 
 /// <summary>
-/// One verified pair after a check: <c>ok</c>; <c>differs</c> (the translator now reads the question differently, or asks
-/// back); or <c>invalid</c> (the stored spec no longer validates, or a metric it uses was deprecated or got a new major
-/// version since it was verified). <see cref="Problems"/> says what, one line each.
+/// One verified pair after a check: <c>ok</c> (the translator reads the question as the verified spec); <c>overrides</c>
+/// (the translator still reads it as it did when the pair was verified, not as the verified spec: the pair keeps correcting
+/// it, which is no drift); <c>differs</c> (the translator's reading moved: it is neither the verified spec nor the reading
+/// recorded at verification, or it now asks back); or <c>invalid</c> (the stored spec no longer validates, or a metric it
+/// uses was deprecated or got a new major version since it was verified). <see cref="Problems"/> says what, one line each.
 /// </summary>
 public sealed record VerifiedCheckItem(Guid Id, string Question, string Status, IReadOnlyList<string> Problems, JsonNode StoredSpec, JsonNode? TranslatedSpec)
 {
     public const string Ok = "ok";
+    public const string Overrides = "overrides";
     public const string Differs = "differs";
     public const string Invalid = "invalid";
 
-    public bool Drifted => Status != Ok;
+    public bool Drifted => Status is Differs or Invalid;
 }
 
 public sealed record VerifiedCheckReport(int Checked, int Drifted, IReadOnlyList<VerifiedCheckItem> Items);
@@ -26,7 +29,8 @@ public sealed record VerifiedCheckReport(int Checked, int Drifted, IReadOnlyList
 /// <summary>
 /// <c>spiral verified check</c>: after a catalog change, re-runs every verified question of a tenant through the translator
 /// (which never consults verified pairs itself, so this is what the translator would answer without them) and re-validates
-/// every stored spec against today's catalog and the tenant's values.
+/// every stored spec against today's catalog and the tenant's values. Also gives the translator's reading recorded when a
+/// pair is verified.
 /// </summary>
 public sealed class VerifiedQuestionChecker(VerifiedQuestionStore store, IQuestionTranslator translator, QueryExecutor executor, CatalogReader catalogs)
 {
@@ -48,30 +52,34 @@ public sealed class VerifiedQuestionChecker(VerifiedQuestionStore store, IQuesti
             }
 
             var invalid = problems.Count > 0;
-            var outcome = await translator.TranslateAsync(tenant, new TranslationRequest(pair.Question, asOf), ct);
-            JsonNode? translated = null;
-            var differs = false;
-            if (outcome.Spec is { } now)
+            var now = await ReadingAsync(tenant, pair.Question, asOf, ct);
+            JsonNode? translated = now is null ? null : SpecJson.ToNode(now);
+            var reading = now is null ? null : SpecJson.Write(now);
+            var status = VerifiedCheckItem.Ok;
+            if (reading is null)
             {
-                translated = SpecJson.ToNode(now);
-                if (SpecJson.Write(now) != SpecJson.Write(spec))
-                {
-                    differs = true;
-                    problems.Add($"the translator now reads it as {SpecJson.Write(now)}");
-                }
+                status = VerifiedCheckItem.Differs;
+                problems.Add("the translator now asks back instead of answering");
             }
-            else
+            else if (reading != SpecJson.Write(spec))
             {
-                differs = true;
-                problems.Add($"the translator now asks back: {outcome.Clarification?.Reason}");
+                var recorded = pair.TranslatorSpec is { } node && SpecJson.Parse(node.ToJsonString()) is { IsValid: true } was ? SpecJson.Write(was.Spec!) : null;
+                status = reading == recorded ? VerifiedCheckItem.Overrides : VerifiedCheckItem.Differs;
+                problems.Add(status == VerifiedCheckItem.Overrides
+                    ? $"the translator still reads it as {reading}, as when it was verified: the verified spec answers it"
+                    : $"the translator now reads it as {reading}");
             }
 
-            var status = invalid ? VerifiedCheckItem.Invalid : differs ? VerifiedCheckItem.Differs : VerifiedCheckItem.Ok;
+            status = invalid ? VerifiedCheckItem.Invalid : status;
             items.Add(new VerifiedCheckItem(pair.Id, pair.Question, status, problems, pair.Spec, translated));
         }
 
         return new VerifiedCheckReport(items.Count, items.Count(i => i.Drifted), items);
     }
+
+    /// <summary>What the translator answers for <paramref name="question"/> today (it never consults verified pairs); null when it asks back.</summary>
+    public async Task<AnalyticsSpec?> ReadingAsync(string tenant, string question, DateTimeOffset asOf, CancellationToken ct) =>
+        (await translator.TranslateAsync(tenant, new TranslationRequest(question, asOf), ct)).Spec;
 }
 
 /// <summary>snake_case JSON of verified questions and check reports (<c>spiral verified … --json</c>).</summary>

@@ -31,6 +31,9 @@ public sealed record VerifiedQuestion(
     DateTimeOffset CreatedAt,
     DateTimeOffset? VerifiedAt)
 {
+    /// <summary>What the translator answered for the question when the pair was stored; null when unknown.</summary>
+    public JsonNode? TranslatorSpec { get; init; }
+
     /// <summary>The stored spec, parsed (it was validated when stored).</summary>
     public AnalyticsSpec ParsedSpec() => SpecJson.Parse(Spec.ToJsonString()) is { IsValid: true } p
         ? p.Spec!
@@ -68,11 +71,15 @@ public sealed class VerifiedQuestionStore(
     public const int MaxQuestionLength = 1000;
 
     private const string Columns =
-        "id, question, spec::text, metric_versions::text, state, embedder_id, source_job_id, proposed_by, verified_by, created_at, verified_at";
+        "id, question, spec::text, metric_versions::text, state, embedder_id, source_job_id, proposed_by, verified_by, created_at, verified_at, translator_spec::text";
 
-    /// <summary>Stores (or replaces, for the same normalised question) a verified pair; the spec must validate for the tenant.</summary>
+    /// <summary>
+    /// Stores (or replaces, for the same normalised question) a verified pair; the spec must validate for the tenant.
+    /// <paramref name="translatorReading"/> is what the translator answers for the question today (null: unknown), kept so
+    /// that a later check tells a pair that still corrects the translator from one the translator drifted away from.
+    /// </summary>
     public async Task<(VerifiedQuestion Pair, bool Created)> AddAsync(string tenant, string question, AnalyticsSpec spec, string userId,
-        Guid? sourceJobId, CancellationToken ct)
+        Guid? sourceJobId, AnalyticsSpec? translatorReading, CancellationToken ct)
     {
         question = CheckQuestion(question);
         var (canonical, versions) = await ValidateAsync(tenant, spec, ct);
@@ -81,10 +88,11 @@ public sealed class VerifiedQuestionStore(
         await using var command = session.Command(
             $"""
             INSERT INTO verified_questions AS v (tenant_id, question, question_normalized, spec, metric_versions, state, embedding, embedder_id,
-                                                 source_job_id, proposed_by, verified_by, verified_at)
-            VALUES (current_tenant_id(), $1, $2, $3::jsonb, $4::jsonb, 'verified', $5::vector, $6, $7, $8, $8, now())
+                                                 source_job_id, proposed_by, verified_by, verified_at, translator_spec)
+            VALUES (current_tenant_id(), $1, $2, $3::jsonb, $4::jsonb, 'verified', $5::vector, $6, $7, $8, $8, now(), $9::jsonb)
             ON CONFLICT (tenant_id, question_normalized) DO UPDATE SET
                 question = excluded.question, spec = excluded.spec, metric_versions = excluded.metric_versions, state = 'verified',
+                translator_spec = excluded.translator_spec,
                 embedding = excluded.embedding, embedder_id = excluded.embedder_id,
                 source_job_id = coalesce(excluded.source_job_id, v.source_job_id),
                 verified_by = excluded.verified_by, verified_at = now(), updated_at = now()
@@ -98,13 +106,14 @@ public sealed class VerifiedQuestionStore(
         command.Parameters.Add(new NpgsqlParameter { Value = vector.EmbedderId });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)sourceJobId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         command.Parameters.Add(new NpgsqlParameter { Value = userId });
+        command.Parameters.Add(Json(translatorReading));
         VerifiedQuestion pair;
         bool created;
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             await reader.ReadAsync(ct);
             pair = Read(reader);
-            created = reader.GetBoolean(11);
+            created = reader.GetBoolean(12);
         }
 
         await session.CommitAsync(ct);
@@ -117,7 +126,8 @@ public sealed class VerifiedQuestionStore(
     {
         var job = await AnsweredJobAsync(tenant, jobId, ct)
                   ?? throw new UserErrorException($"job '{jobId}' has no answer to verify: only a completed answer (with a spec) can be verified");
-        return await AddAsync(tenant, string.IsNullOrWhiteSpace(question) ? job.Question : question, job.Spec, userId, jobId, ct);
+        var reworded = !string.IsNullOrWhiteSpace(question) && VerifiedQuestionText.Normalize(question) != VerifiedQuestionText.Normalize(job.Question);
+        return await AddAsync(tenant, reworded ? question! : job.Question, job.Spec, userId, jobId, reworded ? null : job.TranslatorReading, ct);
     }
 
     /// <summary>
@@ -138,8 +148,8 @@ public sealed class VerifiedQuestionStore(
         await using var command = session.Command(
             """
             INSERT INTO verified_questions (tenant_id, question, question_normalized, spec, metric_versions, state, embedding, embedder_id,
-                                            source_job_id, proposed_by)
-            VALUES (current_tenant_id(), $1, $2, $3::jsonb, $4::jsonb, 'proposed', $5::vector, $6, $7, $8)
+                                            source_job_id, proposed_by, translator_spec)
+            VALUES (current_tenant_id(), $1, $2, $3::jsonb, $4::jsonb, 'proposed', $5::vector, $6, $7, $8, $9::jsonb)
             ON CONFLICT (tenant_id, question_normalized) DO NOTHING
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = CheckQuestion(job.Question) });
@@ -150,6 +160,7 @@ public sealed class VerifiedQuestionStore(
         command.Parameters.Add(new NpgsqlParameter { Value = vector.EmbedderId });
         command.Parameters.Add(new NpgsqlParameter { Value = jobId });
         command.Parameters.Add(new NpgsqlParameter { Value = userId });
+        command.Parameters.Add(Json(job.TranslatorReading));
         var added = await command.ExecuteNonQueryAsync(ct) == 1;
         await session.CommitAsync(ct);
         return added;
@@ -304,7 +315,7 @@ public sealed class VerifiedQuestionStore(
         {
             while (await reader.ReadAsync(ct))
             {
-                list.Add((Read(reader), reader.IsDBNull(11) ? 0 : reader.GetDouble(11)));
+                list.Add((Read(reader), reader.IsDBNull(12) ? 0 : reader.GetDouble(12)));
             }
         }
 
@@ -344,12 +355,13 @@ public sealed class VerifiedQuestionStore(
         Log.VerifiedQuestionsReembedded(logger, stale.Count, embedderId);
     }
 
-    private sealed record AnsweredJob(string Question, AnalyticsSpec Spec);
+    /// <param name="TranslatorReading">The job's spec when a translator (not a verified pair) produced it.</param>
+    private sealed record AnsweredJob(string Question, AnalyticsSpec Spec, AnalyticsSpec? TranslatorReading);
 
     private async Task<AnsweredJob?> AnsweredJobAsync(string tenant, Guid jobId, CancellationToken ct)
     {
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var command = session.Command("SELECT question, spec::text, status FROM analytics_jobs WHERE id = $1");
+        await using var command = session.Command("SELECT question, spec::text, status, translator FROM analytics_jobs WHERE id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = jobId });
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct))
@@ -362,7 +374,13 @@ public sealed class VerifiedQuestionStore(
             return null;
         }
 
-        return SpecJson.Parse(reader.GetString(1)) is { IsValid: true } parsed ? new AnsweredJob(reader.GetString(0), parsed.Spec!) : null;
+        if (SpecJson.Parse(reader.GetString(1)) is not { IsValid: true } parsed)
+        {
+            return null;
+        }
+
+        var byVerified = !reader.IsDBNull(3) && reader.GetString(3) == Ask.AskPipeline.VerifiedTranslator;
+        return new AnsweredJob(reader.GetString(0), parsed.Spec!, byVerified ? null : parsed.Spec);
     }
 
     /// <summary>The spec in canonical form and the version of each of its metrics, after validation against the catalog and the tenant's values.</summary>
@@ -404,6 +422,9 @@ public sealed class VerifiedQuestionStore(
         return text;
     }
 
+    private static NpgsqlParameter Json(AnalyticsSpec? spec) =>
+        new() { Value = spec is null ? DBNull.Value : SpecJson.Write(spec), NpgsqlDbType = NpgsqlDbType.Text };
+
     private static NotFoundException NotFound(Guid id) => new($"verified question '{id}' does not exist");
 
     private static VerifiedQuestion Read(NpgsqlDataReader reader)
@@ -421,6 +442,9 @@ public sealed class VerifiedQuestionStore(
             reader.IsDBNull(7) ? null : reader.GetString(7),
             reader.IsDBNull(8) ? null : reader.GetString(8),
             reader.GetFieldValue<DateTimeOffset>(9),
-            reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10));
+            reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10))
+        {
+            TranslatorSpec = reader.IsDBNull(11) ? null : JsonNode.Parse(reader.GetString(11)),
+        };
     }
 }

@@ -44,8 +44,9 @@ public sealed partial class ChatPageTests(PostgresServer server)
             }
         }
 
-        Assert.Equal(["api.js", "app.js", "chart.js", "format.js", "spec.js"], seen.Order(StringComparer.Ordinal));
+        Assert.Equal(["api.js", "app.js", "chart.js", "dom.js", "format.js", "plain.js", "spec.js", "verified.js"], seen.Order(StringComparer.Ordinal));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/app.css", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/answer-extras.css", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/favicon.svg", Ct)).StatusCode);
         // the page is public; the data behind it is not
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/me", Ct)).StatusCode);

@@ -98,12 +98,14 @@ public sealed class VerifiedQuestionApiTests(PostgresServer server)
         await using var api = Api(seeded.Db, new TestTranslator());
         using var admin = Client(api, seeded.Slug, SpiralRoles.Admin, "ada");
         using var viewer = Client(api, seeded.Slug, SpiralRoles.Viewer, "vic");
-        var question = $"bugs by team, all time ({Guid.NewGuid():N})";
-        var body = new JsonObject { ["question"] = question, ["spec"] = JsonNode.Parse("""{"metrics":["bug_count"],"group_by":["team"],"time":{"type":"all"}}""") };
+        const string spec = """{"metrics":["bug_count"],"group_by":["team"],"time":{"type":"all"}}""";
+        var question = AskFixture.Question(spec);
+        var body = new JsonObject { ["question"] = question, ["spec"] = JsonNode.Parse(spec) };
 
         await SendAsync(viewer, HttpMethod.Post, "/api/v1/admin/verified-questions", body.DeepClone(), HttpStatusCode.Forbidden);
         var created = await SendAsync(admin, HttpMethod.Post, "/api/v1/admin/verified-questions", body.DeepClone(), HttpStatusCode.Created);
         Assert.Equal("added", (string)created["action"]!);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(spec), created["pair"]!["translator_spec"]), "the translator's reading is recorded with the pair");
         Assert.Equal("verified", (string)created["pair"]!["state"]!);
         Assert.NotNull(created["pair"]!["metric_versions"]!["bug_count"]);
         Assert.StartsWith("local-hash", (string)created["pair"]!["embedder_id"]!, StringComparison.Ordinal);
@@ -114,10 +116,10 @@ public sealed class VerifiedQuestionApiTests(PostgresServer server)
 
         var noQuestion = await SendAsync(admin, HttpMethod.Post, "/api/v1/admin/verified-questions", new JsonObject { ["spec"] = body["spec"]!.DeepClone() }, HttpStatusCode.BadRequest);
         Assert.StartsWith("question is required", (string)noQuestion["detail"]!, StringComparison.Ordinal);
-        var noSpec = await SendAsync(admin, HttpMethod.Post, "/api/v1/admin/verified-questions", new JsonObject { ["question"] = "x y" }, HttpStatusCode.BadRequest);
+        var noSpec = await SendAsync(admin, HttpMethod.Post, "/api/v1/admin/verified-questions", new JsonObject { ["question"] = AskFixture.Question(spec) }, HttpStatusCode.BadRequest);
         Assert.StartsWith("spec is required", (string)noSpec["detail"]!, StringComparison.Ordinal);
         var badSpec = await SendAsync(admin, HttpMethod.Post, "/api/v1/admin/verified-questions",
-            new JsonObject { ["question"] = "velocity", ["spec"] = JsonNode.Parse("""{"metrics":["velocityy"]}""") }, HttpStatusCode.BadRequest);
+            new JsonObject { ["question"] = AskFixture.Question("""{"metrics":["velocity"]}"""), ["spec"] = JsonNode.Parse("""{"metrics":["velocityy"]}""") }, HttpStatusCode.BadRequest);
         Assert.Equal("metrics[0]", (string)badSpec["errors"]![0]!["path"]!);
         var badState = await SendAsync(viewer, HttpMethod.Get, "/api/v1/verified-questions?state=maybe", null, HttpStatusCode.BadRequest);
         Assert.Contains("state 'maybe'", (string)badState["detail"]!, StringComparison.Ordinal);

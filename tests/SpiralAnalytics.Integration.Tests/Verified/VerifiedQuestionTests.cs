@@ -44,7 +44,7 @@ public sealed class VerifiedQuestionTests(PostgresServer server)
         using var host = Host(seeded.Db, translator);
         var store = Service<VerifiedQuestionStore>(host);
         var question = $"isolation check {Guid.NewGuid():N}: spillover by team";
-        var (pair, created) = await store.AddAsync(seeded.Slug, question, Parse(Spec), "ada", null, Ct);
+        var (pair, created) = await store.AddAsync(seeded.Slug, question, Parse(Spec), "ada", null, null, Ct);
         Assert.True(created);
 
         Assert.Contains(await store.ListAsync(seeded.Slug, null, Ct), p => p.Id == pair.Id);
@@ -84,7 +84,7 @@ public sealed class VerifiedQuestionTests(PostgresServer server)
         var seeded = await AskFixture.SeededAsync(server, nameof(VerifiedQuestionTests));
         var translator = new TestTranslator();
         using var host = Host(seeded.Db, translator);
-        var (pair, _) = await Service<VerifiedQuestionStore>(host).AddAsync(seeded.Slug, Question, Parse(Spec), "ada", null, Ct);
+        var (pair, _) = await Service<VerifiedQuestionStore>(host).AddAsync(seeded.Slug, Question, Parse(Spec), "ada", null, null, Ct);
 
         var (job, result) = await AskAsync(host, seeded, "which team SPILLED the most — over the last 3 sprints");
 
@@ -136,7 +136,7 @@ public sealed class VerifiedQuestionTests(PostgresServer server)
         using var host = Host(seeded.Db, translator, (similarity - 0.01).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture));
         var store = Service<VerifiedQuestionStore>(host);
         var (pair, _) = await store.AddAsync(seeded.Slug, verified,
-            Parse("""{"metrics":["velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":4}}"""), "ada", null, Ct);
+            Parse("""{"metrics":["velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":4}}"""), "ada", null, null, Ct);
         var match = await store.MatchAsync(seeded.Slug, similar, Ct);
         Assert.Equal(pair.Id, match?.Pair.Id);
         Assert.Equal(VerifiedMatch.Similar, match!.Kind);
@@ -157,7 +157,7 @@ public sealed class VerifiedQuestionTests(PostgresServer server)
         using var host = Host(seeded.Db, new TestTranslator(), "0.5");
         var store = Service<VerifiedQuestionStore>(host);
         var question = $"re-embed check {Guid.NewGuid():N} velocity per team";
-        var (pair, _) = await store.AddAsync(seeded.Slug, question, Parse("""{"metrics":["velocity"],"group_by":["team"]}"""), "ada", null, Ct);
+        var (pair, _) = await store.AddAsync(seeded.Slug, question, Parse("""{"metrics":["velocity"],"group_by":["team"]}"""), "ada", null, null, Ct);
         await using (var owner = seeded.Db.DataSources.Owner.CreateCommand("UPDATE verified_questions SET embedder_id = 'old-model@384', embedding = NULL WHERE id = $1"))
         {
             owner.Parameters.Add(new NpgsqlParameter { Value = pair.Id });
@@ -177,9 +177,9 @@ public sealed class VerifiedQuestionTests(PostgresServer server)
         var store = Service<VerifiedQuestionStore>(host);
         var before = (await store.ListAsync(seeded.Slug, null, Ct)).Count;
         var error = await Assert.ThrowsAsync<SpecValidationException>(() =>
-            store.AddAsync(seeded.Slug, "velocity of the Zeppelin team", Parse("""{"metrics":["velocity"],"filters":[{"dimension":"team","op":"eq","values":["Zeppelin"]}]}"""), "ada", null, Ct));
+            store.AddAsync(seeded.Slug, "velocity of the Zeppelin team", Parse("""{"metrics":["velocity"],"filters":[{"dimension":"team","op":"eq","values":["Zeppelin"]}]}"""), "ada", null, null, Ct));
         Assert.Equal("filters[0].values[0]", error.Errors[0].Path);
-        await Assert.ThrowsAsync<UserErrorException>(() => store.AddAsync(seeded.Slug, " ?! ", Parse(Spec), "ada", null, Ct));
+        await Assert.ThrowsAsync<UserErrorException>(() => store.AddAsync(seeded.Slug, " ?! ", Parse(Spec), "ada", null, null, Ct));
         Assert.Equal(before, (await store.ListAsync(seeded.Slug, null, Ct)).Count);
     }
 

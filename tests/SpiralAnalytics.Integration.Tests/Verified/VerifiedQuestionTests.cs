@@ -183,6 +183,40 @@ public sealed class VerifiedQuestionTests(PostgresServer server)
         Assert.Equal(before, (await store.ListAsync(seeded.Slug, null, Ct)).Count);
     }
 
+    [Fact]
+    public async Task The_llm_translators_prompt_carries_the_nearest_verified_pairs_of_the_tenant_only()
+    {
+        var seeded = await AskFixture.SeededAsync(server, nameof(VerifiedQuestionTests));
+        const string answer = """{"metrics":["bug_count"],"group_by":["team"],"time":{"type":"all"}}""";
+        await using var fake = await Translation.FakeOpenAi.StartAsync(Translation.FakeReply.Answer(answer));
+        using var host = seeded.Db.BuildHost(b =>
+        {
+            Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(b.Configuration, new Dictionary<string, string?>
+            {
+                ["Translator:Llm:Endpoint"] = fake.Endpoint.ToString(),
+                ["Translator:Llm:Model"] = "fake-model",
+            });
+            Infrastructure.CatalogServiceCollectionExtensions.AddSpiralCatalog(b);
+            Infrastructure.QueriesServiceCollectionExtensions.AddSpiralQueries(b);
+            Infrastructure.TranslationServiceCollectionExtensions.AddSpiralTranslation(b);
+            Infrastructure.VerifiedServiceCollectionExtensions.AddSpiralVerified(b);
+        });
+        var store = Service<VerifiedQuestionStore>(host);
+        var mine = $"how many bugs did each team open ({Guid.NewGuid():N})";
+        var theirs = $"how many bugs did each team open, other tenant ({Guid.NewGuid():N})";
+        await store.AddAsync(seeded.Slug, mine, Parse(answer), "ada", null, null, Ct);
+        await store.AddAsync(seeded.Other, theirs, Parse("""{"metrics":["bug_count"],"time":{"type":"all"}}"""), "oscar", null, null, Ct);
+
+        var outcome = await Service<Infrastructure.Translation.IQuestionTranslator>(host).TranslateAsync(
+            seeded.Slug, new Core.Translation.TranslationRequest("bugs opened per team", AskFixture.AsOf), Ct);
+
+        Assert.Equal("llm", outcome.Translator);
+        var user = fake.Messages(0)[1].Content;
+        Assert.Contains("Verified questions of this tenant", user, StringComparison.Ordinal);
+        Assert.Contains(JsonSerializer.Serialize(mine), user, StringComparison.Ordinal);
+        Assert.DoesNotContain(theirs, user, StringComparison.Ordinal);
+    }
+
     private static async Task<(JobRecord Job, QueryResult Result)> AskAsync(IHost host, QueryFixture.Seeded seeded, string question)
     {
         var (tenantId, job) = await Service<AskService>(host).CreateAsync(seeded.Slug, "lena", question, null, AskFixture.AsOf, Ct);

@@ -142,7 +142,10 @@ public static class ResultSummarizer
 
         if (rows.Count == 1)
         {
-            return $"{Who(rows[0], dimensions)}: {primary.Words} {PlainNumbers.Value(Number(rows[0], primary.Name), primary.Unit)}{Change(rows[0], primary)}.";
+            // a top 1 ("which team … the most") names the winner; a lone group otherwise just states its value
+            return sort is null
+                ? $"{Who(rows[0], dimensions)}: {primary.Words} {Value(rows[0], primary)}{Change(rows[0], primary)}."
+                : $"{Who(rows[0], dimensions)} had the {Superlative(primary, sort.Dir == SortDirections.Desc)} {primary.Words}: {Value(rows[0], primary)}{Change(rows[0], primary)}.";
         }
 
         // The result's own order when the spec sorts by this metric (ties and limit as the query decided), else by value.
@@ -152,8 +155,7 @@ public static class ResultSummarizer
             : valued.OrderByDescending(r => Number(r, primary.Name)).ToList();
         var leader = ordered[0];
         var trailer = ordered[^1];
-        var text = $"{Who(leader, dimensions)} had the {Superlative(primary, descending)} {primary.Words}: " +
-                   $"{PlainNumbers.Value(Number(leader, primary.Name), primary.Unit)}";
+        var text = $"{Who(leader, dimensions)} had the {Superlative(primary, descending)} {primary.Words}: {Value(leader, primary)}";
         if (Ties(ordered, primary) is > 1 and var ties)
         {
             text += $" (tied with {ties - 1} other{(ties == 2 ? "" : "s")})";
@@ -161,7 +163,7 @@ public static class ResultSummarizer
 
         if (!ReferenceEquals(leader, trailer) && Number(leader, primary.Name) != Number(trailer, primary.Name) && spec.Limit is null)
         {
-            text += $"; {Who(trailer, dimensions)} the {Superlative(primary, !descending)}: {PlainNumbers.Value(Number(trailer, primary.Name), primary.Unit)}";
+            text += $"; {Who(trailer, dimensions)} the {Superlative(primary, !descending)}: {Value(trailer, primary)}";
         }
 
         return text + (spec.Limit is { } limit && rows.Count >= limit
@@ -189,6 +191,15 @@ public static class ResultSummarizer
             ? " No change on the period before."
             : $" Biggest change on the period before: {Who(moved, dimensions)}, {PlainNumbers.Delta(delta, primary.Unit)} " +
               $"({PlainNumbers.Value(Number(moved, primary.Name + "__previous"), primary.Unit)} → {PlainNumbers.Value(Number(moved, primary.Name), primary.Unit)}).";
+    }
+
+    /// <summary>A ranked value: the bare number when the metric's name already says what is counted ("reopened issues: 9").</summary>
+    private static string Value(JsonObject row, Measure m)
+    {
+        var value = Number(row, m.Name);
+        return value is { } v && m.Unit is { } unit && CountUnits.Contains(unit) && m.Words.EndsWith(unit, StringComparison.Ordinal)
+            ? PlainNumbers.Number(v, Math.Abs(v) >= 10 ? 1 : 2)
+            : PlainNumbers.Value(value, m.Unit);
     }
 
     private static int Ties(IReadOnlyList<JsonObject> ordered, Measure primary)

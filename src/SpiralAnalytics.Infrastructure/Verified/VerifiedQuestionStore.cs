@@ -422,6 +422,10 @@ public sealed class VerifiedQuestionStore(
         return text;
     }
 
+    /// <summary>A stored spec (jsonb reorders keys) back in the canonical key order of ANALYTICS-SPEC.md.</summary>
+    private static JsonNode Canonical(string json) =>
+        SpecJson.Parse(json) is { IsValid: true } parsed ? SpecJson.ToNode(parsed.Spec!) : JsonNode.Parse(json)!;
+
     private static NpgsqlParameter Json(AnalyticsSpec? spec) =>
         new() { Value = spec is null ? DBNull.Value : SpecJson.Write(spec), NpgsqlDbType = NpgsqlDbType.Text };
 
@@ -434,7 +438,7 @@ public sealed class VerifiedQuestionStore(
         return new VerifiedQuestion(
             reader.GetGuid(0),
             reader.GetString(1),
-            JsonNode.Parse(reader.GetString(2))!,
+            Canonical(reader.GetString(2)),
             versions,
             reader.GetString(4),
             reader.IsDBNull(5) ? null : reader.GetString(5),
@@ -444,7 +448,7 @@ public sealed class VerifiedQuestionStore(
             reader.GetFieldValue<DateTimeOffset>(9),
             reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10))
         {
-            TranslatorSpec = reader.IsDBNull(11) ? null : JsonNode.Parse(reader.GetString(11)),
+            TranslatorSpec = reader.IsDBNull(11) ? null : Canonical(reader.GetString(11)),
         };
     }
 }

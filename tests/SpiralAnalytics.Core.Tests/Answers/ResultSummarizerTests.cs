@@ -18,7 +18,7 @@ public sealed class ResultSummarizerTests
         var text = Summarize("""{"metrics":["reopened_count"],"group_by":["team"],"time":{"type":"period","unit":"quarter"},"sort":[{"by":"reopened_count","dir":"desc"}]}""",
             [Dim("team"), Metric("reopened_count", "issues")],
             Row(("team", "Nova"), ("reopened_count", 9)), Row(("team", "Orion"), ("reopened_count", 4)), Row(("team", "Atlas"), ("reopened_count", 2)));
-        Assert.Equal("Nova had the most reopened issues: 9 issues; Atlas the fewest: 2 issues (of 3 teams).", text);
+        Assert.Equal("Nova had the most reopened issues: 9; Atlas the fewest: 2 (of 3 teams).", text);
     }
 
     [Fact]
@@ -119,6 +119,17 @@ public sealed class ResultSummarizerTests
     }
 
     [Fact]
+    public void A_top_one_names_the_winner_like_the_issue_example()
+    {
+        Assert.Equal("Nova had the most reopened issues: 9.",
+            Summarize("""{"metrics":["reopened_count"],"group_by":["team"],"sort":[{"by":"reopened_count","dir":"desc"}],"limit":1}""",
+                [Dim("team"), Metric("reopened_count", "issues")], Row(("team", "Nova"), ("reopened_count", 9))));
+        Assert.Equal("Vega had the lowest cycle time (median): 1.5 days.",
+            Summarize("""{"metrics":["cycle_time_p50"],"group_by":["team"],"sort":[{"by":"cycle_time_p50","dir":"asc"}],"limit":1}""",
+                [Dim("team"), Metric("cycle_time_p50", "days")], Row(("team", "Vega"), ("cycle_time_p50", 1.5))));
+    }
+
+    [Fact]
     public void A_single_group_is_named_with_its_value()
     {
         Assert.Equal("Atlas: blocked time 12.5 hours.",
@@ -130,7 +141,7 @@ public sealed class ResultSummarizerTests
     {
         var text = Summarize("""{"metrics":["completed_sp"],"group_by":["team","assignee"]}""", [Dim("team"), Dim("assignee"), Metric("completed_sp", "points")],
             Row(("team", "Aurora"), ("assignee", "Ann"), ("completed_sp", 13)), Row(("team", "Aurora"), ("assignee", "Bob"), ("completed_sp", 21)));
-        Assert.Equal("team Aurora, assignee Bob had the most completed story points: 21 points; team Aurora, assignee Ann the fewest: 13 points (of 2 rows).", text);
+        Assert.Equal("team Aurora, assignee Bob had the most completed story points: 21; team Aurora, assignee Ann the fewest: 13 (of 2 rows).", text);
     }
 
     [Theory]

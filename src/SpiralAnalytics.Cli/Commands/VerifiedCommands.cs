@@ -163,10 +163,10 @@ internal static class VerifiedCommands
             {
                 foreach (var item in report.Items)
                 {
-                    await cli.Out.WriteLineAsync($"{item.Status,-8} {item.Id}  \"{item.Question}\"");
+                    await cli.Out.WriteLineAsync($"{item.Status,-9} {item.Id}  \"{item.Question}\"");
                     foreach (var problem in item.Problems)
                     {
-                        await cli.Out.WriteLineAsync($"         - {problem}");
+                        await cli.Out.WriteLineAsync($"          - {problem}");
                     }
                 }
 

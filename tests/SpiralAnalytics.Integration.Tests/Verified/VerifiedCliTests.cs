@@ -40,7 +40,7 @@ public sealed class VerifiedCliTests(PostgresServer server)
 
         // nothing drifted: one pair matches the translator, the other still corrects it as when it was verified
         var check = await CliAsync(seeded, 0, "verified", "check", "--tenant", seeded.Slug, "--as-of", AsOf);
-        Assert.Contains($"ok       {velocityId}", check.Out, StringComparison.Ordinal);
+        Assert.Contains($"ok        {velocityId}", check.Out, StringComparison.Ordinal);
         Assert.Contains("overrides", check.Out, StringComparison.Ordinal);
         Assert.Contains("2 verified question(s) checked: 0 drifted", check.Out, StringComparison.Ordinal);
 
@@ -67,7 +67,7 @@ public sealed class VerifiedCliTests(PostgresServer server)
         }
 
         var drift = await CliAsync(seeded, 1, "verified", "check", "--tenant", seeded.Slug, "--as-of", AsOf);
-        Assert.Contains($"invalid  {velocityId}", drift.Out, StringComparison.Ordinal);
+        Assert.Contains($"invalid   {velocityId}", drift.Out, StringComparison.Ordinal);
         Assert.Contains("metric 'velocity' changed from version 1.0.0 to 2.0.0 (a new major version)", drift.Out, StringComparison.Ordinal);
         Assert.Contains("2 verified question(s) checked: 1 drifted", drift.Out, StringComparison.Ordinal);
         var report = JsonNode.Parse((await CliAsync(seeded, 1, "verified", "check", "--tenant", seeded.Slug, "--as-of", AsOf, "--json")).Out)!;

@@ -26,6 +26,7 @@ public static class VerifiedServiceCollectionExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<VerifiedQuestionStore>();
         builder.Services.TryAddSingleton<IVerifiedExamples>(sp => sp.GetRequiredService<VerifiedQuestionStore>());
+        builder.Services.AddSingleton<VerifiedQuestionService>();
         builder.Services.AddSingleton<VerifiedQuestionChecker>();
         return builder;
     }

@@ -62,7 +62,7 @@ public static class ConversationEndpoints
 
     /// <summary>A thumbs-up on an answer also proposes its question → spec pair (state proposed) for an admin to verify.</summary>
     private static async Task<Ok<Feedback>> RateAsync(Guid id, FeedbackRequest body, HttpContext http, ConversationStore store,
-        VerifiedQuestionStore verified, CancellationToken ct)
+        VerifiedQuestionService verified, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Rating))
         {
@@ -77,7 +77,7 @@ public static class ConversationEndpoints
 
         try
         {
-            return TypedResults.Ok(feedback with { ProposedVerified = await verified.ProposeFromJobAsync(http.User.Tenant(), id, http.User.UserId(), ct) });
+            return TypedResults.Ok(feedback with { ProposedVerified = await verified.ProposeJobAsync(http.User.Tenant(), id, http.User.UserId(), ct) });
         }
         catch (UserErrorException)
         {

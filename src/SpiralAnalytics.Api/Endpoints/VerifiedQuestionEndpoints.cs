@@ -50,7 +50,7 @@ public static class VerifiedQuestionEndpoints
         TypedResults.Ok(await store.ListAsync(http.User.Tenant(), state, ct));
 
     private static async Task<Results<Created<VerifyResponse>, Ok<VerifyResponse>>> AddAsync(
-        VerifyRequest body, HttpContext http, VerifiedQuestionStore store, VerifiedQuestionChecker checker, TimeProvider clock, CancellationToken ct)
+        VerifyRequest body, HttpContext http, VerifiedQuestionService verifier, CancellationToken ct)
     {
         var tenant = http.User.Tenant();
         (VerifiedQuestion Pair, bool Created) added;
@@ -61,7 +61,7 @@ public static class VerifiedQuestionEndpoints
                 throw new UserErrorException("spec: give either job_id (its spec is verified) or question and spec, not both");
             }
 
-            added = await store.AddFromJobAsync(tenant, jobId, http.User.UserId(), body.Question, ct);
+            added = await verifier.VerifyJobAsync(tenant, jobId, http.User.UserId(), body.Question, ct);
         }
         else
         {
@@ -81,8 +81,7 @@ public static class VerifiedQuestionEndpoints
                 throw new SpecValidationException(parsed.Errors);
             }
 
-            var reading = await checker.ReadingAsync(tenant, body.Question, clock.GetUtcNow(), ct);
-            added = await store.AddAsync(tenant, body.Question, parsed.Spec!, http.User.UserId(), null, reading, ct);
+            added = await verifier.VerifyAsync(tenant, body.Question, parsed.Spec!, http.User.UserId(), ct);
         }
 
         var response = new VerifyResponse(added.Created ? "added" : "replaced", added.Pair);

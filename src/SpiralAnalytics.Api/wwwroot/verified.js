@@ -26,19 +26,40 @@ export function verifyControl(jobId, result, role) {
     button.disabled = true;
     status.textContent = text;
   };
+  // A follow-up ("and for Atlas?") means something only in its conversation: the API asks for the question in full.
+  const fullQuestion = h("input", { type: "text", class: "verify-question", maxlength: "1000", hidden: true,
+    "aria-label": "The question in full, as it should be verified" });
+  const row = h("div", { class: "verify-row", role: "group", "aria-label": "Verify this answer" }, button, fullQuestion, status);
   if (result?.verified?.match === "exact") done("");
-  button.addEventListener("click", async () => {
+  const verify = async () => {
     button.disabled = true;
     status.textContent = "Verifying…";
+    const question = fullQuestion.hidden ? undefined : fullQuestion.value.trim() || undefined;
     try {
-      const body = await call("POST", "/api/v1/admin/verified-questions", { job_id: jobId });
+      const body = await call("POST", "/api/v1/admin/verified-questions", question ? { job_id: jobId, question } : { job_id: jobId });
+      fullQuestion.hidden = true;
       done(body?.action === "replaced"
         ? "Verified again: this question is answered with this spec."
         : "Verified: this question (and ones close to it) is now answered with this spec.");
     } catch (e) {
       button.disabled = false;
+      if (e instanceof ApiError && e.status === 400 && /give the question in full/.test(e.message)) {
+        fullQuestion.hidden = false;
+        if (!fullQuestion.value) fullQuestion.value = result?.question ?? "";
+        fullQuestion.focus();
+        button.textContent = "Verify with this question";
+        status.textContent = "This answered a follow-up: write the question in full, then verify.";
+        return;
+      }
       status.textContent = e instanceof ApiError && e.status === 403 ? "Only an admin can verify answers." : `Not verified: ${e.message}`;
     }
+  };
+  button.addEventListener("click", verify);
+  fullQuestion.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      verify();
+    }
   });
-  return h("div", { class: "verify-row", role: "group", "aria-label": "Verify this answer" }, button, status);
+  return row;
 }

@@ -54,12 +54,12 @@ internal static class VerifiedCommands
         command.SetAction(async (parse, ct) =>
         {
             using var host = cli.BuildHost();
-            var store = cli.Service<VerifiedQuestionStore>(host);
+            var verifier = cli.Service<VerifiedQuestionService>(host);
             var slug = parse.GetValue(tenant)!;
             (VerifiedQuestion Pair, bool Created) added;
             if (parse.GetValue(job) is { } jobId)
             {
-                added = await store.AddFromJobAsync(slug, jobId, UserOf(parse, user), parse.GetValue(question), ct);
+                added = await verifier.VerifyJobAsync(slug, jobId, UserOf(parse, user), parse.GetValue(question), ct);
             }
             else
             {
@@ -69,8 +69,7 @@ internal static class VerifiedCommands
                     throw new SpecValidationException(parsed.Errors);
                 }
 
-                var reading = await cli.Service<VerifiedQuestionChecker>(host).ReadingAsync(slug, parse.GetValue(question)!, DateTimeOffset.UtcNow, ct);
-                added = await store.AddAsync(slug, parse.GetValue(question)!, parsed.Spec!, UserOf(parse, user), null, reading, ct);
+                added = await verifier.VerifyAsync(slug, parse.GetValue(question)!, parsed.Spec!, UserOf(parse, user), ct);
             }
 
             if (parse.GetValue(json))

@@ -29,10 +29,9 @@ public sealed record VerifiedCheckReport(int Checked, int Drifted, IReadOnlyList
 /// <summary>
 /// <c>spiral verified check</c>: after a catalog change, re-runs every verified question of a tenant through the translator
 /// (which never consults verified pairs itself, so this is what the translator would answer without them) and re-validates
-/// every stored spec against today's catalog and the tenant's values. Also gives the translator's reading recorded when a
-/// pair is verified.
+/// every stored spec against today's catalog and the tenant's values.
 /// </summary>
-public sealed class VerifiedQuestionChecker(VerifiedQuestionStore store, IQuestionTranslator translator, QueryExecutor executor, CatalogReader catalogs)
+public sealed class VerifiedQuestionChecker(VerifiedQuestionStore store, VerifiedQuestionService verifier, QueryExecutor executor, CatalogReader catalogs)
 {
     public async Task<VerifiedCheckReport> CheckAsync(string tenant, DateTimeOffset asOf, CancellationToken ct)
     {
@@ -52,7 +51,7 @@ public sealed class VerifiedQuestionChecker(VerifiedQuestionStore store, IQuesti
             }
 
             var invalid = problems.Count > 0;
-            var now = await ReadingAsync(tenant, pair.Question, asOf, ct);
+            var now = await verifier.ReadingAsync(tenant, pair.Question, asOf, ct);
             JsonNode? translated = now is null ? null : SpecJson.ToNode(now);
             var reading = now is null ? null : SpecJson.Write(now);
             var status = VerifiedCheckItem.Ok;
@@ -76,10 +75,6 @@ public sealed class VerifiedQuestionChecker(VerifiedQuestionStore store, IQuesti
 
         return new VerifiedCheckReport(items.Count, items.Count(i => i.Drifted), items);
     }
-
-    /// <summary>What the translator answers for <paramref name="question"/> today (it never consults verified pairs); null when it asks back.</summary>
-    public async Task<AnalyticsSpec?> ReadingAsync(string tenant, string question, DateTimeOffset asOf, CancellationToken ct) =>
-        (await translator.TranslateAsync(tenant, new TranslationRequest(question, asOf), ct)).Spec;
 }
 
 /// <summary>snake_case JSON of verified questions and check reports (<c>spiral verified … --json</c>).</summary>

@@ -48,6 +48,9 @@ public static class VerifiedStates
     public static readonly IReadOnlyList<string> All = [Proposed, Verified];
 }
 
+/// <summary>A completed job's question and the spec that answered it; <see cref="FollowedUp"/>: asked after another answer of its conversation.</summary>
+public sealed record AnsweredJob(Guid Id, string Question, AnalyticsSpec Spec, bool FollowedUp);
+
 /// <summary>How a question matched a verified one: <c>exact</c> (same normalised text) or <c>similar</c> (embedding).</summary>
 public sealed record VerifiedMatch(VerifiedQuestion Pair, string Kind, double Similarity)
 {
@@ -121,29 +124,16 @@ public sealed class VerifiedQuestionStore(
         return (pair, created);
     }
 
-    /// <summary>Verifies the question and spec of a completed job (<paramref name="question"/> replaces the job's wording when given).</summary>
-    public async Task<(VerifiedQuestion Pair, bool Created)> AddFromJobAsync(string tenant, Guid jobId, string userId, string? question, CancellationToken ct)
-    {
-        var job = await AnsweredJobAsync(tenant, jobId, ct)
-                  ?? throw new UserErrorException($"job '{jobId}' has no answer to verify: only a completed answer (with a spec) can be verified");
-        var reworded = !string.IsNullOrWhiteSpace(question) && VerifiedQuestionText.Normalize(question) != VerifiedQuestionText.Normalize(job.Question);
-        return await AddAsync(tenant, reworded ? question! : job.Question, job.Spec, userId, jobId, reworded ? null : job.TranslatorReading, ct);
-    }
-
     /// <summary>
-    /// A thumbs-up on a completed answer proposes its pair (state proposed) unless the same question is already stored;
-    /// true when a proposal was added. Anything else (a clarification, a failed job) proposes nothing.
+    /// Adds a proposal (state proposed) unless the same normalised question is already stored; true when it was added.
+    /// A proposal never answers: an admin verifies it first (<see cref="ApproveAsync"/>).
     /// </summary>
-    public async Task<bool> ProposeFromJobAsync(string tenant, Guid jobId, string userId, CancellationToken ct)
+    public async Task<bool> ProposeAsync(string tenant, string question, AnalyticsSpec spec, string userId, Guid? sourceJobId,
+        AnalyticsSpec? translatorReading, CancellationToken ct)
     {
-        var job = await AnsweredJobAsync(tenant, jobId, ct);
-        if (job is null || VerifiedQuestionText.Normalize(job.Question).Length == 0)
-        {
-            return false;
-        }
-
-        var (canonical, versions) = await ValidateAsync(tenant, job.Spec, ct);
-        var vector = await EmbedAsync(job.Question, ct);
+        question = CheckQuestion(question);
+        var (canonical, versions) = await ValidateAsync(tenant, spec, ct);
+        var vector = await EmbedAsync(question, ct);
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
         await using var command = session.Command(
             """
@@ -152,15 +142,15 @@ public sealed class VerifiedQuestionStore(
             VALUES (current_tenant_id(), $1, $2, $3::jsonb, $4::jsonb, 'proposed', $5::vector, $6, $7, $8, $9::jsonb)
             ON CONFLICT (tenant_id, question_normalized) DO NOTHING
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = CheckQuestion(job.Question) });
-        command.Parameters.Add(new NpgsqlParameter { Value = VerifiedQuestionText.Normalize(job.Question) });
+        command.Parameters.Add(new NpgsqlParameter { Value = question });
+        command.Parameters.Add(new NpgsqlParameter { Value = VerifiedQuestionText.Normalize(question) });
         command.Parameters.Add(new NpgsqlParameter { Value = canonical });
         command.Parameters.Add(new NpgsqlParameter { Value = versions });
         command.Parameters.Add(new NpgsqlParameter { Value = vector.Literal });
         command.Parameters.Add(new NpgsqlParameter { Value = vector.EmbedderId });
-        command.Parameters.Add(new NpgsqlParameter { Value = jobId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)sourceJobId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         command.Parameters.Add(new NpgsqlParameter { Value = userId });
-        command.Parameters.Add(Json(job.TranslatorReading));
+        command.Parameters.Add(Json(translatorReading));
         var added = await command.ExecuteNonQueryAsync(ct) == 1;
         await session.CommitAsync(ct);
         return added;
@@ -355,13 +345,22 @@ public sealed class VerifiedQuestionStore(
         Log.VerifiedQuestionsReembedded(logger, stale.Count, embedderId);
     }
 
-    /// <param name="TranslatorReading">The job's spec when a translator (not a verified pair) produced it.</param>
-    private sealed record AnsweredJob(string Question, AnalyticsSpec Spec, AnalyticsSpec? TranslatorReading);
-
-    private async Task<AnsweredJob?> AnsweredJobAsync(string tenant, Guid jobId, CancellationToken ct)
+    /// <summary>
+    /// The question and spec of a completed job of the tenant, or null when it has no answer (a clarification, a failure);
+    /// <see cref="NotFoundException"/> when the tenant has no such job. <see cref="AnsweredJob.FollowedUp"/> says an
+    /// earlier question of its conversation had a spec, so the translator may have read this one as a change of it.
+    /// </summary>
+    public async Task<AnsweredJob?> AnsweredJobAsync(string tenant, Guid jobId, CancellationToken ct)
     {
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var command = session.Command("SELECT question, spec::text, status, translator FROM analytics_jobs WHERE id = $1");
+        await using var command = session.Command(
+            """
+            SELECT j.question, j.spec::text, j.status,
+                   EXISTS (SELECT 1 FROM analytics_jobs p
+                           WHERE p.conversation_id = j.conversation_id AND p.spec IS NOT NULL AND p.id <> j.id
+                             AND (p.created_at, p.id) < (j.created_at, j.id))
+            FROM analytics_jobs j WHERE j.id = $1
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = jobId });
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct))
@@ -374,13 +373,9 @@ public sealed class VerifiedQuestionStore(
             return null;
         }
 
-        if (SpecJson.Parse(reader.GetString(1)) is not { IsValid: true } parsed)
-        {
-            return null;
-        }
-
-        var byVerified = !reader.IsDBNull(3) && reader.GetString(3) == Ask.AskPipeline.VerifiedTranslator;
-        return new AnsweredJob(reader.GetString(0), parsed.Spec!, byVerified ? null : parsed.Spec);
+        return SpecJson.Parse(reader.GetString(1)) is { IsValid: true } parsed
+            ? new AnsweredJob(jobId, reader.GetString(0), parsed.Spec!, reader.GetBoolean(3))
+            : null;
     }
 
     /// <summary>The spec in canonical form and the version of each of its metrics, after validation against the catalog and the tenant's values.</summary>

@@ -30,7 +30,7 @@ public sealed class VerifiedCliTests(PostgresServer server)
         var added = await CliAsync(seeded, 0, "verified", "add", velocity, "--spec", SpecFile(velocitySpec), "--tenant", seeded.Slug, "--user", "ada", "--json");
         var velocityId = (string)JsonNode.Parse(added.Out)!["id"]!;
         var corrected = """{"metrics":["spillover_ratio"],"group_by":["team"],"time":{"type":"last_sprints","n":3},"sort":[{"by":"spillover_ratio","dir":"desc"}],"limit":2}""";
-        var second = await CliAsync(seeded, 0, "verified", "add", spillover, "--spec", "-", "--tenant", seeded.Slug, stdin: corrected);
+        var second = await CliWithInputAsync(seeded, 0, corrected, "verified", "add", spillover, "--spec", "-", "--tenant", seeded.Slug);
         Assert.StartsWith("verified ", second.Out, StringComparison.Ordinal);
 
         var list = JsonNode.Parse((await CliAsync(seeded, 0, "verified", "list", "--tenant", seeded.Slug, "--json")).Out)!.AsArray();
@@ -85,16 +85,36 @@ public sealed class VerifiedCliTests(PostgresServer server)
         var gone = await CliAsync(seeded, 1, "verified", "remove", velocityId, "--tenant", seeded.Slug);
         Assert.Contains("does not exist", gone.Error, StringComparison.Ordinal);
         await CliAsync(seeded, 2, "verified", "add", velocity, "--tenant", seeded.Slug);
-        var invalid = await CliAsync(seeded, 1, "verified", "add", "velocity of Zeppelin", "--spec", "-", "--tenant", seeded.Slug,
-            stdin: """{"metrics":["velocity"],"filters":[{"dimension":"team","op":"eq","values":["Zeppelin"]}]}""");
+        var invalid = await CliWithInputAsync(seeded, 1, """{"metrics":["velocity"],"filters":[{"dimension":"team","op":"eq","values":["Zeppelin"]}]}""",
+            "verified", "add", "velocity of Zeppelin", "--spec", "-", "--tenant", seeded.Slug);
         Assert.Contains("filters[0].values[0]", invalid.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_follow_up_is_verified_only_with_its_question_in_full()
+    {
+        // the other tenant of the database, so the round-trip test's counts stay its own
+        var seeded = await QueryFixture.SeededAsync(server, nameof(VerifiedCliTests));
+        var conversation = Guid.NewGuid().ToString();
+        await CliAsync(seeded, 0, "ask", "completed issues by team in the last 2 sprints", "--tenant", seeded.Other, "--as-of", AsOf, "--conversation", conversation);
+        var followUp = await CliAsync(seeded, 0, "ask", "and for Phoenix?", "--tenant", seeded.Other, "--as-of", AsOf, "--conversation", conversation);
+        var job = System.Text.RegularExpressions.Regex.Match(followUp.Out, "job ([0-9a-f-]{36})").Groups[1].Value;
+
+        var refused = await CliAsync(seeded, 1, "verified", "add", "--job", job, "--tenant", seeded.Other);
+        Assert.Contains("answered a follow-up (\"and for Phoenix?\") whose meaning depends on its conversation: give the question in full", refused.Error, StringComparison.Ordinal);
+        var added = await CliAsync(seeded, 0, "verified", "add", "completed issues of Phoenix in the last 2 sprints", "--job", job, "--tenant", seeded.Other, "--json");
+        var pair = JsonNode.Parse(added.Out)!;
+        Assert.Equal("completed issues of Phoenix in the last 2 sprints", (string)pair["question"]!);
+        Assert.Equal("Phoenix", (string)pair["spec"]!["filters"]![0]!["values"]![0]!);
+        Assert.Equal(job, (string)pair["source_job_id"]!);
     }
 
     private static async Task<TestData.CliRun> CliAsync(QueryFixture.Seeded seeded, int exitCode, params string[] args) =>
         await CliAsync(seeded, exitCode, args, null);
 
-    private static async Task<TestData.CliRun> CliAsync(QueryFixture.Seeded seeded, int exitCode, string a0, string a1, string a2, string a3, string a4, string a5, string a6, string stdin) =>
-        await CliAsync(seeded, exitCode, [a0, a1, a2, a3, a4, a5, a6], stdin);
+    /// <summary>The CLI with <paramref name="stdin"/> as its standard input (for <c>--spec -</c>).</summary>
+    private static async Task<TestData.CliRun> CliWithInputAsync(QueryFixture.Seeded seeded, int exitCode, string stdin, params string[] args) =>
+        await CliAsync(seeded, exitCode, args, stdin);
 
     private static async Task<TestData.CliRun> CliAsync(QueryFixture.Seeded seeded, int exitCode, string[] args, string? stdin)
     {

@@ -144,7 +144,7 @@ public static class ResultSummarizer
         {
             // a top 1 ("which team … the most") names the winner; a lone group otherwise just states its value
             return sort is null
-                ? $"{Who(rows[0], dimensions)}: {primary.Words} {Value(rows[0], primary)}{Change(rows[0], primary)}."
+                ? $"{PlainNumbers.Capitalized(primary.Words)} for {Who(rows[0], dimensions)}: {Value(rows[0], primary)}{Change(rows[0], primary)}."
                 : $"{Who(rows[0], dimensions)} had the {Superlative(primary, sort.Dir == SortDirections.Desc)} {primary.Words}: {Value(rows[0], primary)}{Change(rows[0], primary)}.";
         }
 

@@ -132,7 +132,10 @@ public sealed class ResultSummarizerTests
     [Fact]
     public void A_single_group_is_named_with_its_value()
     {
-        Assert.Equal("Atlas: blocked time 12.5 hours.",
+        Assert.Equal("Completed story points for Orion: 72.",
+            Summarize("""{"metrics":["completed_sp"],"group_by":["team"],"filters":[{"dimension":"team","op":"eq","values":["Orion"]}]}""",
+                [Dim("team"), Metric("completed_sp", "points")], Row(("team", "Orion"), ("completed_sp", 72))));
+        Assert.Equal("Blocked time for Atlas: 12.5 hours.",
             Summarize("""{"metrics":["blocked_hours"],"group_by":["team"]}""", [Dim("team"), Metric("blocked_hours", "hours")], Row(("team", "Atlas"), ("blocked_hours", 12.5))));
     }
 

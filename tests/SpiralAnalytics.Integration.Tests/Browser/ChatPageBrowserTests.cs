@@ -187,9 +187,21 @@ public sealed class ChatPageBrowserTests(PostgresServer server)
             Assert.Equal(summary, browser.Find($"{second.Css} .summary").Text);
             browser.Screenshot("answered-as-verified");
 
+            // a follow-up means something only in its conversation: the page asks for the question in full before verifying it
+            var followUp = Ask(browser, "and for Orion?", 3);
+            browser.Find($"{followUp.Css} button.verify").Click();
+            var full = browser.WaitFor($"{followUp.Css} input.verify-question:not([hidden])");
+            Assert.Contains("write the question in full", browser.Find($"{followUp.Css} .verify-status").Text, StringComparison.Ordinal);
+            full.Clear();
+            full.SendKeys("completed story points of Orion in the last 4 sprints" + Keys.Enter);
+            browser.WaitFor("the follow-up's verification", () => browser.Find($"{followUp.Css} .verify-status").Text.StartsWith("Verified", StringComparison.Ordinal) ? "done" : null);
+            browser.Screenshot("follow-up-verified");
+
             using var listed = await http.GetAsync("/api/v1/verified-questions?state=verified", Ct);
             using var pairs = JsonDocument.Parse(await listed.Content.ReadAsStringAsync(Ct));
             Assert.Contains(pairs.RootElement.EnumerateArray(), p => p.GetProperty("question").GetString() == question && p.GetProperty("verified_by").GetString() == "ada");
+            Assert.Contains(pairs.RootElement.EnumerateArray(), p => p.GetProperty("question").GetString() == "completed story points of Orion in the last 4 sprints"
+                && p.GetProperty("spec").GetProperty("filters")[0].GetProperty("values")[0].GetString() == "Orion");
         }
         catch
         {

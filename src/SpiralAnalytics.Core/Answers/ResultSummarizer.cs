@@ -17,12 +17,18 @@ public static class ResultSummarizer
     /// <summary>Units counted in whole things, whose superlative is "most"/"fewest" rather than "highest"/"lowest" (unless the metric is a mean).</summary>
     private static readonly HashSet<string> CountUnits = new(StringComparer.Ordinal) { "issues", "points", "comments" };
 
-    public static string Summarize(AnalyticsSpec spec, IReadOnlyList<QueryColumn> columns, IReadOnlyList<JsonObject> rows, MetricCatalog catalog)
+    /// <returns>Null for an analysis (<c>diagnose</c>, <c>anomalies</c>): its answer explains itself, not a table of values.</returns>
+    public static string? Summarize(AnalyticsSpec spec, IReadOnlyList<QueryColumn> columns, IReadOnlyList<JsonObject> rows, MetricCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(columns);
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(catalog);
+        if (spec.Analysis is not null)
+        {
+            return null;
+        }
+
         var metrics = columns.Where(c => c.Kind == QueryColumn.Metric && !c.Name.Contains("__", StringComparison.Ordinal))
             .Select(c => new Measure(c.Name, PlainNumbers.Name(catalog.Find(c.Name), c.Name), c.Unit ?? catalog.Find(c.Name)?.Unit,
                 catalog.Find(c.Name)?.Statistic is MetricStatistics.Mean or MetricStatistics.MeanPerSprint))

@@ -17,6 +17,12 @@ public static class SpecDescriber
         ArgumentNullException.ThrowIfNull(catalog);
         var parts = new List<string>();
         var metrics = PlainNumbers.List(spec.Metrics.Select(m => MetricWords(m, catalog)).ToList());
+        metrics = spec.Analysis switch
+        {
+            AnalysisForms.Diagnose => $"what drove {metrics} (a diagnosis)",
+            AnalysisForms.Anomalies => $"sprints whose {metrics} {(spec.Metrics.Count == 1 ? "stands" : "stand")} out (anomalies)",
+            _ => metrics,
+        };
         parts.Add(spec.GroupBy.Count == 0 ? metrics : $"{metrics} per {PlainNumbers.List(spec.GroupBy.Select(Dimension).ToList())}");
         parts.AddRange(spec.Filters.Select(Filter));
         parts.Add(Time(spec.Time, asOf));

@@ -9,7 +9,7 @@ namespace SpiralAnalytics.Core.Tests.Answers;
 /// <summary>The sentence that leads an answer, per result shape, made from the numbers.</summary>
 public sealed class ResultSummarizerTests
 {
-    private static string Summarize(string spec, QueryColumn[] columns, params JsonObject[] rows) =>
+    private static string? Summarize(string spec, QueryColumn[] columns, params JsonObject[] rows) =>
         ResultSummarizer.Summarize(Spec(spec), columns, rows, ShippedCatalog.Catalog);
 
     [Fact]

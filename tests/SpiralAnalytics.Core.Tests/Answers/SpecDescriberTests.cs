@@ -70,6 +70,16 @@ public sealed class SpecDescriberTests
     }
 
     [Fact]
+    public void Analysis_forms_say_what_kind_of_answer_they_are()
+    {
+        Assert.Equal("what drove sprint problem score (a diagnosis), team Phoenix, each team's last closed sprint",
+            Describe("""{"analysis":"diagnose","metrics":["sprint_problematic_score"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"last_sprints","n":1}}"""));
+        Assert.Equal("sprints whose sprint problem score stands out (anomalies), each team's last 6 closed sprints",
+            Describe("""{"analysis":"anomalies","metrics":["sprint_problematic_score"],"time":{"type":"last_sprints","n":6}}"""));
+        Assert.Null(ResultSummarizer.Summarize(Spec("""{"analysis":"anomalies","metrics":["sprint_problematic_score"]}"""), [], [], ShippedCatalog.Catalog));
+    }
+
+    [Fact]
     public void A_pinned_version_is_named()
     {
         Assert.Equal("velocity (version 1.0.0), all time", Describe("""{"metrics":["velocity@1.0.0"],"time":{"type":"all"}}"""));

@@ -117,7 +117,7 @@ public sealed class AskPipeline(
             : null;
         var previousSpec = previous is null ? null : SpecJson.Parse(previous.ToJsonString()) is { IsValid: true } p ? p.Spec : null;
         // Verified questions first: an admin confirmed their spec, so a match needs no translation.
-        var (match, skipped) = await MatchVerifiedAsync(tenant, job, ct);
+        var (match, skipped) = await MatchVerifiedAsync(tenant, job, followsUp: previousSpec is not null, ct);
         var outcome = match is not null
             ? TranslationOutcome.Of(match.Pair.ParsedSpec(), VerifiedTranslator,
                 [$"answered with the spec of the verified question \"{match.Pair.Question}\" ({Describe(match)})"])
@@ -212,7 +212,11 @@ public sealed class AskPipeline(
     /// deprecation, no new major version) and its spec valid for the tenant today. A pair that matched but cannot answer
     /// is left to <c>spiral verified check</c>; the note says so and the translator answers.
     /// </summary>
-    private async Task<(VerifiedMatch? Match, string? Skipped)> MatchVerifiedAsync(string tenant, JobRecord job, CancellationToken ct)
+    /// <param name="followsUp">
+    /// The conversation has an earlier spec, so the question may be a follow-up ("and for Atlas?") that means something only
+    /// with it: then only the same text answers, never a merely similar verified question.
+    /// </param>
+    private async Task<(VerifiedMatch? Match, string? Skipped)> MatchVerifiedAsync(string tenant, JobRecord job, bool followsUp, CancellationToken ct)
     {
         if (!verifiedOptions.Value.Enabled || string.IsNullOrWhiteSpace(job.Question))
         {
@@ -222,7 +226,7 @@ public sealed class AskPipeline(
         VerifiedMatch? match;
         try
         {
-            match = await verified.MatchAsync(tenant, job.Question, ct);
+            match = await verified.MatchAsync(tenant, job.Question, allowSimilar: !followsUp, ct);
         }
         catch (HttpRequestException e)
         {

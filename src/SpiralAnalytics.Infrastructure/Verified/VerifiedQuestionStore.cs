@@ -236,9 +236,12 @@ public sealed class VerifiedQuestionStore(
 
     /// <summary>
     /// The verified pair that answers <paramref name="question"/>: the same normalised text, else the most similar pair at or
-    /// above <see cref="VerifiedQuestionOptions.SimilarityThreshold"/> that names the same numbers and scope words. Null when none.
+    /// above <see cref="VerifiedQuestionOptions.SimilarityThreshold"/> that names the same numbers and scope words (unless
+    /// <paramref name="allowSimilar"/> is false). Null when none.
     /// </summary>
-    public async Task<VerifiedMatch?> MatchAsync(string tenant, string question, CancellationToken ct)
+    public async Task<VerifiedMatch?> MatchAsync(string tenant, string question, CancellationToken ct) => await MatchAsync(tenant, question, true, ct);
+
+    public async Task<VerifiedMatch?> MatchAsync(string tenant, string question, bool allowSimilar, CancellationToken ct)
     {
         var normalized = VerifiedQuestionText.Normalize(question);
         if (normalized.Length == 0)
@@ -255,6 +258,11 @@ public sealed class VerifiedQuestionStore(
             {
                 return new VerifiedMatch(Read(reader), VerifiedMatch.Exact, 1.0);
             }
+        }
+
+        if (!allowSimilar)
+        {
+            return null;
         }
 
         var threshold = options.Value.SimilarityThreshold;

@@ -113,6 +113,9 @@ public sealed class VerifiedQuestionApiTests(PostgresServer server)
         Assert.Equal("replaced", (string)again["action"]!);
         Assert.Equal((string)created["pair"]!["id"]!, (string)again["pair"]!["id"]!);
         Assert.Contains(await ListAsync(viewer, "verified"), p => (string)p["question"]! == question);
+        await SendAsync(viewer, HttpMethod.Post, "/api/v1/admin/verified-questions/check", null, HttpStatusCode.Forbidden);
+        var report = await SendAsync(admin, HttpMethod.Post, "/api/v1/admin/verified-questions/check?as_of=2024-04-25", null, HttpStatusCode.OK);
+        Assert.Equal("ok", (string)report["items"]!.AsArray().Single(i => (string)i!["question"]! == question)!["status"]!);
 
         var noQuestion = await SendAsync(admin, HttpMethod.Post, "/api/v1/admin/verified-questions", new JsonObject { ["spec"] = body["spec"]!.DeepClone() }, HttpStatusCode.BadRequest);
         Assert.StartsWith("question is required", (string)noQuestion["detail"]!, StringComparison.Ordinal);

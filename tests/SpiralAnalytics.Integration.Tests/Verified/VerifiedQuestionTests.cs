@@ -146,6 +146,19 @@ public sealed class VerifiedQuestionTests(PostgresServer server)
         Assert.Equal(VerifiedMatch.Similar, result.Verified!.Match);
 
         Assert.Null(await store.MatchAsync(seeded.Slug, otherNumber, Ct));
+
+        // inside a conversation with an earlier answer the question may be a follow-up: only the same text answers there
+        var conversation = Guid.NewGuid();
+        var (tenantId, earlier) = await Service<AskService>(host).CreateAsync(seeded.Slug, "lena",
+            AskFixture.Question("""{"metrics":["bug_count"],"time":{"type":"all"}}"""), conversation, AskFixture.AsOf, Ct);
+        await Service<AskPipeline>(host).RunAsync(seeded.Slug, tenantId, earlier.Id, lastAttempt: true, Ct);
+        var (_, later) = await Service<AskService>(host).CreateAsync(seeded.Slug, "lena", similar, conversation, AskFixture.AsOf.AddSeconds(1), Ct);
+        await Service<AskPipeline>(host).RunAsync(seeded.Slug, tenantId, later.Id, lastAttempt: true, Ct);
+        Assert.NotEqual(AskPipeline.VerifiedTranslator, (await Service<JobStore>(host).GetAsync(tenantId, later.Id, Ct))!.Translator);
+        Assert.Contains(translator.Requests, r => r.Question == similar && r.Previous is not null);
+        var (_, same) = await Service<AskService>(host).CreateAsync(seeded.Slug, "lena", verified, conversation, AskFixture.AsOf.AddSeconds(2), Ct);
+        await Service<AskPipeline>(host).RunAsync(seeded.Slug, tenantId, same.Id, lastAttempt: true, Ct);
+        Assert.Equal(AskPipeline.VerifiedTranslator, (await Service<JobStore>(host).GetAsync(tenantId, same.Id, Ct))!.Translator);
         using var strict = Host(seeded.Db, translator, Math.Min(1.0, similarity + 0.01).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture));
         Assert.Null(await Service<VerifiedQuestionStore>(strict).MatchAsync(seeded.Slug, similar, Ct));
     }

@@ -278,16 +278,22 @@ public sealed class VerifiedQuestionStore(
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A pair with the question's own text is left out: it is the answer, not an example, and a model shown it would only
+    /// copy it (which would make <c>spiral verified check</c> report every pair as unchanged).
+    /// </remarks>
     public async Task<IReadOnlyList<VerifiedExample>> NearestAsync(string tenant, string question, int count, CancellationToken ct)
     {
-        if (count <= 0 || VerifiedQuestionText.Normalize(question).Length == 0)
+        var normalized = VerifiedQuestionText.Normalize(question);
+        if (count <= 0 || normalized.Length == 0)
         {
             return [];
         }
 
         var min = options.Value.PromptExampleMinSimilarity;
-        return (await NearestPairsAsync(tenant, question, count, ct))
-            .Where(p => p.Similarity >= min)
+        return (await NearestPairsAsync(tenant, question, count + 1, ct))
+            .Where(p => p.Similarity >= min && VerifiedQuestionText.Normalize(p.Pair.Question) != normalized)
+            .Take(count)
             .Select(p => new VerifiedExample(p.Pair.Question, p.Pair.ParsedSpec(), Math.Round(p.Similarity, 4)))
             .ToList();
     }

@@ -228,6 +228,10 @@ public sealed class VerifiedQuestionTests(PostgresServer server)
         Assert.Contains("Verified questions of this tenant", user, StringComparison.Ordinal);
         Assert.Contains(JsonSerializer.Serialize(mine), user, StringComparison.Ordinal);
         Assert.DoesNotContain(theirs, user, StringComparison.Ordinal);
+
+        // the pair of the very question asked is its answer, not an example: a model shown it would only copy it
+        var examples = await store.NearestAsync(seeded.Slug, mine, 5, Ct);
+        Assert.DoesNotContain(examples, e => e.Question == mine);
     }
 
     private static async Task<(JobRecord Job, QueryResult Result)> AskAsync(IHost host, QueryFixture.Seeded seeded, string question)

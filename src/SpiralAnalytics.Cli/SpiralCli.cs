@@ -45,6 +45,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnly
         builder.AddSpiralAsk();
         builder.AddSpiralOverview();
         builder.AddSpiralAlerts();
+        builder.AddSpiralVerified();
         return builder.Build();
     }
 
@@ -73,6 +74,7 @@ public static class SpiralCli
             QueryCommand.Create(context),
             TranslateCommand.Create(context),
             AskCommand.Create(context),
+            VerifiedCommands.Create(context),
             TokenCommands.Create(context),
             AlertCommands.Create(context),
             OverviewCommand.Create(context),

@@ -15,6 +15,7 @@ public static class AskServiceCollectionExtensions
     /// </summary>
     public static IHostApplicationBuilder AddSpiralAsk(this IHostApplicationBuilder builder)
     {
+        builder.AddSpiralVerified();
         builder.Services.AddOptions<AskOptions>().BindConfiguration(AskOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<RedisConnection>();
         builder.Services.AddSingleton<InProcessJobEventStream>();

@@ -38,6 +38,8 @@ public sealed class TenantIsolationTests(PostgresServer server) : IAsyncLifetime
                 INSERT INTO analytics_jobs (tenant_id, question, status) VALUES (current_tenant_id(), 'spillover?', 'completed');
                 INSERT INTO analytics_feedback (tenant_id, job_id, user_id, rating) SELECT tenant_id, id, 'ann', 'up' FROM analytics_jobs LIMIT 1;
                 INSERT INTO analytics_cache (tenant_id, cache_key, payload) VALUES (current_tenant_id(), 'k', '{}');
+                INSERT INTO verified_questions (tenant_id, question, question_normalized, spec, state, verified_at)
+                    VALUES (current_tenant_id(), 'Velocity?', 'velocity', '{"metrics":["velocity"]}', 'verified', now());
                 INSERT INTO issue_transitions (tenant_id, issue_id, at, to_status, to_category)
                     SELECT tenant_id, id, now(), 'Done', 'done' FROM issues LIMIT 3;
                 INSERT INTO issue_blocks (tenant_id, issue_id, blocked_from) SELECT tenant_id, id, now() FROM issues LIMIT 2;

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using SpiralAnalytics.Api.Auth;
 using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Infrastructure.Conversations;
+using SpiralAnalytics.Infrastructure.Verified;
 
 namespace SpiralAnalytics.Api.Endpoints;
 
@@ -59,13 +60,28 @@ public static class ConversationEndpoints
     private static async Task<Ok<IReadOnlyList<ConversationMessage>>> MessagesAsync(Guid id, HttpContext http, ConversationStore store, CancellationToken ct) =>
         TypedResults.Ok(await store.MessagesAsync(http.User.Tenant(), id, http.User.IsAdmin() ? null : http.User.UserId(), ct));
 
-    private static async Task<Ok<Feedback>> RateAsync(Guid id, FeedbackRequest body, HttpContext http, ConversationStore store, CancellationToken ct)
+    /// <summary>A thumbs-up on an answer also proposes its question → spec pair (state proposed) for an admin to verify.</summary>
+    private static async Task<Ok<Feedback>> RateAsync(Guid id, FeedbackRequest body, HttpContext http, ConversationStore store,
+        VerifiedQuestionService verified, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Rating))
         {
             throw new UserErrorException("rating is required: up or down");
         }
 
-        return TypedResults.Ok(await store.RateAsync(http.User.Tenant(), id, http.User.UserId(), body.Rating, body.Comment, ct));
+        var feedback = await store.RateAsync(http.User.Tenant(), id, http.User.UserId(), body.Rating, body.Comment, ct);
+        if (feedback.Rating != FeedbackRatings.Up)
+        {
+            return TypedResults.Ok(feedback);
+        }
+
+        try
+        {
+            return TypedResults.Ok(feedback with { ProposedVerified = await verified.ProposeJobAsync(http.User.Tenant(), id, http.User.UserId(), ct) });
+        }
+        catch (UserErrorException)
+        {
+            return TypedResults.Ok(feedback); // the answer's spec no longer validates: the rating stands, nothing is proposed
+        }
     }
 }

@@ -3,8 +3,10 @@
 import { api, ApiError, FINAL_STATUSES, followJob, forgetToken, readClaims, storedToken, storeToken, whenUnauthorized } from "./api.js";
 import { renderChart } from "./chart.js";
 import { ANNOTATION_KINDS, anomalyOf, columnRole, columnTitle, formatValue, NO_VALUE, unitWords } from "./format.js";
+import { summaryLine, understoodLine } from "./plain.js";
 import { specChips } from "./spec.js";
 import { loadCatalog, startCatalog } from "./catalog.js";
+import { verifiedChip, verifyControl } from "./verified.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,6 +30,7 @@ const state = {
   asOf: new URLSearchParams(location.search).get("as_of"),
   definitions: new Map(),
   running: null,
+  role: null,
 };
 
 function h(tag, attributes = {}, ...children) {
@@ -118,6 +121,7 @@ async function signIn(event) {
 function showChat(me = null) {
   const token = readClaims(storedToken() ?? "") ?? {};
   const claims = { sub: me?.user ?? token.sub, role: me?.role ?? token.role, tenant: me?.tenant ?? token.tenant };
+  state.role = claims.role ?? null;
   $("sign-in-view").hidden = true;
   $("chat-view").hidden = false;
   $("sign-out").hidden = false;
@@ -386,6 +390,8 @@ async function answer(turn, result, jobId, translatorNotes = []) {
   const versions = result.metric_versions ?? {};
 
   const parts = [];
+  // "I read this as: …" above the answer, its one-sentence summary leading it (plain.js)
+  parts.push(understoodLine(result), summaryLine(result));
   parts.push(chips(result.spec, versions, displayNames, result));
   const defined = metricNames.filter((n) => definitions[n]);
   if (defined.length) {
@@ -417,14 +423,15 @@ async function answer(turn, result, jobId, translatorNotes = []) {
   }
   parts.push(h("details", { class: "sql" }, h("summary", { text: "SQL behind this answer" }), h("pre", {}, h("code", { text: result.sql ?? "" }))));
   parts.push(feedback(jobId));
-  body.replaceChildren(...parts);
+  parts.push(verifyControl(jobId, result, state.role));
+  body.replaceChildren(...parts.filter(Boolean));
   turn.classList.add("answered");
-  announce(`Answered: ${rows.length} ${rows.length === 1 ? "row" : "rows"}${result.cache === "hit" ? ", from the cache" : ""}.`);
+  announce(`Answered: ${result.summary ?? `${rows.length} ${rows.length === 1 ? "row" : "rows"}`}${result.verified ? " Verified answer." : ""}${result.cache === "hit" ? " From the cache." : ""}`);
   settleFocus(turn);
 }
 
 function chips(spec, versions, displayNames, result) {
-  const items = specChips(spec, versions).map((chip) => {
+  const items = specChips(spec, versions, displayNames).map((chip) => {
     let text = chip.text;
     if (chip.kind === "metric") {
       // A tenant's own definition says so: the answer used the team's metric, not the shipped one.
@@ -434,6 +441,8 @@ function chips(spec, versions, displayNames, result) {
     return h("li", { class: `chip chip-${chip.kind}`, "data-chip": chip.kind, "data-metric": chip.metric ?? null },
       h("span", { class: "chip-label", text: `${chip.label}:` }), " ", h("span", { class: "chip-text", text }));
   });
+  const verified = verifiedChip(result);
+  if (verified) items.unshift(verified);
   if (result.cache === "hit") items.push(h("li", { class: "chip chip-cache", "data-chip": "cache", text: "cached answer" }));
   if (result.as_of) items.push(h("li", { class: "chip chip-asof", "data-chip": "as_of" }, h("span", { class: "chip-label", text: "As of:" }), " ", result.as_of.slice(0, 10)));
   const total = Object.values(result.timings_ms ?? {}).reduce((a, b) => a + (typeof b === "number" ? b : 0), 0);

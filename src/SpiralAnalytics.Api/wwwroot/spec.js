@@ -60,9 +60,10 @@ export function timeWords(time) {
 
 /**
  * The chips of a spec: [{ kind, label, text }]. Metric chips carry the metric name so the page can put the catalog's
- * display name and the version used on them.
+ * display name and the version used on them; thresholds and sorts name metrics by their display names when given.
  */
-export function specChips(spec, metricVersions = {}) {
+export function specChips(spec, metricVersions = {}, displayNames = {}) {
+  const metricWords = (name) => displayNames[name] ?? name;
   const chips = [];
   for (const ref of spec?.metrics ?? []) {
     const { name, version } = metricRef(ref);
@@ -76,10 +77,10 @@ export function specChips(spec, metricVersions = {}) {
   chips.push({ kind: "time", label: "Time", text: timeWords(spec?.time) });
   if (spec?.compare) chips.push({ kind: "compare", label: "Compare", text: "with the previous period" });
   for (const h of spec?.having ?? []) {
-    chips.push({ kind: "having", label: "Only", text: `${h.metric} ${COMPARE_OPS[h.op] ?? h.op} ${h.value}` });
+    chips.push({ kind: "having", label: "Only", text: `${metricWords(h.metric)} ${COMPARE_OPS[h.op] ?? h.op} ${h.value}` });
   }
   for (const s of spec?.sort ?? []) {
-    chips.push({ kind: "sort", label: "Sort", text: `${s.by}, ${s.dir === "asc" ? "lowest first" : "highest first"}` });
+    chips.push({ kind: "sort", label: "Sort", text: `${metricWords(s.by)}, ${s.dir === "asc" ? "lowest first" : "highest first"}` });
   }
   if (spec?.limit) chips.push({ kind: "limit", label: "Top", text: String(spec.limit) });
   return chips;

@@ -13,7 +13,11 @@ public sealed record MetricCandidate(string Name, double Score, string? Match);
 /// Everything a translator may know about the tenant: the active catalog, the metrics the search found for the question,
 /// the tenant's dimension members (teams with their keys, sprints, people, issue types, priorities, epics) and <c>as_of</c>.
 /// </summary>
-public sealed record TranslationContext(MetricCatalog Catalog, IReadOnlyList<MetricCandidate> Candidates, DimensionValues Values, DateTimeOffset AsOf);
+public sealed record TranslationContext(MetricCatalog Catalog, IReadOnlyList<MetricCandidate> Candidates, DimensionValues Values, DateTimeOffset AsOf)
+{
+    /// <summary>The tenant's verified questions nearest to this one (nearest first): worked examples for a model's prompt.</summary>
+    public IReadOnlyList<VerifiedExample> VerifiedExamples { get; init; } = [];
+}
 
 /// <summary>
 /// What a translator answers: exactly one of <see cref="Spec"/> (valid against the catalog and the tenant's values) or

@@ -9,9 +9,11 @@ using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Core.Translation;
 using SpiralAnalytics.Infrastructure.Analytics;
+using SpiralAnalytics.Infrastructure.Catalog;
 using SpiralAnalytics.Infrastructure.Data;
 using SpiralAnalytics.Infrastructure.Queries;
 using SpiralAnalytics.Infrastructure.Translation;
+using SpiralAnalytics.Infrastructure.Verified;
 
 namespace SpiralAnalytics.Infrastructure.Ask;
 
@@ -40,9 +42,15 @@ public sealed class AskPipeline(
     AnswerCache cache,
     JobCancellations cancellations,
     SpiralDataSources data,
+    VerifiedQuestionStore verified,
+    CatalogReader catalogs,
+    IOptions<VerifiedQuestionOptions> verifiedOptions,
     IOptions<AskOptions> options,
     ILogger<AskPipeline> logger)
 {
+    /// <summary>The translator name of an answer given with a verified question's spec.</summary>
+    public const string VerifiedTranslator = "verified";
+
     public async Task<AskRunOutcome> RunAsync(string tenant, Guid tenantId, Guid jobId, bool lastAttempt, CancellationToken ct)
     {
         var job = await jobs.TryStartAsync(tenantId, jobId, ct);
@@ -108,7 +116,17 @@ public sealed class AskPipeline(
             ? await jobs.PreviousSpecAsync(job.TenantId, conversation, job.CreatedAt, job.Id, ct)
             : null;
         var previousSpec = previous is null ? null : SpecJson.Parse(previous.ToJsonString()) is { IsValid: true } p ? p.Spec : null;
-        var outcome = await translator.TranslateAsync(tenant, new TranslationRequest(job.Question ?? "", asOf, previousSpec), ct);
+        // Verified questions first: an admin confirmed their spec, so a match needs no translation.
+        var (match, skipped) = await MatchVerifiedAsync(tenant, job, followsUp: previousSpec is not null, ct);
+        var outcome = match is not null
+            ? TranslationOutcome.Of(match.Pair.ParsedSpec(), VerifiedTranslator,
+                [$"answered with the spec of the verified question \"{match.Pair.Question}\" ({Describe(match)})"])
+            : await translator.TranslateAsync(tenant, new TranslationRequest(job.Question ?? "", asOf, previousSpec), ct);
+        if (skipped is not null)
+        {
+            outcome = outcome with { Notes = [skipped, .. outcome.Notes] };
+        }
+
         emitter.Durations["translate"] = Ms(clock);
         var notes = JsonSerializer.Serialize(outcome.Notes, AskJsonContext.Default.IReadOnlyListString);
         if (outcome.Clarification is { } clarification)
@@ -127,7 +145,8 @@ public sealed class AskPipeline(
         var spec = outcome.Spec ?? throw new InvalidOperationException($"translator '{outcome.Translator}' returned neither a spec nor a clarification");
 
         // validating
-        await emitter.AdvanceAsync(JobStatuses.Validating, $"translated by {outcome.Translator}",
+        await emitter.AdvanceAsync(JobStatuses.Validating,
+            match is null ? $"translated by {outcome.Translator}" : $"answered from a verified question ({Describe(match)})",
             new StageUpdate(emitter.DurationsJson) { Translator = outcome.Translator, Spec = SpecJson.Write(spec), Notes = notes }, ct);
         clock.Restart();
         var validated = await executor.ValidateAsync(spec, tenant, ct);
@@ -172,6 +191,7 @@ public sealed class AskPipeline(
             Question = job.Question,
             Cache = cached is null ? "miss" : "hit",
             TimingsMs = new Dictionary<string, double>(emitter.Durations),
+            Verified = match is null ? null : new VerifiedAnswer(match.Pair.Id, match.Pair.Question, match.Kind, match.Similarity),
         };
         var node = JsonSerializer.SerializeToNode(answer, AskJsonContext.Default.QueryResult);
         await FinishAsync(job, emitter, JobStatuses.Completed,
@@ -186,6 +206,65 @@ public sealed class AskPipeline(
             e => e with { Detail = $"{answer.Rows.Count.ToString(CultureInfo.InvariantCulture)} row(s), cache {answer.Cache}", Result = node });
         Log.AskCompleted(logger, job.Id, answer.Cache, answer.Rows.Count, (long)emitter.Durations.Values.Sum());
     }
+
+    /// <summary>
+    /// The verified pair that answers the job's question, if any, and still can: its metrics unchanged in meaning (no
+    /// deprecation, no new major version) and its spec valid for the tenant today. A pair that matched but cannot answer
+    /// is left to <c>spiral verified check</c>; the note says so and the translator answers.
+    /// </summary>
+    /// <param name="followsUp">
+    /// The conversation has an earlier spec, so the question may be a follow-up ("and for Atlas?") that means something only
+    /// with it: then only the same text answers, never a merely similar verified question.
+    /// </param>
+    private async Task<(VerifiedMatch? Match, string? Skipped)> MatchVerifiedAsync(string tenant, JobRecord job, bool followsUp, CancellationToken ct)
+    {
+        if (!verifiedOptions.Value.Enabled || string.IsNullOrWhiteSpace(job.Question))
+        {
+            return (null, null);
+        }
+
+        VerifiedMatch? match;
+        try
+        {
+            match = await verified.MatchAsync(tenant, job.Question, allowSimilar: !followsUp, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            Log.VerifiedLookupFailed(logger, e.Message); // a remote embedder down: the translator still answers
+            return (null, null);
+        }
+
+        if (match is null)
+        {
+            return (null, null);
+        }
+
+        var problems = VerifiedDrift.VersionProblems(match.Pair.MetricVersions, await catalogs.LoadAsync(ct)).ToList();
+        if (problems.Count == 0)
+        {
+            try
+            {
+                await executor.ValidateAsync(match.Pair.ParsedSpec(), tenant, ct);
+            }
+            catch (SpecValidationException e)
+            {
+                problems.AddRange(e.Errors.Select(error => error.ToString()));
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            Log.VerifiedMatchUnusable(logger, job.Id, match.Pair.Id, problems[0]);
+            return (null, $"the verified question \"{match.Pair.Question}\" matched but was not used ({problems[0]}); an admin should re-verify it");
+        }
+
+        Log.AskAnsweredVerified(logger, job.Id, match.Pair.Id, match.Kind, match.Similarity);
+        return (match, null);
+    }
+
+    private static string Describe(VerifiedMatch match) => match.Kind == VerifiedMatch.Exact
+        ? "same question"
+        : $"similarity {match.Similarity.ToString("0.00", CultureInfo.InvariantCulture)}";
 
     private async Task FinishAsync(JobRecord job, Emitter emitter, string status, StageUpdate update, Func<JobEvent, JobEvent> decorate)
     {

@@ -21,7 +21,11 @@ public sealed record ConversationMessage(
     DateTimeOffset CreatedAt,
     DateTimeOffset? FinishedAt);
 
-public sealed record Feedback(Guid Id, Guid JobId, string UserId, string Rating, string? Comment, DateTimeOffset CreatedAt);
+public sealed record Feedback(Guid Id, Guid JobId, string UserId, string Rating, string? Comment, DateTimeOffset CreatedAt)
+{
+    /// <summary>True when this thumbs-up proposed the answer's question → spec pair for verification.</summary>
+    public bool ProposedVerified { get; init; }
+}
 
 public static class FeedbackRatings
 {

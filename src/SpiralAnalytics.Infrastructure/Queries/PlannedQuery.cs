@@ -28,7 +28,7 @@ public sealed record PlannedQuery(
         MetricVersions.ToDictionary(v => v.Key, v => MetricLayers.GetValueOrDefault(v.Key) == Core.Catalog.CatalogLayers.Tenant ? $"tenant:{v.Value}" : v.Value,
             StringComparer.Ordinal);
 
-    /// <summary>The catalog the spec was validated against (an analysis answer reads its components' definitions from it).</summary>
+    /// <summary>The catalog the spec was validated against (an analysis answer reads its components' definitions from it; display names and units for the plain-words reading and summary).</summary>
     public MetricCatalog Catalog { get; init; } = MetricCatalog.Empty;
 
     /// <summary>The canonical JSON of <see cref="Spec"/>: equal specs, equal text.</summary>

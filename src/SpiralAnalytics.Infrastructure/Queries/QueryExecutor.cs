@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using SpiralAnalytics.Core.Answers;
 using SpiralAnalytics.Core.Catalog;
 using SpiralAnalytics.Core.Diagnosis;
 using SpiralAnalytics.Core.Errors;
@@ -178,6 +179,8 @@ public sealed class QueryExecutor(
             Sql = built.Sql,
             Cache = "none",
             Warnings = warnings,
+            Understood = SpecDescriber.Describe(planned.Spec, planned.Catalog, planned.AsOf),
+            Summary = ResultSummarizer.Summarize(planned.Spec, built.Columns, rows, planned.Catalog),
             TimingsMs = new Dictionary<string, double> { ["plan"] = Math.Round(planMs, 1), ["execute"] = Math.Round(executeMs, 1) },
             Analysis = analysis,
         };

@@ -35,11 +35,23 @@ public sealed record QueryResult
 
     public required IReadOnlyList<string> Warnings { get; init; }
 
+    /// <summary>The spec in plain words from the catalog's display names ("completed story points per assignee, team Aurora, Oct–Dec 2015").</summary>
+    public string? Understood { get; init; }
+
+    /// <summary>One sentence of the result made from its numbers by templates ("Nova had the most reopened issues: 9 …").</summary>
+    public string? Summary { get; init; }
+
+    /// <summary>Set when the question was answered with a verified question's spec (the ask pipeline only).</summary>
+    public VerifiedAnswer? Verified { get; init; }
+
     public required IReadOnlyDictionary<string, double> TimingsMs { get; init; }
 
     /// <summary>The diagnosis or anomaly report of an analysis spec (<c>"analysis"</c>); null for an ordinary answer.</summary>
     public AnalysisReport? Analysis { get; init; }
 }
+
+/// <summary>The verified question whose spec answered: <c>match</c> is <c>exact</c> (same normalised text) or <c>similar</c> (embedding).</summary>
+public sealed record VerifiedAnswer(Guid Id, string Question, string Match, double Similarity);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

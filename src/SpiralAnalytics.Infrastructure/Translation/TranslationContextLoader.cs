@@ -1,9 +1,11 @@
+using Microsoft.Extensions.Options;
 using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Core.Translation;
 using SpiralAnalytics.Infrastructure.Catalog;
 using SpiralAnalytics.Infrastructure.Data;
 using SpiralAnalytics.Infrastructure.Queries;
 using SpiralAnalytics.Infrastructure.Tenants;
+using SpiralAnalytics.Infrastructure.Verified;
 
 namespace SpiralAnalytics.Infrastructure.Translation;
 
@@ -11,8 +13,17 @@ namespace SpiralAnalytics.Infrastructure.Translation;
 /// Builds the <see cref="TranslationContext"/> of a question: the catalog as the tenant sees it (shipped plus the tenant's
 /// own active metrics), the top candidates of the tenant-aware catalog search (pgvector plus name and synonym matches) and
 /// every dimension member of the tenant, read as the runtime role.
+/// With a model configured (<see cref="LlmTranslatorOptions"/>), the tenant's nearest verified questions come along as
+/// examples for its prompt (<see cref="IVerifiedExamples"/>); the offline translator does not use them.
 /// </summary>
-public sealed class TranslationContextLoader(SpiralDataSources data, CatalogReader catalogs, CatalogSearch search, TenantDirectory tenants)
+public sealed class TranslationContextLoader(
+    SpiralDataSources data,
+    CatalogReader catalogs,
+    CatalogSearch search,
+    TenantDirectory tenants,
+    IOptions<LlmTranslatorOptions>? llm = null,
+    IOptions<VerifiedQuestionOptions>? verifiedOptions = null,
+    IVerifiedExamples? verified = null)
 {
     public const int Candidates = 8;
 
@@ -39,6 +50,9 @@ public sealed class TranslationContextLoader(SpiralDataSources data, CatalogRead
         await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
         var values = await TenantDimensionReader.ReadAsync(session, TenantDimensionReader.Readable, ct);
         await session.CommitAsync(ct);
-        return new TranslationContext(catalog, candidates, values, request.AsOf);
+        var examples = verified is not null && llm?.Value.IsConfigured == true && (verifiedOptions?.Value.PromptExamples ?? 0) > 0
+            ? await verified.NearestAsync(tenant, request.Question, verifiedOptions!.Value.PromptExamples, ct)
+            : [];
+        return new TranslationContext(catalog, candidates, values, request.AsOf) { VerifiedExamples = examples };
     }
 }

@@ -24,8 +24,9 @@ public sealed partial class ChatPageTests(PostgresServer server)
         Assert.DoesNotContain("http://", html, StringComparison.Ordinal);
         Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
 
-        // every module the page imports is there, and none reaches another origin
-        var pending = new Queue<string>(["app.js"]);
+        // every module the page loads or imports is there, and none reaches another origin
+        var pending = new Queue<string>(ModuleScripts().Matches(html).Select(m => m.Groups[1].Value));
+        Assert.Equal(["app.js", "watch.js"], pending.Order(StringComparer.Ordinal));
         var seen = new HashSet<string>(StringComparer.Ordinal);
         while (pending.TryDequeue(out var module))
         {
@@ -44,8 +45,9 @@ public sealed partial class ChatPageTests(PostgresServer server)
             }
         }
 
-        Assert.Equal(["api.js", "app.js", "catalog.js", "chart.js", "format.js", "spec.js"], seen.Order(StringComparer.Ordinal));
+        Assert.Equal(["api.js", "app.js", "catalog.js", "chart.js", "dom.js", "format.js", "plain.js", "spec.js", "verified.js", "watch.js"], seen.Order(StringComparer.Ordinal));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/app.css", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/answer-extras.css", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/favicon.svg", Ct)).StatusCode);
         // the page is public; the data behind it is not
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/me", Ct)).StatusCode);
@@ -53,4 +55,7 @@ public sealed partial class ChatPageTests(PostgresServer server)
 
     [GeneratedRegex("""from "\./([a-z]+\.js)";""")]
     private static partial Regex Imports();
+
+    [GeneratedRegex("""<script type="module" src="([a-z]+\.js)"></script>""")]
+    private static partial Regex ModuleScripts();
 }

@@ -142,6 +142,91 @@ public sealed class ChatPageBrowserTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task An_admin_verifies_an_answer_and_the_same_question_is_then_answered_as_verified_in_plain_words()
+    {
+        var seeded = await SeededAsync();
+        var (api, baseAddress) = StartApi(seeded.Db);
+        await using var _ = api;
+        var token = api.Token(seeded.Slug, SpiralRoles.Admin, "ada");
+        using var http = new HttpClient { BaseAddress = baseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var browser = ChromeSession.Start(nameof(An_admin_verifies_an_answer_and_the_same_question_is_then_answered_as_verified_in_plain_words));
+        const string question = "completed story points by team in the last 4 sprints";
+        try
+        {
+            browser.Driver.Navigate().GoToUrl(new Uri(baseAddress, $"/?as_of={AsOf}"));
+            browser.WaitFor("#token").SendKeys(token + Keys.Enter);
+            browser.WaitFor("#question");
+
+            // the answer reads the question back in plain words and leads with one sentence of its numbers
+            var first = Ask(browser, question, 1);
+            var firstResult = await ResultOfAsync(http, first.JobId);
+            Assert.Equal($"I read this as: {firstResult.GetProperty("understood").GetString()}", browser.Find($"{first.Css} .understood").Text);
+            Assert.Equal("I read this as: completed story points per team, each team's last 4 closed sprints", browser.Find($"{first.Css} .understood").Text);
+            var summary = browser.Find($"{first.Css} .summary").Text;
+            Assert.Equal(firstResult.GetProperty("summary").GetString(), summary);
+            Assert.Matches(@"^(Atlas|Orion|Phoenix) had the most completed story points: ", summary);
+            Assert.Contains("Completed story points", Chip(browser, first, "metric"), StringComparison.Ordinal);
+            Assert.DoesNotContain("completed_sp", Chip(browser, first, "metric"), StringComparison.Ordinal);
+            Assert.Empty(browser.FindAll($"{first.Css} .chips [data-chip='verified']"));
+
+            // the admin verifies it from the answer
+            browser.Find($"{first.Css} button.verify").Click();
+            browser.WaitFor("the verification", () => browser.Find($"{first.Css} .verify-status").Text is { Length: > 0 } t && !t.EndsWith('…') ? t : null);
+            Assert.StartsWith("Verified:", browser.Find($"{first.Css} .verify-status").Text, StringComparison.Ordinal);
+            Assert.Equal("true", browser.Find($"{first.Css} button.verify").GetAttribute("aria-pressed"));
+            browser.Screenshot("verified");
+
+            // the same question again is answered with the verified spec, and says so
+            var second = Ask(browser, question, 2);
+            var chip = browser.WaitFor($"{second.Css} .chips [data-chip='verified']");
+            Assert.Contains("Verified", chip.Text, StringComparison.Ordinal);
+            var secondResult = await ResultOfAsync(http, second.JobId);
+            Assert.Equal("exact", secondResult.GetProperty("verified").GetProperty("match").GetString());
+            Assert.Equal(chip.GetAttribute("data-verified-id"), secondResult.GetProperty("verified").GetProperty("id").GetString());
+            Assert.Equal(summary, browser.Find($"{second.Css} .summary").Text);
+            browser.Screenshot("answered-as-verified");
+
+            // a follow-up means something only in its conversation: the page asks for the question in full before verifying it
+            var followUp = Ask(browser, "and for Orion?", 3);
+            browser.Find($"{followUp.Css} button.verify").Click();
+            var full = browser.WaitFor($"{followUp.Css} input.verify-question:not([hidden])");
+            Assert.Contains("write the question in full", browser.Find($"{followUp.Css} .verify-status").Text, StringComparison.Ordinal);
+            full.Clear();
+            full.SendKeys("completed story points of Orion in the last 4 sprints" + Keys.Enter);
+            browser.WaitFor("the follow-up's verification", () => browser.Find($"{followUp.Css} .verify-status").Text.StartsWith("Verified", StringComparison.Ordinal) ? "done" : null);
+            browser.Screenshot("follow-up-verified");
+
+            using var listed = await http.GetAsync("/api/v1/verified-questions?state=verified", Ct);
+            using var pairs = JsonDocument.Parse(await listed.Content.ReadAsStringAsync(Ct));
+            Assert.Contains(pairs.RootElement.EnumerateArray(), p => p.GetProperty("question").GetString() == question && p.GetProperty("verified_by").GetString() == "ada");
+            Assert.Contains(pairs.RootElement.EnumerateArray(), p => p.GetProperty("question").GetString() == "completed story points of Orion in the last 4 sprints"
+                && p.GetProperty("spec").GetProperty("filters")[0].GetProperty("values")[0].GetString() == "Orion");
+        }
+        catch
+        {
+            browser.Screenshot("failure");
+            TestContext.Current.TestOutputHelper?.WriteLine("browser console:" + Environment.NewLine + browser.ConsoleLog());
+            throw;
+        }
+    }
+
+    [Fact]
+    public async Task A_lead_sees_no_verify_button()
+    {
+        var seeded = await SeededAsync();
+        var (api, baseAddress) = StartApi(seeded.Db);
+        await using var _ = api;
+        using var browser = ChromeSession.Start(nameof(A_lead_sees_no_verify_button));
+        browser.Driver.Navigate().GoToUrl(new Uri(baseAddress, $"/?as_of={AsOf}"));
+        browser.WaitFor("#token").SendKeys(api.Token(seeded.Slug, SpiralRoles.Lead, "lena") + Keys.Enter);
+        browser.WaitFor("#question");
+        var turn = Ask(browser, "scope added by team in the last 2 sprints", 1);
+        Assert.NotEmpty(browser.FindAll($"{turn.Css} .summary"));
+        Assert.Empty(browser.FindAll($"{turn.Css} button.verify"));
+    }
+
+    [Fact]
     public async Task A_refused_token_keeps_the_page_at_sign_in_with_a_message()
     {
         var seeded = await SeededAsync();

@@ -8,7 +8,7 @@ namespace SpiralAnalytics.Integration.Tests.Fixtures;
 public static class TestData
 {
     public static readonly IReadOnlyList<string> TenantTables =
-        ["teams", "sprints", "issues", "sprint_issues", "issue_transitions", "issue_blocks", "comments", "analytics_jobs", "analytics_cache", "analytics_feedback"];
+        ["teams", "sprints", "issues", "sprint_issues", "issue_transitions", "issue_blocks", "comments", "analytics_jobs", "analytics_cache", "analytics_feedback", "verified_questions"];
 
     public static string NewSlug(string prefix = "t") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 40)];
 

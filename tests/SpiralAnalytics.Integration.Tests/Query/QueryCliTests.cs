@@ -20,7 +20,10 @@ public sealed class QueryCliTests(PostgresServer server)
         var run = await TestData.CliAsync(seeded.Db, "query", "--spec", SpecFile("""{"metrics":["completed_issues","spillover_ratio"],"group_by":["team"]}"""),
             "--tenant", seeded.Slug, "--as-of", "2024-04-25");
         Assert.True(run.ExitCode == 0, run.Error);
-        var lines = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var all = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("I read this as: issues completed and spillover ratio per team, each team's last 6 closed sprints (the default window)", all[0]);
+        Assert.Matches("^[A-Z][a-z]+ had the most issues completed: [0-9]+ issues; [A-Z][a-z]+ the fewest: [0-9]+ issues \\(of 3 teams\\)\\.$", all[1]);
+        var lines = all.Skip(2).ToArray();
         Assert.Matches("^team +completed_issues +spillover_ratio$", lines[0]);
         Assert.Equal(["Atlas", "Orion", "Phoenix"], lines.Skip(1).Take(3).Select(l => l.Split(' ')[0]));
         Assert.Equal(lines[0].IndexOf("completed_issues", StringComparison.Ordinal), lines[1].IndexOf(lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], 5, StringComparison.Ordinal));

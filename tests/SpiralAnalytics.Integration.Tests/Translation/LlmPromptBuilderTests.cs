@@ -30,6 +30,19 @@ public sealed class LlmPromptBuilderTests
     }
 
     [Fact]
+    public void Verified_examples_come_before_the_question_as_data_and_are_left_out_when_there_are_none()
+    {
+        var spec = SpecJson.Parse("""{"metrics":["reopened_count"],"group_by":["team"],"time":{"type":"period","unit":"quarter"}}""").Spec!;
+        var context = LlmTestKit.Context() with { VerifiedExamples = [new VerifiedExample("who reopened the most \"bugs\"?", spec, 0.82)] };
+        var prompt = new LlmPromptBuilder().Build(LlmTestKit.Request(), context);
+
+        var section = prompt.User.IndexOf("Verified questions of this tenant", StringComparison.Ordinal);
+        Assert.True(section > 0 && section < prompt.User.IndexOf("Question (a JSON string", StringComparison.Ordinal));
+        Assert.Contains("Question: \"who reopened the most \\\"bugs\\\"?\"\nAnswer: " + SpecJson.Write(spec), prompt.User, StringComparison.Ordinal);
+        Assert.DoesNotContain("Verified questions", new LlmPromptBuilder().Build(LlmTestKit.Request(), LlmTestKit.Context()).User, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Candidates_are_capped_and_unknown_or_deprecated_ones_skipped()
     {
         var context = LlmTestKit.Context("velocity", "no_such_metric", "bug_count", "spillover_ratio");

@@ -6,6 +6,9 @@ namespace SpiralAnalytics.Core.Specs;
 /// </summary>
 public sealed record AnalyticsSpec
 {
+    /// <summary>Null: an ordinary metric answer. Otherwise one of <see cref="AnalysisForms.All"/> (diagnose, anomalies).</summary>
+    public string? Analysis { get; init; }
+
     /// <summary>1 to 5 catalog metric names; <c>name@version</c> pins a version.</summary>
     public required IReadOnlyList<string> Metrics { get; init; }
 
@@ -35,6 +38,23 @@ public sealed record AnalyticsSpec
     public bool Equals(AnalyticsSpec? other) => other is not null && SpecJson.Write(this) == SpecJson.Write(other);
 
     public override int GetHashCode() => SpecJson.Write(this).GetHashCode(StringComparison.Ordinal);
+}
+
+/// <summary>
+/// The analysis forms of a spec (<c>"analysis"</c>): an explanation of sprints rather than a table of metric values.
+/// <c>diagnose</c> explains the chosen sprint(s) of each team in scope through the components of the metric it names (the
+/// composite problem score); <c>anomalies</c> lists the sprints of the window whose sprint-grain metrics stand out against the
+/// team's own baseline. Both take team filters and a sprint window only.
+/// </summary>
+public static class AnalysisForms
+{
+    public const string Diagnose = "diagnose";
+    public const string Anomalies = "anomalies";
+
+    public static readonly IReadOnlyList<string> All = [Diagnose, Anomalies];
+
+    /// <summary>The dimensions an analysis may filter on.</summary>
+    public static readonly IReadOnlyList<string> FilterDimensions = ["team"];
 }
 
 /// <summary><c>{dimension, op, values}</c>: op is one of <see cref="FilterOps.All"/>.</summary>

@@ -18,7 +18,7 @@ public sealed record SpecParseResult(AnalyticsSpec? Spec, IReadOnlyList<SpecErro
 /// </summary>
 public static class SpecJson
 {
-    private static readonly string[] RootFields = ["metrics", "group_by", "filters", "time", "compare", "having", "sort", "limit"];
+    private static readonly string[] RootFields = ["analysis", "metrics", "group_by", "filters", "time", "compare", "having", "sort", "limit"];
 
     public static string Write(AnalyticsSpec spec, bool indented = false)
     {
@@ -36,6 +36,11 @@ public static class SpecJson
     private static void Write(Utf8JsonWriter w, AnalyticsSpec spec)
     {
         w.WriteStartObject();
+        if (spec.Analysis is { } analysis)
+        {
+            w.WriteString("analysis", analysis);
+        }
+
         w.WritePropertyName("metrics");
         WriteStrings(w, spec.Metrics);
         if (spec.GroupBy.Count > 0)
@@ -193,6 +198,7 @@ public static class SpecJson
 
             var spec = new AnalyticsSpec
             {
+                Analysis = root.TryGetProperty("analysis", out var analysis) && analysis.ValueKind != JsonValueKind.Null ? String(analysis, "analysis") : null,
                 Metrics = metrics.ValueKind == JsonValueKind.Undefined ? [] : Strings(metrics, "metrics"),
                 GroupBy = root.TryGetProperty("group_by", out var groupBy) ? Strings(groupBy, "group_by") : [],
                 Filters = root.TryGetProperty("filters", out var filters) ? Objects(filters, "filters", Filter) : [],

@@ -43,9 +43,73 @@ public sealed class SpecValidator : AbstractValidator<AnalyticsSpec>
             ? Dimensions.All.ToList()
             : Dimensions.All.Where(d => metrics.All(m => m.Dimensions.Contains(d))).ToList();
         foreach (var error in GroupBy(spec, metrics, allowed).Concat(Filters(spec, metrics, allowed)).Concat(Time(spec.Time))
-                     .Concat(Compare(spec, metrics)).Concat(Having(spec)).Concat(Sort(spec)).Concat(Limit(spec)))
+                     .Concat(Compare(spec, metrics)).Concat(Having(spec)).Concat(Sort(spec)).Concat(Limit(spec)).Concat(Analysis(spec, metrics)))
         {
             yield return error;
+        }
+    }
+
+    /// <summary>
+    /// An analysis explains sprints: its metrics are sprint-grain (diagnose names the composite whose components it explains),
+    /// it filters on team only, and it has no grouping, thresholds, sort or limit of its own.
+    /// </summary>
+    private static IEnumerable<SpecError> Analysis(AnalyticsSpec spec, List<MetricDefinition> metrics)
+    {
+        if (spec.Analysis is not { } analysis)
+        {
+            yield break;
+        }
+
+        if (!AnalysisForms.All.Contains(analysis))
+        {
+            yield return Unknown("analysis", analysis, "an analysis", AnalysisForms.All, "analysis_unknown");
+            yield break;
+        }
+
+        foreach (var (metric, i) in metrics.Select((m, i) => (m, i)))
+        {
+            if (analysis == AnalysisForms.Diagnose && metric.Type != MetricTypes.Composite)
+            {
+                yield return new SpecError($"metrics[{i}]", metric.Name,
+                    $"diagnose explains a composite score through its components; '{metric.Name}' is not a composite") { Rule = "analysis_metric" };
+            }
+            else if (metric.Grain != MetricGrains.Sprint)
+            {
+                yield return new SpecError($"metrics[{i}]", metric.Name,
+                    $"{analysis} reads per-sprint values against the team's baseline; '{metric.Name}' is not a sprint-grain metric") { Rule = "analysis_metric" };
+            }
+        }
+
+        if (analysis == AnalysisForms.Diagnose && spec.Time is null)
+        {
+            yield return new SpecError("time", null, "diagnose needs the sprints to explain: e.g. {\"type\": \"last_sprints\", \"n\": 1}") { Rule = "analysis_time" };
+        }
+
+        if (spec.Time is AllTime && analysis == AnalysisForms.Diagnose)
+        {
+            yield return new SpecError("time", "all", "diagnose explains chosen sprints: choose a window (e.g. the last sprint)") { Rule = "analysis_time" };
+        }
+
+        for (var i = 0; i < spec.Filters.Count; i++)
+        {
+            if (!AnalysisForms.FilterDimensions.Contains(spec.Filters[i].Dimension))
+            {
+                yield return new SpecError($"filters[{i}].dimension", spec.Filters[i].Dimension,
+                    $"{analysis} filters by team only", AnalysisForms.FilterDimensions, []) { Rule = "analysis_filter" };
+            }
+        }
+
+        foreach (var (field, present) in new[] { ("group_by", spec.GroupBy.Count > 0), ("having", spec.Having.Count > 0), ("sort", spec.Sort.Count > 0), ("limit", spec.Limit is not null) })
+        {
+            if (present)
+            {
+                yield return new SpecError(field, null, $"{analysis} answers per team and sprint: remove '{field}'") { Rule = "analysis_shape" };
+            }
+        }
+
+        if (analysis == AnalysisForms.Anomalies && spec.Compare is not null)
+        {
+            yield return new SpecError("compare", spec.Compare.Type, "anomalies already compare each sprint with the team's own baseline: remove 'compare'") { Rule = "analysis_shape" };
         }
     }
 

@@ -25,11 +25,23 @@ public sealed class SpecJsonTests
     [InlineData("""{"metrics":["issues_created"],"time":{"type":"between","from":"2024-01-01","to":"2024-01-31"}}""")]
     [InlineData("""{"metrics":["lead_time_p50"],"group_by":["assignee"],"time":{"type":"all"}}""")]
     [InlineData("""{"metrics":["velocity"],"filters":[{"dimension":"assignee","op":"eq","values":["Zoë ∑ \"quoted\" 队"]}]}""")]
+    [InlineData("""{"analysis":"diagnose","metrics":["sprint_problematic_score"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"last_sprints","n":1}}""")]
+    [InlineData("""{"analysis":"anomalies","metrics":["sprint_problematic_score"],"time":{"type":"current_sprint"}}""")]
     public void Canonical_json_round_trips(string json)
     {
         var spec = SpecTestData.Parse(json);
         Assert.Equal(json, SpecJson.Write(spec));
         Assert.Equal(spec, SpecTestData.Parse(SpecJson.Write(spec)));
+    }
+
+    [Fact]
+    public void Analysis_is_written_first_and_an_absent_analysis_is_omitted()
+    {
+        var spec = SpecTestData.Parse("""{"time": {"type": "last_sprints", "n": 1}, "metrics": ["sprint_problematic_score"], "analysis": "diagnose"}""");
+        Assert.Equal(AnalysisForms.Diagnose, spec.Analysis);
+        Assert.StartsWith("""{"analysis":"diagnose","metrics":""", SpecJson.Write(spec), StringComparison.Ordinal);
+        Assert.DoesNotContain("analysis", SpecJson.Write(spec with { Analysis = null }), StringComparison.Ordinal);
+        Assert.NotEqual(spec, spec with { Analysis = AnalysisForms.Anomalies });
     }
 
     [Fact]
@@ -46,6 +58,7 @@ public sealed class SpecJsonTests
         var schema = System.Text.Json.Nodes.JsonNode.Parse(SpecSchema.Json)!;
         var forms = schema["properties"]!["time"]!["oneOf"]!.AsArray().Select(f => f!["properties"]!["type"]!["const"]!.GetValue<string>());
         Assert.Equal(TimeSpec.Types, forms);
+        Assert.Equal(AnalysisForms.All, schema["properties"]!["analysis"]!["enum"]!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.Equal(["metrics"], schema["required"]!.AsArray().Select(r => r!.GetValue<string>()));
     }
 }

@@ -56,6 +56,15 @@ public sealed class SpecValidatorTests
     [InlineData("sort_by", """{"metrics": ["velocity"], "group_by": ["team"], "sort": [{"by": "sprint", "dir": "desc"}]}""", "sort[0].by", "'sprint' is not a metric or grouped dimension of this spec")]
     [InlineData("sort_dir", """{"metrics": ["velocity"], "sort": [{"by": "velocity", "dir": "descending"}]}""", "sort[0].dir", "'descending' is not a direction")]
     [InlineData("limit", """{"metrics": ["velocity"], "limit": 1001}""", "limit", "1001 is out of range: allowed 1 to 1000")]
+    // analysis forms
+    [InlineData("analysis_unknown", """{"analysis": "diagnosis", "metrics": ["sprint_problematic_score"], "time": {"type": "last_sprints", "n": 1}}""", "analysis", "'diagnosis' is not an analysis; did you mean 'diagnose'?")]
+    [InlineData("analysis_metric", """{"analysis": "diagnose", "metrics": ["spillover_ratio"], "time": {"type": "last_sprints", "n": 1}}""", "metrics[0]", "'spillover_ratio' is not a composite")]
+    [InlineData("analysis_metric", """{"analysis": "anomalies", "metrics": ["lead_time_p50"]}""", "metrics[0]", "'lead_time_p50' is not a sprint-grain metric")]
+    [InlineData("analysis_time", """{"analysis": "diagnose", "metrics": ["sprint_problematic_score"]}""", "time", "diagnose needs the sprints to explain")]
+    [InlineData("analysis_time", """{"analysis": "diagnose", "metrics": ["sprint_problematic_score"], "time": {"type": "all"}}""", "time", "choose a window")]
+    [InlineData("analysis_filter", """{"analysis": "anomalies", "metrics": ["velocity"], "filters": [{"dimension": "issue_type", "op": "eq", "values": ["Bug"]}]}""", "filters[0].dimension", "anomalies filters by team only")]
+    [InlineData("analysis_shape", """{"analysis": "diagnose", "metrics": ["sprint_problematic_score"], "group_by": ["team"], "time": {"type": "last_sprints", "n": 1}}""", "group_by", "remove 'group_by'")]
+    [InlineData("analysis_shape", """{"analysis": "anomalies", "metrics": ["velocity"], "time": {"type": "last_sprints", "n": 3}, "compare": {"type": "previous_period"}}""", "compare", "remove 'compare'")]
     public void Each_rule_gives_a_typed_error_with_path_value_and_message(string rule, string json, string path, string message)
     {
         var error = Assert.Single(Errors(json));
@@ -64,6 +73,13 @@ public sealed class SpecValidatorTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         Assert.StartsWith($"{path}: ", error.ToString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("""{"analysis": "diagnose", "metrics": ["sprint_problematic_score"], "filters": [{"dimension": "team", "op": "eq", "values": ["Phoenix"]}], "time": {"type": "last_sprints", "n": 1}}""")]
+    [InlineData("""{"analysis": "diagnose", "metrics": ["sprint_problematic_score"], "time": {"type": "last_sprints", "n": 3}, "compare": {"type": "previous_period"}}""")]
+    [InlineData("""{"analysis": "anomalies", "metrics": ["sprint_problematic_score"], "filters": [{"dimension": "team", "op": "eq", "values": ["Atlas"]}], "time": {"type": "period", "unit": "year"}}""")]
+    [InlineData("""{"analysis": "anomalies", "metrics": ["spillover_ratio", "velocity"], "time": {"type": "current_sprint"}}""")]
+    public void Analysis_forms_of_the_contract_are_valid(string json) => Assert.Empty(Errors(json));
 
     [Fact]
     public void Unknown_metric_suggests_by_synonym_too()

@@ -41,6 +41,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval-independent.jsonl", "independent", 0.95),
         ("translator-eval-blind3.jsonl", "blind3", 0.95),
         ("translator-eval-blind4.jsonl", "blind4", 0.95),
+        ("translator-eval-chat-dev.jsonl", "chatdev", 0),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();

@@ -105,7 +105,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         {
             var slug = c.Tenant == "demo" ? tenants.Demo : tenants.Jira;
             var request = new TranslationRequest(c.Question, c.AsOf, c.Previous);
-            var expected = c.Expected is null ? null : SpecJson.Write(c.Expected);
+            var expected = c.Expected is null ? null : Comparable(c.Expected);
             try
             {
                 var context = await loader.LoadAsync(slug, request, Ct);
@@ -119,7 +119,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
                         invalid.Add($"{c.Id} {c.Question}: {string.Join("; ", errors)}");
                     }
 
-                    var exact = !c.Clarify && got == expected;
+                    var exact = !c.Clarify && Comparable(spec) == expected;
                     verdicts.Add(new Verdict(c, got, exact, !exact, false, exact, outcome.Confidence));
                 }
                 else
@@ -131,7 +131,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
                     {
                         var next = new TranslationRequest(option.Question, c.AsOf, c.Previous);
                         var answer = await translator.TranslateAsync(next, await loader.LoadAsync(slug, next, Ct), Ct);
-                        options.Add(answer.Spec is { } s ? SpecJson.Write(s) : "clarification");
+                        options.Add(answer.Spec is { } s ? Comparable(s) : "clarification");
                     }
 
                     var got = "clarification: " + outcome.Clarification.Reason + " | options: "
@@ -209,6 +209,17 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         var usage = await TestData.CliAsync(tenants.Db, "translate", "--tenant", tenants.Demo);
         Assert.Equal(2, usage.ExitCode);
     }
+
+    /// <summary>
+    /// A spec as compared: filters are a conjunction, so their order does not matter, and a one-value <c>in</c>/<c>not_in</c>
+    /// is the same filter as <c>eq</c>/<c>neq</c> (the sets were written with either form).
+    /// </summary>
+    private static string Comparable(AnalyticsSpec spec) => SpecJson.Write(spec with
+    {
+        Filters = spec.Filters
+            .Select(f => f.Values.Count == 1 ? f with { Op = f.Op switch { "in" => "eq", "not_in" => "neq", var op => op } } : f)
+            .OrderBy(f => f.Dimension, StringComparer.Ordinal).ThenBy(f => f.Op, StringComparer.Ordinal).ToList(),
+    });
 
     private static string Report(IReadOnlyList<Verdict> verdicts)
     {

@@ -71,6 +71,9 @@ public static class EvidenceParts
     public const string Sort = "sort";
     public const string Limit = "limit";
     public const string FollowUp = "follow_up";
+
+    /// <summary>A word of the question read through the vocabulary ("pts" → points, "knock out" → completed) before the parts.</summary>
+    public const string Vocabulary = "vocabulary";
 }
 
 /// <summary>The confidence below which a translator asks back rather than answer.</summary>

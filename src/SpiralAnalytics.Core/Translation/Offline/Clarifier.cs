@@ -34,12 +34,13 @@ public sealed class Clarifier(MetricCatalog catalog, MetricMatcher matcher)
     /// Text that carries an instruction or code is not answered: two plain questions instead (the closest metrics by search,
     /// else the headline metrics), never the text itself.
     /// </summary>
-    public Clarification Hostile(string found, IReadOnlyList<MetricCandidate> candidates)
+    public Clarification Hostile(IReadOnlyList<MetricCandidate> candidates)
     {
         var metrics = candidates.Select(c => catalog.Find(c.Name)).OfType<MetricDefinition>().Where(m => m.IsActive && m.Type != MetricTypes.Composite).Take(2).ToList();
         metrics.AddRange(catalog.Active.Where(m => m.Type != MetricTypes.Composite).OrderBy(m => matcher.Rank(m.Name)).ThenBy(m => m.Name, StringComparer.Ordinal));
         var parts = new AnalyticsSpec { Metrics = [], GroupBy = [Dimensions.Team], Time = new LastSprintsTime(1) };
-        return new Clarification($"I only answer questions about your sprint metrics, and this one carries an instruction or code ('{Short(found)}'). Ask it as a plain question, e.g.:",
+        // the text found is not echoed back: the reason says what kind of thing it was
+        return new Clarification("I only answer questions about your sprint metrics, and this one carries an instruction, a command or code, so I did not read it. Ask it as a plain question, e.g.:",
             Options(metrics.DistinctBy(m => m.Name).Where(m => m.Dimensions.Contains(Dimensions.Team)).Take(2), parts));
     }
 

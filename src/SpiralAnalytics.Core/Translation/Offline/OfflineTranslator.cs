@@ -40,7 +40,7 @@ public sealed class OfflineTranslator : IContextTranslator
         var clarifier = new Clarifier(catalog, matcher);
         if (QuestionRules.Hostile(request.Question, vocabulary) is { } hostile)
         {
-            return TranslationOutcome.Ask(clarifier.Hostile(hostile, context.Candidates), TranslatorNames.Offline, ["the question carries an instruction or code: not answered"],
+            return TranslationOutcome.Ask(clarifier.Hostile(context.Candidates), TranslatorNames.Offline, ["the question carries an instruction or code: not answered"],
                 1.0, [new TranslationEvidence(EvidenceParts.Analysis, hostile, "not answered", "vocabulary hostile", 1.0)]);
         }
 

@@ -118,6 +118,12 @@ public static partial class QuestionRules
             return (QuestionIntent.Forecast, forecast);
         }
 
+        if (q.All.Count > 2 && q.All[0].Text == "will")
+        {
+            // "will Phoenix finish the sprint": a question about what has not happened yet
+            return (QuestionIntent.Forecast, "will …");
+        }
+
         if (Find("anomalies") is { } anomalies)
         {
             return (QuestionIntent.Anomalies, anomalies);

@@ -26,6 +26,16 @@ public sealed class FilterResolver
 
     public FilterResolver(DimensionValues values)
     {
+        // a sprint by its full name ("Atlas Sprint 5"): only names of two words or more with a number, never one word
+        foreach (var sprint in values.Members(Dimensions.Sprint))
+        {
+            var stems = Tokenizer.Stems(sprint.Value);
+            if (stems.Count >= 2 && stems.Any(x => x.Any(char.IsDigit)))
+            {
+                _entries.Add(new Entry(Dimensions.Sprint, sprint.Value, stems, false));
+            }
+        }
+
         foreach (var dim in Dims)
         {
             foreach (var member in values.Members(dim))

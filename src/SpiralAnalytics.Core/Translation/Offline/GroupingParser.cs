@@ -56,6 +56,7 @@ public static class GroupingParser
         var trend = false;
         var replace = false;
         var lastGrouped = -1;
+        var scoped = false;
         for (var i = 0; i < free.Count; i++)
         {
             var text = free[i].Text;
@@ -110,6 +111,19 @@ public static class GroupingParser
                 continue;
             }
 
+            // "across all teams": the scope, not a split; "all teams" beside another grouping ("per month … all teams") is the scope too
+            if (dimension == Dimensions.Team && previous == "all" && plural)
+            {
+                q.Use(free.Skip(i - 1).Take(length + 1).Select(t => t.Index));
+                if (beforeThat is "across" or "over" or "of")
+                {
+                    q.Use(free[i - 2].Index);
+                    continue;
+                }
+
+                scoped = true;
+            }
+
             Add(dims, dimension);
             lastGrouped = i + length - 1;
             q.Use(free.Skip(i).Take(length).Select(t => t.Index));
@@ -117,6 +131,12 @@ public static class GroupingParser
             {
                 q.Use(free[i - 1].Index);
             }
+        }
+
+        if (scoped && dims.Count > 1)
+        {
+            // "bugs per month since november, all teams": every team is the scope of the other grouping
+            dims.Remove(Dimensions.Team);
         }
 
         return new GroupingReading(dims, trend, replace);

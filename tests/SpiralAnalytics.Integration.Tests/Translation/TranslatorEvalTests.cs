@@ -243,6 +243,15 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         builder.AppendLine(Line("held-out", c => c.Holdout));
         builder.AppendLine(Line("demo tenant", c => c.Tenant == "demo"));
         builder.AppendLine(Line("jira tenant", c => c.Tenant == "jira"));
+        // calibration: among the specs answered, how many right and wrong ones each confidence threshold would turn into a question
+        var answered = verdicts.Where(v => !v.Got.StartsWith("clarification", StringComparison.Ordinal) && !v.Got.StartsWith("exception", StringComparison.Ordinal)).ToList();
+        foreach (var threshold in new[] { 0.6, 0.7, 0.8, 0.9 })
+        {
+            var below = answered.Where(v => v.Confidence < threshold).ToList();
+            builder.AppendLine(CultureInfo.InvariantCulture,
+                $"calibration: specs below confidence {threshold:0.0}: {below.Count(v => v.ConfidentWrong)} of {answered.Count(v => v.ConfidentWrong)} wrong, {below.Count(v => v.Exact)} of {answered.Count(v => v.Exact)} right");
+        }
+
         var misses = verdicts.Where(v => !v.Exact).ToList();
         foreach (var v in misses.Where(m => !hideHoldout || !m.Case.Holdout))
         {

@@ -105,7 +105,9 @@ public static class GroupingParser
                           || (next is not null && After.Contains(next) && (plural || i == 0 || previous is "which" or "each"))
                           || (i == 0 && plural)
                           || (previous is "and" or "or" && lastGrouped == i - 2)
-                          || (previous is "down" or "out" && beforeThat is "it" or "this" or "that" or "down");
+                          || (previous is "down" or "out" && beforeThat is "it" or "this" or "that" or "down")
+                          // "show me people on Atlas with …", "which Phoenix people closed …": people asked for are rows
+                          || (dimension == Dimensions.Assignee && plural && (previous is "me" or "list" or "show" || beforeThat is "which" or "what"));
             if (!grouped)
             {
                 continue;

@@ -18,7 +18,7 @@ public static class GroupingParser
         (["sprint"], Dimensions.Sprint), (["iteration"], Dimensions.Sprint),
         (["assignee"], Dimensions.Assignee), (["person"], Dimensions.Assignee), (["people"], Dimensions.Assignee),
         (["developer"], Dimensions.Assignee), (["engineer"], Dimensions.Assignee), (["member"], Dimensions.Assignee),
-        (["user"], Dimensions.Assignee), (["individual"], Dimensions.Assignee), (["dev"], Dimensions.Assignee),
+        (["user"], Dimensions.Assignee), (["individual"], Dimensions.Assignee), (["dev"], Dimensions.Assignee), (["folk"], Dimensions.Assignee),
         (["priority"], Dimensions.Priority), (["epic"], Dimensions.Epic),
         (["week"], Dimensions.Week), (["month"], Dimensions.Month), (["quarter"], Dimensions.Quarter),
         (["wk"], Dimensions.Week), (["wks"], Dimensions.Week), (["mth"], Dimensions.Month), (["mths"], Dimensions.Month),
@@ -107,7 +107,11 @@ public static class GroupingParser
                           || (previous is "and" or "or" && lastGrouped == i - 2)
                           || (previous is "down" or "out" && beforeThat is "it" or "this" or "that" or "down")
                           // "show me people on Atlas with …", "which Phoenix people closed …": people asked for are rows
-                          || (dimension == Dimensions.Assignee && plural && (previous is "me" or "list" or "show" || beforeThat is "which" or "what"));
+                          || (dimension == Dimensions.Assignee && plural && (previous is "me" or "list" or "show" || beforeThat is "which" or "what"))
+                          // "which aurora sprint had …", "which Atlas sprints …": the sprints asked for are rows
+                          || (dimension == Dimensions.Sprint && AskedBefore(q.All, free[i].Index))
+                          // "top 3 usergrid devs", "top 5 spring xd folks": the ranked people are rows
+                          || (dimension == Dimensions.Assignee && plural && RankedBefore(q.All, free[i].Index));
             if (!grouped)
             {
                 continue;
@@ -143,6 +147,24 @@ public static class GroupingParser
 
         return new GroupingReading(dims, trend, replace);
     }
+
+    /// <summary>"top N" (or "bottom N") ending one to three words before the word at <paramref name="i"/>.</summary>
+    private static bool RankedBefore(IReadOnlyList<Token> all, int i)
+    {
+        for (var k = Math.Max(1, i - 4); k < i; k++)
+        {
+            if (all[k - 1].Text is "top" or "bottom" && Vocabulary.Number(all[k]) is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>"which"/"what" one to three words before the word at <paramref name="i"/> ("which spring xd sprints").</summary>
+    private static bool AskedBefore(IReadOnlyList<Token> all, int i) =>
+        Enumerable.Range(Math.Max(0, i - 4), Math.Min(i, 4)).Any(k => all[k].Text is "which" or "what");
 
     private static void Add(List<string> dims, string dimension)
     {

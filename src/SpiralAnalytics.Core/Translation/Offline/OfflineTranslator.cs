@@ -111,7 +111,7 @@ public sealed class OfflineTranslator : IContextTranslator
         if (filters.Problem is { } problem)
         {
             var members = context.Values.Members(problem.Dimension).Select(m => m.Value).ToList();
-            return TranslationOutcome.Ask(Clarifier.Value(problem, text.Text, members), TranslatorNames.Offline, [], 1.0,
+            return TranslationOutcome.Ask(Answerable(Clarifier.Value(problem, text.Text, members), request, context), TranslatorNames.Offline, [], 1.0,
                 [.. evidence, new TranslationEvidence(EvidenceParts.Filter, problem.Word, problem.Values.Count > 0 ? string.Join(" | ", problem.Values) : "no such value", "tenant values", 0)]);
         }
 
@@ -176,6 +176,35 @@ public sealed class OfflineTranslator : IContextTranslator
 
         return TranslationOutcome.Of(spec, TranslatorNames.Offline, notes, confidence, evidence);
     }
+
+    /// <summary>
+    /// A value clarification's options are the question with each value: an option that is itself unclear (its metric is
+    /// ambiguous too) becomes that option's own first reading, so every option answers with a spec.
+    /// </summary>
+    private static Clarification Answerable(Clarification clarification, TranslationRequest request, TranslationContext context)
+    {
+        if (Nested.Value)
+        {
+            return clarification;
+        }
+
+        Nested.Value = true;
+        try
+        {
+            var options = clarification.Options.Select(o =>
+            {
+                var inner = Translate(request with { Question = o.Question }, context);
+                return inner.Spec is not null || inner.Clarification is not { Options: [var first, ..] } ? o : new ClarificationOption($"{o.Label}: {first.Label}", first.Question);
+            }).ToList();
+            return clarification with { Options = options };
+        }
+        finally
+        {
+            Nested.Value = false;
+        }
+    }
+
+    private static readonly ThreadLocal<bool> Nested = new();
 
     /// <summary>
     /// How sure the reading is: a metric named by a catalog phrase counts 1, by single words 0.75; each word no rule or vocabulary

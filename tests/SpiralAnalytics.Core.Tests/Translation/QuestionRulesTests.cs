@@ -247,4 +247,23 @@ public sealed class QuestionRulesTests
     [Fact]
     public void A_lone_unknown_metric_has_no_repair() =>
         Assert.Null(SpecRepairs.RepairAll(Parse("""{"metrics":["no_such_metric"]}"""), new SpecValidator(ShippedCatalog.Catalog, Values)));
+
+    [Fact]
+    public void A_metric_named_again_after_the_ranking_word_is_the_one_sorted_and_first_makes_it_an_order() =>
+        Assert.Equal("""{"metrics":["velocity","spillover_ratio"],"group_by":["team"],"time":{"type":"last_sprints","n":2},"sort":[{"by":"spillover_ratio","dir":"desc"}]}""",
+            Spec("velocity and spillover ratio for both teams, last 2 sprints, highest spillover ratio first"));
+
+    [Fact]
+    public void The_number_of_teams_there_are_is_not_a_limit() =>
+        Assert.Equal("""{"metrics":["velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":1},"sort":[{"by":"velocity","dir":"desc"}],"limit":1}""",
+            Spec("which of all four teams had the highest velocity last sprint"));
+
+    [Fact]
+    public void The_people_ranked_and_the_sprints_asked_for_are_rows()
+    {
+        Assert.Equal("""{"metrics":["completed_issues"],"group_by":["assignee"],"filters":[{"dimension":"team","op":"eq","values":["Apache Aurora"]}],"sort":[{"by":"completed_issues","dir":"desc"}],"limit":2}""",
+            Spec("top 2 apache aurora folks by issues completed"));
+        Assert.Equal("""{"metrics":["spillover_ratio"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["Orion"]}],"time":{"type":"period","unit":"year"},"having":[{"metric":"spillover_ratio","op":"gt","value":0.4}]}""",
+            Spec("which Orion sprints this year had spillover ratio above 40%"));
+    }
 }

@@ -97,8 +97,20 @@ public sealed class MetricMatcher
 
         foreach (var match in found.OrderByDescending(m => m.Length).ThenBy(m => m.Typos).ThenBy(m => Rank(m.Metric.Name)).ThenBy(m => m.Used[0]))
         {
-            if (match.Used.Any(q.IsUsed) || mentions.Any(m => m.Metric.Name == match.Metric.Name))
+            if (match.Used.Any(q.IsUsed))
             {
+                continue;
+            }
+
+            if (mentions.Any(m => m.Metric.Name == match.Metric.Name))
+            {
+                // named again later ("spillover and say/do …, lowest say/do first"): the repeat marks where it is referred to
+                if (match.Length > 1 && match.Typos == 0 && match.Used[0] > mentions.Where(m => m.Metric.Name == match.Metric.Name).Max(m => m.Position))
+                {
+                    q.Use(match.Used);
+                    mentions.Add(new MetricMention(match.Metric, match.Used[0], match.Phrase));
+                }
+
                 continue;
             }
 

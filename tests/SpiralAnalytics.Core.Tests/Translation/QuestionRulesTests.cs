@@ -266,4 +266,9 @@ public sealed class QuestionRulesTests
         Assert.Equal("""{"metrics":["spillover_ratio"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["Orion"]}],"time":{"type":"period","unit":"year"},"having":[{"metric":"spillover_ratio","op":"gt","value":0.4}]}""",
             Spec("which Orion sprints this year had spillover ratio above 40%"));
     }
+
+    [Fact]
+    public void A_lone_modifier_after_vs_shares_the_head_of_the_phrase_before() =>
+        Assert.Equal("""{"metrics":["planned_sp","completed_sp"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["Orion"]}]}""",
+            Spec("committed points vs what we really completed, per sprint, for Orion"));
 }

@@ -271,4 +271,8 @@ public sealed class QuestionRulesTests
     public void A_lone_modifier_after_vs_shares_the_head_of_the_phrase_before() =>
         Assert.Equal("""{"metrics":["planned_sp","completed_sp"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["Orion"]}]}""",
             Spec("committed points vs what we really completed, per sprint, for Orion"));
+
+    [Fact]
+    public void Right_now_is_the_present_never_a_metric_word() =>
+        Assert.Equal("""{"metrics":["stuck_count"],"filters":[{"dimension":"team","op":"eq","values":["Orion"]}]}""", Spec("what's stuck rn for orion"));
 }

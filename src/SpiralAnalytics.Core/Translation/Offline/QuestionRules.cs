@@ -63,7 +63,7 @@ public static partial class QuestionRules
         var newTopic = false;
         foreach (var marker in vocabulary.NewTopic)
         {
-            var pattern = new Regex(@"(?<![\w'])" + Regex.Escape(marker) + @"(?![\w'])[\s,:;.!?-]*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+            var pattern = Cached(@"(?<![\w'])" + Regex.Escape(marker) + @"(?![\w'])[\s,:;.!?-]*");
             if (pattern.IsMatch(text))
             {
                 text = pattern.Replace(text, " ", 1);
@@ -74,8 +74,7 @@ public static partial class QuestionRules
 
         foreach (var phrase in vocabulary.Phrases)
         {
-            var pattern = new Regex(@"(?<![\w'])" + Regex.Escape(phrase.Says).Replace(@"\ ", @"[\s-]+", StringComparison.Ordinal) + @"(?![\w'])",
-                RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+            var pattern = Cached(@"(?<![\w'])" + Regex.Escape(phrase.Says).Replace(@"\ ", @"[\s-]+", StringComparison.Ordinal) + @"(?![\w'])");
             if (pattern.Match(text) is { Success: true } match && !values.Contains(match.Value.ToLowerInvariant()))
             {
                 text = pattern.Replace(text, " " + phrase.Means + " ");
@@ -141,6 +140,12 @@ public static partial class QuestionRules
 
         return (QuestionIntent.Metrics, null);
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
+
+    /// <summary>A whole-word, case-insensitive pattern of the vocabulary, built once per process.</summary>
+    private static Regex Cached(string pattern) =>
+        Patterns.GetOrAdd(pattern, p => new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200)));
 
     [GeneratedRegex(@"(?<![\w'])[A-Za-z][A-Za-z0-9']*\.?(?![\w])", RegexOptions.CultureInvariant)]
     private static partial Regex Words();

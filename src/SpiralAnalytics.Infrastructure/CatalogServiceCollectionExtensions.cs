@@ -18,10 +18,15 @@ public static class CatalogServiceCollectionExtensions
         builder.Services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value;
-            return options.Provider == "openai"
-                ? new OpenAiCompatibleEmbeddingGenerator(new HttpClient { Timeout = TimeSpan.FromSeconds(options.TimeoutSeconds) }, options)
-                : new LocalHashEmbeddingGenerator();
+            return options.Provider switch
+            {
+                "openai" => new OpenAiCompatibleEmbeddingGenerator(new HttpClient { Timeout = TimeSpan.FromSeconds(options.TimeoutSeconds) }, options),
+                "local" => new LocalHashEmbeddingGenerator(),
+                var model => new SentenceEmbeddingGenerator(model, options.ModelPath),
+            };
         });
+        // a missing or broken model fails the start, not the first question
+        builder.Services.AddHostedService<EmbeddingModelCheck>();
         builder.Services.AddSingleton<CatalogReader>();
         builder.Services.AddSingleton<CatalogImporter>();
         builder.Services.AddSingleton<CatalogExporter>();

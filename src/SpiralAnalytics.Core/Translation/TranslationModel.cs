@@ -35,11 +35,55 @@ public sealed record TranslationOutcome
     /// <summary>What the reader should know (assumptions made, a fallback taken); shown with the answer.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
-    public static TranslationOutcome Of(AnalyticsSpec spec, string translator, IReadOnlyList<string>? notes = null) =>
-        new() { Spec = spec, Translator = translator, Notes = notes ?? [] };
+    /// <summary>
+    /// How sure the translator is that <see cref="Spec"/> is what was meant, 0..1 (below
+    /// <see cref="TranslationConfidence.Threshold"/> the offline translator asks back instead). For a clarification: how sure it is
+    /// that asking was right (1 = nothing in the question could be read as a spec).
+    /// </summary>
+    public double Confidence { get; init; } = 1.0;
 
-    public static TranslationOutcome Ask(Clarification clarification, string translator, IReadOnlyList<string>? notes = null) =>
-        new() { Clarification = clarification, Translator = translator, Notes = notes ?? [] };
+    /// <summary>Which words of the question chose which part of the spec (metric, dimension, value, window, …), in question order.</summary>
+    public IReadOnlyList<TranslationEvidence> Evidence { get; init; } = [];
+
+    public static TranslationOutcome Of(AnalyticsSpec spec, string translator, IReadOnlyList<string>? notes = null,
+        double confidence = 1.0, IReadOnlyList<TranslationEvidence>? evidence = null) =>
+        new() { Spec = spec, Translator = translator, Notes = notes ?? [], Confidence = confidence, Evidence = evidence ?? [] };
+
+    public static TranslationOutcome Ask(Clarification clarification, string translator, IReadOnlyList<string>? notes = null,
+        double confidence = 1.0, IReadOnlyList<TranslationEvidence>? evidence = null) =>
+        new() { Clarification = clarification, Translator = translator, Notes = notes ?? [], Confidence = confidence, Evidence = evidence ?? [] };
+}
+
+/// <summary>
+/// One reason behind a translation: the question's <see cref="Words"/> (as typed; empty when the part is a default or came
+/// from the previous spec) chose <see cref="Value"/> for the spec's <see cref="Part"/> (one of <see cref="EvidenceParts"/>),
+/// by <see cref="Rule"/> (the named rule or source: "catalog synonym", "embedding", "tenant value", "default", "previous spec",
+/// "verified question", …) with <see cref="Strength"/> 0..1.
+/// </summary>
+public sealed record TranslationEvidence(string Part, string Words, string Value, string Rule, double Strength);
+
+/// <summary>The spec parts evidence names (the spec's JSON field names, plus <c>follow_up</c> for "merged into the previous spec").</summary>
+public static class EvidenceParts
+{
+    public const string Analysis = "analysis";
+    public const string Metric = "metrics";
+    public const string GroupBy = "group_by";
+    public const string Filter = "filters";
+    public const string Time = "time";
+    public const string Compare = "compare";
+    public const string Having = "having";
+    public const string Sort = "sort";
+    public const string Limit = "limit";
+    public const string FollowUp = "follow_up";
+
+    /// <summary>A word of the question read through the vocabulary ("pts" → points, "knock out" → completed) before the parts.</summary>
+    public const string Vocabulary = "vocabulary";
+}
+
+/// <summary>The confidence below which a translator asks back rather than answer.</summary>
+public static class TranslationConfidence
+{
+    public const double Threshold = 0.6;
 }
 
 /// <summary>Why the question cannot be answered as asked, and 2–4 concrete questions that can.</summary>

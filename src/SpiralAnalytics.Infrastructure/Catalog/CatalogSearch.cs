@@ -8,7 +8,7 @@ using SpiralAnalytics.Infrastructure.Data;
 
 namespace SpiralAnalytics.Infrastructure.Catalog;
 
-/// <summary>One search result: <see cref="Score"/> ranks, <see cref="Similarity"/> is pgvector's cosine similarity.</summary>
+/// <summary>One search result: <see cref="Score"/> ranks, <see cref="Similarity"/> is the (blended) cosine similarity.</summary>
 /// <param name="Match">The name, display name or synonym the text matched exactly (or by stems), if any.</param>
 public sealed record CatalogSearchHit(int Rank, string Name, string DisplayName, string Version, double Score, double Similarity, string? Match);
 
@@ -16,9 +16,12 @@ public sealed record CatalogSearchResult(string Query, string EmbedderId, IReadO
 
 /// <summary>
 /// Semantic search over the active catalog: the query is embedded with the configured embedder, pgvector ranks the
-/// current versions by cosine similarity (HNSW index), and a text that is a metric's name, display name or synonym —
-/// exactly, or with the same stems ("reopened ticket" = "reopened tickets") — is lifted to the top:
-/// score = similarity + (1 − similarity) × boost, boost 1 for an exact and 0.8 for a stem match, else 0.
+/// current versions by cosine similarity (HNSW index); with a sentence-embedding model that similarity is blended half and
+/// half with the vocabulary's lexical similarity (the hashed n-gram features of <see cref="LocalTextAnalyzer"/> over the
+/// same search text: concepts, compounds, stems), which measured better than either alone (README, "Catalog search");
+/// then a text that is a metric's name, display name or synonym — exactly, or with the same stems ("reopened ticket" =
+/// "reopened tickets") — is lifted to the top: score = similarity + (1 − similarity) × boost, boost 1 for an exact and 0.8
+/// for a stem match, else 0.
 /// Deprecated metrics are never returned.
 /// </summary>
 public sealed class CatalogSearch(
@@ -30,20 +33,25 @@ public sealed class CatalogSearch(
     private const double ExactBoost = 1.0;
     private const double StemBoost = 0.8;
 
+    /// <summary>The share of the sentence model in the blended similarity (the rest is lexical).</summary>
+    public const double SemanticWeight = 0.5;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, float[]> Lexical = new(StringComparer.Ordinal);
+
     /// <summary>The shipped catalog's active metrics and one tenant's active metrics (a tenant metric hides the shipped one of its name).</summary>
     private const string TenantCandidates =
         """
         WITH c AS (
-            SELECT v.metric_name, v.version, v.definition, v.embedding, v.embedder_id
+            SELECT v.metric_name, v.version, v.definition, v.embedding, v.embedder_id, v.search_text
             FROM tenant_metrics m
             JOIN tenant_metric_versions v ON v.tenant_id = m.tenant_id AND v.metric_name = m.name AND v.version = m.current_version
             WHERE m.status = 'active'
             UNION ALL
-            SELECT v.metric_name, v.version, v.definition, v.embedding, v.embedder_id
+            SELECT v.metric_name, v.version, v.definition, v.embedding, v.embedder_id, v.search_text
             FROM metric_versions v JOIN metrics m ON m.name = v.metric_name AND m.current_version = v.version
             WHERE m.status = 'active' AND NOT EXISTS (SELECT 1 FROM tenant_metrics t WHERE t.name = m.name AND t.status = 'active')
         )
-        SELECT c.metric_name, c.version, c.definition->>'display_name', c.definition->'synonyms', 1 - (c.embedding <=> $1::vector)
+        SELECT c.metric_name, c.version, c.definition->>'display_name', c.definition->'synonyms', 1 - (c.embedding <=> $1::vector), c.search_text
         FROM c
         WHERE c.embedder_id = $2
         ORDER BY c.embedding <=> $1::vector
@@ -89,7 +97,7 @@ public sealed class CatalogSearch(
         await using var session = tenantId is { } tenant ? await TenantSession.BeginAsync(data.Runtime, tenant, ct) : null;
         await using var command = session is not null ? session.Command(TenantCandidates) : data.Runtime.CreateCommand(
             """
-            SELECT v.metric_name, v.version, v.definition->>'display_name', v.definition->'synonyms', 1 - (v.embedding <=> $1::vector)
+            SELECT v.metric_name, v.version, v.definition->>'display_name', v.definition->'synonyms', 1 - (v.embedding <=> $1::vector), v.search_text
             FROM metric_versions v JOIN metrics m ON m.name = v.metric_name AND m.current_version = v.version
             WHERE m.status = 'active' AND v.embedder_id = $2
             ORDER BY v.embedding <=> $1::vector
@@ -97,7 +105,9 @@ public sealed class CatalogSearch(
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = CatalogEmbeddings.ToVectorLiteral(query) });
         command.Parameters.Add(new NpgsqlParameter { Value = embedderId });
-        command.Parameters.Add(new NpgsqlParameter { Value = Math.Max(top * 4, 40) });
+        command.Parameters.Add(new NpgsqlParameter { Value = Math.Max(top * 4, 100) });
+        var blend = embedder is not LocalHashEmbeddingGenerator;
+        var lexicalQuery = blend ? LocalHashEmbeddingGenerator.Embed(text) : [];
 
         var normalized = CatalogText.Normalize(text);
         var stems = LocalTextAnalyzer.Stems(text).ToHashSet(StringComparer.Ordinal);
@@ -110,6 +120,13 @@ public sealed class CatalogSearch(
                 var display = reader.GetString(2);
                 var synonyms = JsonSerializer.Deserialize(reader.GetString(3), CatalogSearchJsonContext.Default.ListString) ?? [];
                 var similarity = reader.GetDouble(4);
+                if (blend && !reader.IsDBNull(5))
+                {
+                    var searchText = reader.GetString(5);
+                    var lexical = Lexical.GetOrAdd(searchText, LocalHashEmbeddingGenerator.Embed);
+                    similarity = SemanticWeight * similarity + (1 - SemanticWeight) * lexicalQuery.Zip(lexical).Sum(p => (double)p.First * p.Second);
+                }
+
                 var (boost, match) = Boost(normalized, stems, [CatalogText.NameAsWords(name), display, .. synonyms], name);
                 candidates.Add((name, display, reader.GetString(1), similarity + (1 - similarity) * boost, similarity, match));
             }

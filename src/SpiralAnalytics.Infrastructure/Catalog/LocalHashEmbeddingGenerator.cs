@@ -12,13 +12,14 @@ namespace SpiralAnalytics.Infrastructure.Catalog;
 public sealed class LocalHashEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
     public const string ProviderName = "local-hash-ngram";
-    public const string ModelId = "v1";
+    /// <summary>The features' version: the vocabulary's <c>hash_embedder_version</c> (bumped whenever its search words change).</summary>
+    public static string ModelId => SpiralAnalytics.Core.Translation.DomainVocabulary.Default.HashEmbedderVersion;
     public const int Dimensions = CatalogEmbeddings.Dimensions;
 
     /// <summary>Stored with every embedding; change <see cref="ModelId"/> whenever the features change.</summary>
     public static string Id => CatalogEmbeddings.IdentityOf(ProviderName, ModelId, Dimensions);
 
-    private static readonly EmbeddingGeneratorMetadata Metadata = new(ProviderName, null, ModelId, Dimensions);
+    private static readonly Lazy<EmbeddingGeneratorMetadata> Metadata = new(() => new(ProviderName, null, ModelId, Dimensions));
 
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values,
         EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
@@ -56,7 +57,7 @@ public sealed class LocalHashEmbeddingGenerator : IEmbeddingGenerator<string, Em
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceKey is null && serviceType == typeof(EmbeddingGeneratorMetadata) ? Metadata
+        serviceKey is null && serviceType == typeof(EmbeddingGeneratorMetadata) ? Metadata.Value
         : serviceKey is null && serviceType.IsInstanceOfType(this) ? this
         : null;
 

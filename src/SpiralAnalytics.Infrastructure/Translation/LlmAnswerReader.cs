@@ -18,6 +18,9 @@ public sealed record LlmAnswer(TranslationOutcome? Outcome, IReadOnlyList<SpecEr
 /// </summary>
 public static class LlmAnswerReader
 {
+    /// <summary>A model's valid spec is not calibrated: it counts as likely, not certain (the offline translator's threshold is 0.6).</summary>
+    public const double ModelConfidence = 0.8;
+
     public const int MinClarificationOptions = 2;
     public const int MaxClarificationOptions = 4;
     public const int MaxClarificationText = 300;
@@ -45,7 +48,8 @@ public static class LlmAnswerReader
         var errors = new SpecValidator(context.Catalog, context.Values).Errors(parsed.Spec!);
         return errors.Count > 0
             ? new LlmAnswer(null, errors)
-            : new LlmAnswer(TranslationOutcome.Of(context.Values.Canonicalize(parsed.Spec!), TranslatorNames.Llm), []);
+            : new LlmAnswer(TranslationOutcome.Of(context.Values.Canonicalize(parsed.Spec!), TranslatorNames.Llm, null, ModelConfidence,
+                [new TranslationEvidence(EvidenceParts.Metric, "", string.Join(", ", parsed.Spec!.Metrics), "model", ModelConfidence)]), []);
     }
 
     /// <summary>The JSON object of an answer that a model wrapped in a code fence or in a sentence.</summary>

@@ -78,7 +78,7 @@ public sealed class CatalogCliTests(PostgresServer server)
         Assert.Contains("\"status\": \"active\"", json.Out);
         Assert.Equal((1, "spiral: metric 'spilover_ratio' is not in the catalog; did you mean 'spillover_ratio'?\n"), (unknown.ExitCode, unknown.Error));
         Assert.Equal((1, "spiral: metric 'velocity' has no version '9.9.9' (versions: 1.0.0)\n"), (noVersion.ExitCode, noVersion.Error));
-        Assert.Matches(@"^VERSION\s+CREATED\s+CHECKSUM\s+EMBEDDER\n1\.0\.0 \*\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+[0-9a-f]{12}\s+local-hash-ngram-v1@384\n1 version\(s\) of velocity; \* = current\n$", versions.Out);
+        Assert.Matches(@"^VERSION\s+CREATED\s+CHECKSUM\s+EMBEDDER\n1\.0\.0 \*\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+[0-9a-f]{12}\s+onnx-all-MiniLM-L6-v2@384\n1 version\(s\) of velocity; \* = current\n$", versions.Out);
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class CatalogImportTests(PostgresServer server)
         Assert.Equal(Metrics, await CatalogFixture.ScalarAsync(db, "SELECT count(*) FROM metric_versions"));
         Assert.Equal(stamp, await CatalogFixture.ScalarAsync(db, "SELECT max(xmin::text::bigint) FROM metric_versions"));
         Assert.Equal(Metrics, await CatalogFixture.ScalarAsync(db,
-            "SELECT count(*) FROM metric_versions WHERE embedding IS NOT NULL AND embedder_id = 'local-hash-ngram-v1@384' AND vector_dims(embedding) = 384"));
+            "SELECT count(*) FROM metric_versions WHERE embedding IS NOT NULL AND embedder_id = 'onnx-all-MiniLM-L6-v2@384' AND vector_dims(embedding) = 384"));
     }
 
     [Fact]
@@ -159,12 +159,12 @@ public sealed class CatalogImportTests(PostgresServer server)
         var search = await TestData.CliAsync(db, "catalog", "search", "spillover");
 
         Assert.Equal(1, stale.ExitCode);
-        Assert.Equal("spiral: the catalog's embeddings were made by older-embedder@384, not by the configured embedder local-hash-ngram-v1@384: " +
+        Assert.Equal("spiral: the catalog's embeddings were made by older-embedder@384, not by the configured embedder onnx-all-MiniLM-L6-v2@384: " +
                      "run `spiral catalog import catalog` to recompute them\n", stale.Error);
         Assert.Equal(0, import.ExitCode);
-        Assert.Contains($"{Metrics} unchanged; {Metrics} embedding(s) recomputed with local-hash-ngram-v1@384", import.Out);
+        Assert.Contains($"{Metrics} unchanged; {Metrics} embedding(s) recomputed with onnx-all-MiniLM-L6-v2@384", import.Out);
         Assert.Equal(0, search.ExitCode);
-        Assert.Equal(0, await CatalogFixture.ScalarAsync(db, "SELECT count(*) FROM metric_versions WHERE embedder_id <> 'local-hash-ngram-v1@384'"));
+        Assert.Equal(0, await CatalogFixture.ScalarAsync(db, "SELECT count(*) FROM metric_versions WHERE embedder_id <> 'onnx-all-MiniLM-L6-v2@384'"));
     }
 
     [Fact]

@@ -81,17 +81,45 @@ public sealed class CatalogSearchTests(PostgresServer server)
         Assert.Empty(misses);
     }
 
+    /// <summary>
+    /// Each paraphrase finds its metric among the first three (what the translator's candidates and a clarification's options
+    /// show), never by a name or synonym match.
+    /// </summary>
     [Theory]
     [MemberData(nameof(Paraphrases))]
-    public async Task A_paraphrase_finds_the_intended_metric_first(string text, string metric)
+    public async Task A_paraphrase_finds_the_intended_metric_in_the_top_three(string text, string metric)
     {
         var db = await DatabaseAsync();
         using var host = CatalogFixture.Host(db);
 
         var result = await CatalogFixture.Service<CatalogSearch>(host).SearchAsync(text, 3, TestContext.Current.CancellationToken);
 
-        Assert.Equal(metric, result.Hits[0].Name);
-        Assert.Null(result.Hits[0].Match);
+        Assert.Contains(metric, result.Hits.Select(h => h.Name));
+        Assert.All(result.Hits, h => Assert.Null(h.Match));
+    }
+
+    /// <summary>
+    /// Rank 1 for at least 90% of the paraphrases (this set was written while tuning the hashed n-gram embedder, which has
+    /// 100% here; the default MiniLM blend ranks better on the blind chat questions: README, "Catalog search").
+    /// </summary>
+    [Fact]
+    public async Task Nine_paraphrases_in_ten_find_the_intended_metric_first()
+    {
+        var db = await DatabaseAsync();
+        using var host = CatalogFixture.Host(db);
+        var search = CatalogFixture.Service<CatalogSearch>(host);
+        var misses = new List<string>();
+        foreach (var row in Paraphrases)
+        {
+            var (text, metric) = row.Data;
+            var first = (await search.SearchAsync(text, 1, TestContext.Current.CancellationToken)).Hits[0].Name;
+            if (first != metric)
+            {
+                misses.Add($"{text}: {first}, expected {metric}");
+            }
+        }
+
+        Assert.True(misses.Count <= Paraphrases.Count / 10, string.Join("\n", misses));
     }
 
     [Fact]
@@ -111,7 +139,7 @@ public sealed class CatalogSearchTests(PostgresServer server)
 
         var result = await CatalogFixture.Service<CatalogSearch>(host).SearchAsync("Planning Accuracy", 5, TestContext.Current.CancellationToken);
 
-        Assert.Equal("local-hash-ngram-v1@384", result.EmbedderId);
+        Assert.Equal("onnx-all-MiniLM-L6-v2@384", result.EmbedderId);
         Assert.Equal(5, result.Hits.Count);
         Assert.Equal(("say_do_ratio", 1.0, "planning accuracy"), (result.Hits[0].Name, result.Hits[0].Score, result.Hits[0].Match));
         Assert.Equal([1, 2, 3, 4, 5], result.Hits.Select(h => h.Rank));

@@ -77,10 +77,12 @@ public sealed class EmbedderTests
             return builder.Build();
         }
 
-        using var local = Build([]);
+        using var byDefault = Build([]);
+        using var local = Build(new() { ["Spiral:Embeddings:Provider"] = "local" });
         using var openai = Build(new() { ["Spiral:Embeddings:Provider"] = "openai", ["Spiral:Embeddings:Endpoint"] = "http://127.0.0.1:11434/v1", ["Spiral:Embeddings:Model"] = "nomic" });
         using var broken = Build(new() { ["Spiral:Embeddings:Provider"] = "openai" });
 
+        Assert.IsType<SentenceEmbeddingGenerator>(byDefault.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
         Assert.IsType<LocalHashEmbeddingGenerator>(local.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
         Assert.Equal("openai-compatible-nomic@384",
             CatalogEmbeddings.IdentityOf(openai.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>()));

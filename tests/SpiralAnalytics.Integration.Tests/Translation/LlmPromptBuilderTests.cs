@@ -99,6 +99,18 @@ public sealed class LlmPromptBuilderTests
         Assert.Contains("- filters[0].values[0]:", message, StringComparison.Ordinal);
         Assert.Contains("Atlas", message, StringComparison.Ordinal);
         Assert.EndsWith("a spec that follows the schema, or a clarification.", message, StringComparison.Ordinal);
+        Assert.Contains("[repair: use an active catalog metric name from the list]", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_system_prompt_carries_the_vocabulary_and_the_analysis_forms()
+    {
+        var prompt = new LlmPromptBuilder().Build(new TranslationRequest("pts knocked out by phx", DateTimeOffset.UnixEpoch), LlmTestKit.Context());
+
+        Assert.Contains("pts = points", prompt.System, StringComparison.Ordinal);
+        Assert.Contains("= completed", prompt.System, StringComparison.Ordinal);
+        Assert.Contains("\"analysis\":\"diagnose\"", prompt.System, StringComparison.Ordinal);
+        Assert.Contains("never merge it", prompt.System, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using SpiralAnalytics.Core.Analytics;
 using SpiralAnalytics.Core.Catalog;
 using SpiralAnalytics.Core.Specs;
 
@@ -28,6 +29,65 @@ public sealed class Clarifier(MetricCatalog catalog, MetricMatcher matcher)
     public Clarification AmbiguousMetric(string word, IReadOnlyList<MetricDefinition> metrics, AnalyticsSpec? parts) =>
         new($"'{Short(word)}' could mean several metrics: {string.Join(", ", metrics.Take(MaxOptions).Select(m => m.DisplayName))}. Which one?",
             Options(metrics.Take(MaxOptions), parts));
+
+    /// <summary>
+    /// Text that carries an instruction or code is not answered: two plain questions instead (the closest metrics by search,
+    /// else the headline metrics), never the text itself.
+    /// </summary>
+    public Clarification Hostile(IReadOnlyList<MetricCandidate> candidates)
+    {
+        var metrics = candidates.Select(c => catalog.Find(c.Name)).OfType<MetricDefinition>().Where(m => m.IsActive && m.Type != MetricTypes.Composite).Take(2).ToList();
+        metrics.AddRange(catalog.Active.Where(m => m.Type != MetricTypes.Composite).OrderBy(m => matcher.Rank(m.Name)).ThenBy(m => m.Name, StringComparer.Ordinal));
+        var parts = new AnalyticsSpec { Metrics = [], GroupBy = [Dimensions.Team], Time = new LastSprintsTime(1) };
+        // the text found is not echoed back: the reason says what kind of thing it was
+        return new Clarification("I only answer questions about your sprint metrics, and this one carries an instruction, a command or code, so I did not read it. Ask it as a plain question, e.g.:",
+            Options(metrics.DistinctBy(m => m.Name).Where(m => m.Dimensions.Contains(Dimensions.Team)).Take(2), parts));
+    }
+
+    /// <summary>A forecast has no spec form: the history it would be made from, as questions.</summary>
+    public Clarification Forecast(string words, IReadOnlyList<FilterMention> filters)
+    {
+        var teams = filters.Where(f => f.Dimension == Dimensions.Team && !f.Negated).SelectMany(f => f.Values).ToList();
+        var forTeams = teams.Count > 0 ? " for " + string.Join(" and ", teams) : " by team";
+        var options = new List<ClarificationOption>();
+        foreach (var (name, time) in new[] { ("velocity", "last 6 sprints"), ("say_do_ratio", "last 6 sprints"), ("completion_rate", "this sprint") })
+        {
+            if (catalog.Find(name) is { IsActive: true } metric)
+            {
+                options.Add(new ClarificationOption($"{metric.DisplayName}{forTeams}, {time}", $"{metric.DisplayName}{forTeams} {time}"));
+            }
+        }
+
+        if (options.Count < 2)
+        {
+            options.AddRange(catalog.Active.Where(m => m.Grain == MetricGrains.Sprint && m.Type != MetricTypes.Composite).Take(2)
+                .Select(m => new ClarificationOption($"{m.DisplayName}{forTeams}, last 6 sprints", $"{m.DisplayName}{forTeams} last 6 sprints")));
+        }
+
+        return new Clarification($"I cannot forecast ('{Short(words)}'): I answer from what happened. The history a forecast would start from:", options.Take(MaxOptions).ToList());
+    }
+
+    /// <summary>
+    /// Low confidence: the reading itself as a question first, then the closest other metrics with the same parts, so one click
+    /// answers whichever was meant.
+    /// </summary>
+    public Clarification Readings(string reason, AnalyticsSpec reading, IReadOnlyList<MetricCandidate> candidates)
+    {
+        var chosen = reading.MetricNames.Select(catalog.Find).OfType<MetricDefinition>().ToList();
+        var options = new List<ClarificationOption>
+        {
+            new(SpecPhrases.Label(string.Join(" and ", chosen.Select(m => m.DisplayName)), reading), SpecPhrases.Question(string.Join(" and ", chosen.Select(m => m.DisplayName)), reading)),
+        };
+        var others = candidates.Select(c => catalog.Find(c.Name)).OfType<MetricDefinition>()
+            .Where(m => m.IsActive && m.Type != MetricTypes.Composite && chosen.All(c => c.Name != m.Name)).Take(MaxOptions - 1).ToList();
+        if (others.Count == 0)
+        {
+            others = catalog.Active.Where(m => m.Type != MetricTypes.Composite && chosen.All(c => c.Name != m.Name)).OrderBy(m => matcher.Rank(m.Name)).Take(2).ToList();
+        }
+
+        options.AddRange(Options(others, reading));
+        return new Clarification(reason, options.DistinctBy(o => o.Question).Take(MaxOptions).ToList());
+    }
 
     public static Clarification Value(ValueProblem problem, string question, IReadOnlyList<string> members)
     {

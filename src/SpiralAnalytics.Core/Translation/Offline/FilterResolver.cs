@@ -26,6 +26,16 @@ public sealed class FilterResolver
 
     public FilterResolver(DimensionValues values)
     {
+        // a sprint by its full name ("Atlas Sprint 5"): only names of two words or more with a number, never one word
+        foreach (var sprint in values.Members(Dimensions.Sprint))
+        {
+            var stems = Tokenizer.Stems(sprint.Value);
+            if (stems.Count >= 2 && stems.Any(x => x.Any(char.IsDigit)))
+            {
+                _entries.Add(new Entry(Dimensions.Sprint, sprint.Value, stems, false));
+            }
+        }
+
         foreach (var dim in Dims)
         {
             foreach (var member in values.Members(dim))
@@ -251,12 +261,23 @@ public sealed class FilterResolver
             }
         }
 
-        // one part of a person's name, capitalised as names are typed: "Kavya" for "Kavya Nair" (several people with it: a clarification)
-        if (best.Count == 0 && all[i].Raw.Length >= 3 && char.IsUpper(all[i].Raw[0]) && all[i].Raw.Skip(1).All(char.IsLower)
+        // one part of a person's name: "Kavya" or "kavya" for "Kavya Nair" (several people with it: a clarification)
+        if (best.Count == 0 && all[i].Raw.Length >= 3 && all[i].Raw.Skip(1).All(char.IsLower)
             && !Vocabulary.Filler.Contains(all[i].Text) && !Vocabulary.Reserved.Contains(all[i].Text) && !Vocabulary.Months.Contains(all[i].Text)
             && !(known.Contains(all[i].Stem) && !Words.Contains(all[i].Stem)))
         {
             foreach (var entry in _entries.Where(e => e.Dimension == Dimensions.Assignee && !e.Key && e.Stems.Count > 1 && e.Stems.Contains(all[i].Stem)))
+            {
+                Consider(entry, 1, false);
+            }
+        }
+
+        // the start of a person's first name, as chat shortens it: "ilaya" for "Ilayaperumal Gopinathan" (a word no vocabulary knows)
+        if (best.Count == 0 && all[i].Text.Length >= 4 && all[i].Text.All(char.IsLetter) && !known.Contains(all[i].Stem) && !known.Contains(all[i].Text)
+            && !Vocabulary.Filler.Contains(all[i].Text) && !Vocabulary.Months.Contains(all[i].Text))
+        {
+            foreach (var entry in _entries.Where(e => e.Dimension == Dimensions.Assignee && !e.Key && e.Stems.Count > 1
+                                                      && e.Stems[0].Length > all[i].Text.Length && e.Stems[0].StartsWith(all[i].Text, StringComparison.Ordinal)))
             {
                 Consider(entry, 1, false);
             }

@@ -18,7 +18,7 @@ public static class GroupingParser
         (["sprint"], Dimensions.Sprint), (["iteration"], Dimensions.Sprint),
         (["assignee"], Dimensions.Assignee), (["person"], Dimensions.Assignee), (["people"], Dimensions.Assignee),
         (["developer"], Dimensions.Assignee), (["engineer"], Dimensions.Assignee), (["member"], Dimensions.Assignee),
-        (["user"], Dimensions.Assignee), (["individual"], Dimensions.Assignee), (["dev"], Dimensions.Assignee),
+        (["user"], Dimensions.Assignee), (["individual"], Dimensions.Assignee), (["dev"], Dimensions.Assignee), (["folk"], Dimensions.Assignee),
         (["priority"], Dimensions.Priority), (["epic"], Dimensions.Epic),
         (["week"], Dimensions.Week), (["month"], Dimensions.Month), (["quarter"], Dimensions.Quarter),
         (["wk"], Dimensions.Week), (["wks"], Dimensions.Week), (["mth"], Dimensions.Month), (["mths"], Dimensions.Month),
@@ -56,6 +56,7 @@ public static class GroupingParser
         var trend = false;
         var replace = false;
         var lastGrouped = -1;
+        var scoped = false;
         for (var i = 0; i < free.Count; i++)
         {
             var text = free[i].Text;
@@ -104,10 +105,29 @@ public static class GroupingParser
                           || (next is not null && After.Contains(next) && (plural || i == 0 || previous is "which" or "each"))
                           || (i == 0 && plural)
                           || (previous is "and" or "or" && lastGrouped == i - 2)
-                          || (previous is "down" or "out" && beforeThat is "it" or "this" or "that" or "down");
+                          || (previous is "down" or "out" && beforeThat is "it" or "this" or "that" or "down")
+                          // "show me people on Atlas with …", "which Phoenix people closed …": people asked for are rows
+                          || (dimension == Dimensions.Assignee && plural && (previous is "me" or "list" or "show" || beforeThat is "which" or "what"))
+                          // "which aurora sprint had …", "which Atlas sprints …": the sprints asked for are rows
+                          || (dimension == Dimensions.Sprint && AskedBefore(q.All, free[i].Index))
+                          // "top 3 usergrid devs", "top 5 spring xd folks": the ranked people are rows
+                          || (dimension == Dimensions.Assignee && plural && RankedBefore(q.All, free[i].Index));
             if (!grouped)
             {
                 continue;
+            }
+
+            // "across all teams": the scope, not a split; "all teams" beside another grouping ("per month … all teams") is the scope too
+            if (dimension == Dimensions.Team && previous == "all" && plural)
+            {
+                q.Use(free.Skip(i - 1).Take(length + 1).Select(t => t.Index));
+                if (beforeThat is "across" or "over" or "of")
+                {
+                    q.Use(free[i - 2].Index);
+                    continue;
+                }
+
+                scoped = true;
             }
 
             Add(dims, dimension);
@@ -119,8 +139,32 @@ public static class GroupingParser
             }
         }
 
+        if (scoped && dims.Count > 1)
+        {
+            // "bugs per month since november, all teams": every team is the scope of the other grouping
+            dims.Remove(Dimensions.Team);
+        }
+
         return new GroupingReading(dims, trend, replace);
     }
+
+    /// <summary>"top N" (or "bottom N") ending one to three words before the word at <paramref name="i"/>.</summary>
+    private static bool RankedBefore(IReadOnlyList<Token> all, int i)
+    {
+        for (var k = Math.Max(1, i - 4); k < i; k++)
+        {
+            if (all[k - 1].Text is "top" or "bottom" && Vocabulary.Number(all[k]) is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>"which"/"what" one to three words before the word at <paramref name="i"/> ("which spring xd sprints").</summary>
+    private static bool AskedBefore(IReadOnlyList<Token> all, int i) =>
+        Enumerable.Range(Math.Max(0, i - 4), Math.Min(i, 4)).Any(k => all[k].Text is "which" or "what");
 
     private static void Add(List<string> dims, string dimension)
     {

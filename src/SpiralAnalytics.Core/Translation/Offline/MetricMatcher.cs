@@ -97,8 +97,20 @@ public sealed class MetricMatcher
 
         foreach (var match in found.OrderByDescending(m => m.Length).ThenBy(m => m.Typos).ThenBy(m => Rank(m.Metric.Name)).ThenBy(m => m.Used[0]))
         {
-            if (match.Used.Any(q.IsUsed) || mentions.Any(m => m.Metric.Name == match.Metric.Name))
+            if (match.Used.Any(q.IsUsed))
             {
+                continue;
+            }
+
+            if (mentions.Any(m => m.Metric.Name == match.Metric.Name))
+            {
+                // named again later ("spillover and say/do …, lowest say/do first"): the repeat marks where it is referred to
+                if (match.Length > 1 && match.Typos == 0 && match.Used[0] > mentions.Where(m => m.Metric.Name == match.Metric.Name).Max(m => m.Position))
+                {
+                    q.Use(match.Used);
+                    mentions.Add(new MetricMention(match.Metric, match.Used[0], match.Phrase));
+                }
+
                 continue;
             }
 
@@ -111,6 +123,7 @@ public sealed class MetricMatcher
         }
 
         Completed(q, mentions);
+        Contrasted(q, known, mentions);
         return new MetricReading(mentions.OrderBy(m => m.Position).ToList(), [], null);
     }
 
@@ -154,6 +167,37 @@ public sealed class MetricMatcher
             {
                 q.Use(upgrade.Used);
                 mentions[m] = new MetricMention(upgrade.Metric, mention.Position, upgrade.Phrase);
+            }
+        }
+    }
+
+    /// <summary>
+    /// "committed points vs what actually got completed": a two-word phrase, then "vs", then within a few words a lone modifier
+    /// that with the phrase's head word is a two-word phrase of another metric ("completed points") names that metric too.
+    /// </summary>
+    private void Contrasted(QuestionTokens q, IReadOnlySet<string> known, List<MetricMention> mentions)
+    {
+        foreach (var mention in mentions.ToList())
+        {
+            var stems = Tokenizer.Stems(mention.Phrase);
+            var all = q.All;
+            var end = mention.Position + stems.Count;
+            if (stems.Count != 2 || end >= all.Count || all[end].Text is not ("vs" or "versus"))
+            {
+                continue;
+            }
+
+            var head = all[end - 1];
+            for (var k = end + 1; k < all.Count && k <= end + 5; k++)
+            {
+                if (q.IsUsed(k) || TwoWord(all[k], head, known) is not { } other || mentions.Any(m => m.Metric.Name == other.Metric.Name))
+                {
+                    continue;
+                }
+
+                q.Use([end, k]);
+                mentions.Add(new MetricMention(other.Metric, k, other.Phrase));
+                break;
             }
         }
     }

@@ -1,6 +1,7 @@
 using SpiralAnalytics.Core.Analytics;
 using SpiralAnalytics.Core.Catalog;
 using SpiralAnalytics.Core.Specs;
+using SpiralAnalytics.Core.Translation;
 
 namespace SpiralAnalytics.Core.Translation.Offline;
 
@@ -32,23 +33,67 @@ public sealed class OfflineTranslator : IContextTranslator
 
     public static TranslationOutcome Translate(TranslationRequest request, TranslationContext context)
     {
+        var vocabulary = DomainVocabulary.Default;
         var catalog = context.Catalog;
         var matcher = new MetricMatcher(catalog, context.Candidates);
         var resolver = new FilterResolver(context.Values);
         var clarifier = new Clarifier(catalog, matcher);
+        if (QuestionRules.Hostile(request.Question, vocabulary) is { } hostile)
+        {
+            return TranslationOutcome.Ask(clarifier.Hostile(context.Candidates), TranslatorNames.Offline, ["the question carries an instruction or code: not answered"],
+                1.0, [new TranslationEvidence(EvidenceParts.Analysis, hostile, "not answered", "vocabulary hostile", 1.0)]);
+        }
+
+        var text = QuestionRules.Rewrite(request.Question, vocabulary, resolver.Words);
+        var evidence = text.Rewrites.ToList();
+        var previousSpec = text.NewTopic ? null : request.Previous;
         var known = new HashSet<string>(matcher.Words.Concat(resolver.Words).Concat(Vocabulary.Filler).Concat(Vocabulary.Reserved)
             .Concat(Vocabulary.Months).Concat(["sprint", "week", "month", "quarter", "year", "day", "time", "trend", "top", "by", "per"]), StringComparer.Ordinal);
-        var tokens = Join(Tokenizer.Tokenize(request.Question), matcher.Words, known);
+        var tokens = Join(Tokenizer.Tokenize(text.Text), matcher.Words, known);
         var asOf = DateOnly.FromDateTime(context.AsOf.UtcDateTime);
-        var (q, time, thresholds, ranking, metrics, grouping, filters) = Read(tokens, asOf, request.Previous?.Time, matcher, resolver, known, valuesFirst: true);
-        if (metrics.Mentions.Count == 0 && request.Previous is null)
+        var (q, time, thresholds, ranking, metrics, grouping, filters, byWords) = Read(tokens, asOf, previousSpec?.Time, matcher, resolver, known, valuesFirst: true);
+        if (metrics.Mentions.Count == 0 && previousSpec is null)
         {
             // "how many bugs were filed": when the values took the only words that name a metric, read the metric first
-            var again = Read(tokens, asOf, request.Previous?.Time, matcher, resolver, known, valuesFirst: false);
+            var again = Read(tokens, asOf, previousSpec?.Time, matcher, resolver, known, valuesFirst: false);
             if (again.Metrics.Mentions.Count > 0)
             {
-                (q, time, thresholds, ranking, metrics, grouping, filters) = again;
+                (q, time, thresholds, ranking, metrics, grouping, filters, byWords) = again;
             }
+        }
+
+        var (intent, intentWords) = QuestionRules.Intent(q, vocabulary, metrics.Mentions.Count > 0);
+        if (intent == QuestionIntent.Forecast)
+        {
+            return TranslationOutcome.Ask(clarifier.Forecast(intentWords!, filters.Filters), TranslatorNames.Offline, [],
+                1.0, [.. evidence, new TranslationEvidence(EvidenceParts.Analysis, intentWords!, "forecast (not a spec form)", "vocabulary intent", 1.0)]);
+        }
+
+        if (intent is QuestionIntent.Diagnose or QuestionIntent.Anomalies
+            || (previousSpec?.Analysis is not null && metrics.Mentions.Count == 0 && FollowUpMerger.IsFollowUp(previousSpec, q, false)))
+        {
+            var form = intent switch
+            {
+                QuestionIntent.Diagnose => AnalysisForms.Diagnose,
+                QuestionIntent.Anomalies => AnalysisForms.Anomalies,
+                _ => previousSpec!.Analysis!,
+            };
+            var analysisPrevious = intent == QuestionIntent.Metrics ? previousSpec : null;
+            if (intentWords is not null)
+            {
+                evidence.Add(new TranslationEvidence(EvidenceParts.Analysis, intentWords, form, "vocabulary intent", 1.0));
+            }
+
+            if (Analysis(form, metrics, time, filters, analysisPrevious, context, evidence) is { } analysis)
+            {
+                return analysis;
+            }
+        }
+
+        if (intent != QuestionIntent.Metrics)
+        {
+            // an intent of its own is never merged into the previous question's spec
+            previousSpec = null;
         }
 
         if (metrics.Mentions.Count == 0 && metrics.Ambiguous.Count > 1 && thresholds.Select(t => t.Unit).OfType<string>().FirstOrDefault() is { } unit
@@ -58,6 +103,7 @@ public sealed class OfflineTranslator : IContextTranslator
             metrics = new MetricReading([new MetricMention(measured, thresholds[0].Position, metrics.AmbiguousWord ?? measured.Name)], [], null);
         }
 
+        request = request with { Previous = previousSpec };
         var followUp = FollowUpMerger.IsFollowUp(request.Previous, q, metrics.Mentions.Count > 0);
         var previous = followUp ? request.Previous : null;
         var reading = new QuestionReading(metrics.Mentions, time, grouping, filters.Filters, filters.Versus, ranking, thresholds, FollowUpMerger.AddsMetrics(q));
@@ -65,7 +111,8 @@ public sealed class OfflineTranslator : IContextTranslator
         if (filters.Problem is { } problem)
         {
             var members = context.Values.Members(problem.Dimension).Select(m => m.Value).ToList();
-            return TranslationOutcome.Ask(Clarifier.Value(problem, request.Question, members), TranslatorNames.Offline);
+            return TranslationOutcome.Ask(Answerable(Clarifier.Value(problem, text.Text, members), request, context), TranslatorNames.Offline, [], 1.0,
+                [.. evidence, new TranslationEvidence(EvidenceParts.Filter, problem.Word, problem.Values.Count > 0 ? string.Join(" | ", problem.Values) : "no such value", "tenant values", 0)]);
         }
 
         var definitions = reading.MetricDefinitions.ToList();
@@ -104,29 +151,211 @@ public sealed class OfflineTranslator : IContextTranslator
         }
 
         spec = Dedicated(context.Values.Canonicalize(spec), catalog, notes);
-        var validator = new SpecValidator(catalog, context.Values);
-        foreach (var relax in Relaxations)
+        if (SpecRepairs.RepairAll(spec, new SpecValidator(catalog, context.Values)) is not { } repaired)
         {
-            if (validator.Errors(spec).Count == 0)
-            {
-                return TranslationOutcome.Of(spec, TranslatorNames.Offline, notes);
-            }
-
-            (spec, var note) = relax(spec);
-            if (note is not null)
-            {
-                notes.Add(note);
-            }
+            return TranslationOutcome.Ask(clarifier.NoMetric(context.Candidates, null), TranslatorNames.Offline, notes, 1.0, evidence);
         }
 
-        return validator.Errors(spec).Count == 0
-            ? TranslationOutcome.Of(spec, TranslatorNames.Offline, notes)
-            : TranslationOutcome.Ask(clarifier.NoMetric(context.Candidates, null), TranslatorNames.Offline);
+        (spec, var repairs) = repaired;
+        notes.AddRange(repairs);
+        evidence.AddRange(Evidence(reading, spec, followUp, byWords));
+        var unknown = Unknown(q, known, matcher, Familiar(catalog));
+        var confidence = Confidence(byWords, unknown.Count, repairs.Count, followUp && metrics.Mentions.Count > 0);
+        foreach (var word in unknown)
+        {
+            evidence.Add(new TranslationEvidence(EvidenceParts.Metric, word, "not understood", "no rule or vocabulary word", 0));
+        }
+
+        if (confidence < TranslationConfidence.Threshold)
+        {
+            var reason = unknown.Count > 0
+                ? $"I am not sure I read this right: I do not know '{string.Join("', '", unknown)}'. Did you mean one of these?"
+                : "I am not sure which metric you mean. Did you mean one of these?";
+            return TranslationOutcome.Ask(clarifier.Readings(reason, spec, context.Candidates), TranslatorNames.Offline, notes, 1 - confidence, evidence);
+        }
+
+        return TranslationOutcome.Of(spec, TranslatorNames.Offline, notes, confidence, evidence);
+    }
+
+    /// <summary>
+    /// A value clarification's options are the question with each value: an option that is itself unclear (its metric is
+    /// ambiguous too) becomes that option's own first reading, so every option answers with a spec.
+    /// </summary>
+    private static Clarification Answerable(Clarification clarification, TranslationRequest request, TranslationContext context)
+    {
+        if (Nested.Value)
+        {
+            return clarification;
+        }
+
+        Nested.Value = true;
+        try
+        {
+            var options = clarification.Options.Select(o =>
+            {
+                var inner = Translate(request with { Question = o.Question }, context);
+                return inner.Spec is not null || inner.Clarification is not { Options: [var first, ..] } ? o : new ClarificationOption($"{o.Label}: {first.Label}", first.Question);
+            }).ToList();
+            return clarification with { Options = options };
+        }
+        finally
+        {
+            Nested.Value = false;
+        }
+    }
+
+    private static readonly ThreadLocal<bool> Nested = new();
+
+    /// <summary>
+    /// How sure the reading is: a metric named by a catalog phrase counts 1, by single words 0.75; each word no rule or vocabulary
+    /// knows multiplies by 0.7 (two unknown words next to a single-word metric, or three anywhere, ask back); each repair the
+    /// validator forced by 0.9.
+    /// </summary>
+    public static double Confidence(bool byWords, int unknownWords, int repairs, bool mergedWithMetric)
+    {
+        var confidence = byWords ? 0.75 : 1.0;
+        confidence *= Math.Pow(0.7, unknownWords);
+        confidence *= Math.Pow(0.9, repairs);
+        return Math.Round(mergedWithMetric ? confidence * 0.95 : confidence, 3);
+    }
+
+    /// <summary>Words no parser used that no vocabulary, catalog phrase or tenant value knows (nor is a typo of): what the reading ignored.</summary>
+    private static List<string> Unknown(QuestionTokens q, IReadOnlySet<string> known, MetricMatcher matcher, IReadOnlySet<string> familiar) =>
+        q.Free.Where(t => t.Text.Length >= 3 && t.Text.All(char.IsLetter) && !known.Contains(t.Stem) && !known.Contains(t.Text)
+                          && !familiar.Contains(t.Stem) && !familiar.Contains(Tokenizer.Root(t.Stem))
+                          && !Ignorable.Contains(t.Text) && !matcher.Words.Any(w => Tokenizer.Near(t.Stem, w)))
+            .Select(t => t.Raw).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+
+    /// <summary>Words the catalog's descriptions use (and their roots): familiar in a question even where no rule reads them.</summary>
+    private static IReadOnlySet<string> Familiar(MetricCatalog catalog) =>
+        catalog.Active.SelectMany(m => Tokenizer.Stems(m.Description)).SelectMany(s => new[] { s, Tokenizer.Root(s) }).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Words of chat that say nothing about the spec (politeness, hedges, verbs of asking).</summary>
+    private static readonly HashSet<string> Ignorable = new(StringComparer.Ordinal)
+    {
+        "yo", "hey", "hi", "hello", "quick", "question", "thanks", "thank", "cool", "please", "pls", "want", "need", "know", "wondering",
+        "curious", "check", "real", "really", "actually", "total", "overall", "number", "amount", "count", "value", "values", "metric",
+        "metrics", "stats", "numbers", "figure", "figures", "data", "report", "breakdown", "break", "down", "split", "compare", "comparison",
+        "looking", "like", "mean", "got", "getting", "ones", "one", "folks", "crew", "squad", "guys", "people", "person", "everyone",
+        "anyone", "someone", "things", "stuff", "whole", "entire", "org", "organization", "company", "right", "now", "currently", "today",
+        "lately", "recently", "far", "yet", "still", "did", "does", "doing", "done", "end", "start", "since", "until", "through", "into",
+        "onto", "out", "off", "going", "gone", "went", "come", "came", "make", "made", "take", "took", "let", "see", "seen", "say", "said",
+        "way", "ways", "kind", "sort", "type", "types", "level", "levels", "rate", "rates", "ratio", "share", "percent", "percentage",
+        "average", "avg", "median", "mean", "typical", "per", "across", "between", "among", "each", "every", "both", "either", "neither",
+        "versus", "against", "relative", "compared", "group", "grouped", "sorted", "ordered", "ranked", "rank", "order", "first", "last",
+        "highest", "lowest", "best", "worst", "most", "least", "more", "less", "fewer", "fewest", "many", "much", "some", "few", "lot",
+        "lots", "bunch", "whats", "hows", "whos", "wheres", "thats", "theres", "lemme", "gimme", "wanna", "gonna", "okay", "sure",
+        "also", "across", "all", "overall", "including", "included", "except", "excluding", "without", "with", "only", "just", "even",
+        "team", "teams", "sprint", "sprints", "period", "window", "history", "time", "times", "date", "dates", "ago", "back", "previous",
+        "prior", "before", "after", "during", "over", "under", "above", "below", "than", "then", "there", "here", "what", "which", "who",
+        "how", "when", "where", "why", "everything", "anything", "nothing", "something", "stuff", "tickets", "ticket", "issues", "issue",
+        "items", "item", "work", "task", "tasks", "story", "stories", "bugs", "bug", "happen", "happened", "happening", "show", "tell",
+        "give", "list", "pull", "fetch", "find", "get", "look", "see", "view", "display", "print", "chart", "graph", "plot", "table",
+        "across", "whole", "entire", "current", "ongoing", "active", "open", "next", "upcoming", "recent", "latest", "newest", "oldest",
+        "could", "would", "should", "might", "must", "shall", "will", "broken", "broke", "totally", "actually", "basically", "literally",
+        "exactly", "roughly", "approximately", "about", "around", "fix", "fixing", "fixes", "fixed", "yeah", "yes", "cheers", "hmm",
+        "wondering", "interested", "care", "team's", "sorry", "btw", "fyi", "asap", "often", "usually", "generally", "typically",
+        "pull", "bring", "up", "instead", "rather", "plus", "minus", "again", "same", "similar", "different", "diff", "separate", "unrelated",
+    };
+
+    /// <summary>Which words chose which part of the spec.</summary>
+    private static IEnumerable<TranslationEvidence> Evidence(QuestionReading reading, AnalyticsSpec spec, bool followUp, bool byWords)
+    {
+        foreach (var mention in reading.Metrics.Where(m => spec.MetricNames.Contains(m.Metric.Name)))
+        {
+            yield return new TranslationEvidence(EvidenceParts.Metric, mention.Phrase, mention.Metric.Name, byWords ? "catalog word" : "catalog phrase", byWords ? 0.75 : 1.0);
+        }
+
+        foreach (var filter in reading.Filters)
+        {
+            yield return new TranslationEvidence(EvidenceParts.Filter, string.Join(", ", filter.Values), $"{filter.Dimension} {(filter.Negated ? "not " : "")}{string.Join(" | ", filter.Values)}", "tenant values", 1.0);
+        }
+
+        foreach (var group in spec.GroupBy)
+        {
+            yield return new TranslationEvidence(EvidenceParts.GroupBy, reading.Grouping.Dimensions.Contains(group) ? group.Replace('_', ' ') : "", group,
+                reading.Grouping.Dimensions.Contains(group) ? "grouping words" : followUp ? "previous spec" : "implied by ranking", 1.0);
+        }
+
+        if (spec.Time is { } time)
+        {
+            yield return new TranslationEvidence(EvidenceParts.Time, reading.Time.Time is null ? "" : SpecPhrases.Time(time), SpecPhrases.Time(time),
+                reading.Time.Time is not null ? "time words" : followUp ? "previous spec" : "implied by comparison", 1.0);
+        }
+
+        if (spec.Compare is not null)
+        {
+            yield return new TranslationEvidence(EvidenceParts.Compare, reading.Time.Compare ? "vs / compared" : "", "previous_period", reading.Time.Compare ? "comparison words" : "previous spec", 1.0);
+        }
+
+        if (followUp)
+        {
+            yield return new TranslationEvidence(EvidenceParts.FollowUp, "", "merged into the previous spec", "follow-up rule", 0.95);
+        }
+    }
+
+    /// <summary>
+    /// An analysis question: diagnose explains the composite problem score of the chosen sprints (the last closed one when the
+    /// question names none), anomalies lists the sprints whose sprint metrics stand out (the metrics named, else the composite).
+    /// Only team filters and the window are read; what else the question named is left out with a note. A follow-up of an
+    /// analysis (<paramref name="previous"/>) changes its teams or window.
+    /// </summary>
+    private static TranslationOutcome? Analysis(string form, MetricReading metrics, TimeReading time, FilterReading filters, AnalyticsSpec? previous,
+        TranslationContext context, List<TranslationEvidence> evidence)
+    {
+        var catalog = context.Catalog;
+        var composite = catalog.Active.Where(m => m.Type == MetricTypes.Composite && m.Grain == MetricGrains.Sprint).OrderBy(m => m.Name, StringComparer.Ordinal).FirstOrDefault();
+        if (composite is null)
+        {
+            return null;
+        }
+
+        var notes = new List<string> { form == AnalysisForms.Diagnose ? "read as a diagnosis of the sprints" : "read as a search for unusual sprints" };
+        var named = metrics.Mentions.Select(m => m.Metric).Where(m => m.Grain == MetricGrains.Sprint && m.Type != MetricTypes.Composite).DistinctBy(m => m.Name).Take(SpecLimits.MaxMetrics).ToList();
+        var names = form == AnalysisForms.Anomalies && named.Count > 0 ? named.Select(m => m.Name).ToList()
+            : previous?.Analysis == form ? previous.Metrics.ToList() : [composite.Name];
+        var teams = filters.Filters.Where(f => f.Dimension == Dimensions.Team)
+            .Select(f => new SpecFilter(f.Dimension, f.Negated ? FilterOps.NotIn : f.Values.Count == 1 ? FilterOps.Eq : FilterOps.In, f.Values)).ToList();
+        if (previous is not null && teams.Count == 0)
+        {
+            teams = previous.Filters.Where(f => f.Dimension == Dimensions.Team).ToList();
+        }
+
+        foreach (var other in filters.Filters.Where(f => f.Dimension != Dimensions.Team))
+        {
+            notes.Add($"{other.Dimension.Replace('_', ' ')} {string.Join(", ", other.Values)} left out: the analysis is per team");
+        }
+
+        var window = time.Time ?? (time.Compare ? time.Implied : null) ?? previous?.Time ?? (form == AnalysisForms.Diagnose ? new LastSprintsTime(1) : null);
+        var spec = context.Values.Canonicalize(new AnalyticsSpec
+        {
+            Analysis = form,
+            Metrics = names,
+            Filters = teams,
+            Time = window,
+            Compare = form == AnalysisForms.Diagnose && (time.Compare || (time.Time is null && previous?.Compare is not null)) ? new CompareSpec(CompareSpec.PreviousPeriod) : null,
+        });
+        if (SpecRepairs.RepairAll(spec, new SpecValidator(catalog, context.Values)) is not { } repaired || repaired.Spec.Analysis is null)
+        {
+            return null;
+        }
+
+        notes.AddRange(repaired.Notes);
+        evidence.Add(new TranslationEvidence(EvidenceParts.Metric, named.Count > 0 && form == AnalysisForms.Anomalies ? string.Join(", ", metrics.Mentions.Select(m => m.Phrase)) : "",
+            string.Join(", ", repaired.Spec.Metrics), form == AnalysisForms.Anomalies && named.Count > 0 ? "catalog phrase" : "analysis form", 1.0));
+        evidence.AddRange(teams.Select(t => new TranslationEvidence(EvidenceParts.Filter, string.Join(", ", t.Values), $"team {string.Join(" | ", t.Values)}", "tenant values", 1.0)));
+        if (repaired.Spec.Time is { } t)
+        {
+            evidence.Add(new TranslationEvidence(EvidenceParts.Time, time.Time is null ? "" : SpecPhrases.Time(t), SpecPhrases.Time(t),
+                time.Time is not null ? "time words" : previous is not null ? "previous spec" : "analysis default: the last closed sprint", time.Time is null ? 0.9 : 1.0));
+        }
+
+        return TranslationOutcome.Of(repaired.Spec, TranslatorNames.Offline, notes, repaired.Notes.Count == 0 ? 0.9 : 0.8, evidence);
     }
 
     /// <summary>The parsers in their order; single metric words are read after the tenant's values unless <paramref name="valuesFirst"/> is false.</summary>
     private static (QuestionTokens Q, TimeReading Time, IReadOnlyList<ThresholdReading> Thresholds, RankingReading? Ranking, MetricReading Metrics,
-        GroupingReading Grouping, FilterReading Filters) Read(List<Token> tokens, DateOnly asOf, TimeSpec? previous, MetricMatcher matcher,
+        GroupingReading Grouping, FilterReading Filters, bool ByWords) Read(List<Token> tokens, DateOnly asOf, TimeSpec? previous, MetricMatcher matcher,
         FilterResolver resolver, IReadOnlySet<string> known, bool valuesFirst)
     {
         var q = new QuestionTokens(tokens);
@@ -135,6 +364,7 @@ public sealed class OfflineTranslator : IContextTranslator
         var ranking = RankingParser.Parse(q);
         var metrics = matcher.Match(q, known);
         var grouping = GroupingParser.Parse(q);
+        var byWords = metrics.Mentions.Count == 0;
         if (!valuesFirst && metrics.Mentions.Count == 0)
         {
             metrics = matcher.MatchWords(q, known);
@@ -146,7 +376,7 @@ public sealed class OfflineTranslator : IContextTranslator
             metrics = matcher.MatchWords(q, known);
         }
 
-        return (q, time, thresholds, ranking, metrics, grouping, filters);
+        return (q, time, thresholds, ranking, metrics, grouping, filters, byWords);
     }
 
     /// <summary>
@@ -201,16 +431,6 @@ public sealed class OfflineTranslator : IContextTranslator
             Sort = spec.Sort.Select(o => o.By == metric.Name ? o with { By = dedicated.Name } : o).ToList(),
         };
     }
-
-    /// <summary>What to give up, in order, if a spec still does not validate (a safety net: the assembler avoids these).</summary>
-    private static readonly Func<AnalyticsSpec, (AnalyticsSpec, string?)>[] Relaxations =
-    [
-        s => (s with { Having = [], Sort = [], Limit = null }, s.Having.Count + s.Sort.Count > 0 ? "ranking and thresholds left out" : null),
-        s => (s with { Compare = null }, s.Compare is null ? null : "comparison left out"),
-        s => (s with { Filters = [] }, s.Filters.Count > 0 ? "filters left out" : null),
-        s => (s with { GroupBy = [] }, s.GroupBy.Count > 0 ? "grouping left out" : null),
-        s => (s with { Time = null }, s.Time is null ? null : "time window left out: the default applies"),
-    ];
 
     /// <summary>The understood parts of a question without a metric, said back in the clarification's options.</summary>
     private static AnalyticsSpec Parts(QuestionReading reading, MetricCatalog catalog, AnalyticsSpec? previous)

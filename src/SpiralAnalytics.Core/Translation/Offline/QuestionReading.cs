@@ -17,5 +17,6 @@ public sealed record QuestionReading(
     public bool HasModifiers =>
         Time.Time is not null || Time.Compare || Grouping.Dimensions.Count > 0 || Grouping.Trend || Filters.Count > 0 || Ranking is not null || Thresholds.Count > 0;
 
-    public IReadOnlyList<MetricDefinition> MetricDefinitions => Metrics.Select(m => m.Metric).ToList();
+    /// <summary>The metrics named, once each, in the order first named (a metric named again counts once).</summary>
+    public IReadOnlyList<MetricDefinition> MetricDefinitions => Metrics.Select(m => m.Metric).DistinctBy(m => m.Name).ToList();
 }

@@ -96,6 +96,13 @@ public static class RankingParser
                 q.Use(free[s.At + 1].Index);
                 limit = null;
             }
+            else if (Enumerable.Range(s.At + 2, 4).FirstOrDefault(k => k < free.Count && free[k].Text == "first"
+                         && free[k - 1].Text is not ("the" or "a") && Enumerable.Range(s.At + 1, k - s.At - 1).All(x => Vocabulary.Number(free[x]) is null)) is var first and > 0)
+            {
+                // "lowest say/do first": the superlative's metric, then "first": an order, every row
+                q.Use(free[first].Index);
+                limit = null;
+            }
             else if (s.At + 1 < free.Count && Vocabulary.Number(free[s.At + 1]) is > 0 and var after && CountedRows(q, free, s.At + 2) is { } rows)
             {
                 // "the worst 3 sprints"
@@ -163,6 +170,12 @@ public static class RankingParser
         for (var k = at - 2; k >= Math.Max(0, at - 6); k--)
         {
             if (q.IsUsed(free[k].Index) || Vocabulary.Number(free[k]) is not (> 0 and var n) || Vocabulary.Year(free[k]) is not null)
+            {
+                continue;
+            }
+
+            // "all four teams", "both teams": how many there are, not how many to show
+            if (k > 0 && free[k - 1].Text is "all" or "both" or "every")
             {
                 continue;
             }

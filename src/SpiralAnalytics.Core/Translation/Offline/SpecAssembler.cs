@@ -17,7 +17,11 @@ public static class SpecAssembler
         var names = metrics.Select(m => m.Name).ToList();
 
         // grouping
-        var named = reading.Grouping.Dimensions.Concat(reading.Versus).Distinct(StringComparer.Ordinal).ToList();
+        // "spillover last sprint vs the one before for Phoenix and Atlas": a comparison over several teams compares each team
+        var compared = reading.Time.Compare && reading.Grouping.Dimensions.Count == 0
+            ? reading.Filters.Where(f => !f.Negated && f.Values.Count > 1 && f.Dimension == Dimensions.Team).Select(f => f.Dimension)
+            : [];
+        var named = reading.Grouping.Dimensions.Concat(reading.Versus).Concat(compared).Distinct(StringComparer.Ordinal).ToList();
         var groups = previous is null ? named : FollowUpMerger.MergeGroups(previous.GroupBy, named, adds: !reading.Grouping.Replace && reading.Grouping.Dimensions.Count > 0 && reading.AddsMetrics);
         if (reading.Grouping.Trend)
         {

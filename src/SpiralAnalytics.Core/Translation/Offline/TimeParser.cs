@@ -66,6 +66,16 @@ public sealed class TimeParser(DateOnly asOf, TimeSpec? previous = null, IReadOn
                 return (true, null);
             }
 
+            // "vs the 3 before", "compared to the 4 sprints before": the same number of units just before the window
+            if (j + 1 < free.Count && Vocabulary.Number(free[j]) is not null
+                && (free[j + 1].Text is "before" or "prior" or "earlier"
+                    || (j + 2 < free.Count && UnitOf(free[j + 1]) is not null && free[j + 2].Text is "before" or "prior" or "earlier")))
+            {
+                var end = free[j + 1].Text is "before" or "prior" or "earlier" ? j + 1 : j + 2;
+                q.Use(free.Skip(i).Take(end - i + 1).Select(t => t.Index));
+                return (true, null);
+            }
+
             // "vs the quarter before", "compared with the sprints before", "against the one before": the window before this one
             if (j + 1 < free.Count && (UnitOf(free[j]) is not null || free[j].Text is "one" or "period") && free[j + 1].Text is "before" or "prior" or "earlier")
             {
@@ -151,6 +161,14 @@ public sealed class TimeParser(DateOnly asOf, TimeSpec? previous = null, IReadOn
                 used = [t[i].Index, t[i + 1].Index];
                 return previous is RollingTime r ? new RollingTime(r.Unit, Math.Min(n.Value, SpecLimits.MaxRolling)) : new LastSprintsTime(Math.Min(n.Value, SpecLimits.MaxSprints));
             }
+
+            if (n is > 1 and <= SpecLimits.MaxSprints && text == "last" && (unitToken is null || unitToken.Text is "and" or "or" or "pls" or "please" or "for" or "by" or "per")
+                && t.Any(x => x.Stem == "sprint"))
+            {
+                // "committed vs completed, sprint by sprint, last 6": a bare count of a question about sprints counts sprints
+                used = [t[i].Index, t[i + 1].Index];
+                return new LastSprintsTime(n.Value);
+            }
             if (unitToken is not null && UnitOf(unitToken) is { } unit)
             {
                 used = [t[i].Index, unitToken.Index];
@@ -188,6 +206,14 @@ public sealed class TimeParser(DateOnly asOf, TimeSpec? previous = null, IReadOn
         {
             used = text == "ever" ? [t[i].Index] : [t[i].Index, t[i + 1].Index];
             return new AllTime();
+        }
+
+        // "since the start of the year", "since the beginning of the quarter": this calendar unit so far
+        if (text == "since" && At(1)?.Text is "the" && At(2)?.Text is "start" or "beginning" && At(3)?.Text == "of" && At(4)?.Text is "the" or "this"
+            && At(5) is { } unitWord && ExactUnit(unitWord) is "week" or "month" or "quarter" or "year")
+        {
+            used = Enumerable.Range(i, 6).Select(k => t[k].Index).ToList();
+            return new PeriodTime(ExactUnit(unitWord)!, 0);
         }
 
         // since DATE
@@ -321,10 +347,15 @@ public sealed class TimeParser(DateOnly asOf, TimeSpec? previous = null, IReadOn
         }
 
         var year = i + 1 < t.Count ? Vocabulary.Year(t[i + 1]) : null;
-        if (Vocabulary.Month(t[i].Text) is { } month)
+        // "jan", "sept": a month's abbreviation after a time preposition ("since feb", "for jan") or before a year
+        var month = Vocabulary.Month(t[i].Text)
+                    ?? ((known is null || !known.Contains(t[i].Text)) && (year is not null || (i > 0 && t[i - 1].Text is "in" or "for" or "since" or "during" or "from" or "until" or "till" or "to" or "of" or "and" or "between" or "through" or "after"))
+                        ? Vocabulary.MonthOrAbbreviation(t[i].Text)
+                        : null);
+        if (month is not null)
         {
-            var y = year ?? (new DateOnly(asOf.Year, month, 1) <= asOf ? asOf.Year : asOf.Year - 1);
-            var from = new DateOnly(y, month, 1);
+            var y = year ?? (new DateOnly(asOf.Year, month.Value, 1) <= asOf ? asOf.Year : asOf.Year - 1);
+            var from = new DateOnly(y, month.Value, 1);
             return new SpanReading(from, from.AddMonths(1).AddDays(-1), year is null ? [t[i].Index] : [t[i].Index, t[i + 1].Index], year is not null);
         }
 
@@ -334,6 +365,15 @@ public sealed class TimeParser(DateOnly asOf, TimeSpec? previous = null, IReadOn
             var y = year ?? (new DateOnly(asOf.Year, quarter * 3 - 2, 1) <= asOf ? asOf.Year : asOf.Year - 1);
             var from = new DateOnly(y, quarter * 3 - 2, 1);
             return new SpanReading(from, from.AddMonths(3).AddDays(-1), year is null ? [t[i].Index] : [t[i].Index, t[i + 1].Index], year is not null);
+        }
+
+        // "H2 2015", "h1": a half year (without a year, the most recent one starting on or before as_of)
+        if (t[i].Text is "h1" or "h2")
+        {
+            var startMonth = t[i].Text == "h1" ? 1 : 7;
+            var y = year ?? (new DateOnly(asOf.Year, startMonth, 1) <= asOf ? asOf.Year : asOf.Year - 1);
+            var from = new DateOnly(y, startMonth, 1);
+            return new SpanReading(from, from.AddMonths(6).AddDays(-1), year is null ? [t[i].Index] : [t[i].Index, t[i + 1].Index], year is not null);
         }
 
         if (Vocabulary.Year(t[i]) is { } only && (i == 0 || t[i - 1].Text is not ("than" or "above" or "below" or "over" or "under")))

@@ -1,0 +1,158 @@
+using System.Text.RegularExpressions;
+
+namespace SpiralAnalytics.Core.Translation.Offline;
+
+/// <summary>What the question asks for as a whole, before any part of it is read.</summary>
+public enum QuestionIntent
+{
+    /// <summary>Metric values (an ordinary spec).</summary>
+    Metrics,
+
+    /// <summary>"why did …", "what went wrong …", "how is X doing": <c>analysis: diagnose</c>.</summary>
+    Diagnose,
+
+    /// <summary>"anything unusual …", "which sprints were anomalous …": <c>analysis: anomalies</c>.</summary>
+    Anomalies,
+
+    /// <summary>"will we finish …", "forecast …": no spec form answers it; the translator asks back.</summary>
+    Forecast,
+}
+
+/// <summary>The question after the vocabulary rule: the text the parsers read, what was rewritten, and the markers found.</summary>
+public sealed record QuestionText(string Text, IReadOnlyList<TranslationEvidence> Rewrites, bool NewTopic);
+
+/// <summary>
+/// The rules that read a question as a whole, in order, before the parsers (time, thresholds, ranking, metrics, grouping,
+/// values) read its parts: <see cref="Hostile"/> (an instruction or code, never answered), <see cref="Rewrite"/> (the
+/// vocabulary's abbreviations and casual phrasings, and new-topic markers) and <see cref="Intent"/>. Each reads
+/// <see cref="DomainVocabulary"/>; none is keyed to a question.
+/// </summary>
+public static partial class QuestionRules
+{
+    /// <summary>The first hostile pattern the text matches (an instruction to the system, SQL, a shell command), or null.</summary>
+    public static string? Hostile(string question, DomainVocabulary vocabulary)
+    {
+        foreach (var pattern in vocabulary.Hostile)
+        {
+            try
+            {
+                if (pattern.Match(question) is { Success: true } match)
+                {
+                    return match.Value;
+                }
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                return "text too complex to read";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Rewrites abbreviations ("pts" → points) and casual phrasings ("knock out" → completed) as whole words, leaving words that
+    /// are the tenant's own values (<paramref name="values"/>: team keys, names) alone, and drops a new-topic marker
+    /// ("diff question -"), saying so.
+    /// </summary>
+    public static QuestionText Rewrite(string question, DomainVocabulary vocabulary, IReadOnlySet<string> values)
+    {
+        var rewrites = new List<TranslationEvidence>();
+        // "high + highest prio", "spillover & say/do": a plus or ampersand between words lists them
+        var text = " " + Plus().Replace(question.Replace('’', '\''), " and ") + " ";
+        var newTopic = false;
+        foreach (var marker in vocabulary.NewTopic)
+        {
+            var pattern = Cached(@"(?<![\w'])" + Regex.Escape(marker) + @"(?![\w'])[\s,:;.!?-]*");
+            if (pattern.IsMatch(text))
+            {
+                text = pattern.Replace(text, " ", 1);
+                newTopic = true;
+                rewrites.Add(new TranslationEvidence(EvidenceParts.FollowUp, marker, "new question", "vocabulary new_topic", 1.0));
+            }
+        }
+
+        foreach (var phrase in vocabulary.Phrases)
+        {
+            var pattern = Cached(@"(?<![\w'])" + Regex.Escape(phrase.Says).Replace(@"\ ", @"[\s-]+", StringComparison.Ordinal) + @"(?![\w'])");
+            if (pattern.Match(text) is { Success: true } match && !values.Contains(match.Value.ToLowerInvariant()))
+            {
+                text = pattern.Replace(text, " " + phrase.Means + " ");
+                rewrites.Add(new TranslationEvidence(EvidenceParts.Vocabulary, match.Value.Trim(), phrase.Means, "vocabulary phrase", 0.9));
+            }
+        }
+
+        text = Words().Replace(text, m =>
+        {
+            var word = m.Value.ToLowerInvariant();
+            var dot = "";
+            if (!vocabulary.Abbreviations.ContainsKey(word) && word.EndsWith('.'))
+            {
+                (word, dot) = (word[..^1], ".");
+            }
+
+            if (values.Contains(word) || !vocabulary.Abbreviations.TryGetValue(word, out var full))
+            {
+                return m.Value;
+            }
+
+            rewrites.Add(new TranslationEvidence(EvidenceParts.Vocabulary, m.Value, full, "vocabulary abbreviation", 1.0));
+            return full + dot;
+        });
+        return new QuestionText(Spaces().Replace(text, " ").Trim(), rewrites, newTopic);
+    }
+
+    /// <summary>
+    /// The question's own intent from the vocabulary's intent phrases: anomalies, diagnose ("why did …", "what went wrong", or
+    /// "how …" with "doing/going/go" when no metric is named), forecast; else metrics.
+    /// </summary>
+    public static (QuestionIntent Intent, string? Words) Intent(QuestionTokens q, DomainVocabulary vocabulary, bool namesMetric)
+    {
+        var text = " " + string.Join(" ", q.All.Select(t => t.Text)) + " ";
+        string? Find(string name) => vocabulary.Intent(name).Select(p => p.ToLowerInvariant().Replace("'", "", StringComparison.Ordinal))
+            .FirstOrDefault(p => text.Contains(" " + p + " ", StringComparison.Ordinal));
+
+        if (Find("forecast") is { } forecast)
+        {
+            return (QuestionIntent.Forecast, forecast);
+        }
+
+        if (q.All.Count > 2 && q.All[0].Text == "will")
+        {
+            // "will Phoenix finish the sprint": a question about what has not happened yet
+            return (QuestionIntent.Forecast, "will …");
+        }
+
+        if (Find("anomalies") is { } anomalies)
+        {
+            return (QuestionIntent.Anomalies, anomalies);
+        }
+
+        if (Find("diagnose") is { } diagnose)
+        {
+            return (QuestionIntent.Diagnose, diagnose);
+        }
+
+        if (!namesMetric && q.All.Count > 0 && q.All.Take(3).Any(t => t.Text is "how" or "hows") && Find("diagnose_how") is { } how)
+        {
+            return (QuestionIntent.Diagnose, "how … " + how);
+        }
+
+        return (QuestionIntent.Metrics, null);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
+
+    /// <summary>A whole-word, case-insensitive pattern of the vocabulary, built once per process.</summary>
+    private static Regex Cached(string pattern) =>
+        Patterns.GetOrAdd(pattern, p => new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200)));
+
+    [GeneratedRegex(@"(?<![\w'])[A-Za-z][A-Za-z0-9']*\.?(?![\w])", RegexOptions.CultureInvariant)]
+    private static partial Regex Words();
+
+    [GeneratedRegex(@"\s*(?<=\w\s*)[+&](?=\s*\w)\s*", RegexOptions.CultureInvariant)]
+    private static partial Regex Plus();
+
+    [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
+    private static partial Regex Spaces();
+}

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using SpiralAnalytics.Api.Errors;
 using SpiralAnalytics.Core.Catalog;
-using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Infrastructure.Queries;
 
 namespace SpiralAnalytics.Api;
@@ -13,7 +12,7 @@ public static class ApiServiceCollectionExtensions
     /// JSON in snake_case like the spec and the result object (CLI.md), the result's source-generated context first;
     /// ProblemDetails for every error, through <see cref="ApiExceptionHandler"/>, written as JSON whatever the client's
     /// <c>Accept</c> (<see cref="ProblemJsonFallbackWriter"/>); bad request bodies thrown to it; JSON bodies with duplicate
-    /// keys or deeper than a spec can be refused.
+    /// keys are refused.
     /// </summary>
     public static IHostApplicationBuilder AddSpiralApi(this IHostApplicationBuilder builder)
     {
@@ -21,7 +20,8 @@ public static class ApiServiceCollectionExtensions
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.AllowDuplicateProperties = false;
-            o.SerializerOptions.MaxDepth = SpecLimits.MaxJsonDepth;
+            // Depth stays at the serializer's default (64) here: these options also write responses and the OpenAPI
+            // document, which nest deeper than a spec; spec bodies are parsed by SpecJson with Core.Specs.SpecLimits.MaxJsonDepth.
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, QueryJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, MetricJsonContext.Default);
         });

@@ -3,8 +3,10 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using SpiralAnalytics.Infrastructure.Auth;
+using SpiralAnalytics.Infrastructure.Catalog;
 using SpiralAnalytics.Infrastructure.Translation;
 using SpiralAnalytics.Integration.Tests.Api;
 using SpiralAnalytics.Integration.Tests.Ask;
@@ -108,7 +110,9 @@ public sealed class VerifiedQuestionApiTests(PostgresServer server)
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(spec), created["pair"]!["translator_spec"]), "the translator's reading is recorded with the pair");
         Assert.Equal("verified", (string)created["pair"]!["state"]!);
         Assert.NotNull(created["pair"]!["metric_versions"]!["bug_count"]);
-        Assert.StartsWith("local-hash", (string)created["pair"]!["embedder_id"]!, StringComparison.Ordinal);
+        // embedded by the embedder the service is configured with (the one its questions are matched with)
+        Assert.Equal(CatalogEmbeddings.IdentityOf(api.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>()),
+            (string)created["pair"]!["embedder_id"]!);
         var again = await SendAsync(admin, HttpMethod.Post, "/api/v1/admin/verified-questions", body.DeepClone(), HttpStatusCode.OK);
         Assert.Equal("replaced", (string)again["action"]!);
         Assert.Equal((string)created["pair"]!["id"]!, (string)again["pair"]!["id"]!);

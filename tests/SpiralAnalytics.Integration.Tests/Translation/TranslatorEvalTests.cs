@@ -42,6 +42,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval-blind3.jsonl", "blind3", 0.95),
         ("translator-eval-blind4.jsonl", "blind4", 0.95),
         ("translator-eval-chat-dev.jsonl", "chatdev", 0),
+        ("translator-eval-blind5.jsonl", "blind5", 0),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();

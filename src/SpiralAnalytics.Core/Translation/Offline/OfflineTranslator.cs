@@ -160,15 +160,22 @@ public sealed class OfflineTranslator : IContextTranslator
         notes.AddRange(repairs);
         evidence.AddRange(Evidence(reading, spec, followUp, byWords));
         var unknown = Unknown(q, known, matcher, Familiar(catalog));
-        var confidence = Confidence(byWords, unknown.Count, repairs.Count, followUp && metrics.Mentions.Count > 0);
+        var confidence = Confidence(byWords, unknown.Count, repairs.Count, followUp && metrics.Mentions.Count > 0, filters.Dangling.Count);
         foreach (var word in unknown)
         {
             evidence.Add(new TranslationEvidence(EvidenceParts.Metric, word, "not understood", "no rule or vocabulary word", 0));
         }
 
+        foreach (var word in filters.Dangling)
+        {
+            evidence.Add(new TranslationEvidence(EvidenceParts.Filter, word, "excludes nothing I know", "exclusion without a value", 0));
+        }
+
         if (confidence < TranslationConfidence.Threshold)
         {
-            var reason = unknown.Count > 0
+            var reason = filters.Dangling.Count > 0
+                ? $"I am not sure I read this right: I could not tell what '{string.Join("', '", filters.Dangling)}' leaves out, so this would include everything. Did you mean one of these?"
+                : unknown.Count > 0
                 ? $"I am not sure I read this right: I do not know '{string.Join("', '", unknown)}'. Did you mean one of these?"
                 : "I am not sure which metric you mean. Did you mean one of these?";
             return TranslationOutcome.Ask(clarifier.Readings(reason, spec, context.Candidates), TranslatorNames.Offline, notes, 1 - confidence, evidence);
@@ -208,16 +215,24 @@ public sealed class OfflineTranslator : IContextTranslator
 
     /// <summary>
     /// How sure the reading is: a metric named by a catalog phrase counts 1, by single words 0.75; each word no rule or vocabulary
-    /// knows multiplies by 0.7 (two unknown words next to a single-word metric, or three anywhere, ask back); each repair the
+    /// knows multiplies by 0.7 (two unknown words next to a single-word metric, or three anywhere, ask back); each exclusion that
+    /// excluded nothing by <see cref="DanglingFactor"/> (always asks back); each repair the
     /// validator forced by 0.9.
     /// </summary>
-    public static double Confidence(bool byWords, int unknownWords, int repairs, bool mergedWithMetric)
+    public static double Confidence(bool byWords, int unknownWords, int repairs, bool mergedWithMetric, int danglingExclusions = 0)
     {
         var confidence = byWords ? 0.75 : 1.0;
         confidence *= Math.Pow(0.7, unknownWords);
+        confidence *= Math.Pow(DanglingFactor, danglingExclusions);
         confidence *= Math.Pow(0.9, repairs);
         return Math.Round(mergedWithMetric ? confidence * 0.95 : confidence, 3);
     }
+
+    /// <summary>
+    /// An exclusion that excluded nothing ("skip the flaky ones") means the answer would include what the asker wanted out: the
+    /// worst kind of wrong answer, one that looks right. One such word alone brings any reading below the threshold.
+    /// </summary>
+    public const double DanglingFactor = 0.5;
 
     /// <summary>Words no parser used that no vocabulary, catalog phrase or tenant value knows (nor is a typo of): what the reading ignored.</summary>
     private static List<string> Unknown(QuestionTokens q, IReadOnlySet<string> known, MetricMatcher matcher, IReadOnlySet<string> familiar) =>
@@ -361,6 +376,7 @@ public sealed class OfflineTranslator : IContextTranslator
         var q = new QuestionTokens(tokens);
         var time = new TimeParser(asOf, previous, known).Parse(q);
         var thresholds = ThresholdParser.Parse(q);
+        var excluded = resolver.Exclusions(q, known);
         var ranking = RankingParser.Parse(q);
         var metrics = matcher.Match(q, known);
         var grouping = GroupingParser.Parse(q);
@@ -370,7 +386,7 @@ public sealed class OfflineTranslator : IContextTranslator
             metrics = matcher.MatchWords(q, known);
         }
 
-        var filters = resolver.Resolve(q, known, matcher.Pairs);
+        var filters = resolver.Resolve(q, known, matcher.Pairs, excluded);
         if (metrics.Mentions.Count == 0 && valuesFirst)
         {
             metrics = matcher.MatchWords(q, known);

@@ -1,0 +1,108 @@
+using SpiralAnalytics.Core.Specs;
+using SpiralAnalytics.Core.Tests.Catalog;
+using SpiralAnalytics.Core.Translation;
+using SpiralAnalytics.Core.Translation.Offline;
+
+namespace SpiralAnalytics.Core.Tests.Translation;
+
+/// <summary>
+/// The checks that keep a reading from silently dropping or misplacing a part of the question: exclusion lists attached to
+/// their dimension, exclusions that excluded nothing, a dimension's word before its value, lists of people, and clarification
+/// options that translate to what they say.
+/// </summary>
+public sealed class ConsistencyRulesTests
+{
+    private static readonly DateTimeOffset AsOf = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static readonly DimensionValues Values = new(new Dictionary<string, IReadOnlyList<DimensionMember>>
+    {
+        ["team"] = [new("Atlas", ["ATL"]), new("Phoenix", ["PHX"]), new("Nova", ["NOV"])],
+        ["issue_type"] = [new("Bug", []), new("Story", []), new("Task", []), new("Epic", [])],
+        ["priority"] = [new("Highest", []), new("High", []), new("Medium", []), new("Low", []), new("Lowest", [])],
+        ["assignee"] = [new("Maya Cohen", []), new("Jonas Berg", []), new("Kavya Nair", []), new("Hiro Tanaka", [])],
+        ["epic"] = [new("PHX-181", []), new("ATL-7", [])],
+        ["sprint"] = [],
+    });
+
+    private static TranslationOutcome Ask(string question) =>
+        OfflineTranslator.Translate(new TranslationRequest(question, AsOf, null), new TranslationContext(ShippedCatalog.Catalog, [], Values, AsOf));
+
+    private static AnalyticsSpec Spec(string question)
+    {
+        var outcome = Ask(question);
+        Assert.True(outcome.Spec is not null, outcome.Clarification?.Reason);
+        Assert.Empty(new SpecValidator(ShippedCatalog.Catalog, Values).Errors(outcome.Spec));
+        return outcome.Spec;
+    }
+
+    [Theory]
+    [InlineData("issues done per prio for nova in the last 3 sprints, skip the low and lowest ones")]
+    [InlineData("issues done by priority last 3 sprints except low and lowest")]
+    [InlineData("cycle time per priority for nova, excluding the lowest ones")]
+    public void An_exclusion_list_of_values_spelled_like_ranking_words_is_a_not_in_filter_not_a_ranking(string question)
+    {
+        var spec = Spec(question);
+        var filter = Assert.Single(spec.Filters, f => f.Dimension == "priority");
+        Assert.Equal("not_in", filter.Op);
+        Assert.Contains("Lowest", filter.Values);
+        Assert.Empty(spec.Sort);
+        Assert.Null(spec.Limit);
+    }
+
+    [Fact]
+    public void A_ranking_word_without_an_exclusion_is_still_a_ranking()
+    {
+        var spec = Spec("which team had the lowest velocity last sprint");
+        Assert.Empty(spec.Filters);
+        Assert.Equal("velocity", Assert.Single(spec.Sort).By);
+    }
+
+    [Fact]
+    public void An_exclusion_that_excludes_nothing_known_asks_back_instead_of_answering_everything()
+    {
+        var outcome = Ask("velocity by team last 3 sprints, except the flaky ones");
+        Assert.Null(outcome.Spec);
+        Assert.NotNull(outcome.Clarification);
+        Assert.Contains("'except'", outcome.Clarification.Reason, StringComparison.Ordinal);
+        Assert.Contains(outcome.Evidence, e => e.Words == "except" && e.Strength == 0);
+        // the reading itself is the first option, and it answers
+        Assert.Equal(Spec("velocity by team last 3 sprints"), Ask(outcome.Clarification.Options[0].Question).Spec);
+    }
+
+    [Fact]
+    public void An_exclusion_of_a_known_value_is_no_dangling_exclusion()
+    {
+        var outcome = Ask("velocity by team last 3 sprints, skip Nova");
+        Assert.NotNull(outcome.Spec);
+        Assert.Equal(["Nova"], Assert.Single(outcome.Spec.Filters, f => f.Op == "not_in" || f.Op == "neq").Values);
+        Assert.DoesNotContain(outcome.Evidence, e => e.Rule == "exclusion without a value");
+    }
+
+    [Fact]
+    public void A_dimension_word_before_its_value_is_not_read_as_a_value_of_another_dimension()
+    {
+        var spec = Spec("pts finished on epic PHX-181 since jan");
+        var filter = Assert.Single(spec.Filters);
+        Assert.Equal(("epic", "PHX-181"), (filter.Dimension, Assert.Single(filter.Values)));
+    }
+
+    [Fact]
+    public void An_issue_type_named_epic_is_still_read_without_an_epic_value_after_it() =>
+        Assert.Contains(Spec("cycle time for epics this quarter").Filters, f => f.Dimension == "issue_type" && f.Values.Contains("Epic"));
+
+    [Fact]
+    public void Three_people_named_without_a_grouping_are_rows()
+    {
+        var outcome = Ask("cycle time p90 for Maya, Jonas and Kavya this quarter");
+        Assert.Equal(["assignee"], outcome.Spec!.GroupBy);
+        Assert.Equal(3, Assert.Single(outcome.Spec.Filters).Values.Count);
+        Assert.Contains(outcome.Notes, n => n.Contains("3 people", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("comments per ticket for Hiro Tanaka and Jonas Berg in the last 3 months")]
+    [InlineData("spillover for Atlas, Phoenix and Nova in the last 2 sprints")]
+    [InlineData("cycle time for Maya, Jonas and Kavya by month")]
+    public void Two_people_teams_or_a_list_with_its_own_grouping_are_not_broken_down_by_person(string question) =>
+        Assert.DoesNotContain("assignee", Spec(question).GroupBy);
+}

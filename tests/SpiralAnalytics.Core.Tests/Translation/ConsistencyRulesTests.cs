@@ -105,4 +105,31 @@ public sealed class ConsistencyRulesTests
     [InlineData("cycle time for Maya, Jonas and Kavya by month")]
     public void Two_people_teams_or_a_list_with_its_own_grouping_are_not_broken_down_by_person(string question) =>
         Assert.DoesNotContain("assignee", Spec(question).GroupBy);
+
+    [Fact]
+    public void A_metric_whose_words_belong_to_another_metric_named_beside_it_is_part_of_that_metric()
+    {
+        var spec = Spec("any wip with nobody on it? break it down by team");
+        Assert.Equal(["wip_no_assignee"], spec.Metrics);
+        Assert.Equal(["team"], spec.GroupBy);
+    }
+
+    [Fact]
+    public void Two_metrics_joined_by_a_list_word_stay_two() =>
+        Assert.Equal(["wip", "wip_no_assignee"], Spec("wip and unassigned wip by team").Metrics);
+
+    [Theory]
+    [InlineData("how much of what each team finished this sprint is bug fixing?")]
+    [InlineData("what share of the completed issues were bugs, by team, this sprint")]
+    public void A_share_question_narrowed_to_a_value_is_the_ratio_that_value_names(string question)
+    {
+        var outcome = Ask(question);
+        Assert.Equal(["bug_share"], outcome.Spec!.Metrics);
+        Assert.Empty(outcome.Spec.Filters);
+        Assert.Contains(outcome.Notes, n => n.Contains("share of completed_issues", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_count_narrowed_to_a_value_without_share_words_stays_a_filtered_count() =>
+        Assert.Contains(Spec("how many bugs did each team finish this sprint").Filters, f => f.Values.Contains("Bug"));
 }

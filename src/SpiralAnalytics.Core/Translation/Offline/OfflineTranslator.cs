@@ -62,6 +62,7 @@ public sealed class OfflineTranslator : IContextTranslator
             }
         }
 
+        metrics = Subsume(metrics, q);
         var (intent, intentWords) = QuestionRules.Intent(q, vocabulary, metrics.Mentions.Count > 0);
         if (intent == QuestionIntent.Forecast)
         {
@@ -137,6 +138,20 @@ public sealed class OfflineTranslator : IContextTranslator
             reading = reading with { Metrics = [new MetricMention(share, reading.Metrics.FirstOrDefault()?.Position ?? 0, share.Name)] };
         }
 
+        string? shareNote = null;
+        if (!thresholds.Any(t => t.Unit == "ratio") && definitions is [{ Unit: not "ratio" } whole] && AsksForShare(q)
+            && NarrowedShare(whole, reading.Filters, catalog) is var (part, narrowing))
+        {
+            // "how much of what each team finished is bug fixing": the share of the amount the narrowing value names
+            definitions = [part];
+            reading = reading with
+            {
+                Metrics = [new MetricMention(part, reading.Metrics.FirstOrDefault()?.Position ?? 0, part.Name)],
+                Filters = reading.Filters.Where(f => f != narrowing).ToList(),
+            };
+            shareNote = $"'{string.Join(", ", narrowing.Values)}' as a share of {whole.Name}: {part.Name}";
+        }
+
         if (thresholds.Any(t => t.Unit == "ratio"))
         {
             // "more than a quarter of committed points spilled over": a share is the ratio's, not of the amount it is built on
@@ -145,6 +160,10 @@ public sealed class OfflineTranslator : IContextTranslator
 
         definitions = definitions.Take(SpecLimits.MaxMetrics).ToList();
         var (spec, notes) = SpecAssembler.Assemble(reading, definitions, previous);
+        if (shareNote is not null)
+        {
+            notes.Insert(0, shareNote);
+        }
         if (followUp)
         {
             notes.Insert(0, "follow-up: changed the previous question's spec");
@@ -411,6 +430,66 @@ public sealed class OfflineTranslator : IContextTranslator
             })
             .OrderByDescending(x => x.Score).ToList();
         return scored.Count > 0 && scored[0].Score > 0 && (scored.Count == 1 || scored[0].Score > scored[1].Score) ? scored[0].Metric : null;
+    }
+
+    /// <summary>Words that list several metrics ("velocity and spillover", "wip vs unassigned wip").</summary>
+    private static readonly HashSet<string> Listing = new(StringComparer.Ordinal) { "and", "or", "vs", "versus", "plus", "&", "also", "w" };
+
+    /// <summary>
+    /// "any wip with nobody on it": a metric named by words that all belong to the wording of another metric named in the same
+    /// breath (no list word between them) is part of that metric's wording, not a metric of its own ("wip" in "unassigned wip").
+    /// </summary>
+    public static MetricReading Subsume(MetricReading metrics, QuestionTokens q)
+    {
+        var kept = metrics.Mentions.Where(a => !metrics.Mentions.Any(b =>
+        {
+            if (b.Metric.Name == a.Metric.Name)
+            {
+                return false;
+            }
+
+            var wording = b.Metric.Synonyms.Prepend(b.Metric.DisplayName).Prepend(CatalogText.NameAsWords(b.Metric.Name)).Append(b.Phrase)
+                .Select(p => Tokenizer.Stems(p)).ToList();
+            var own = Tokenizer.Stems(a.Phrase);
+            var (from, to) = a.Position < b.Position ? (a.Position, b.Position) : (b.Position, a.Position);
+            return own.Count > 0 && wording.Any(w => w.Count > own.Count && own.All(w.Contains))
+                   && !q.All.Skip(from + 1).Take(Math.Max(0, to - from - 1)).Any(t => Listing.Contains(t.Text));
+        })).ToList();
+        return kept.Count == metrics.Mentions.Count || kept.Count == 0 ? metrics : metrics with { Mentions = kept };
+    }
+
+    /// <summary>Share words: "how much of", "what share / part / fraction / proportion / portion / percentage of", "% of".</summary>
+    public static bool AsksForShare(QuestionTokens q)
+    {
+        var all = q.All;
+        for (var i = 0; i + 1 < all.Count; i++)
+        {
+            if ((all[i].Text is "share" or "part" or "fraction" or "proportion" or "portion" or "percentage" or "percent" or "%" && all[i + 1].Text == "of"
+                    && (i == 0 || Vocabulary.Number(all[i - 1]) is null))
+                || (i + 2 < all.Count && all[i].Text == "how" && all[i + 1].Text == "much" && all[i + 2].Text == "of"))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The ratio built on <paramref name="whole"/> (it depends on it) whose name, display name or a synonym names the value of one
+    /// of the question's filters ("Bug share of completed" for Bug), if exactly one such ratio and filter exist: that value
+    /// narrows the amount to the ratio's numerator, so the filter is the ratio's own, not one to apply.
+    /// </summary>
+    public static (MetricDefinition Part, FilterMention Narrowing)? NarrowedShare(MetricDefinition whole, IReadOnlyList<FilterMention> filters, MetricCatalog catalog)
+    {
+        var found = (
+            from filter in filters.Where(f => !f.Negated && f.Values.Count == 1)
+            let value = Tokenizer.Stems(filter.Values[0])
+            from ratio in catalog.Active.Where(m => m.Unit == "ratio" && m.DependsOn.Contains(whole.Name))
+            where ratio.Synonyms.Prepend(ratio.DisplayName).Prepend(CatalogText.NameAsWords(ratio.Name))
+                .Any(phrase => Tokenizer.Stems(phrase) is var words && value.All(words.Contains))
+            select (ratio, filter)).DistinctBy(x => x.ratio.Name).ToList();
+        return found is [var one] ? one : null;
     }
 
     /// <summary>

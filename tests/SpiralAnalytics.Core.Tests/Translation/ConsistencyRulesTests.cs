@@ -132,4 +132,20 @@ public sealed class ConsistencyRulesTests
     [Fact]
     public void A_count_narrowed_to_a_value_without_share_words_stays_a_filtered_count() =>
         Assert.Contains(Spec("how many bugs did each team finish this sprint").Filters, f => f.Values.Contains("Bug"));
+
+    [Fact]
+    public void A_share_word_left_over_beside_an_amount_asks_back_with_the_shares_of_that_amount_first()
+    {
+        var outcome = Ask("completed issues percentage per team last sprint");
+        Assert.Null(outcome.Spec);
+        Assert.Contains("'percentage'", outcome.Clarification!.Reason, StringComparison.Ordinal);
+        var options = outcome.Clarification.Options.Select(o => Ask(o.Question).Spec).ToList();
+        Assert.All(options, Assert.NotNull);
+        Assert.Equal(["completed_issues"], options[0]!.Metrics);
+        Assert.Contains(options, o => o!.Metrics.SequenceEqual(["bug_share"]) && o.GroupBy.SequenceEqual(["team"]));
+    }
+
+    [Fact]
+    public void A_ratio_metric_with_its_share_word_is_answered() =>
+        Assert.Equal(["bug_share"], Spec("bug share percentage per team last sprint").Metrics);
 }

@@ -179,7 +179,13 @@ public sealed class OfflineTranslator : IContextTranslator
         notes.AddRange(repairs);
         evidence.AddRange(Evidence(reading, spec, followUp, byWords));
         var unknown = Unknown(q, known, matcher, Familiar(catalog));
-        var confidence = Confidence(byWords, unknown.Count, repairs.Count, followUp && metrics.Mentions.Count > 0, filters.Dangling.Count);
+        var unmet = UnmetShare(q, spec, catalog);
+        var confidence = Confidence(byWords, unknown.Count, repairs.Count, followUp && metrics.Mentions.Count > 0, filters.Dangling.Count + (unmet is null ? 0 : 1));
+        if (unmet is not null)
+        {
+            evidence.Add(new TranslationEvidence(EvidenceParts.Metric, unmet, "asks for a share, the metric is an amount", "unit words", 0));
+        }
+
         foreach (var word in unknown)
         {
             evidence.Add(new TranslationEvidence(EvidenceParts.Metric, word, "not understood", "no rule or vocabulary word", 0));
@@ -196,8 +202,11 @@ public sealed class OfflineTranslator : IContextTranslator
                 ? $"I am not sure I read this right: I could not tell what '{string.Join("', '", filters.Dangling)}' leaves out, so this would include everything. Did you mean one of these?"
                 : unknown.Count > 0
                 ? $"I am not sure I read this right: I do not know '{string.Join("', '", unknown)}'. Did you mean one of these?"
+                : unmet is not null
+                ? $"I am not sure I read this right: '{unmet}' asks for a share, and I found an amount. Did you mean one of these?"
                 : "I am not sure which metric you mean. Did you mean one of these?";
-            return TranslationOutcome.Ask(clarifier.Readings(reason, spec, context.Candidates), TranslatorNames.Offline, notes, 1 - confidence, evidence);
+            var likely = unmet is null ? [] : Shares(spec, catalog);
+            return TranslationOutcome.Ask(Answerable(clarifier.Readings(reason, spec, context.Candidates, likely), request, context), TranslatorNames.Offline, notes, 1 - confidence, evidence);
         }
 
         return TranslationOutcome.Of(spec, TranslatorNames.Offline, notes, confidence, evidence);
@@ -235,7 +244,8 @@ public sealed class OfflineTranslator : IContextTranslator
     /// <summary>
     /// How sure the reading is: a metric named by a catalog phrase counts 1, by single words 0.75; each word no rule or vocabulary
     /// knows multiplies by 0.7 (two unknown words next to a single-word metric, or three anywhere, ask back); each exclusion that
-    /// excluded nothing by <see cref="DanglingFactor"/> (always asks back); each repair the
+    /// excluded nothing or share word beside an amount by <see cref="DanglingFactor"/>
+    /// (always asks back); each repair the
     /// validator forced by 0.9.
     /// </summary>
     public static double Confidence(bool byWords, int unknownWords, int repairs, bool mergedWithMetric, int danglingExclusions = 0)
@@ -248,8 +258,9 @@ public sealed class OfflineTranslator : IContextTranslator
     }
 
     /// <summary>
-    /// An exclusion that excluded nothing ("skip the flaky ones") means the answer would include what the asker wanted out: the
-    /// worst kind of wrong answer, one that looks right. One such word alone brings any reading below the threshold.
+    /// A qualifier the reading could not attach — an exclusion that excluded nothing ("skip the flaky ones"), a share asked of an
+    /// amount ("bug percentage" read as a bug count) — means the answer would silently differ from what was asked: the worst kind
+    /// of wrong answer, one that looks right. One such qualifier alone brings any reading below the threshold.
     /// </summary>
     public const double DanglingFactor = 0.5;
 
@@ -457,6 +468,30 @@ public sealed class OfflineTranslator : IContextTranslator
         })).ToList();
         return kept.Count == metrics.Mentions.Count || kept.Count == 0 ? metrics : metrics with { Mentions = kept };
     }
+
+    /// <summary>Words that ask for a share or a rate, not an amount.</summary>
+    private static readonly HashSet<string> ShareWords = new(StringComparer.Ordinal)
+    {
+        "share", "percent", "percentage", "%", "ratio", "proportion", "fraction", "rate", "pct",
+    };
+
+    /// <summary>
+    /// A share word no parser used ("bug rate per team", "how much of …") while every metric of the spec is an amount: the
+    /// question asked for a share the reading does not give; the word, or null.
+    /// </summary>
+    public static string? UnmetShare(QuestionTokens q, AnalyticsSpec spec, MetricCatalog catalog)
+    {
+        if (spec.Metrics.Count == 0 || spec.MetricNames.Select(catalog.Find).Any(m => m is null || m.Unit == "ratio"))
+        {
+            return null;
+        }
+
+        return q.Free.FirstOrDefault(t => ShareWords.Contains(t.Text))?.Raw;
+    }
+
+    /// <summary>The ratios built on the spec's metrics (they depend on them): the likely readings of a share asked of an amount.</summary>
+    private static IReadOnlyList<MetricDefinition> Shares(AnalyticsSpec spec, MetricCatalog catalog) =>
+        catalog.Active.Where(m => m.Unit == "ratio" && spec.MetricNames.Any(m.DependsOn.Contains)).OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
 
     /// <summary>Share words: "how much of", "what share / part / fraction / proportion / portion / percentage of", "% of".</summary>
     public static bool AsksForShare(QuestionTokens q)

@@ -180,7 +180,13 @@ public sealed class OfflineTranslator : IContextTranslator
         evidence.AddRange(Evidence(reading, spec, followUp, byWords));
         var unknown = Unknown(q, known, matcher, Familiar(catalog));
         var unmet = UnmetShare(q, spec, catalog);
-        var confidence = Confidence(byWords, unknown.Count, repairs.Count, followUp && metrics.Mentions.Count > 0, filters.Dangling.Count + (unmet is null ? 0 : 1));
+        var unused = Unused(q, spec, catalog, matcher, resolver);
+        foreach (var word in unused)
+        {
+            evidence.Add(new TranslationEvidence(EvidenceParts.Metric, word, "a metric word no part of the reading explains", "unused catalog word", 0));
+        }
+
+        var confidence = Math.Round(Math.Pow(UnusedFactor, unused.Count), 3) * Confidence(byWords, unknown.Count, repairs.Count, followUp && metrics.Mentions.Count > 0, filters.Dangling.Count + (unmet is null ? 0 : 1));
         if (unmet is not null)
         {
             evidence.Add(new TranslationEvidence(EvidenceParts.Metric, unmet, "asks for a share, the metric is an amount", "unit words", 0));
@@ -204,6 +210,8 @@ public sealed class OfflineTranslator : IContextTranslator
                 ? $"I am not sure I read this right: I do not know '{string.Join("', '", unknown)}'. Did you mean one of these?"
                 : unmet is not null
                 ? $"I am not sure I read this right: '{unmet}' asks for a share, and I found an amount. Did you mean one of these?"
+                : unused.Count > 0
+                ? $"I am not sure I read this right: my reading leaves out '{string.Join("', '", unused)}'. Did you mean one of these?"
                 : "I am not sure which metric you mean. Did you mean one of these?";
             var likely = unmet is null ? [] : Shares(spec, catalog);
             return TranslationOutcome.Ask(Answerable(clarifier.Readings(reason, spec, context.Candidates, likely), request, context), TranslatorNames.Offline, notes, 1 - confidence, evidence);
@@ -468,6 +476,31 @@ public sealed class OfflineTranslator : IContextTranslator
         })).ToList();
         return kept.Count == metrics.Mentions.Count || kept.Count == 0 ? metrics : metrics with { Mentions = kept };
     }
+
+    /// <summary>What each catalog word that no part of the reading explains multiplies the confidence by.</summary>
+    public const double UnusedFactor = 0.8;
+
+    /// <summary>
+    /// Words of the catalog's metric wording that no parser used and that the chosen metrics' own wording does not contain
+    /// ("fixing" beside a count of bugs, "estimate" beside velocity): a qualifier the reading may have dropped. Grammar, time,
+    /// value and chat words are not counted.
+    /// </summary>
+    public static IReadOnlyList<string> Unused(QuestionTokens q, AnalyticsSpec spec, MetricCatalog catalog, MetricMatcher matcher, FilterResolver resolver)
+    {
+        var own = spec.MetricNames.Select(catalog.Find).OfType<MetricDefinition>()
+            .SelectMany(m => m.Synonyms.Prepend(m.DisplayName).Prepend(CatalogText.NameAsWords(m.Name)).Append(m.Description))
+            .SelectMany(Tokenizer.Stems).SelectMany(x => new[] { x, Tokenizer.Root(x) }).ToHashSet(StringComparer.Ordinal);
+        return q.Free.Where(t => t.Text.Length >= 3 && t.Text.All(char.IsLetter) && matcher.Words.Contains(t.Stem)
+                                 && !own.Contains(t.Stem) && !own.Contains(Tokenizer.Root(t.Stem)) && !resolver.Words.Contains(t.Stem)
+                                 && !Vocabulary.Filler.Contains(t.Text) && !Vocabulary.Reserved.Contains(t.Text) && !Ignorable.Contains(t.Text)
+                                 && !Vocabulary.Months.Contains(t.Text) && !TimeWords.Contains(t.Stem))
+            .Select(t => t.Raw).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
+    private static readonly HashSet<string> TimeWords = new(StringComparer.Ordinal)
+    {
+        "sprint", "week", "month", "quarter", "year", "day", "period", "time", "trend", "since", "until", "previous", "past", "prior",
+    };
 
     /// <summary>Words that ask for a share or a rate, not an amount.</summary>
     private static readonly HashSet<string> ShareWords = new(StringComparer.Ordinal)

@@ -81,7 +81,7 @@ public sealed class ConsistencyRulesTests
     [Fact]
     public void A_dimension_word_before_its_value_is_not_read_as_a_value_of_another_dimension()
     {
-        var spec = Spec("pts finished on epic PHX-181 since jan");
+        var spec = Spec("completed story points on epic PHX-181 since jan");
         var filter = Assert.Single(spec.Filters);
         Assert.Equal(("epic", "PHX-181"), (filter.Dimension, Assert.Single(filter.Values)));
     }
@@ -148,4 +148,32 @@ public sealed class ConsistencyRulesTests
     [Fact]
     public void A_ratio_metric_with_its_share_word_is_answered() =>
         Assert.Equal(["bug_share"], Spec("bug share percentage per team last sprint").Metrics);
+
+    [Fact]
+    public void Confidence_falls_below_the_threshold_for_a_single_word_reading_with_one_unexplained_catalog_word() =>
+        Assert.True(OfflineTranslator.UnusedFactor * OfflineTranslator.Confidence(byWords: true, 0, 0, false) < TranslationConfidence.Threshold
+                    && OfflineTranslator.UnusedFactor * OfflineTranslator.Confidence(byWords: false, 0, 0, false) >= TranslationConfidence.Threshold);
+
+    [Fact]
+    public void A_catalog_word_the_reading_leaves_out_is_named_and_the_metrics_it_belongs_to_are_offered()
+    {
+        var spec = Spec("velocity by team last 3 sprints");
+        var q = QuestionTokens.Parse("velocity by team last 3 sprints maintenance");
+        var matcher = new MetricMatcher(ShippedCatalog.Catalog, []);
+        var unused = OfflineTranslator.Unused(q, spec, ShippedCatalog.Catalog, matcher, new FilterResolver(Values));
+        Assert.Equal(["maintenance"], unused);
+    }
+
+    [Fact]
+    public void A_single_word_reading_that_leaves_a_catalog_word_out_asks_back_offering_the_metric_of_that_word()
+    {
+        var outcome = Ask("pts finished on epic PHX-181 since jan");
+        Assert.Null(outcome.Spec);
+        Assert.Contains("'finished'", outcome.Clarification!.Reason, StringComparison.Ordinal);
+        var options = outcome.Clarification.Options.Select(o => Ask(o.Question).Spec).ToList();
+        Assert.Equal("velocity", options[0]!.Metrics[0]);
+        // the likely reading: the metric whose wording has the left-out word's concept and the question's other catalog words
+        Assert.Equal("completed_sp", options[1]!.Metrics[0]);
+        Assert.Equal("PHX-181", Assert.Single(options[1]!.Filters).Values[0]);
+    }
 }

@@ -176,4 +176,20 @@ public sealed class ConsistencyRulesTests
         Assert.Equal("completed_sp", options[1]!.Metrics[0]);
         Assert.Equal("PHX-181", Assert.Single(options[1]!.Filters).Values[0]);
     }
+
+    [Theory]
+    [InlineData("how many stories did nova complete in the last 5 sprints", "completed_issues")]
+    [InlineData("how many tickets did atlas get done last sprint", "completed_issues")]
+    [InlineData("how many points did atlas complete last sprint", "completed_sp")]
+    public void A_counting_question_reads_a_word_of_several_metrics_as_the_one_counting_issues_unless_it_names_another_unit(string question, string metric) =>
+        Assert.Equal([metric], Spec(question).Metrics);
+
+    [Fact]
+    public void A_value_counted_against_another_is_a_filter_on_both_not_a_metric_word()
+    {
+        var spec = Spec("how many stories vs bugs did nova get done in the last 5 sprints");
+        Assert.Equal(["completed_issues"], spec.Metrics);
+        Assert.Equal(["Story", "Bug"], Assert.Single(spec.Filters, f => f.Dimension == "issue_type").Values);
+        Assert.Equal(["issue_type"], spec.GroupBy);
+    }
 }

@@ -52,7 +52,11 @@ public sealed class OfflineTranslator : IContextTranslator
         var tokens = Join(Tokenizer.Tokenize(text.Text), matcher.Words, known);
         var asOf = DateOnly.FromDateTime(context.AsOf.UtcDateTime);
         var (q, time, thresholds, ranking, metrics, grouping, filters, byWords) = Read(tokens, asOf, previousSpec?.Time, matcher, resolver, known, valuesFirst: true);
-        if (metrics.Mentions.Count == 0 && previousSpec is null)
+        if (Counted(metrics, q) is { } counted)
+        {
+            metrics = counted;
+        }
+        else if (metrics.Mentions.Count == 0 && previousSpec is null)
         {
             // "how many bugs were filed": when the values took the only words that name a metric, read the metric first
             var again = Read(tokens, asOf, previousSpec?.Time, matcher, resolver, known, valuesFirst: false);
@@ -449,6 +453,39 @@ public sealed class OfflineTranslator : IContextTranslator
             })
             .OrderByDescending(x => x.Score).ToList();
         return scored.Count > 0 && scored[0].Score > 0 && (scored.Count == 1 || scored[0].Score > scored[1].Score) ? scored[0].Metric : null;
+    }
+
+    /// <summary>
+    /// "how many tix did atlas get over the line", "how many stories did nova complete": a word that could mean several metrics,
+    /// in a question that counts ("how many", "number of", "count of"), means the one counting issues, when exactly one of them
+    /// does and the question names no other unit ("how many points …").
+    /// </summary>
+    public static MetricReading? Counted(MetricReading metrics, QuestionTokens q)
+    {
+        var all = q.All;
+        var counts = Enumerable.Range(0, Math.Max(0, all.Count - 1)).Any(i => (all[i].Text, all[i + 1].Text) is ("how", "many") or ("number", "of") or ("count", "of"));
+        if (!counts || metrics.Mentions.Count > 0 || metrics.Ambiguous.Count < 2
+            || metrics.Ambiguous.Where(m => m.Unit == "issues").ToList() is not [var issues])
+        {
+            return null;
+        }
+
+        var units = metrics.Ambiguous.Where(m => m.Unit != "issues").Select(m => Tokenizer.Stem(m.Unit)).ToHashSet(StringComparer.Ordinal);
+        units.UnionWith(units.Select(u => u.TrimEnd('s')).ToList());
+        if (all.Any(t => units.Contains(t.Stem)))
+        {
+            return null;
+        }
+
+        // the word now names the metric: used, so the coverage check does not count it as left out
+        var word = Tokenizer.Stems(metrics.AmbiguousWord ?? "");
+        var at = all.FirstOrDefault(t => !q.IsUsed(t.Index) && word.Contains(t.Stem));
+        if (at is not null)
+        {
+            q.Use(at.Index);
+        }
+
+        return new MetricReading([new MetricMention(issues, at?.Index ?? 0, metrics.AmbiguousWord ?? issues.Name)], [], null);
     }
 
     /// <summary>Words that list several metrics ("velocity and spillover", "wip vs unassigned wip").</summary>

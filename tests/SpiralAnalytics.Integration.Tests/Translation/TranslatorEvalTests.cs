@@ -171,7 +171,8 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         var loader = host.Services.GetRequiredService<TranslationContextLoader>();
         var translator = new OfflineTranslator();
         var checkedOptions = 0;
-        foreach (var c in Cases().Where(c => c.Clarify))
+        // held-out lines are measured, never asserted one by one: a miss there must neither fail the suite nor print the question
+        foreach (var c in Cases().Where(c => c.Clarify && !c.Holdout))
         {
             var slug = c.Tenant == "demo" ? tenants.Demo : tenants.Jira;
             var request = new TranslationRequest(c.Question, c.AsOf, c.Previous);

@@ -465,6 +465,9 @@ public sealed class TenantCatalogStore(
     }
 
     internal static MetricDefinition Read(NpgsqlDataReader reader) =>
-        MetricJson.FromVersioned(reader.GetString(4), reader.GetString(1),
-            reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)) with { Layer = CatalogLayers.Tenant };
+        Definition(reader.GetString(4), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
+
+    /// <summary>A tenant metric from its stored version's JSON and its lifecycle.</summary>
+    internal static MetricDefinition Definition(string json, string status, string? replacedBy, string? archiveReason) =>
+        MetricJson.FromVersioned(json, status, replacedBy, archiveReason) with { Layer = CatalogLayers.Tenant };
 }

@@ -24,6 +24,17 @@ public sealed class SpiralDb(SpiralDataSources data)
         return context;
     }
 
+    /// <summary>
+    /// A context inside an owner-role transaction that is not a tenant's (the shipped catalog's import and deprecation, under
+    /// their advisory lock). Tenant data is reached only through <see cref="For(TenantSession)"/>.
+    /// </summary>
+    internal static SpiralDbContext ForOwner(global::Npgsql.NpgsqlConnection connection, global::Npgsql.NpgsqlTransaction transaction)
+    {
+        var context = new SpiralDbContext(Options(o => o.UseNpgsql(connection, Npgsql)));
+        context.Database.UseTransaction(transaction);
+        return context;
+    }
+
     private static void Npgsql(Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure.NpgsqlDbContextOptionsBuilder options) => options.UseVector();
 
     private static DbContextOptions<SpiralDbContext> Options(Action<DbContextOptionsBuilder<SpiralDbContext>> configure)

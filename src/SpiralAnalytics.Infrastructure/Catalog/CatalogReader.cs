@@ -59,15 +59,7 @@ public sealed class CatalogReader(SpiralDataSources data, SpiralDb db)
         }
 
         await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        await using var context = SpiralDb.For(session);
-        var row = await (
-            from m in context.TenantMetrics
-            join v in context.TenantMetricVersions on new { m.TenantId, m.Name } equals new { v.TenantId, Name = v.MetricName }
-            where m.Name == name && v.Version == version
-            select new { m.Status, m.ReplacedBy, m.ArchiveReason, v.Definition }).SingleOrDefaultAsync(ct);
-        return row is not null
-            ? TenantCatalogStore.Definition(row.Definition, row.Status, row.ReplacedBy, row.ArchiveReason)
-            : throw new NotFoundException($"tenant metric '{name}' has no version '{version}'");
+        return await TenantCatalogStore.VersionAsync(session, name, version, ct);
     }
 
     /// <summary>One metric, at its current version or the one asked for; unknown names and versions are user errors.</summary>

@@ -63,6 +63,12 @@ public sealed class TenantCatalogStore(
             return current;
         }
 
+        return await VersionAsync(session, name, version, ct);
+    }
+
+    /// <summary>One stored version of a tenant metric, read in the tenant's session (RLS); an unknown version is a 404.</summary>
+    internal static async Task<MetricDefinition> VersionAsync(TenantSession session, string name, string version, CancellationToken ct)
+    {
         await using var context = SpiralDb.For(session);
         var row = await (
             from m in context.TenantMetrics

@@ -6,7 +6,8 @@ namespace SpiralAnalytics.Infrastructure.Data;
 /// <summary>
 /// The application tables through EF Core, mapped onto the schema that <c>migrations/*.sql</c> defines (the SQL files stay its
 /// one source: no EF migrations, see README "Data access"). So far: the shipped catalog (<c>metrics</c>, <c>metric_versions</c>)
-/// and the tenant catalog (<c>tenant_metrics</c>, <c>tenant_metric_versions</c>). A context is always made by <see cref="SpiralDb"/>:
+/// and the tenant catalog (<c>tenant_metrics</c>, <c>tenant_metric_versions</c>, <c>tenant_metric_runs</c>; the latest
+/// <c>tenant_metric_values</c> per metric through a window query mapped by column name). A context is always made by <see cref="SpiralDb"/>:
 /// over a <see cref="TenantSession"/>'s own connection and transaction (the tenant set there, RLS deciding what exists), or
 /// over the runtime role without a tenant (tenant rows: none).
 /// </summary>
@@ -19,6 +20,8 @@ public sealed class SpiralDbContext(DbContextOptions<SpiralDbContext> options) :
     public DbSet<StoredTenantMetric> TenantMetrics => Set<StoredTenantMetric>();
 
     public DbSet<StoredTenantMetricVersion> TenantMetricVersions => Set<StoredTenantMetricVersion>();
+
+    public DbSet<StoredTenantMetricRun> TenantMetricRuns => Set<StoredTenantMetricRun>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -76,6 +79,20 @@ public sealed class SpiralDbContext(DbContextOptions<SpiralDbContext> options) :
             e.Property(v => v.CreatedBy).HasColumnName("created_by");
             e.Property(v => v.CreatedAt).HasColumnName("created_at");
         });
+        modelBuilder.Entity<StoredTenantMetricRun>(e =>
+        {
+            e.ToTable("tenant_metric_runs");
+            e.HasKey(r => new { r.TenantId, r.MetricName });
+            e.Property(r => r.TenantId).HasColumnName("tenant_id");
+            e.Property(r => r.MetricName).HasColumnName("metric_name");
+            e.Property(r => r.Version).HasColumnName("version");
+            e.Property(r => r.Status).HasColumnName("status");
+            e.Property(r => r.Error).HasColumnName("error");
+            e.Property(r => r.RowCount).HasColumnName("row_count");
+            e.Property(r => r.DurationMs).HasColumnName("duration_ms");
+            e.Property(r => r.DataVersion).HasColumnName("data_version");
+            e.Property(r => r.ComputedAt).HasColumnName("computed_at");
+        });
     }
 }
 
@@ -115,6 +132,28 @@ public sealed class StoredMetricVersion
     public string? EmbedderId { get; init; }
 
     public DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>The last computation of a tenant metric (<c>tenant_metric_runs</c>, RLS).</summary>
+public sealed class StoredTenantMetricRun
+{
+    public Guid TenantId { get; init; }
+
+    public required string MetricName { get; init; }
+
+    public required string Version { get; init; }
+
+    public required string Status { get; init; }
+
+    public string? Error { get; init; }
+
+    public int RowCount { get; init; }
+
+    public int DurationMs { get; init; }
+
+    public long DataVersion { get; init; }
+
+    public DateTimeOffset ComputedAt { get; init; }
 }
 
 /// <summary>A tenant's own metric (<c>tenant_metrics</c>, RLS).</summary>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using NpgsqlTypes;
 using SpiralAnalytics.Core.Bundles;
 using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Infrastructure.Data;

@@ -158,6 +158,7 @@ public sealed class QueryExecutor(
             warnings.AddRange(InProgressWarnings.For(await InProgressAsync(session, probe, ct), probe.CurrentSprint, planned.AsOf));
         }
 
+        var freshness = await DataFreshness.ReadAsync(session, ct);
         await session.CommitAsync(ct);
         var columns = built.Columns;
         AnalysisReport? analysis = null;
@@ -188,7 +189,17 @@ public sealed class QueryExecutor(
             Summary = ResultSummarizer.Summarize(planned.Spec, built.Columns, rows, planned.Catalog),
             TimingsMs = new Dictionary<string, double> { ["plan"] = Math.Round(planMs, 1), ["execute"] = Math.Round(executeMs, 1) },
             Analysis = analysis,
+            Freshness = freshness,
         };
+    }
+
+    /// <summary>The tenant's data freshness now (for an answer served from the cache).</summary>
+    public async Task<DataFreshness> FreshnessAsync(Guid tenantId, CancellationToken ct)
+    {
+        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
+        var freshness = await DataFreshness.ReadAsync(session, ct);
+        await session.CommitAsync(ct);
+        return freshness;
     }
 
     /// <summary>The sprints in progress where the answer's window ends (team, sprint, end, state).</summary>

@@ -811,10 +811,9 @@ public static partial class QueryBuilder
                         }
 
                         var z = $"v.z_{Ident(component.Metric)}";
-                        var weight = p.Add(component.Weight, $"weight:{group.Composite.Name}:{component.Metric}");
-                        var direction = p.Add(component.Direction, $"direction:{group.Composite.Name}:{component.Metric}");
-                        terms.Add($"coalesce({weight} * greatest(-3, least(3, {direction} * {z})), 0)");
-                        weights.Add($"CASE WHEN {z} IS NULL THEN 0 ELSE {weight} END");
+                        var (weight, direction) = CompositeSql.Parameters(group.Composite, component, p);
+                        terms.Add($"coalesce({CompositeSql.Part(weight, direction, z)}, 0)");
+                        weights.Add(CompositeSql.WeightIfPresent(weight, z));
                     }
 
                     var columns = keyColumns.Append(

@@ -2,6 +2,7 @@
 
 import { api, ApiError, FINAL_STATUSES, followJob, forgetToken, readClaims, storedToken, storeToken, whenUnauthorized } from "./api.js";
 import { renderChart } from "./chart.js";
+import { h } from "./dom.js";
 import { ANNOTATION_KINDS, anomalyOf, columnRole, columnTitle, formatValue, NO_VALUE, unitWords } from "./format.js";
 import { freshnessLine, summaryLine, understoodLine } from "./plain.js";
 import { specChips } from "./spec.js";
@@ -33,21 +34,6 @@ const state = {
   role: null,
 };
 
-function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
 
 function announce(text) {
   const live = $("live");

@@ -64,18 +64,7 @@ public sealed class CatalogReader(SpiralDataSources data)
         }
 
         await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        await using var command = session.Command(
-            """
-            SELECT m.name, m.status, m.replaced_by, m.archive_reason, v.definition::text
-            FROM tenant_metrics m JOIN tenant_metric_versions v ON v.tenant_id = m.tenant_id AND v.metric_name = m.name
-            WHERE m.name = $1 AND v.version = $2
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = name });
-        command.Parameters.Add(new NpgsqlParameter { Value = version });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct)
-            ? TenantCatalogStore.Read(reader)
-            : throw new NotFoundException($"tenant metric '{name}' has no version '{version}'");
+        return await TenantCatalogStore.VersionAsync(session, name, version, ct);
     }
 
     /// <summary>One metric, at its current version or the one asked for; unknown names and versions are user errors.</summary>

@@ -70,6 +70,12 @@ public sealed class TenantCatalogStore(
             return current;
         }
 
+        return await VersionAsync(session, name, version, ct);
+    }
+
+    /// <summary>One stored version of a tenant metric, read in the tenant's session (RLS); an unknown version is a 404.</summary>
+    internal static async Task<MetricDefinition> VersionAsync(TenantSession session, string name, string version, CancellationToken ct)
+    {
         await using var command = session.Command(
             """
             SELECT m.name, m.status, m.replaced_by, m.archive_reason, v.definition::text

@@ -43,6 +43,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval-blind4.jsonl", "blind4", 0.95),
         ("translator-eval-chat-dev.jsonl", "chatdev", 0),
         ("translator-eval-blind5.jsonl", "blind5", 0),
+        ("translator-eval-blind6.jsonl", "blind6", 0),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();

@@ -71,6 +71,7 @@ public sealed class BundleImporter(TenantDirectory tenants, ILogger<BundleImport
         }
 
         var tables = await UpsertAsync(session, read.Bundle!, ct);
+        await Queries.DataFreshness.RecordImportAsync(session, "csv", tables.Sum(t => (long)t.Inserted + t.Updated), ct);
         await session.CommitAsync(ct);
         Log.BundleImported(logger, directory, tenantSlug, clock.ElapsedMilliseconds);
         return new ImportReport(tables, read.Problems.Warnings, clock.Elapsed);

@@ -4,7 +4,7 @@ import { api, ApiError, FINAL_STATUSES, followJob, forgetToken, readClaims, stor
 import { renderChart } from "./chart.js";
 import { h } from "./dom.js";
 import { ANNOTATION_KINDS, anomalyOf, columnRole, columnTitle, formatValue, NO_VALUE, unitWords } from "./format.js";
-import { summaryLine, understoodLine } from "./plain.js";
+import { freshnessLine, summaryLine, understoodLine } from "./plain.js";
 import { specChips } from "./spec.js";
 import { loadCatalog, startCatalog } from "./catalog.js";
 import { verifiedChip, verifyControl } from "./verified.js";
@@ -408,6 +408,7 @@ async function answer(turn, result, jobId, translatorNotes = []) {
     parts.push(h("div", { class: chart ? "result-view" : "result-view table-only" }, chart?.figure ?? null, table(result, displayNames)));
   }
   parts.push(h("details", { class: "sql" }, h("summary", { text: "SQL behind this answer" }), h("pre", {}, h("code", { text: result.sql ?? "" }))));
+  parts.push(freshnessLine(result));
   parts.push(feedback(jobId));
   parts.push(verifyControl(jobId, result, state.role));
   body.replaceChildren(...parts.filter(Boolean));

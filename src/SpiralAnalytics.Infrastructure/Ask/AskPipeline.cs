@@ -176,7 +176,8 @@ public sealed class AskPipeline(
         QueryResult result;
         if (cached is not null)
         {
-            result = cached.Result;
+            // The cached answer's views are this data version's; the loads since then are read now.
+            result = cached.Result with { Freshness = await executor.FreshnessAsync(job.TenantId, ct) };
             emitter.Durations["cache"] = Ms(clock);
         }
         else

@@ -177,7 +177,13 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
             var slug = c.Tenant == "demo" ? tenants.Demo : tenants.Jira;
             var request = new TranslationRequest(c.Question, c.AsOf, c.Previous);
             var outcome = await translator.TranslateAsync(request, await loader.LoadAsync(slug, request, Ct), Ct);
-            Assert.True(outcome.Clarification is not null, $"{c.Id} {c.Question}: expected a clarification");
+            if (outcome.Clarification is null)
+            {
+                // a missed clarification in a reported-only set (held out, or tuned on) is a miss the eval counts, not a failure here
+                Assert.True(Files.Single(f => f.Group == c.Group).Required == 0, $"{c.Id} {c.Question}: expected a clarification");
+                continue;
+            }
+
             foreach (var option in outcome.Clarification.Options)
             {
                 var next = new TranslationRequest(option.Question, c.AsOf, c.Previous);

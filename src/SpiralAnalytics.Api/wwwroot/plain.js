@@ -36,7 +36,6 @@ export function freshnessLine(result, now = new Date()) {
   if (f.imported_at) parts.push(`imported ${clock(f.imported_at, today)}`);
   if (f.jira_synced_at) parts.push(`synced from Jira ${clock(f.jira_synced_at, today)}`);
   let text = `${parts.join(", ")} (UTC)`;
-  const newer = [f.imported_at, f.jira_synced_at].some((t) => t && f.refreshed_at && t > f.refreshed_at);
-  if (newer) text += " — newer data is loaded but not refreshed yet";
+  if (f.pending_refresh) text += " — newer data is loaded but not refreshed yet";
   return h("p", { class: "freshness", "data-plain": "freshness", title: `data version ${f.data_version}`, text });
 }

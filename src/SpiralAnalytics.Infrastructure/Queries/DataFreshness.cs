@@ -8,12 +8,15 @@ namespace SpiralAnalytics.Infrastructure.Queries;
 /// How fresh an answer's data is (the result object's <c>freshness</c>): the data version and end of the newest analytics
 /// refresh (what the views hold), and the tenant's last data load — CSV bundle import or demo seed — and last Jira sync.
 /// Times are ISO 8601 UTC like <c>as_of</c>; a time that never happened is null (written, not omitted).
+/// <see cref="PendingRefresh"/>: an import or sync finished after the newest refresh (compared at full precision, not the
+/// seconds written), so the views do not hold it yet.
 /// </summary>
 public sealed record DataFreshness(
     long DataVersion,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? RefreshedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? ImportedAt,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? JiraSyncedAt)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? JiraSyncedAt,
+    bool PendingRefresh = false)
 {
     /// <summary>
     /// Reads it inside a tenant session: analytics_refreshes is global (one refresh covers every tenant); data_imports and
@@ -26,12 +29,14 @@ public sealed record DataFreshness(
             SELECT (SELECT coalesce(max(id), 0) FROM analytics_refreshes),
                    (SELECT finished_at FROM analytics_refreshes ORDER BY id DESC LIMIT 1),
                    (SELECT max(finished_at) FROM data_imports),
-                   (SELECT max(last_finished_at) FROM jira_sync_state)
+                   (SELECT max(last_finished_at) FROM jira_sync_state),
+                   coalesce(greatest((SELECT max(finished_at) FROM data_imports), (SELECT max(last_finished_at) FROM jira_sync_state))
+                            > (SELECT finished_at FROM analytics_refreshes ORDER BY id DESC LIMIT 1), false)
             """);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         string? At(int i) => reader.IsDBNull(i) ? null : Iso(reader.GetFieldValue<DateTimeOffset>(i));
-        return new DataFreshness(reader.GetInt64(0), At(1), At(2), At(3));
+        return new DataFreshness(reader.GetInt64(0), At(1), At(2), At(3), reader.GetBoolean(4));
     }
 
     /// <summary>Records a committed-with-the-data load of the tenant (<c>csv</c> or <c>demo</c>) in the caller's session.</summary>
@@ -57,7 +62,7 @@ public sealed record DataFreshness(
             parts.Add($"synced from Jira {Short(JiraSyncedAt)}");
         }
 
-        if (RefreshedAt is not null && new[] { ImportedAt, JiraSyncedAt }.Any(t => t is not null && string.CompareOrdinal(t, RefreshedAt) > 0))
+        if (PendingRefresh)
         {
             parts.Add("newer data is loaded but not refreshed yet");
         }

@@ -57,6 +57,7 @@ public sealed class FreshnessTests(PostgresServer server)
         var importedAt = DateTimeOffset.Parse(freshness["imported_at"]!.GetValue<string>(), CultureInfo.InvariantCulture);
         Assert.InRange(importedAt, beforeImport, afterImport);
         Assert.Equal("2024-04-24T13:58:07Z", freshness["jira_synced_at"]!.GetValue<string>());
+        Assert.False(freshness["pending_refresh"]!.GetValue<bool>());
 
         // The human output says it in one line.
         var text = await TestData.CliAsync(db, "query", "--spec", SpecFile(Spec), "--tenant", slug, "--as-of", "2024-04-25");
@@ -77,6 +78,7 @@ public sealed class FreshnessTests(PostgresServer server)
         var laterFreshness = later.GetProperty("freshness");
         Assert.Equal(version, laterFreshness.GetProperty("data_version").GetInt64());
         Assert.True(string.CompareOrdinal(laterFreshness.GetProperty("imported_at").GetString(), Iso(refreshedAt)) >= 0);
+        Assert.True(laterFreshness.GetProperty("pending_refresh").GetBoolean(), "an import after the refresh is pending, even within the same second");
         var lagging = await TestData.CliAsync(db, "query", "--spec", SpecFile(Spec), "--tenant", slug, "--as-of", "2024-04-25");
         Assert.Contains("newer data is loaded but not refreshed yet", lagging.Out, StringComparison.Ordinal);
     }

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using SpiralAnalytics.Infrastructure.Data;
 using SpiralAnalytics.Infrastructure.Queries;
 
@@ -36,11 +36,15 @@ public static class CacheKey
 /// <summary>
 /// Answers by cache key: Redis first (with a TTL), then the <c>analytics_cache</c> table (runtime role, RLS) as the
 /// durable tier, which also refills Redis. Writing an answer of a new data version prunes the tenant's older ones from
-/// the table. Redis being down only costs speed: every Redis failure is handled here and logged by
+/// the table (through <see cref="SpiralDbContext"/> in the tenant's session). Redis being down only costs speed: every Redis failure is handled here and logged by
 /// <see cref="RedisConnection"/> once per outage.
 /// </summary>
 public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, IOptions<AskOptions> options, ILogger<AnswerCache> logger)
 {
+    private static readonly Func<SpiralDbContext, string, CancellationToken, Task<string?>> PayloadOf =
+        EF.CompileAsyncQuery((SpiralDbContext db, string key, CancellationToken ct) =>
+            db.Answers.Where(a => a.CacheKey == key).Select(a => a.Payload).FirstOrDefault());
+
     public static string RedisKey(Guid tenantId, string key) => $"spiral:answer:{tenantId:N}:{key}";
 
     public async Task<CachedAnswer?> GetAsync(Guid tenantId, string key, CancellationToken ct)
@@ -62,11 +66,14 @@ public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, I
             }
         }
 
-        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        await using var command = session.Command("SELECT payload::text FROM analytics_cache WHERE cache_key = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = key });
-        var payload = await command.ExecuteScalarAsync(ct) as string;
-        await session.CommitAsync(ct);
+        string? payload;
+        await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
+        {
+            await using var context = SpiralDb.For(session);
+            payload = await PayloadOf(context, key, ct);
+            await session.CommitAsync(ct);
+        }
+
         if (payload is null)
         {
             return null;
@@ -81,25 +88,20 @@ public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, I
         var payload = JsonSerializer.Serialize(result, AskJsonContext.Default.QueryResult);
         await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
         {
-            await using (var insert = session.Command(
-                             """
-                             INSERT INTO analytics_cache (tenant_id, cache_key, payload, data_version) VALUES ($1, $2, $3::jsonb, $4)
-                             ON CONFLICT (tenant_id, cache_key) DO NOTHING
-                             """))
+            await using var db = SpiralDb.For(session);
+
+            // ON CONFLICT DO NOTHING: two workers caching the same answer is not an error (EF has no upsert; a statement on the session)
+            var inserted = await db.Database.ExecuteSqlAsync(
+                $"""
+                INSERT INTO analytics_cache (tenant_id, cache_key, payload, data_version) VALUES ({tenantId}, {key}, {payload}::jsonb, {dataVersion})
+                ON CONFLICT (tenant_id, cache_key) DO NOTHING
+                """, ct);
+            if (inserted > 0)
             {
-                insert.Parameters.Add(new NpgsqlParameter { Value = tenantId });
-                insert.Parameters.Add(new NpgsqlParameter { Value = key });
-                insert.Parameters.Add(new NpgsqlParameter { Value = payload });
-                insert.Parameters.Add(new NpgsqlParameter { Value = dataVersion });
-                if (await insert.ExecuteNonQueryAsync(ct) > 0)
+                var pruned = await db.Answers.Where(a => a.DataVersion < dataVersion).ExecuteDeleteAsync(ct);
+                if (pruned > 0)
                 {
-                    await using var prune = session.Command("DELETE FROM analytics_cache WHERE data_version < $1");
-                    prune.Parameters.Add(new NpgsqlParameter { Value = dataVersion });
-                    var pruned = await prune.ExecuteNonQueryAsync(ct);
-                    if (pruned > 0)
-                    {
-                        Log.CachePruned(logger, tenantId, pruned, dataVersion);
-                    }
+                    Log.CachePruned(logger, tenantId, pruned, dataVersion);
                 }
             }
 

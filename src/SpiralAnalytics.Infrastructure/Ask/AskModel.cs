@@ -20,6 +20,9 @@ public static class JobStatuses
 
     public static readonly IReadOnlyList<string> Stages = [Queued, Translating, Validating, Planning, Executing];
 
+    /// <summary>The stages a worker runs (a job in one of them is picked up, or was left by a crashed worker).</summary>
+    public static readonly IReadOnlyList<string> Running = [Translating, Validating, Planning, Executing];
+
     public static readonly IReadOnlyList<string> Final = [Completed, Clarification, Failed, Cancelled];
 
     public static bool IsFinal(string status) => Final.Contains(status);

@@ -1,233 +1,218 @@
 using System.Text.Json.Nodes;
-using Npgsql;
-using NpgsqlTypes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 using SpiralAnalytics.Infrastructure.Data;
 
 namespace SpiralAnalytics.Infrastructure.Ask;
 
 /// <summary>
-/// Reads and writes <c>analytics_jobs</c> as the runtime role inside a <see cref="TenantSession"/>, so RLS keeps every
-/// tenant to its own jobs. Status changes are conditional updates: a final status is written once (the first writer
-/// wins), so a re-run, a late cancel or a racing worker never rewrites a finished job.
+/// Reads and writes <c>analytics_jobs</c> through <see cref="SpiralDbContext"/> inside a <see cref="TenantSession"/> (the
+/// runtime role, the tenant set for the transaction), so RLS keeps every tenant to its own jobs. Status changes are
+/// conditional updates (<c>ExecuteUpdate</c> with the status in its <c>WHERE</c>): a final status is written once (the first
+/// writer wins), so a re-run, a late cancel or a racing worker never rewrites a finished job. Reads are compiled queries
+/// (the ask pipeline calls them on its latency path). The statuses are <see cref="JobStatuses"/>' lists, not SQL literals.
 /// </summary>
 public sealed class JobStore(SpiralDataSources data)
 {
-    private const string Columns =
-        """
-        id, tenant_id, user_id, conversation_id, question, translator, spec, sql, metric_versions, status, created_at, started_at,
-        finished_at, stage_durations, cache_hit, result, error, as_of, cancel_requested_at, clarification, notes, attempts, data_version
-        """;
+    private static readonly Func<SpiralDbContext, Guid, CancellationToken, Task<StoredJob?>> ById =
+        EF.CompileAsyncQuery((SpiralDbContext db, Guid id, CancellationToken ct) => db.Jobs.FirstOrDefault(j => j.Id == id));
 
-    private const string Running = "('translating', 'validating', 'planning', 'executing')";
+    private static readonly Func<SpiralDbContext, Guid, CancellationToken, Task<bool>> CancelRequested =
+        EF.CompileAsyncQuery((SpiralDbContext db, Guid id, CancellationToken ct) => db.Jobs.Any(j => j.Id == id && j.CancelRequestedAt != null));
 
-    public async Task<JobRecord> CreateAsync(Guid tenantId, string? userId, Guid conversationId, string question, DateTimeOffset asOf, CancellationToken ct)
-    {
-        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        await using var command = session.Command(
-            $"""
-            INSERT INTO analytics_jobs (tenant_id, user_id, conversation_id, question, as_of, status)
-            VALUES ($1, $2, $3, $4, $5, 'queued') RETURNING {Columns}
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)userId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = conversationId });
-        command.Parameters.Add(new NpgsqlParameter { Value = question });
-        command.Parameters.Add(new NpgsqlParameter { Value = asOf });
-        var job = (await ReadAsync(command, ct))!;
-        await session.CommitAsync(ct);
-        return job;
-    }
+    private static readonly Func<SpiralDbContext, Guid, DateTimeOffset, Guid, CancellationToken, Task<string?>> PreviousSpec =
+        EF.CompileAsyncQuery((SpiralDbContext db, Guid conversation, DateTimeOffset before, Guid excluding, CancellationToken ct) =>
+            db.Jobs.Where(j => j.ConversationId == conversation && j.CreatedAt <= before && j.Id != excluding && j.Spec != null
+                               && j.Status != JobStatuses.Failed)
+                .OrderByDescending(j => j.CreatedAt)
+                .Select(j => j.Spec)
+                .FirstOrDefault());
+
+    public Task<JobRecord> CreateAsync(Guid tenantId, string? userId, Guid conversationId, string question, DateTimeOffset asOf, CancellationToken ct) =>
+        InsertAsync(new StoredJob
+        {
+            TenantId = tenantId, UserId = userId, ConversationId = conversationId, Question = question, AsOf = asOf, Status = JobStatuses.Queued,
+        }, ct);
 
     /// <summary>
     /// A job for a spec that arrives ready-made (an MCP client's model wrote it): no question and no conversation, the
     /// given spec and <paramref name="source"/> as its translator, started at once in <c>validating</c> (attempt 1). The
     /// stages after it use <see cref="AdvanceAsync"/> and <see cref="FinishAsync"/> like any other job's.
     /// </summary>
-    public async Task<JobRecord> CreateForSpecAsync(Guid tenantId, string? userId, string source, string? specJson, DateTimeOffset asOf, CancellationToken ct)
-    {
-        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        await using var command = session.Command(
-            $"""
-            INSERT INTO analytics_jobs (tenant_id, user_id, translator, spec, as_of, status, started_at, attempts)
-            VALUES ($1, $2, $3, $4::jsonb, $5, 'validating', now(), 1) RETURNING {Columns}
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)userId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = source });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)specJson ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = asOf });
-        var job = (await ReadAsync(command, ct))!;
-        await session.CommitAsync(ct);
-        return job;
-    }
+    public Task<JobRecord> CreateForSpecAsync(Guid tenantId, string? userId, string source, string? specJson, DateTimeOffset asOf, CancellationToken ct) =>
+        InsertAsync(new StoredJob
+        {
+            TenantId = tenantId, UserId = userId, Translator = source, Spec = specJson, AsOf = asOf, Status = JobStatuses.Validating,
+            StartedAt = DateTimeOffset.UtcNow, Attempts = 1,
+        }, ct);
 
     /// <summary>The job, or null when there is none of this tenant's.</summary>
-    public async Task<JobRecord?> GetAsync(Guid tenantId, Guid jobId, CancellationToken ct) =>
-        await OneAsync(tenantId, $"SELECT {Columns} FROM analytics_jobs WHERE id = $1", ct, jobId);
+    public Task<JobRecord?> GetAsync(Guid tenantId, Guid jobId, CancellationToken ct) =>
+        InSessionAsync(tenantId, async db => Record(await ById(db, jobId, ct)), ct);
 
     /// <summary>
     /// Moves a queued job (or one a crashed worker left mid-run) to <c>translating</c> and counts the attempt; null when
     /// the job is final or cancelling, i.e. there is nothing to run.
     /// </summary>
     public Task<JobRecord?> TryStartAsync(Guid tenantId, Guid jobId, CancellationToken ct) =>
-        OneAsync(tenantId,
-            $"""
-            UPDATE analytics_jobs SET status = 'translating', started_at = coalesce(started_at, now()), attempts = attempts + 1, error = NULL
-            WHERE id = $1 AND (status = 'queued' OR status IN {Running}) AND cancel_requested_at IS NULL
-            RETURNING {Columns}
-            """, ct, jobId);
+        InSessionAsync(tenantId, async db =>
+        {
+            var started = await db.Jobs
+                .Where(j => j.Id == jobId && JobStatuses.Stages.Contains(j.Status) && j.CancelRequestedAt == null)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.Status, JobStatuses.Translating)
+                    .SetProperty(j => j.StartedAt, j => j.StartedAt ?? DateTimeOffset.UtcNow)
+                    .SetProperty(j => j.Attempts, j => j.Attempts + 1)
+                    .SetProperty(j => j.Error, (string?)null), ct);
+            return started == 0 ? null : Record(await ById(db, jobId, ct));
+        }, ct);
 
     /// <summary>The spec of the newest earlier job of the conversation that has one (the follow-up's context).</summary>
-    public async Task<JsonNode?> PreviousSpecAsync(Guid tenantId, Guid conversationId, DateTimeOffset before, Guid excluding, CancellationToken ct)
-    {
-        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        await using var command = session.Command(
-            """
-            SELECT spec::text FROM analytics_jobs
-            WHERE conversation_id = $1 AND created_at <= $2 AND id <> $3 AND spec IS NOT NULL AND status <> 'failed'
-            ORDER BY created_at DESC LIMIT 1
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = conversationId });
-        command.Parameters.Add(new NpgsqlParameter { Value = before });
-        command.Parameters.Add(new NpgsqlParameter { Value = excluding });
-        var text = await command.ExecuteScalarAsync(ct) as string;
-        await session.CommitAsync(ct);
-        return text is null ? null : JsonNode.Parse(text);
-    }
+    public Task<JsonNode?> PreviousSpecAsync(Guid tenantId, Guid conversationId, DateTimeOffset before, Guid excluding, CancellationToken ct) =>
+        InSessionAsync(tenantId, async db => Json(await PreviousSpec(db, conversationId, before, excluding, ct)), ct);
 
     /// <summary>Moves a running job to the next stage, merging <paramref name="durations"/> and any values the stage produced.</summary>
     public Task<bool> AdvanceAsync(Guid tenantId, Guid jobId, string status, StageUpdate update, CancellationToken ct) =>
-        ExecuteAsync(tenantId,
-            $"""
-            UPDATE analytics_jobs SET status = $2, stage_durations = stage_durations || $3::jsonb,
-                translator = coalesce($4, translator), spec = coalesce($5::jsonb, spec), sql = coalesce($6, sql),
-                metric_versions = coalesce($7::jsonb, metric_versions), notes = coalesce($8::jsonb, notes),
-                data_version = coalesce($9::bigint, data_version)
-            WHERE id = $1 AND status IN {Running}
-            """, ct, jobId, status, update.Durations, update.Translator, update.Spec, update.Sql, update.MetricVersions, update.Notes, update.DataVersion);
+        InSessionAsync(tenantId, async db => await db.Jobs
+            .Where(j => j.Id == jobId && JobStatuses.Running.Contains(j.Status))
+            .ExecuteUpdateAsync(s =>
+            {
+                s.SetProperty(j => j.Status, status);
+                Stage(s, update);
+            }, ct) > 0, ct);
 
     /// <summary>Writes the final status once; false when the job was already final (nothing written).</summary>
     public Task<bool> FinishAsync(Guid tenantId, Guid jobId, string status, StageUpdate update, CancellationToken ct) =>
-        ExecuteAsync(tenantId,
-            """
-            UPDATE analytics_jobs SET status = $2, stage_durations = stage_durations || $3::jsonb, finished_at = now(),
-                translator = coalesce($4, translator), spec = coalesce($5::jsonb, spec), sql = coalesce($6, sql),
-                metric_versions = coalesce($7::jsonb, metric_versions), notes = coalesce($8::jsonb, notes),
-                data_version = coalesce($9::bigint, data_version), result = $10::jsonb, clarification = $11::jsonb, error = $12,
-                cache_hit = $13::boolean
-            WHERE id = $1 AND status NOT IN ('completed', 'clarification', 'failed', 'cancelled')
-            """, ct, jobId, status, update.Durations, update.Translator, update.Spec, update.Sql, update.MetricVersions, update.Notes,
-            update.DataVersion, update.Result, update.Clarification, update.Error, update.CacheHit);
+        InSessionAsync(tenantId, async db => await db.Jobs
+            .Where(j => j.Id == jobId && !JobStatuses.Final.Contains(j.Status))
+            .ExecuteUpdateAsync(s =>
+            {
+                s.SetProperty(j => j.Status, status);
+                s.SetProperty(j => j.FinishedAt, j => DateTimeOffset.UtcNow);
+                Stage(s, update);
+                s.SetProperty(j => j.Result, update.Result);
+                s.SetProperty(j => j.Clarification, update.Clarification);
+                s.SetProperty(j => j.Error, update.Error);
+                s.SetProperty(j => j.CacheHit, update.CacheHit);
+            }, ct) > 0, ct);
 
     /// <summary>Notes a failed attempt that will be retried (the job keeps its stage).</summary>
     public Task<bool> RecordErrorAsync(Guid tenantId, Guid jobId, string error, CancellationToken ct) =>
-        ExecuteAsync(tenantId, "UPDATE analytics_jobs SET error = $2 WHERE id = $1", ct, jobId, error);
+        InSessionAsync(tenantId, async db => await db.Jobs.Where(j => j.Id == jobId)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Error, error), ct) > 0, ct);
 
     /// <summary>
     /// A cancel request: a queued job is cancelled at once (<see cref="CancelOutcome.Cancelled"/>); a running one is marked
     /// for its worker to stop (<see cref="CancelOutcome.Requested"/>); a final one cannot be (<see cref="CancelOutcome.AlreadyFinal"/>).
     /// </summary>
-    public async Task<(CancelOutcome Outcome, JobRecord? Job)> RequestCancelAsync(Guid tenantId, Guid jobId, CancellationToken ct)
-    {
-        if (await OneAsync(tenantId,
-                $"""
-                UPDATE analytics_jobs SET status = 'cancelled', cancel_requested_at = now(), finished_at = now(), error = 'cancelled before it started'
-                WHERE id = $1 AND status = 'queued' RETURNING {Columns}
-                """, ct, jobId) is { } queued)
+    public Task<(CancelOutcome Outcome, JobRecord? Job)> RequestCancelAsync(Guid tenantId, Guid jobId, CancellationToken ct) =>
+        InSessionAsync(tenantId, async db =>
         {
-            return (CancelOutcome.Cancelled, queued);
-        }
+            var cancelled = await db.Jobs
+                .Where(j => j.Id == jobId && j.Status == JobStatuses.Queued)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.Status, JobStatuses.Cancelled)
+                    .SetProperty(j => j.CancelRequestedAt, j => DateTimeOffset.UtcNow)
+                    .SetProperty(j => j.FinishedAt, j => DateTimeOffset.UtcNow)
+                    .SetProperty(j => j.Error, "cancelled before it started"), ct);
+            if (cancelled > 0)
+            {
+                return (CancelOutcome.Cancelled, Record(await ById(db, jobId, ct)));
+            }
 
-        if (await OneAsync(tenantId,
-                $"""
-                UPDATE analytics_jobs SET cancel_requested_at = coalesce(cancel_requested_at, now())
-                WHERE id = $1 AND status IN {Running} RETURNING {Columns}
-                """, ct, jobId) is { } running)
-        {
-            return (CancelOutcome.Requested, running);
-        }
-
-        var job = await GetAsync(tenantId, jobId, ct);
-        return (job is null ? CancelOutcome.NotFound : CancelOutcome.AlreadyFinal, job);
-    }
+            var requested = await db.Jobs
+                .Where(j => j.Id == jobId && JobStatuses.Running.Contains(j.Status))
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequestedAt, j => j.CancelRequestedAt ?? DateTimeOffset.UtcNow), ct);
+            var job = Record(await ById(db, jobId, ct));
+            return requested > 0 ? (CancelOutcome.Requested, job) : (job is null ? CancelOutcome.NotFound : CancelOutcome.AlreadyFinal, job);
+        }, ct);
 
     /// <summary>Whether someone asked to cancel the job.</summary>
-    public async Task<bool> CancelRequestedAsync(Guid tenantId, Guid jobId, CancellationToken ct) =>
-        await OneAsync(tenantId, $"SELECT {Columns} FROM analytics_jobs WHERE id = $1 AND cancel_requested_at IS NOT NULL", ct, jobId) is not null;
+    public Task<bool> CancelRequestedAsync(Guid tenantId, Guid jobId, CancellationToken ct) =>
+        InSessionAsync(tenantId, db => CancelRequested(db, jobId, ct), ct);
 
-    private async Task<JobRecord?> OneAsync(Guid tenantId, string sql, CancellationToken ct, params object?[] values)
+    /// <summary>The values a stage adds: durations merged into <c>stage_durations</c> (<see cref="SpiralDbContext.JsonbConcat"/>), the others only when given.</summary>
+    private static void Stage(UpdateSettersBuilder<StoredJob> s, StageUpdate update)
     {
-        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        await using var command = Command(session, sql, values);
-        var job = await ReadAsync(command, ct);
-        await session.CommitAsync(ct);
-        return job;
-    }
-
-    private async Task<bool> ExecuteAsync(Guid tenantId, string sql, CancellationToken ct, params object?[] values)
-    {
-        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        await using var command = Command(session, sql, values);
-        var changed = await command.ExecuteNonQueryAsync(ct);
-        await session.CommitAsync(ct);
-        return changed > 0;
-    }
-
-    private static NpgsqlCommand Command(TenantSession session, string sql, object?[] values)
-    {
-        var command = session.Command(sql);
-        foreach (var value in values)
+        s.SetProperty(j => j.StageDurations, j => SpiralDbContext.JsonbConcat(j.StageDurations!, update.Durations));
+        if (update.Translator is { } translator)
         {
-            command.Parameters.Add(value switch
-            {
-                null => new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-                bool b => new NpgsqlParameter { Value = b },
-                long l => new NpgsqlParameter { Value = l },
-                _ => new NpgsqlParameter { Value = value },
-            });
+            s.SetProperty(j => j.Translator, translator);
         }
 
-        return command;
-    }
-
-    private static async Task<JobRecord?> ReadAsync(NpgsqlCommand command, CancellationToken ct)
-    {
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct))
+        if (update.Spec is { } spec)
         {
-            return null;
+            s.SetProperty(j => j.Spec, spec);
         }
 
-        JsonNode? Json(int i) => reader.IsDBNull(i) ? null : JsonNode.Parse(reader.GetString(i));
-        DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : reader.GetFieldValue<DateTimeOffset>(i);
-        string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
-        return new JobRecord
+        if (update.Sql is { } sql)
         {
-            Id = reader.GetGuid(0),
-            TenantId = reader.GetGuid(1),
-            UserId = Text(2),
-            ConversationId = reader.IsDBNull(3) ? null : reader.GetGuid(3),
-            Question = Text(4),
-            Translator = Text(5),
-            Spec = Json(6),
-            Sql = Text(7),
-            MetricVersions = Json(8),
-            Status = reader.GetString(9),
-            CreatedAt = reader.GetFieldValue<DateTimeOffset>(10),
-            StartedAt = At(11),
-            FinishedAt = At(12),
-            StageDurations = Json(13),
-            CacheHit = reader.IsDBNull(14) ? null : reader.GetBoolean(14),
-            Result = Json(15),
-            Error = Text(16),
-            AsOf = At(17),
-            CancelRequestedAt = At(18),
-            Clarification = Json(19),
-            Notes = Json(20),
-            Attempts = reader.GetInt32(21),
-            DataVersion = reader.IsDBNull(22) ? null : reader.GetInt64(22),
+            s.SetProperty(j => j.Sql, sql);
+        }
+
+        if (update.MetricVersions is { } versions)
+        {
+            s.SetProperty(j => j.MetricVersions, versions);
+        }
+
+        if (update.Notes is { } notes)
+        {
+            s.SetProperty(j => j.Notes, notes);
+        }
+
+        if (update.DataVersion is { } dataVersion)
+        {
+            s.SetProperty(j => j.DataVersion, dataVersion);
+        }
+    }
+
+    private Task<JobRecord> InsertAsync(StoredJob job, CancellationToken ct) =>
+        InSessionAsync(job.TenantId, async db =>
+        {
+            db.Jobs.Add(job);
+            await db.SaveChangesAsync(ct);
+            return Record(job)!;
+        }, ct);
+
+    private async Task<T> InSessionAsync<T>(Guid tenantId, Func<SpiralDbContext, Task<T>> work, CancellationToken ct)
+    {
+        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
+        await using var db = SpiralDb.For(session);
+        var value = await work(db);
+        await session.CommitAsync(ct);
+        return value;
+    }
+
+    private static JsonNode? Json(string? text) => text is null ? null : JsonNode.Parse(text);
+
+    private static JobRecord? Record(StoredJob? job) => job is null
+        ? null
+        : new JobRecord
+        {
+            Id = job.Id,
+            TenantId = job.TenantId,
+            UserId = job.UserId,
+            ConversationId = job.ConversationId,
+            Question = job.Question,
+            Translator = job.Translator,
+            Spec = Json(job.Spec),
+            Sql = job.Sql,
+            MetricVersions = Json(job.MetricVersions),
+            Status = job.Status,
+            CreatedAt = job.CreatedAt,
+            StartedAt = job.StartedAt,
+            FinishedAt = job.FinishedAt,
+            StageDurations = Json(job.StageDurations),
+            CacheHit = job.CacheHit,
+            Result = Json(job.Result),
+            Error = job.Error,
+            AsOf = job.AsOf,
+            CancelRequestedAt = job.CancelRequestedAt,
+            Clarification = Json(job.Clarification),
+            Notes = Json(job.Notes),
+            Attempts = job.Attempts,
+            DataVersion = job.DataVersion,
         };
-    }
 }
 
 public enum CancelOutcome

@@ -21,6 +21,9 @@ public sealed class SpiralDb(SpiralDataSources data)
     {
         var context = new SpiralDbContext(Options(o => o.UseNpgsql(session.Connection, Npgsql)));
         context.Database.UseTransaction(session.Transaction);
+
+        // A failed save fails the session's transaction, as a failed raw command does: no savepoint round trip per save.
+        context.Database.AutoSavepointsEnabled = false;
         return context;
     }
 

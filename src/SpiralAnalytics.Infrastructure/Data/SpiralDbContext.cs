@@ -1,13 +1,20 @@
+using System.Linq.Expressions;
+using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.EntityFrameworkCore.Query.SqlExpressions;
 using Pgvector;
 
 namespace SpiralAnalytics.Infrastructure.Data;
 
 /// <summary>
 /// The application tables through EF Core, mapped onto the schema that <c>migrations/*.sql</c> defines (the SQL files stay its
-/// one source: no EF migrations, see README "Data access"). So far: the shipped catalog (<c>metrics</c>, <c>metric_versions</c>)
-/// and the tenant catalog (<c>tenant_metrics</c>, <c>tenant_metric_versions</c>, <c>tenant_metric_runs</c>; the latest
-/// <c>tenant_metric_values</c> per metric through a window query mapped by column name). A context is always made by <see cref="SpiralDb"/>:
+/// one source: no EF migrations, see README "Data access"): the shipped catalog (<c>metrics</c>, <c>metric_versions</c>), the
+/// tenant catalog (<c>tenant_metrics</c>, <c>tenant_metric_versions</c>, <c>tenant_metric_runs</c>; the latest
+/// <c>tenant_metric_values</c> per metric through a window query mapped by column name), jobs, cached answers, feedback,
+/// verified questions, alert rules, firings and deliveries. Column names are the properties' names in snake case unless
+/// configured. A context is always made by <see cref="SpiralDb"/>:
 /// over a <see cref="TenantSession"/>'s own connection and transaction (the tenant set there, RLS deciding what exists), or
 /// over the runtime role without a tenant (tenant rows: none).
 /// </summary>
@@ -23,8 +30,55 @@ public sealed class SpiralDbContext(DbContextOptions<SpiralDbContext> options) :
 
     public DbSet<StoredTenantMetricRun> TenantMetricRuns => Set<StoredTenantMetricRun>();
 
+    public DbSet<StoredJob> Jobs => Set<StoredJob>();
+
+    public DbSet<StoredAnswer> Answers => Set<StoredAnswer>();
+
+    public DbSet<StoredFeedback> Feedback => Set<StoredFeedback>();
+
+    public DbSet<StoredVerifiedQuestion> VerifiedQuestions => Set<StoredVerifiedQuestion>();
+
+    public DbSet<StoredAlertRule> AlertRules => Set<StoredAlertRule>();
+
+    public DbSet<StoredAlertFiring> AlertFirings => Set<StoredAlertFiring>();
+
+    public DbSet<StoredAlertDelivery> AlertDeliveries => Set<StoredAlertDelivery>();
+
+    /// <summary>
+    /// <c>jsonb || jsonb</c> (PostgreSQL's <c>jsonb_concat</c>, the function behind the operator): merges two objects, in a query
+    /// or an <c>ExecuteUpdate</c> setter. Both arguments are typed jsonb, so a string parameter travels as jsonb (a plain
+    /// string <c>+</c> would be text concatenation).
+    /// </summary>
+    public static string JsonbConcat(string left, string right) => throw new NotSupportedException("translated to SQL only");
+
+    /// <summary><c>jsonb_concat(left, right)</c> with the right-hand parameter typed as the left-hand column (jsonb).</summary>
+    private static SqlFunctionExpression JsonbConcatSql(IReadOnlyList<SqlExpression> args)
+    {
+        var jsonb = args[0].TypeMapping ?? throw new InvalidOperationException("JsonbConcat: the first argument must be a jsonb column");
+        var right = args[1] is SqlParameterExpression parameter ? parameter.ApplyTypeMapping(jsonb) : args[1];
+        return new SqlFunctionExpression("jsonb_concat", [args[0], right], nullable: true, argumentsPropagateNullability: [true, true], typeof(string), jsonb);
+    }
+
+    /// <summary>Maps JSON columns kept as their text onto <c>jsonb</c> (parameters are sent as jsonb, reads return the text).</summary>
+    internal static void Jsonb<T>(EntityTypeBuilder<T> entity, params Expression<Func<T, string?>>[] columns)
+        where T : class
+    {
+        foreach (var column in columns)
+        {
+            entity.Property(column).HasColumnType("jsonb");
+        }
+    }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        modelBuilder.HasDbFunction(typeof(SpiralDbContext).GetMethod(nameof(JsonbConcat))!).HasTranslation(JsonbConcatSql);
+        modelBuilder.ApplyConfiguration(new StoredJob.Configuration());
+        modelBuilder.ApplyConfiguration(new StoredAnswer.Configuration());
+        modelBuilder.ApplyConfiguration(new StoredFeedback.Configuration());
+        modelBuilder.ApplyConfiguration(new StoredVerifiedQuestion.Configuration());
+        modelBuilder.ApplyConfiguration(new StoredAlertRule.Configuration());
+        modelBuilder.ApplyConfiguration(new StoredAlertFiring.Configuration());
+        modelBuilder.ApplyConfiguration(new StoredAlertDelivery.Configuration());
         modelBuilder.Entity<StoredMetric>(e =>
         {
             e.ToTable("metrics");
@@ -93,6 +147,30 @@ public sealed class SpiralDbContext(DbContextOptions<SpiralDbContext> options) :
             e.Property(r => r.DataVersion).HasColumnName("data_version");
             e.Property(r => r.ComputedAt).HasColumnName("computed_at");
         });
+
+        foreach (var property in modelBuilder.Model.GetEntityTypes().SelectMany(t => t.GetProperties()))
+        {
+            if (property.FindAnnotation(RelationalAnnotationNames.ColumnName) is null)
+            {
+                property.SetColumnName(SnakeCase(property.Name));
+            }
+        }
+    }
+
+    private static string SnakeCase(string name)
+    {
+        var text = new StringBuilder(name.Length + 4);
+        foreach (var c in name)
+        {
+            if (char.IsUpper(c) && text.Length > 0)
+            {
+                text.Append('_');
+            }
+
+            text.Append(char.ToLowerInvariant(c));
+        }
+
+        return text.ToString();
     }
 }
 

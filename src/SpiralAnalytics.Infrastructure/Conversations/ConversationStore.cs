@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using Npgsql;
-using NpgsqlTypes;
+using Microsoft.EntityFrameworkCore;
 using SpiralAnalytics.Core.Errors;
+using SpiralAnalytics.Infrastructure.Data;
 using SpiralAnalytics.Infrastructure.Tenants;
 
 namespace SpiralAnalytics.Infrastructure.Conversations;
@@ -36,9 +36,8 @@ public static class FeedbackRatings
 }
 
 /// <summary>
-/// Conversations (read from <c>analytics_jobs</c>) and feedback on jobs, always as the runtime role inside a tenant
-/// session: another tenant's conversation or job is simply not there (RLS), which the API answers as 404.
-/// Reads the pipeline's optional columns (clarification) through <c>to_jsonb(row)</c>, so they may be absent.
+/// Conversations (read from <c>analytics_jobs</c>) and feedback on jobs, through <see cref="SpiralDbContext"/> as the runtime
+/// role inside a tenant session: another tenant's conversation or job is simply not there (RLS), which the API answers as 404.
 /// </summary>
 public sealed class ConversationStore(TenantDirectory tenants)
 {
@@ -48,62 +47,49 @@ public sealed class ConversationStore(TenantDirectory tenants)
     public async Task<IReadOnlyList<ConversationSummary>> ListAsync(string tenant, string? userId, int limit, CancellationToken ct)
     {
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var command = session.Command(
-            """
-            SELECT conversation_id,
-                   (array_agg(question ORDER BY created_at, id))[1],
-                   (array_agg(user_id ORDER BY created_at, id))[1],
-                   min(created_at), max(created_at), count(*)::int
-            FROM analytics_jobs
-            WHERE conversation_id IS NOT NULL AND ($1::text IS NULL OR user_id = $1)
-            GROUP BY conversation_id
-            ORDER BY max(created_at) DESC, conversation_id
-            LIMIT $2
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)userId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = Math.Clamp(limit, 1, MaxLimit) });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var list = new List<ConversationSummary>();
-        while (await reader.ReadAsync(ct))
-        {
-            list.Add(new ConversationSummary(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetInt32(5)));
-        }
-
-        return list;
+        await using var db = SpiralDb.For(session);
+        var take = Math.Clamp(limit, 1, MaxLimit);
+        var rows = await db.Jobs
+            .Where(j => j.ConversationId != null && (userId == null || j.UserId == userId))
+            .GroupBy(j => j.ConversationId!.Value)
+            .Select(g => new
+            {
+                Id = g.Key,
+                First = g.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).Select(j => new { j.Question, j.UserId }).First(),
+                StartedAt = g.Min(j => j.CreatedAt),
+                LastAskedAt = g.Max(j => j.CreatedAt),
+                Count = g.Count(),
+            })
+            .OrderByDescending(c => c.LastAskedAt).ThenBy(c => c.Id)
+            .Take(take)
+            .ToListAsync(ct);
+        return rows.Select(c => new ConversationSummary(c.Id, c.First.Question, c.First.UserId, c.StartedAt, c.LastAskedAt, c.Count)).ToList();
     }
 
     /// <summary>The jobs of a conversation in the order they were asked; <see cref="NotFoundException"/> when the tenant (or the user, if given) has none.</summary>
     public async Task<IReadOnlyList<ConversationMessage>> MessagesAsync(string tenant, Guid conversationId, string? userId, CancellationToken ct)
     {
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var command = session.Command(
-            """
-            SELECT j.id, j.question, j.status, j.spec::text,
+        await using var db = SpiralDb.For(session);
+
+        // The result's summary (without its rows) is built by jsonb functions, which LINQ does not express; columns map by name.
+        var rows = await db.Database.SqlQuery<MessageRow>(
+            $"""
+            SELECT j.id AS "JobId", j.question AS "Question", j.status AS "Status", j.spec::text AS "Spec",
                    CASE WHEN j.result IS NULL THEN NULL ELSE jsonb_strip_nulls(jsonb_build_object(
                        'row_count', CASE WHEN jsonb_typeof(j.result->'rows') = 'array' THEN jsonb_array_length(j.result->'rows') END,
                        'columns', j.result->'columns',
                        'metric_versions', j.result->'metric_versions',
                        'as_of', j.result->'as_of',
                        'cache', j.result->'cache',
-                       'warnings', j.result->'warnings'))::text END,
-                   (to_jsonb(j)->'clarification')::text,
-                   j.error, j.created_at, j.finished_at
+                       'warnings', j.result->'warnings'))::text END AS "Summary",
+                   j.clarification::text AS "Clarification", j.error AS "Error", j.created_at AS "CreatedAt", j.finished_at AS "FinishedAt"
             FROM analytics_jobs j
-            WHERE j.conversation_id = $1 AND ($2::text IS NULL OR j.user_id = $2)
+            WHERE j.conversation_id = {conversationId} AND ({userId}::text IS NULL OR j.user_id = {userId}::text)
             ORDER BY j.created_at, j.id
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = conversationId });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)userId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var messages = new List<ConversationMessage>();
-        while (await reader.ReadAsync(ct))
-        {
-            messages.Add(new ConversationMessage(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2),
-                Json(reader, 3), Json(reader, 4), Json(reader, 5), reader.IsDBNull(6) ? null : reader.GetString(6),
-                reader.GetFieldValue<DateTimeOffset>(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8)));
-        }
-
+            """).ToListAsync(ct);
+        var messages = rows.Select(m => new ConversationMessage(m.JobId, m.Question, m.Status, Json(m.Spec), Json(m.Summary), Json(m.Clarification),
+            m.Error, m.CreatedAt, m.FinishedAt)).ToList();
         return messages.Count > 0 ? messages : throw new NotFoundException($"conversation '{conversationId}' does not exist");
     }
 
@@ -121,34 +107,30 @@ public sealed class ConversationStore(TenantDirectory tenants)
         }
 
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var command = session.Command(
-            """
-            INSERT INTO analytics_feedback AS f (tenant_id, job_id, user_id, rating, comment)
-            SELECT j.tenant_id, j.id, $2, $3, $4 FROM analytics_jobs j WHERE j.id = $1
-            ON CONFLICT (tenant_id, job_id, user_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment, created_at = now()
-            RETURNING f.id, f.created_at
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = jobId });
-        command.Parameters.Add(new NpgsqlParameter { Value = userId });
-        command.Parameters.Add(new NpgsqlParameter { Value = rating });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)comment ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        Feedback? feedback = null;
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            if (await reader.ReadAsync(ct))
-            {
-                feedback = new Feedback(reader.GetGuid(0), jobId, userId, rating, comment, reader.GetFieldValue<DateTimeOffset>(1));
-            }
-        }
+        await using var db = SpiralDb.For(session);
 
-        if (feedback is null)
+        // One statement, an upsert on (tenant, job, user) that also proves the job is the tenant's: EF has no upsert.
+        var stored = await db.Database.SqlQuery<RatingRow>(
+            $"""
+            INSERT INTO analytics_feedback AS f (tenant_id, job_id, user_id, rating, comment)
+            SELECT j.tenant_id, j.id, {userId}, {rating}, {comment}::text FROM analytics_jobs j WHERE j.id = {jobId}
+            ON CONFLICT (tenant_id, job_id, user_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment, created_at = now()
+            RETURNING f.id AS "Id", f.created_at AS "CreatedAt"
+            """).ToListAsync(ct);
+        if (stored.Count == 0)
         {
             throw new NotFoundException($"job '{jobId}' does not exist");
         }
 
         await session.CommitAsync(ct);
-        return feedback;
+        return new Feedback(stored[0].Id, jobId, userId, rating, comment, stored[0].CreatedAt);
     }
 
-    private static JsonNode? Json(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : JsonNode.Parse(reader.GetString(ordinal));
+    private static JsonNode? Json(string? text) => text is null ? null : JsonNode.Parse(text);
+
+    private sealed record MessageRow(
+        Guid JobId, string? Question, string Status, string? Spec, string? Summary, string? Clarification, string? Error,
+        DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt);
+
+    private sealed record RatingRow(Guid Id, DateTimeOffset CreatedAt);
 }

@@ -1,15 +1,17 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
-using NpgsqlTypes;
+using Pgvector;
+using Pgvector.EntityFrameworkCore;
 using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Core.Translation;
 using SpiralAnalytics.Infrastructure.Catalog;
+using SpiralAnalytics.Infrastructure.Ask;
 using SpiralAnalytics.Infrastructure.Data;
 using SpiralAnalytics.Infrastructure.Queries;
 using SpiralAnalytics.Infrastructure.Tenants;
@@ -59,7 +61,7 @@ public sealed record VerifiedMatch(VerifiedQuestion Pair, string Kind, double Si
 }
 
 /// <summary>
-/// The tenant's verified questions in <c>verified_questions</c>, always as the runtime role inside a tenant session: RLS
+/// The tenant's verified questions in <c>verified_questions</c>, through <see cref="SpiralDbContext"/> as the runtime role inside a tenant session: RLS
 /// keeps another tenant's pairs out of every read, match and write. Specs are validated (catalog and tenant values) before
 /// they are stored, with the metric versions they were verified at; each question is stored with its embedding and the
 /// embedder's id, and a pair embedded by another embedder is re-embedded the next time it is searched.
@@ -73,9 +75,6 @@ public sealed class VerifiedQuestionStore(
 {
     public const int MaxQuestionLength = 1000;
 
-    private const string Columns =
-        "id, question, spec::text, metric_versions::text, state, embedder_id, source_job_id, proposed_by, verified_by, created_at, verified_at, translator_spec::text";
-
     /// <summary>
     /// Stores (or replaces, for the same normalised question) a verified pair; the spec must validate for the tenant.
     /// <paramref name="translatorReading"/> is what the translator answers for the question today (null: unknown), kept so
@@ -88,37 +87,26 @@ public sealed class VerifiedQuestionStore(
         var (canonical, versions) = await ValidateAsync(tenant, spec, ct);
         var vector = await EmbedAsync(question, ct);
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var command = session.Command(
+        await using var db = SpiralDb.For(session);
+
+        // An upsert on the normalised question (EF has no upsert): one statement; `xmax = 0` tells an insert from an update.
+        var stored = (await db.Database.SqlQuery<Upserted>(
             $"""
             INSERT INTO verified_questions AS v (tenant_id, question, question_normalized, spec, metric_versions, state, embedding, embedder_id,
                                                  source_job_id, proposed_by, verified_by, verified_at, translator_spec)
-            VALUES (current_tenant_id(), $1, $2, $3::jsonb, $4::jsonb, 'verified', $5::vector, $6, $7, $8, $8, now(), $9::jsonb)
+            VALUES (current_tenant_id(), {question}, {VerifiedQuestionText.Normalize(question)}, {canonical}::jsonb, {versions}::jsonb,
+                    {VerifiedStates.Verified}, {vector.Vector}, {vector.EmbedderId}, {sourceJobId}::uuid, {userId}, {userId}, now(),
+                    {SpecText(translatorReading)}::jsonb)
             ON CONFLICT (tenant_id, question_normalized) DO UPDATE SET
-                question = excluded.question, spec = excluded.spec, metric_versions = excluded.metric_versions, state = 'verified',
+                question = excluded.question, spec = excluded.spec, metric_versions = excluded.metric_versions, state = excluded.state,
                 translator_spec = excluded.translator_spec,
                 embedding = excluded.embedding, embedder_id = excluded.embedder_id,
                 source_job_id = coalesce(excluded.source_job_id, v.source_job_id),
                 verified_by = excluded.verified_by, verified_at = now(), updated_at = now()
-            RETURNING {Columns}, (xmax = 0)
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = question });
-        command.Parameters.Add(new NpgsqlParameter { Value = VerifiedQuestionText.Normalize(question) });
-        command.Parameters.Add(new NpgsqlParameter { Value = canonical });
-        command.Parameters.Add(new NpgsqlParameter { Value = versions });
-        command.Parameters.Add(new NpgsqlParameter { Value = vector.Literal });
-        command.Parameters.Add(new NpgsqlParameter { Value = vector.EmbedderId });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)sourceJobId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = userId });
-        command.Parameters.Add(Json(translatorReading));
-        VerifiedQuestion pair;
-        bool created;
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            await reader.ReadAsync(ct);
-            pair = Read(reader);
-            created = reader.GetBoolean(12);
-        }
-
+            RETURNING v.id AS "Id", (v.xmax = 0) AS "Created"
+            """).ToListAsync(ct))[0];
+        var pair = Pair(await db.VerifiedQuestions.SingleAsync(v => v.Id == stored.Id, ct));
+        var created = stored.Created;
         await session.CommitAsync(ct);
         Log.VerifiedQuestionStored(logger, tenant, pair.Id, created ? "added" : "replaced");
         return (pair, created);
@@ -135,23 +123,17 @@ public sealed class VerifiedQuestionStore(
         var (canonical, versions) = await ValidateAsync(tenant, spec, ct);
         var vector = await EmbedAsync(question, ct);
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var command = session.Command(
-            """
+        await using var db = SpiralDb.For(session);
+
+        // Only when the normalised question is not stored yet: ON CONFLICT DO NOTHING (EF has no upsert; a statement on the session)
+        var added = await db.Database.ExecuteSqlAsync(
+            $"""
             INSERT INTO verified_questions (tenant_id, question, question_normalized, spec, metric_versions, state, embedding, embedder_id,
                                             source_job_id, proposed_by, translator_spec)
-            VALUES (current_tenant_id(), $1, $2, $3::jsonb, $4::jsonb, 'proposed', $5::vector, $6, $7, $8, $9::jsonb)
+            VALUES (current_tenant_id(), {question}, {VerifiedQuestionText.Normalize(question)}, {canonical}::jsonb, {versions}::jsonb,
+                    {VerifiedStates.Proposed}, {vector.Vector}, {vector.EmbedderId}, {sourceJobId}::uuid, {userId}, {SpecText(translatorReading)}::jsonb)
             ON CONFLICT (tenant_id, question_normalized) DO NOTHING
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = question });
-        command.Parameters.Add(new NpgsqlParameter { Value = VerifiedQuestionText.Normalize(question) });
-        command.Parameters.Add(new NpgsqlParameter { Value = canonical });
-        command.Parameters.Add(new NpgsqlParameter { Value = versions });
-        command.Parameters.Add(new NpgsqlParameter { Value = vector.Literal });
-        command.Parameters.Add(new NpgsqlParameter { Value = vector.EmbedderId });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)sourceJobId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = userId });
-        command.Parameters.Add(Json(translatorReading));
-        var added = await command.ExecuteNonQueryAsync(ct) == 1;
+            """, ct) == 1;
         await session.CommitAsync(ct);
         return added;
     }
@@ -162,28 +144,17 @@ public sealed class VerifiedQuestionStore(
         var pair = await GetAsync(tenant, id, ct);
         var (canonical, versions) = await ValidateAsync(tenant, pair.ParsedSpec(), ct);
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var command = session.Command(
-            $"""
-            UPDATE verified_questions SET state = 'verified', spec = $2::jsonb, metric_versions = $3::jsonb, verified_by = $4,
-                                          verified_at = now(), updated_at = now()
-            WHERE id = $1
-            RETURNING {Columns}
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = id });
-        command.Parameters.Add(new NpgsqlParameter { Value = canonical });
-        command.Parameters.Add(new NpgsqlParameter { Value = versions });
-        command.Parameters.Add(new NpgsqlParameter { Value = userId });
-        VerifiedQuestion? approved = null;
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            if (await reader.ReadAsync(ct))
-            {
-                approved = Read(reader);
-            }
-        }
-
+        await using var db = SpiralDb.For(session);
+        var changed = await db.VerifiedQuestions.Where(v => v.Id == id).ExecuteUpdateAsync(s => s
+            .SetProperty(v => v.State, VerifiedStates.Verified)
+            .SetProperty(v => v.Spec, canonical)
+            .SetProperty(v => v.MetricVersions, versions)
+            .SetProperty(v => v.VerifiedBy, userId)
+            .SetProperty(v => v.VerifiedAt, v => DateTimeOffset.UtcNow)
+            .SetProperty(v => v.UpdatedAt, v => DateTimeOffset.UtcNow), ct);
+        var approved = changed == 0 ? null : await db.VerifiedQuestions.SingleAsync(v => v.Id == id, ct);
         await session.CommitAsync(ct);
-        return approved ?? throw NotFound(id);
+        return approved is null ? throw NotFound(id) : Pair(approved);
     }
 
     /// <summary>The tenant's pairs, newest first; <paramref name="state"/> narrows to proposed or verified.</summary>
@@ -195,37 +166,26 @@ public sealed class VerifiedQuestionStore(
         }
 
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var command = session.Command(
-            $"SELECT {Columns} FROM verified_questions WHERE ($1::text IS NULL OR state = $1) ORDER BY created_at DESC, id");
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)state ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        var list = new List<VerifiedQuestion>();
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                list.Add(Read(reader));
-            }
-        }
-
+        await using var db = SpiralDb.For(session);
+        var stored = await db.VerifiedQuestions.Where(v => state == null || v.State == state)
+            .OrderByDescending(v => v.CreatedAt).ThenBy(v => v.Id)
+            .ToListAsync(ct);
         await session.CommitAsync(ct);
-        return list;
+        return stored.Select(Pair).ToList();
     }
 
     public async Task<VerifiedQuestion> GetAsync(string tenant, Guid id, CancellationToken ct)
     {
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var command = session.Command($"SELECT {Columns} FROM verified_questions WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = id });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? Read(reader) : throw NotFound(id);
+        await using var db = SpiralDb.For(session);
+        return await db.VerifiedQuestions.FirstOrDefaultAsync(v => v.Id == id, ct) is { } stored ? Pair(stored) : throw NotFound(id);
     }
 
     public async Task RemoveAsync(string tenant, Guid id, CancellationToken ct)
     {
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var command = session.Command("DELETE FROM verified_questions WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = id });
-        if (await command.ExecuteNonQueryAsync(ct) == 0)
+        await using var db = SpiralDb.For(session);
+        if (await db.VerifiedQuestions.Where(v => v.Id == id).ExecuteDeleteAsync(ct) == 0)
         {
             throw NotFound(id);
         }
@@ -251,12 +211,10 @@ public sealed class VerifiedQuestionStore(
 
         await using (var session = await tenants.BeginSessionAsync(tenant, ct))
         {
-            await using var exact = session.Command($"SELECT {Columns} FROM verified_questions WHERE state = 'verified' AND question_normalized = $1");
-            exact.Parameters.Add(new NpgsqlParameter { Value = normalized });
-            await using var reader = await exact.ExecuteReaderAsync(ct);
-            if (await reader.ReadAsync(ct))
+            await using var db = SpiralDb.For(session);
+            if (await db.VerifiedQuestions.FirstOrDefaultAsync(v => v.State == VerifiedStates.Verified && v.QuestionNormalized == normalized, ct) is { } exact)
             {
-                return new VerifiedMatch(Read(reader), VerifiedMatch.Exact, 1.0);
+                return new VerifiedMatch(Pair(exact), VerifiedMatch.Exact, 1.0);
             }
         }
 
@@ -302,45 +260,25 @@ public sealed class VerifiedQuestionStore(
     {
         var vector = await EmbedAsync(question, ct);
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await ReembedAsync(session, vector.EmbedderId, ct);
-        await using var command = session.Command(
-            $"""
-            SELECT {Columns}, 1 - (embedding <=> $1::vector)
-            FROM verified_questions
-            WHERE state = 'verified' AND embedder_id = $2 AND embedding IS NOT NULL
-            ORDER BY embedding <=> $1::vector, id
-            LIMIT $3
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = vector.Literal });
-        command.Parameters.Add(new NpgsqlParameter { Value = vector.EmbedderId });
-        command.Parameters.Add(new NpgsqlParameter { Value = count });
-        var list = new List<(VerifiedQuestion, double)>();
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                list.Add((Read(reader), reader.IsDBNull(12) ? 0 : reader.GetDouble(12)));
-            }
-        }
-
+        await using var db = SpiralDb.For(session);
+        await ReembedAsync(db, vector.EmbedderId, ct);
+        var query = vector.Vector;
+        var nearest = await db.VerifiedQuestions
+            .Where(v => v.State == VerifiedStates.Verified && v.EmbedderId == vector.EmbedderId && v.Embedding != null)
+            .OrderBy(v => v.Embedding!.CosineDistance(query)).ThenBy(v => v.Id)
+            .Select(v => new { Pair = v, Distance = v.Embedding!.CosineDistance(query) })
+            .Take(count)
+            .ToListAsync(ct);
         await session.CommitAsync(ct);
-        return list;
+        return nearest.Select(n => (Pair(n.Pair), 1 - n.Distance)).ToList();
     }
 
     /// <summary>Pairs embedded by another embedder (or by none) get the configured embedder's vector, so every pair stays searchable.</summary>
-    private async Task ReembedAsync(TenantSession session, string embedderId, CancellationToken ct)
+    private async Task ReembedAsync(SpiralDbContext db, string embedderId, CancellationToken ct)
     {
-        var stale = new List<(Guid Id, string Question)>();
-        await using (var command = session.Command("SELECT id, question FROM verified_questions WHERE embedder_id IS DISTINCT FROM $1"))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = embedderId });
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                stale.Add((reader.GetGuid(0), reader.GetString(1)));
-            }
-        }
-
+        var stale = await db.VerifiedQuestions.Where(v => v.EmbedderId != embedderId)
+            .Select(v => new { v.Id, v.Question })
+            .ToListAsync(ct);
         if (stale.Count == 0)
         {
             return;
@@ -349,11 +287,10 @@ public sealed class VerifiedQuestionStore(
         var vectors = await embedder.GenerateAsync(stale.Select(s => s.Question), cancellationToken: ct);
         for (var i = 0; i < stale.Count; i++)
         {
-            await using var update = session.Command("UPDATE verified_questions SET embedding = $2::vector, embedder_id = $3 WHERE id = $1");
-            update.Parameters.Add(new NpgsqlParameter { Value = stale[i].Id });
-            update.Parameters.Add(new NpgsqlParameter { Value = CatalogEmbeddings.ToVectorLiteral(vectors[i].Vector.Span) });
-            update.Parameters.Add(new NpgsqlParameter { Value = embedderId });
-            await update.ExecuteNonQueryAsync(ct);
+            var id = stale[i].Id;
+            var embedding = new Vector(vectors[i].Vector.ToArray());
+            await db.VerifiedQuestions.Where(v => v.Id == id)
+                .ExecuteUpdateAsync(s => s.SetProperty(v => v.Embedding, embedding).SetProperty(v => v.EmbedderId, embedderId), ct);
         }
 
         Log.VerifiedQuestionsReembedded(logger, stale.Count, embedderId);
@@ -367,29 +304,24 @@ public sealed class VerifiedQuestionStore(
     public async Task<AnsweredJob?> AnsweredJobAsync(string tenant, Guid jobId, CancellationToken ct)
     {
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var command = session.Command(
-            """
-            SELECT j.question, j.spec::text, j.status,
-                   EXISTS (SELECT 1 FROM analytics_jobs p
-                           WHERE p.conversation_id = j.conversation_id AND p.spec IS NOT NULL AND p.id <> j.id
-                             AND (p.created_at, p.id) < (j.created_at, j.id))
-            FROM analytics_jobs j WHERE j.id = $1
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = jobId });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct))
-        {
-            throw new NotFoundException($"job '{jobId}' does not exist");
-        }
-
-        if (reader.IsDBNull(0) || reader.IsDBNull(1) || reader.GetString(2) != "completed")
+        await using var db = SpiralDb.For(session);
+        var job = await db.Jobs.Where(j => j.Id == jobId)
+            .Select(j => new
+            {
+                j.Question,
+                j.Spec,
+                j.Status,
+                FollowedUp = j.ConversationId != null && db.Jobs.Any(p =>
+                    p.ConversationId == j.ConversationId && p.Spec != null && p.Id != j.Id
+                    && EF.Functions.LessThan(ValueTuple.Create(p.CreatedAt, p.Id), ValueTuple.Create(j.CreatedAt, j.Id))),
+            })
+            .FirstOrDefaultAsync(ct) ?? throw new NotFoundException($"job '{jobId}' does not exist");
+        if (job.Question is null || job.Spec is null || job.Status != JobStatuses.Completed)
         {
             return null;
         }
 
-        return SpecJson.Parse(reader.GetString(1)) is { IsValid: true } parsed
-            ? new AnsweredJob(jobId, reader.GetString(0), parsed.Spec!, reader.GetBoolean(3))
-            : null;
+        return SpecJson.Parse(job.Spec) is { IsValid: true } parsed ? new AnsweredJob(jobId, job.Question, parsed.Spec!, job.FollowedUp) : null;
     }
 
     /// <summary>The spec in canonical form and the version of each of its metrics, after validation against the catalog and the tenant's values.</summary>
@@ -406,12 +338,15 @@ public sealed class VerifiedQuestionStore(
         return (SpecJson.Write(validated.Spec), versions.ToJsonString());
     }
 
-    private sealed record QuestionVector(string Literal, string EmbedderId);
+    private sealed record QuestionVector(Vector Vector, string EmbedderId);
+
+    /// <summary>The upsert's answer (columns aliased to these names).</summary>
+    private sealed record Upserted(Guid Id, bool Created);
 
     private async Task<QuestionVector> EmbedAsync(string question, CancellationToken ct)
     {
         var embedding = (await embedder.GenerateAsync([question], cancellationToken: ct))[0];
-        return new QuestionVector(CatalogEmbeddings.ToVectorLiteral(embedding.Vector.Span), CatalogEmbeddings.IdentityOf(embedder));
+        return new QuestionVector(new Vector(embedding.Vector.ToArray()), CatalogEmbeddings.IdentityOf(embedder));
     }
 
     private static string CheckQuestion(string? question)
@@ -435,29 +370,18 @@ public sealed class VerifiedQuestionStore(
     private static JsonNode Canonical(string json) =>
         SpecJson.Parse(json) is { IsValid: true } parsed ? SpecJson.ToNode(parsed.Spec!) : JsonNode.Parse(json)!;
 
-    private static NpgsqlParameter Json(AnalyticsSpec? spec) =>
-        new() { Value = spec is null ? DBNull.Value : SpecJson.Write(spec), NpgsqlDbType = NpgsqlDbType.Text };
+    private static string? SpecText(AnalyticsSpec? spec) => spec is null ? null : SpecJson.Write(spec);
 
     private static NotFoundException NotFound(Guid id) => new($"verified question '{id}' does not exist");
 
-    private static VerifiedQuestion Read(NpgsqlDataReader reader)
+    private static VerifiedQuestion Pair(StoredVerifiedQuestion stored)
     {
-        var versions = JsonNode.Parse(reader.GetString(3))!.AsObject()
+        var versions = JsonNode.Parse(stored.MetricVersions)!.AsObject()
             .ToDictionary(p => p.Key, p => (string?)p.Value ?? "", StringComparer.Ordinal);
-        return new VerifiedQuestion(
-            reader.GetGuid(0),
-            reader.GetString(1),
-            Canonical(reader.GetString(2)),
-            versions,
-            reader.GetString(4),
-            reader.IsDBNull(5) ? null : reader.GetString(5),
-            reader.IsDBNull(6) ? null : reader.GetGuid(6),
-            reader.IsDBNull(7) ? null : reader.GetString(7),
-            reader.IsDBNull(8) ? null : reader.GetString(8),
-            reader.GetFieldValue<DateTimeOffset>(9),
-            reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10))
+        return new VerifiedQuestion(stored.Id, stored.Question, Canonical(stored.Spec), versions, stored.State, stored.EmbedderId, stored.SourceJobId,
+            stored.ProposedBy, stored.VerifiedBy, stored.CreatedAt, stored.VerifiedAt)
         {
-            TranslatorSpec = reader.IsDBNull(11) ? null : Canonical(reader.GetString(11)),
+            TranslatorSpec = stored.TranslatorSpec is null ? null : Canonical(stored.TranslatorSpec),
         };
     }
 }

@@ -2,10 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
-using NpgsqlTypes;
 using SpiralAnalytics.Infrastructure.Data;
 
 namespace SpiralAnalytics.Infrastructure.Alerts;
@@ -16,7 +15,7 @@ namespace SpiralAnalytics.Infrastructure.Alerts;
 /// <c>X-Spiral-Delivery</c> (the firing id, stable across attempts) and <c>X-Spiral-Attempt</c>. A 2xx answer delivers it;
 /// anything else (status, timeout, refused connection) is retried with exponential back-off up to
 /// <see cref="AlertOptions.DeliveryAttempts"/>; a target the address policy refuses is not retried. Every attempt is recorded
-/// in <c>alert_deliveries</c> as it ends. The firing is claimed first (pending → delivering), so a firing dispatched twice
+/// in <c>alert_deliveries</c> as it ends (through <see cref="SpiralDbContext"/> in the tenant's session). The firing is claimed first (pending → delivering), so a firing dispatched twice
 /// is still sent once.
 /// </summary>
 public sealed class AlertDelivery : IDisposable
@@ -55,25 +54,22 @@ public sealed class AlertDelivery : IDisposable
         string url, secret, detail;
         await using (var session = await TenantSession.BeginAsync(_data.Runtime, tenantId, ct))
         {
-            await using var claim = session.Command(
-                """
-                UPDATE alert_firings f SET delivery_state = 'delivering'
-                FROM alert_rules r
-                WHERE f.id = $1 AND f.delivery_state = 'pending' AND r.tenant_id = f.tenant_id AND r.id = f.rule_id AND r.webhook_url IS NOT NULL
-                RETURNING r.webhook_url, r.secret, f.detail::text
-                """);
-            claim.Parameters.Add(new NpgsqlParameter { Value = firingId });
-            await using (var reader = await claim.ExecuteReaderAsync(ct))
+            await using var db = SpiralDb.For(session);
+            var claimed = await db.AlertFirings
+                .Where(f => f.Id == firingId && f.DeliveryState == AlertDeliveryStates.Pending
+                            && db.AlertRules.Any(r => r.TenantId == f.TenantId && r.Id == f.RuleId && r.WebhookUrl != null))
+                .ExecuteUpdateAsync(s => s.SetProperty(f => f.DeliveryState, AlertDeliveryStates.Delivering), ct);
+            if (claimed == 0)
             {
-                if (!await reader.ReadAsync(ct))
-                {
-                    await reader.DisposeAsync();
-                    return await StateAsync(session, firingId, ct);
-                }
-
-                (url, secret, detail) = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
+                return await db.AlertFirings.Where(f => f.Id == firingId).Select(f => f.DeliveryState).FirstOrDefaultAsync(ct) ?? "unknown";
             }
 
+            var target = await (
+                from f in db.AlertFirings
+                join r in db.AlertRules on new { f.TenantId, Id = f.RuleId } equals new { r.TenantId, r.Id }
+                where f.Id == firingId
+                select new { Url = r.WebhookUrl!, r.Secret, f.Detail }).SingleAsync(ct);
+            (url, secret, detail) = (target.Url, target.Secret, target.Detail);
             await session.CommitAsync(ct);
         }
 
@@ -115,8 +111,8 @@ public sealed class AlertDelivery : IDisposable
             if (outcome == "delivered")
             {
                 Log.AlertDelivered(_logger, firingId, attempt, status!.Value);
-                await FinishAsync(tenantId, firingId, "delivered", ct);
-                return "delivered";
+                await FinishAsync(tenantId, firingId, AlertDeliveryStates.Delivered, ct);
+                return AlertDeliveryStates.Delivered;
             }
 
             Log.AlertDeliveryAttemptFailed(_logger, firingId, attempt, attempts, error ?? outcome);
@@ -132,8 +128,8 @@ public sealed class AlertDelivery : IDisposable
         }
 
         Log.AlertDeliveryGaveUp(_logger, firingId, attempts);
-        await FinishAsync(tenantId, firingId, "failed", ct);
-        return "failed";
+        await FinishAsync(tenantId, firingId, AlertDeliveryStates.Failed, ct);
+        return AlertDeliveryStates.Failed;
     }
 
     private static WebhookRefusedException? Refusal(Exception e) =>
@@ -142,38 +138,33 @@ public sealed class AlertDelivery : IDisposable
     private async Task RecordAsync(Guid tenantId, Guid firingId, int attempt, string url, int? status, string outcome, string? error, double ms, CancellationToken ct)
     {
         await using var session = await TenantSession.BeginAsync(_data.Runtime, tenantId, ct);
-        await using var insert = session.Command(
-            """
-            INSERT INTO alert_deliveries (tenant_id, firing_id, attempt, url, status_code, outcome, error, duration_ms)
-            VALUES (current_tenant_id(), $1, $2, $3, $4, $5, $6, $7)
-            """);
-        insert.Parameters.Add(new NpgsqlParameter { Value = firingId });
-        insert.Parameters.Add(new NpgsqlParameter { Value = attempt });
-        insert.Parameters.Add(new NpgsqlParameter { Value = url });
-        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)status ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-        insert.Parameters.Add(new NpgsqlParameter { Value = outcome });
-        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)Truncate(error) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        insert.Parameters.Add(new NpgsqlParameter { Value = Math.Round(ms, 1) });
-        await insert.ExecuteNonQueryAsync(ct);
+        await using var db = SpiralDb.For(session);
+        db.AlertDeliveries.Add(new StoredAlertDelivery
+        {
+            TenantId = tenantId, FiringId = firingId, Attempt = attempt, Url = url, StatusCode = status, Outcome = outcome, Error = Truncate(error),
+            DurationMs = Math.Round(ms, 1),
+        });
+        await db.SaveChangesAsync(ct);
         await session.CommitAsync(ct);
     }
 
     private async Task FinishAsync(Guid tenantId, Guid firingId, string state, CancellationToken ct)
     {
         await using var session = await TenantSession.BeginAsync(_data.Runtime, tenantId, ct);
-        await using var update = session.Command(
-            "UPDATE alert_firings SET delivery_state = $2, delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE id = $1");
-        update.Parameters.Add(new NpgsqlParameter { Value = firingId });
-        update.Parameters.Add(new NpgsqlParameter { Value = state });
-        await update.ExecuteNonQueryAsync(ct);
+        await using var db = SpiralDb.For(session);
+        await db.AlertFirings.Where(f => f.Id == firingId).ExecuteUpdateAsync(s =>
+        {
+            s.SetProperty(f => f.DeliveryState, state);
+            if (state == AlertDeliveryStates.Delivered)
+            {
+                s.SetProperty(f => f.DeliveredAt, f => DateTimeOffset.UtcNow);
+            }
+            else
+            {
+                s.SetProperty(f => f.DeliveredAt, (DateTimeOffset?)null);
+            }
+        }, ct);
         await session.CommitAsync(ct);
-    }
-
-    private static async Task<string> StateAsync(TenantSession session, Guid firingId, CancellationToken ct)
-    {
-        await using var command = session.Command("SELECT delivery_state FROM alert_firings WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = firingId });
-        return await command.ExecuteScalarAsync(ct) as string ?? "unknown";
     }
 
     private static string? Truncate(string? text) => text is { Length: > 2000 } ? text[..2000] : text;

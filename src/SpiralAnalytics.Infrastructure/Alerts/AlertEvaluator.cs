@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using SpiralAnalytics.Core.Alerts;
@@ -57,14 +58,10 @@ public sealed class AlertEvaluator(
         var rules = new List<(AlertRule Rule, string Secret)>();
         await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
         {
-            await using var command = session.Command(
-                "SELECT id, name, spec::text, condition::text, webhook_url, enabled, question, created_by, created_at, updated_at, secret FROM alert_rules WHERE enabled ORDER BY created_at, name");
-            await using (var reader = await command.ExecuteReaderAsync(ct))
+            await using var db = SpiralDb.For(session);
+            foreach (var stored in await db.AlertRules.Where(r => r.Enabled).OrderBy(r => r.CreatedAt).ThenBy(r => r.Name).ToListAsync(ct))
             {
-                while (await reader.ReadAsync(ct))
-                {
-                    rules.Add((AlertStore.ReadRule(reader), reader.GetString(10)));
-                }
+                rules.Add((AlertStore.Rule(stored), stored.Secret));
             }
 
             await session.CommitAsync(ct);
@@ -183,28 +180,22 @@ public sealed class AlertEvaluator(
             ["as_of"] = asOf.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             ["fired_at"] = firedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
         };
+        var state = rule.WebhookUrl is null ? AlertDeliveryStates.NoWebhook : AlertDeliveryStates.Pending;
         await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        await using var insert = session.Command(
-            """
+        await using var db = SpiralDb.For(session);
+
+        // A rule fires once per team and period: ON CONFLICT DO NOTHING (EF has no upsert; a statement on the session).
+        var inserted = await db.Database.ExecuteSqlAsync(
+            $"""
             INSERT INTO alert_firings (tenant_id, id, rule_id, period_key, team, sprint, value, z, detail, fired_at, delivery_state)
-            VALUES (current_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)
+            VALUES (current_tenant_id(), {id}, {rule.Id}, {latest.SprintKey}, {team}, {latest.Sprint}, {latest.Value}::double precision,
+                    {latest.Z}::double precision, {detail.ToJsonString()}::jsonb, {firedAt}, {state})
             ON CONFLICT (tenant_id, rule_id, period_key) DO NOTHING
-            """);
-        insert.Parameters.Add(new NpgsqlParameter { Value = id });
-        insert.Parameters.Add(new NpgsqlParameter { Value = rule.Id });
-        insert.Parameters.Add(new NpgsqlParameter { Value = latest.SprintKey });
-        insert.Parameters.Add(new NpgsqlParameter { Value = team });
-        insert.Parameters.Add(new NpgsqlParameter { Value = latest.Sprint });
-        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)latest.Value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Double });
-        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)latest.Z ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Double });
-        insert.Parameters.Add(new NpgsqlParameter { Value = detail.ToJsonString() });
-        insert.Parameters.Add(new NpgsqlParameter { Value = firedAt });
-        insert.Parameters.Add(new NpgsqlParameter { Value = rule.WebhookUrl is null ? "no_webhook" : "pending" });
-        var inserted = await insert.ExecuteNonQueryAsync(ct) == 1;
+            """, ct) == 1;
         await session.CommitAsync(ct);
         return inserted
             ? new AlertFiring(id, rule.Id, rule.Name, team, latest.Sprint, latest.SprintKey, latest.Value, latest.Z, firedAt,
-                rule.WebhookUrl is null ? "no_webhook" : "pending", null, 0, detail)
+                state, null, 0, detail)
             : null;
     }
 }

@@ -42,6 +42,16 @@ public sealed record AlertFiring(
     int Attempts,
     JsonNode Detail);
 
+/// <summary>A firing's <c>delivery_state</c> (the CHECK of <c>alert_firings</c>).</summary>
+public static class AlertDeliveryStates
+{
+    public const string Pending = "pending";
+    public const string Delivering = "delivering";
+    public const string Delivered = "delivered";
+    public const string Failed = "failed";
+    public const string NoWebhook = "no_webhook";
+}
+
 /// <summary>One webhook delivery attempt and its outcome (<c>delivered</c>, <c>failed</c>, <c>refused</c>).</summary>
 public sealed record AlertDeliveryAttempt(int Attempt, DateTimeOffset At, string Url, int? StatusCode, string Outcome, string? Error, double DurationMs);
 

@@ -1,28 +1,27 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using NpgsqlTypes;
 using SpiralAnalytics.Core.Alerts;
 using SpiralAnalytics.Core.Catalog;
 using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Core.Specs;
+using SpiralAnalytics.Infrastructure.Data;
 using SpiralAnalytics.Infrastructure.Queries;
 using SpiralAnalytics.Infrastructure.Tenants;
 
 namespace SpiralAnalytics.Infrastructure.Alerts;
 
 /// <summary>
-/// Alert rules and their firings and deliveries, read and written as the runtime role inside the tenant's session (RLS keeps
+/// Alert rules and their firings and deliveries, read and written through <see cref="SpiralDbContext"/> as the runtime role inside the tenant's session (RLS keeps
 /// tenants apart; another tenant's rule is simply not found). A rule's spec is validated like any spec (catalog, tenant values)
 /// and then by <see cref="AlertRuleRules"/>; errors name their field (<c>spec.metrics[0]</c>, <c>condition.op</c>, <c>webhook_url</c>).
 /// </summary>
 public sealed class AlertStore(TenantDirectory tenants, QueryExecutor queries, IOptions<AlertOptions> options)
 {
     public const int MaxLimit = 500;
-
-    private const string RuleColumns = "id, name, spec::text, condition::text, webhook_url, enabled, question, created_by, created_at, updated_at";
 
     /// <summary>The spec in canonical form (filter values in the tenant's spelling) and the metric it watches; errors carry <c>spec.</c> paths.</summary>
     public async Task<(AnalyticsSpec Spec, MetricDefinition Metric)> ValidateAsync(string tenant, AnalyticsSpec spec, AlertCondition condition, CancellationToken ct)
@@ -58,51 +57,40 @@ public sealed class AlertStore(TenantDirectory tenants, QueryExecutor queries, I
 
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var insert = session.Command(
-            $"""
-            INSERT INTO alert_rules (tenant_id, name, spec, condition, webhook_url, secret, enabled, question, created_by)
-            VALUES (current_tenant_id(), $1, $2::jsonb, $3::jsonb, $4, $5, $6, $7, $8)
-            ON CONFLICT (tenant_id, name) DO NOTHING
-            RETURNING {RuleColumns}
-            """);
-        insert.Parameters.Add(new NpgsqlParameter { Value = name });
-        insert.Parameters.Add(new NpgsqlParameter { Value = SpecJson.Write(spec) });
-        insert.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(draft.Condition, AlertJsonContext.Default.AlertCondition) });
-        insert.Parameters.Add(Text(url));
-        insert.Parameters.Add(new NpgsqlParameter { Value = secret });
-        insert.Parameters.Add(new NpgsqlParameter { Value = enabled });
-        insert.Parameters.Add(Text(draft.Question));
-        insert.Parameters.Add(new NpgsqlParameter { Value = user });
-        AlertRule? rule;
-        await using (var reader = await insert.ExecuteReaderAsync(ct))
+        await using var db = SpiralDb.For(session);
+        var stored = new StoredAlertRule
         {
-            rule = await reader.ReadAsync(ct) ? ReadRule(reader) : null;
+            TenantId = session.TenantId,
+            Name = name,
+            Spec = SpecJson.Write(spec),
+            Condition = JsonSerializer.Serialize(draft.Condition, AlertJsonContext.Default.AlertCondition),
+            WebhookUrl = url,
+            Secret = secret,
+            Enabled = enabled,
+            Question = draft.Question,
+            CreatedBy = user,
+        };
+        db.AlertRules.Add(stored);
+        try
+        {
+            await db.SaveChangesAsync(ct);
         }
-
-        if (rule is null)
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
             throw new ConflictException($"name: an alert rule named '{name}' already exists");
         }
 
         await session.CommitAsync(ct);
-        return new CreatedAlertRule(rule, secret);
+        return new CreatedAlertRule(Rule(stored), secret);
     }
 
     public async Task<IReadOnlyList<AlertRule>> ListAsync(string tenant, CancellationToken ct)
     {
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var command = session.Command($"SELECT {RuleColumns} FROM alert_rules ORDER BY created_at, name");
-        var rules = new List<AlertRule>();
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                rules.Add(ReadRule(reader));
-            }
-        }
-
+        await using var db = SpiralDb.For(session);
+        var rules = await db.AlertRules.OrderBy(r => r.CreatedAt).ThenBy(r => r.Name).ToListAsync(ct);
         await session.CommitAsync(ct);
-        return rules;
+        return rules.Select(Rule).ToList();
     }
 
     /// <summary>A rule by id or by name; <see cref="NotFoundException"/> otherwise (another tenant's included).</summary>
@@ -114,17 +102,12 @@ public sealed class AlertStore(TenantDirectory tenants, QueryExecutor queries, I
     {
         var rule = await GetAsync(tenant, idOrName, ct);
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var command = session.Command($"UPDATE alert_rules SET enabled = $2, updated_at = now() WHERE id = $1 RETURNING {RuleColumns}");
-        command.Parameters.Add(new NpgsqlParameter { Value = rule.Id });
-        command.Parameters.Add(new NpgsqlParameter { Value = enabled });
-        AlertRule? updated;
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            updated = await reader.ReadAsync(ct) ? ReadRule(reader) : null;
-        }
-
+        await using var db = SpiralDb.For(session);
+        var changed = await db.AlertRules.Where(r => r.Id == rule.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Enabled, enabled).SetProperty(r => r.UpdatedAt, r => DateTimeOffset.UtcNow), ct);
+        var updated = changed == 0 ? null : await db.AlertRules.FirstOrDefaultAsync(r => r.Id == rule.Id, ct);
         await session.CommitAsync(ct);
-        return updated ?? throw new NotFoundException($"alert rule '{idOrName}' does not exist");
+        return updated is null ? throw new NotFoundException($"alert rule '{idOrName}' does not exist") : Rule(updated);
     }
 
     /// <summary>Removes the rule with its firings and their deliveries.</summary>
@@ -132,9 +115,8 @@ public sealed class AlertStore(TenantDirectory tenants, QueryExecutor queries, I
     {
         var rule = await GetAsync(tenant, idOrName, ct);
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var command = session.Command("DELETE FROM alert_rules WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = rule.Id });
-        await command.ExecuteNonQueryAsync(ct);
+        await using var db = SpiralDb.For(session);
+        await db.AlertRules.Where(r => r.Id == rule.Id).ExecuteDeleteAsync(ct);
         await session.CommitAsync(ct);
     }
 
@@ -147,73 +129,45 @@ public sealed class AlertStore(TenantDirectory tenants, QueryExecutor queries, I
         }
 
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using var command = session.Command(
-            """
-            SELECT f.id, f.rule_id, r.name, f.team, f.sprint, f.period_key, f.value, f.z, f.fired_at, f.delivery_state, f.delivered_at,
-                   (SELECT count(*) FROM alert_deliveries d WHERE d.tenant_id = f.tenant_id AND d.firing_id = f.id), f.detail::text
-            FROM alert_firings f JOIN alert_rules r ON r.tenant_id = f.tenant_id AND r.id = f.rule_id
-            WHERE $1::uuid IS NULL OR f.rule_id = $1
-            ORDER BY f.fired_at DESC, f.id
-            LIMIT $2
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)rule ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = limit });
-        var firings = new List<AlertFiring>();
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                firings.Add(new AlertFiring(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetDouble(6), reader.IsDBNull(7) ? null : reader.GetDouble(7),
-                    reader.GetFieldValue<DateTimeOffset>(8), reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
-                    (int)reader.GetInt64(11), JsonNode.Parse(reader.GetString(12))!));
-            }
-        }
-
+        await using var db = SpiralDb.For(session);
+        var rows = await (
+                from f in db.AlertFirings
+                join r in db.AlertRules on new { f.TenantId, Id = f.RuleId } equals new { r.TenantId, r.Id }
+                where rule == null || f.RuleId == rule
+                orderby f.FiredAt descending, f.Id
+                select new { Firing = f, RuleName = r.Name, Attempts = db.AlertDeliveries.Count(d => d.TenantId == f.TenantId && d.FiringId == f.Id) })
+            .Take(limit)
+            .ToListAsync(ct);
         await session.CommitAsync(ct);
-        return firings;
+        return rows.Select(x => new AlertFiring(x.Firing.Id, x.Firing.RuleId, x.RuleName, x.Firing.Team, x.Firing.Sprint, x.Firing.PeriodKey,
+            x.Firing.Value, x.Firing.Z, x.Firing.FiredAt, x.Firing.DeliveryState, x.Firing.DeliveredAt, x.Attempts, JsonNode.Parse(x.Firing.Detail)!)).ToList();
     }
 
     /// <summary>Every delivery attempt of a firing, in order; <see cref="NotFoundException"/> for an unknown firing.</summary>
     public async Task<IReadOnlyList<AlertDeliveryAttempt>> DeliveriesAsync(string tenant, Guid firing, CancellationToken ct)
     {
         await using var session = await tenants.BeginSessionAsync(tenant, ct);
-        await using (var exists = session.Command("SELECT count(*) FROM alert_firings WHERE id = $1"))
+        await using var db = SpiralDb.For(session);
+        if (!await db.AlertFirings.AnyAsync(f => f.Id == firing, ct))
         {
-            exists.Parameters.Add(new NpgsqlParameter { Value = firing });
-            if ((long)(await exists.ExecuteScalarAsync(ct))! == 0)
-            {
-                throw new NotFoundException($"alert firing '{firing}' does not exist");
-            }
+            throw new NotFoundException($"alert firing '{firing}' does not exist");
         }
 
-        await using var command = session.Command(
-            "SELECT attempt, at, url, status_code, outcome, error, duration_ms FROM alert_deliveries WHERE firing_id = $1 ORDER BY attempt");
-        command.Parameters.Add(new NpgsqlParameter { Value = firing });
-        var attempts = new List<AlertDeliveryAttempt>();
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                attempts.Add(new AlertDeliveryAttempt(reader.GetInt32(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2),
-                    reader.IsDBNull(3) ? null : reader.GetInt32(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetDouble(6)));
-            }
-        }
-
+        var attempts = await db.AlertDeliveries.Where(d => d.FiringId == firing).OrderBy(d => d.Attempt)
+            .Select(d => new AlertDeliveryAttempt(d.Attempt, d.At, d.Url, d.StatusCode, d.Outcome, d.Error, d.DurationMs))
+            .ToListAsync(ct);
         await session.CommitAsync(ct);
         return attempts;
     }
 
-    internal static AlertRule ReadRule(NpgsqlDataReader reader)
+    internal static AlertRule Rule(StoredAlertRule stored)
     {
         // jsonb keeps its own key order: show the spec in canonical form again
-        var stored = reader.GetString(2);
-        var spec = SpecJson.Parse(stored) is { IsValid: true } parsed ? SpecJson.ToNode(parsed.Spec!) : JsonNode.Parse(stored)!;
-        var condition = JsonSerializer.Deserialize(reader.GetString(3), AlertJsonContext.Default.AlertCondition)!;
+        var spec = SpecJson.Parse(stored.Spec) is { IsValid: true } parsed ? SpecJson.ToNode(parsed.Spec!) : JsonNode.Parse(stored.Spec)!;
+        var condition = JsonSerializer.Deserialize(stored.Condition, AlertJsonContext.Default.AlertCondition)!;
         var metric = spec["metrics"]?[0]?.GetValue<string>() ?? "?";
-        return new AlertRule(reader.GetGuid(0), reader.GetString(1), spec, condition, Describe(spec, condition, metric),
-            reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetString(6),
-            reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9));
+        return new AlertRule(stored.Id, stored.Name, spec, condition, Describe(spec, condition, metric), stored.WebhookUrl, stored.Enabled,
+            stored.Question, stored.CreatedBy, stored.CreatedAt, stored.UpdatedAt);
     }
 
     private static string Describe(JsonNode spec, AlertCondition condition, string metric)
@@ -234,5 +188,4 @@ public sealed class AlertStore(TenantDirectory tenants, QueryExecutor queries, I
     private static bool Matches(AlertRule rule, string idOrName) =>
         Guid.TryParse(idOrName, out var id) ? rule.Id == id : string.Equals(rule.Name, idOrName, StringComparison.OrdinalIgnoreCase);
 
-    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 }

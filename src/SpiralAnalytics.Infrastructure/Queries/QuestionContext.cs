@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using SpiralAnalytics.Core.Catalog;
+using SpiralAnalytics.Core.Specs;
+using SpiralAnalytics.Infrastructure.Catalog;
+using SpiralAnalytics.Infrastructure.Data;
+using SpiralAnalytics.Infrastructure.Tenants;
+
+namespace SpiralAnalytics.Infrastructure.Queries;
+
+/// <summary>
+/// What a tenant's context was read at: the data version (bumped by each refresh), the shipped catalog's revision and
+/// the tenant's revision (its data, catalog layer and verified questions), both bumped by the database on every write
+/// (migration 0014). Equal stamps, equal context.
+/// </summary>
+public sealed record ContextStamp(long DataVersion, long CatalogRevision, long TenantRevision)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"data={DataVersion};catalog={CatalogRevision};tenant={TenantRevision}");
+}
+
+/// <summary>
+/// One question's context, resolved once where the request enters and handed from translation to validation, planning
+/// and the cache: the tenant, the catalog as it sees it (shipped plus its own layer), every member of its dimensions,
+/// and the stamp they were read at.
+/// </summary>
+public sealed record QuestionContext(string Tenant, Guid TenantId, ContextStamp Stamp, MetricCatalog Catalog, DimensionValues Values);
+
+/// <summary>
+/// The tenant's <see cref="QuestionContext"/>, kept per tenant and reloaded only when its <see cref="ContextStamp"/> moved:
+/// a refresh, an import or sync, a change to the shipped catalog or the tenant's own, from any process. Each use costs
+/// one read of the stamp (runtime role, tenant set, so RLS shows only the tenant's own revision).
+/// </summary>
+public sealed class TenantContextCache(SpiralDataSources data, CatalogReader catalogs, TenantDirectory tenants)
+{
+    private const string StampSql =
+        """
+        SELECT (SELECT coalesce(max(id), 0) FROM analytics_refreshes),
+               (SELECT revision FROM catalog_revision),
+               (SELECT coalesce(max(revision), 0) FROM tenant_revisions)
+        """;
+
+    private readonly ConcurrentDictionary<Guid, QuestionContext> _contexts = new();
+    private long _loads;
+
+    /// <summary>How many times a context was read from the database (the rest were served from memory).</summary>
+    public long Loads => Interlocked.Read(ref _loads);
+
+    public async Task<QuestionContext> GetAsync(string tenant, CancellationToken ct) =>
+        await GetAsync(tenant, await tenants.ResolveAsync(tenant, ct), ct);
+
+    public async Task<QuestionContext> GetAsync(string tenant, Guid tenantId, CancellationToken ct)
+    {
+        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
+        var stamp = await StampAsync(session, ct);
+        if (_contexts.TryGetValue(tenantId, out var known) && known.Stamp == stamp)
+        {
+            await session.CommitAsync(ct);
+            return known;
+        }
+
+        // The stamp was read first: rows read after it are at least as new, so a context is never older than its stamp.
+        var values = await TenantDimensionReader.ReadAsync(session, TenantDimensionReader.Readable, ct);
+        await session.CommitAsync(ct);
+        var catalog = await catalogs.LoadAsync(tenantId, ct);
+        var context = new QuestionContext(tenant, tenantId, stamp, catalog, values);
+        Interlocked.Increment(ref _loads);
+        _contexts[tenantId] = context;
+        return context;
+    }
+
+    /// <summary>The tenant's current stamp, read inside its session.</summary>
+    public static async Task<ContextStamp> StampAsync(TenantSession session, CancellationToken ct)
+    {
+        await using var command = session.Command(StampSql);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new ContextStamp(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    /// <summary>The stamp without a session of the caller's (a cache key's freshness check).</summary>
+    public async Task<ContextStamp> StampAsync(Guid tenantId, CancellationToken ct)
+    {
+        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
+        var stamp = await StampAsync(session, ct);
+        await session.CommitAsync(ct);
+        return stamp;
+    }
+}

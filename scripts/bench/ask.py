@@ -147,7 +147,11 @@ try:
         done = sum(1 for r in results if r["final"]["status"] == "completed")
         rows.append((workers, [r["total"] for r in cold], [r["total"] for r in cached], [r["first"] for r in cold + cached],
                      [r["translating"] for r in cold], done / elapsed, done, [r["total"] for r in results], query_cold, query_cached))
-        api_proc.send_signal(signal.SIGINT); api_proc.wait(30); api_proc = None
+        api_proc.send_signal(signal.SIGINT)
+        try: api_proc.wait(30)
+        except subprocess.TimeoutExpired:  # the figures are taken; a slow shutdown must not lose them
+            print(f"the API (workers={workers}) did not stop within 30 s of SIGINT: killed", file=sys.stderr); api_proc.kill(); api_proc.wait()
+        api_proc = None
 
     print(f"\nask pipeline benchmark: {args.sprints} demo sprints, {args.samples} cold + {args.samples} cached sequential asks, "
           f"{args.asks} asks at concurrency {args.concurrency} (ms; SSE over HTTP)")

@@ -13,6 +13,9 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IReadOnly
 {
     public TextReader In { get; } = stdin ?? Console.In;
 
+    /// <summary>Configuration given by the caller (tests), on top of the environment and appsettings.</summary>
+    public IReadOnlyDictionary<string, string?> Overrides { get; } = overrides ?? new Dictionary<string, string?>();
+
     public TextWriter Out { get; } = stdout;
 
     public TextWriter Error { get; } = stderr;
@@ -78,6 +81,7 @@ public static class SpiralCli
             TokenCommands.Create(context),
             AlertCommands.Create(context),
             OverviewCommand.Create(context),
+            ServeCommand.Create(context),
         };
 
         var parsed = root.Parse(args);

@@ -23,10 +23,9 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            return new SpiralDataSources(
-                NpgsqlDataSource.Create(WithName(options.Owner, "spiral-owner")),
-                NpgsqlDataSource.Create(WithName(options.Runtime, "spiral-runtime")));
+            return SpiralDataSources.Create(WithName(options.Owner, "spiral-owner"), WithName(options.Runtime, "spiral-runtime"));
         });
+        builder.Services.AddSingleton<SpiralDb>();
         builder.Services.AddSingleton<SqlMigrator>();
         builder.Services.AddSingleton<TenantDirectory>();
         builder.Services.AddSingleton<BundleImporter>();

@@ -15,7 +15,7 @@ using SpiralAnalytics.Infrastructure.Tenants;
 namespace SpiralAnalytics.Api.Mcp;
 
 /// <summary>What became of a spec an MCP client sent: the answer, or the typed errors; always the job that records it.</summary>
-public sealed record McpQueryOutcome(Guid JobId, QueryResult? Result, IReadOnlyList<SpecError> Errors, Freshness? Freshness);
+public sealed record McpQueryOutcome(Guid JobId, QueryResult? Result, IReadOnlyList<SpecError> Errors);
 
 /// <summary>
 /// Runs a ready-made spec exactly as <c>POST /api/v1/query</c> does (<see cref="QueryExecutor"/>: validate against the
@@ -73,11 +73,11 @@ public sealed class McpQueryRunner(
 
             var planning = Stopwatch.StartNew();
             var planned = executor.Plan(validated, at);
-            var freshness = await FreshnessAsync(ct);
+            var dataVersion = await AnalyticsRefresher.DataVersionAsync(data.Runtime, ct);
             durations["plan"] = Ms(planning);
             var versions = JsonSerializer.Serialize(planned.MetricVersions, AskJsonContext.Default.IReadOnlyDictionaryStringString);
             await jobs.AdvanceAsync(tenantId, job.Id, JobStatuses.Executing,
-                new StageUpdate(Json(durations)) { Sql = planned.Built.Sql, MetricVersions = versions, DataVersion = freshness.DataVersion }, ct);
+                new StageUpdate(Json(durations)) { Sql = planned.Built.Sql, MetricVersions = versions, DataVersion = dataVersion }, ct);
 
             var executing = Stopwatch.StartNew();
             var lookup = await queries.LookupAsync(planned, context.Stamp, ct);
@@ -89,7 +89,7 @@ public sealed class McpQueryRunner(
                 CacheHit = lookup.Hit is not null,
             }, CancellationToken.None);
             Log.McpJobFinished(logger, "query", tenant, job.Id, JobStatuses.Completed, (long)watch.Elapsed.TotalMilliseconds);
-            return new McpQueryOutcome(job.Id, result, [], freshness);
+            return new McpQueryOutcome(job.Id, result, []);
         }
         catch (Exception e) when (e is not SpecValidationException)
         {
@@ -108,16 +108,6 @@ public sealed class McpQueryRunner(
         }
     }
 
-    /// <summary>The newest refresh: its id is the data version cache keys use, its end how old the views are.</summary>
-    public async Task<Freshness> FreshnessAsync(CancellationToken ct)
-    {
-        await using var command = data.Runtime.CreateCommand("SELECT id, finished_at FROM analytics_refreshes ORDER BY id DESC LIMIT 1");
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct)
-            ? new Freshness(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1))
-            : new Freshness(await AnalyticsRefresher.DataVersionAsync(data.Runtime, ct), null);
-    }
-
     /// <summary>A spec given as a JSON string (some models quote it) is read as the JSON it holds.</summary>
     internal static string SpecText(JsonElement spec) =>
         spec.ValueKind == JsonValueKind.String ? spec.GetString() ?? "" : spec.GetRawText();
@@ -129,7 +119,7 @@ public sealed class McpQueryRunner(
         var message = $"invalid spec:\n{string.Join('\n', errors.Select(e => e.ToString()))}";
         await jobs.FinishAsync(job.TenantId, job.Id, JobStatuses.Failed, new StageUpdate(Json(durations)) { Error = message }, CancellationToken.None);
         Log.McpJobFinished(logger, "query", tenant, job.Id, "rejected", (long)watch.Elapsed.TotalMilliseconds);
-        return new McpQueryOutcome(job.Id, null, errors, null);
+        return new McpQueryOutcome(job.Id, null, errors);
     }
 
     private static bool IsObject(string text)

@@ -73,26 +73,21 @@ public static class McpResults
         return Error(structured, e.Details.Count == 0 ? e.Message : $"{e.Message}:\n{string.Join('\n', e.Details)}");
     }
 
-    /// <summary>The result object of CLI.md with the job and the data's freshness, as structured content; a short table as text.</summary>
-    public static CallToolResult Answer(QueryResult result, Guid jobId, Freshness? freshness, int textRows, JsonObject? extra = null)
+    /// <summary>The result object of CLI.md (its <c>freshness</c> included) with the job, as structured content; a short table as text.</summary>
+    public static CallToolResult Answer(QueryResult result, Guid jobId, int textRows, JsonObject? extra = null)
     {
         var node = JsonSerializer.SerializeToNode(result, QueryJsonContext.Default.QueryResult)!.AsObject();
         node["job_id"] = jobId.ToString();
-        if (freshness is not null)
-        {
-            node["freshness"] = freshness.ToNode();
-        }
-
         foreach (var (key, value) in extra ?? [])
         {
             node[key] = value?.DeepClone();
         }
 
-        return Ok(node, Render(result, jobId, freshness, textRows));
+        return Ok(node, Render(result, jobId, textRows));
     }
 
     /// <summary>The result as a small pipe table: header with units and versions, up to <paramref name="maxRows"/> rows, warnings.</summary>
-    public static string Render(QueryResult result, Guid jobId, Freshness? freshness, int maxRows)
+    public static string Render(QueryResult result, Guid jobId, int maxRows)
     {
         var text = new StringBuilder();
         text.Append("spec: ").Append(result.Spec.ToJsonString()).Append('\n');
@@ -110,9 +105,9 @@ public static class McpResults
         }
 
         text.Append("; as of ").Append(result.AsOf).Append("; job ").Append(jobId);
-        if (freshness is not null)
+        if (result.Freshness is { } freshness)
         {
-            text.Append("; data refreshed ").Append(freshness.RefreshedAt?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "never");
+            text.Append("; ").Append(freshness.Describe());
         }
 
         foreach (var warning in result.Warnings)
@@ -132,16 +127,6 @@ public static class McpResults
         JsonValue v when v.TryGetValue<double>(out var d) => Math.Round(d, 4).ToString(CultureInfo.InvariantCulture),
         JsonValue v when v.TryGetValue<string>(out var s) => s,
         _ => value.ToJsonString(),
-    };
-}
-
-/// <summary>How current the analytics views are: the data version (newest refresh) and when that refresh finished.</summary>
-public sealed record Freshness(long DataVersion, DateTimeOffset? RefreshedAt)
-{
-    public JsonObject ToNode() => new()
-    {
-        ["data_version"] = DataVersion,
-        ["refreshed_at"] = RefreshedAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
     };
 }
 

@@ -158,7 +158,7 @@ public sealed class SpiralMcpTools(
             var at = AsOfText.Parse(as_of, "as_of");
             var outcome = await queries.RunAsync(user.Tenant(), user.UserId(), spec, at, ct);
             return outcome.Result is { } result
-                ? McpResults.Answer(result, outcome.JobId, outcome.Freshness, options.Value.TextRows)
+                ? McpResults.Answer(result, outcome.JobId, options.Value.TextRows)
                 : McpResults.InvalidSpec(outcome.Errors, outcome.JobId);
         });
 
@@ -190,7 +190,7 @@ public sealed class SpiralMcpTools(
             }
 
             var outcome = await asker.AskAsync(tenant, user.UserId(), question, conversation, at, progress, ct);
-            return AskResult(outcome, outcome.Final is { Status: JobStatuses.Completed } ? await queries.FreshnessAsync(ct) : null);
+            return AskResult(outcome);
         });
 
     [McpServerTool(Name = GetJobName, Title = "Read a job", ReadOnly = true, Idempotent = true, OpenWorld = false)]
@@ -217,7 +217,7 @@ public sealed class SpiralMcpTools(
 
             if (job.Status == JobStatuses.Completed && job.Result?.Deserialize(AskJsonContext.Default.QueryResult) is { } result)
             {
-                return McpResults.Answer(result, job.Id, null, options.Value.TextRows, about);
+                return McpResults.Answer(result, job.Id, options.Value.TextRows, about);
             }
 
             about["question"] = job.Question;
@@ -227,7 +227,7 @@ public sealed class SpiralMcpTools(
             return McpResults.Ok(about, $"job {job.Id}: {job.Status}{(job.Error is null ? "" : $": {job.Error}")}");
         });
 
-    private CallToolResult AskResult(McpAskOutcome outcome, Freshness? freshness)
+    private CallToolResult AskResult(McpAskOutcome outcome)
     {
         var about = new JsonObject
         {
@@ -238,7 +238,7 @@ public sealed class SpiralMcpTools(
         switch (outcome.Final)
         {
             case { Status: JobStatuses.Completed } final when McpAsker.ResultOf(final) is { } result:
-                var answer = McpResults.Answer(result, outcome.JobId, freshness, options.Value.TextRows,
+                var answer = McpResults.Answer(result, outcome.JobId, options.Value.TextRows,
                     new JsonObject { ["conversation_id"] = about["conversation_id"]!.DeepClone(), ["status"] = outcome.Status });
                 answer.Content = [new TextContentBlock { Text = $"{((TextContentBlock)answer.Content[0]).Text}\nconversation {outcome.ConversationId}" }];
                 return answer;

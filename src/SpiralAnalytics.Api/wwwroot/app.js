@@ -2,8 +2,9 @@
 
 import { api, ApiError, FINAL_STATUSES, followJob, forgetToken, readClaims, storedToken, storeToken, whenUnauthorized } from "./api.js";
 import { renderChart } from "./chart.js";
+import { h } from "./dom.js";
 import { ANNOTATION_KINDS, anomalyOf, columnRole, columnTitle, formatValue, NO_VALUE, unitWords } from "./format.js";
-import { summaryLine, understoodLine } from "./plain.js";
+import { freshnessLine, summaryLine, understoodLine } from "./plain.js";
 import { specChips } from "./spec.js";
 import { loadCatalog, startCatalog } from "./catalog.js";
 import { verifiedChip, verifyControl } from "./verified.js";
@@ -33,21 +34,6 @@ const state = {
   role: null,
 };
 
-function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
 
 function announce(text) {
   const live = $("live");
@@ -422,6 +408,7 @@ async function answer(turn, result, jobId, translatorNotes = []) {
     parts.push(h("div", { class: chart ? "result-view" : "result-view table-only" }, chart?.figure ?? null, table(result, displayNames)));
   }
   parts.push(h("details", { class: "sql" }, h("summary", { text: "SQL behind this answer" }), h("pre", {}, h("code", { text: result.sql ?? "" }))));
+  parts.push(freshnessLine(result));
   parts.push(feedback(jobId));
   parts.push(verifyControl(jobId, result, state.role));
   body.replaceChildren(...parts.filter(Boolean));

@@ -2,6 +2,7 @@
 // versions, a YAML editor whose validation messages appear in place, preview, save, activate, archive, delete a draft.
 
 import { ApiError, catalogApi } from "./api.js";
+import { h } from "./dom.js";
 import { formatValue } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
@@ -26,21 +27,6 @@ status: draft
 
 const state = { selected: null, asOf: null };
 
-function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
 
 const SVG = "http://www.w3.org/2000/svg";
 

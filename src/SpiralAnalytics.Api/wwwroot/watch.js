@@ -1,23 +1,13 @@
 // Health overview and alert list (issue 20): a panel of its own next to the chat. It adds its button to the header and
 // its section to the page, so the chat's files stay as they are; it reads the same token and ?as_of= as the chat.
 import { ApiError, call, storedToken } from "./api.js";
+import { h } from "./dom.js";
 import { formatValue, NO_VALUE } from "./format.js";
 
 const POLL_MS = 60_000;
 const asOf = new URLSearchParams(location.search).get("as_of");
 const state = { open: false, team: "", lastSeenFiring: null, poll: null };
 
-function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
 
 const svg = (tag, attributes = {}) => {
   const node = document.createElementNS("http://www.w3.org/2000/svg", tag);

@@ -6,7 +6,7 @@ namespace SpiralAnalytics.Cli.Commands;
 
 /// <summary>The human form of a result object (<c>query</c> and <c>ask</c> without --json): the reading in plain words, whether a
 /// verified question answered, the one-sentence summary, a table, a line naming the metric versions used (and their layer when
-/// a tenant's own), an analysis's sentences, and the warnings on stderr.</summary>
+/// a tenant's own), the data's freshness, an analysis's sentences, and the warnings on stderr.</summary>
 internal static class ResultText
 {
     public static async Task WriteAsync(CliContext cli, QueryResult result, string? suffix = null)
@@ -33,6 +33,10 @@ internal static class ResultText
         var versions = string.Join(", ", result.MetricVersions.Select(v =>
             $"{v.Key} {v.Value}" + (result.MetricLayers?.GetValueOrDefault(v.Key) is { } layer && layer != Core.Catalog.CatalogLayers.Shipped ? $" ({layer})" : "")));
         await cli.Out.WriteLineAsync($"{result.Rows.Count} row(s) as of {result.AsOf}; metrics {versions}{suffix}");
+        if (result.Freshness is { } freshness)
+        {
+            await cli.Out.WriteLineAsync(freshness.Describe());
+        }
         foreach (var sentence in result.Analysis?.Summary ?? [])
         {
             await cli.Out.WriteLineAsync(sentence);

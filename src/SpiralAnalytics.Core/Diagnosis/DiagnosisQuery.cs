@@ -35,8 +35,11 @@ public static class DiagnosisQuery
         }
 
         var rows = components.Select((c, i) =>
-            $"({p.Add(c.Metric, $"metric:{c.Metric}")}::text, {p.Add(c.Weight, $"weight:{composite.Name}:{c.Metric}")}::numeric, " +
-            $"{p.Add(c.Direction, $"direction:{composite.Name}:{c.Metric}")}::int, {i + 1})");
+        {
+            var metric = p.Add(c.Metric, $"metric:{c.Metric}");
+            var (weight, direction) = CompositeSql.Parameters(composite, c, p);
+            return $"({metric}::text, {weight}::numeric, {direction}::int, {i + 1})";
+        });
         ctes.Add($"comp(metric, weight, direction, ord) AS (\n    VALUES {string.Join(",\n           ", rows)}\n)");
         ctes.Add(
             $"""
@@ -52,8 +55,8 @@ public static class DiagnosisQuery
             $"""
             chosen AS (
                 SELECT l.*, c.weight, c.direction, c.ord,
-                       c.weight * greatest(-3, least(3, c.direction * l.z))
-                       / nullif(sum(CASE WHEN l.z IS NULL THEN 0 ELSE c.weight END) OVER (PARTITION BY l.sprint_key), 0) AS contribution
+                       {CompositeSql.Part("c.weight", "c.direction", "l.z")}
+                       / nullif(sum({CompositeSql.WeightIfPresent("c.weight", "l.z")}) OVER (PARTITION BY l.sprint_key), 0) AS contribution
                 FROM long l
                 JOIN comp c ON c.metric = l.metric
                 WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints){teamWhere}

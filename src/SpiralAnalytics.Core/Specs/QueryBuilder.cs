@@ -26,7 +26,17 @@ public sealed record QueryColumn(string Name, string Kind, string? Unit = null, 
 /// What the builder produced: SQL text whose only identifiers come from <see cref="AnalyticsModel"/> and the catalog, and whose
 /// every value is a positional parameter (<c>$1</c> = <c>Parameters[0]</c>: DateTimeOffset, int, double or string[]).
 /// </summary>
-public sealed record BuiltQuery(string Sql, IReadOnlyList<object> Parameters, IReadOnlyList<QueryColumn> Columns, IReadOnlyList<string> Warnings);
+public sealed record BuiltQuery(string Sql, IReadOnlyList<object> Parameters, IReadOnlyList<QueryColumn> Columns, IReadOnlyList<string> Warnings)
+{
+    /// <summary>
+    /// For a sprint-grain answer over a calendar, all-time or current-sprint window: the query for the sprints in progress where
+    /// the window ends (<see cref="SprintWindowSql.InProgressSql"/>), which the answer names in its warnings.
+    /// </summary>
+    public SprintProbe? InProgress { get; init; }
+}
+
+/// <summary>A second, small read-only statement of an answer: its SQL, its parameters, and whether the window is the current sprint.</summary>
+public sealed record SprintProbe(string Sql, IReadOnlyList<object> Parameters, bool CurrentSprint);
 
 /// <summary>
 /// Turns a validated spec into one deterministic SQL statement over the tenant views (pure: no database). Shape: a window CTE
@@ -44,13 +54,24 @@ public static partial class QueryBuilder
 
     public static BuiltQuery Build(AnalyticsSpec spec, MetricCatalog catalog, ResolvedTime time)
     {
-        switch (spec.Analysis)
+        var built = spec.Analysis switch
         {
-            case AnalysisForms.Diagnose:
-                return Diagnosis.DiagnosisQuery.Build(spec, catalog, time);
-            case AnalysisForms.Anomalies:
-                return Diagnosis.AnomalyQuery.Build(spec, catalog, time);
-        }
+            AnalysisForms.Diagnose => Diagnosis.DiagnosisQuery.Build(spec, catalog, time),
+            AnalysisForms.Anomalies => Diagnosis.AnomalyQuery.Build(spec, catalog, time),
+            _ => BuildMetrics(spec, catalog, time),
+        };
+
+        // Sprint-grain values count closed sprints only: a window that ends inside a sprint says which (a current-sprint answer is
+        // that sprint, in progress).
+        var sprintGrain = spec.Analysis is not null || spec.MetricNames.Any(n => catalog.Get(n).Grain == MetricGrains.Sprint);
+        var p = new SqlParameters();
+        return sprintGrain && SprintWindowSql.InProgressSql(time.Current, time.AsOf, spec.Filters, p) is { } probe
+            ? built with { InProgress = new SprintProbe(probe, p.Values, time.Current is ActiveSprintWindow) }
+            : built;
+    }
+
+    private static BuiltQuery BuildMetrics(AnalyticsSpec spec, MetricCatalog catalog, ResolvedTime time)
+    {
 
         var metrics = spec.MetricNames.Select(catalog.Get).ToList();
         foreach (var name in metrics.Select(m => m.Name))
@@ -66,12 +87,12 @@ public static partial class QueryBuilder
 
         RenderWindow(ctes, "cur", time.Current, time.AsOf, groups, p);
         var filters = spec.Filters;
-        RenderGroups(ctes, "c", "cur", groups, keys, time.Current, time.AsOf, filters, p);
+        RenderGroups(ctes, "c", "cur", groups, keys, time.Current, time.AsOf, time.AsOf, filters, p);
         ctes.Add(Result("cur", "c", groups, keys, metrics));
         if (compare)
         {
             RenderWindow(ctes, "prev", time.Previous!, time.AsOf, groups, p);
-            RenderGroups(ctes, "p", "prev", groups, keys, time.Previous!, SnapshotPointOfPrevious(time), filters, p);
+            RenderGroups(ctes, "p", "prev", groups, keys, time.Previous!, SnapshotPointOfPrevious(time), time.AsOf, filters, p);
             ctes.Add(Result("prev", "p", groups, keys, metrics));
         }
 
@@ -304,8 +325,10 @@ public static partial class QueryBuilder
                     break;
                 case CalendarWindow calendar:
                     where.Add($"v.sprint_close_at >= {p.Add(calendar.From, "cur_from")} AND v.sprint_close_at < {p.Add(calendar.To, "cur_to")}");
+                    where.Add(SprintWindowSql.ClosedBy("v.", p.Add(time.AsOf, "as_of")));
                     break;
                 case AllTimeWindow:
+                    where.Add(SprintWindowSql.ClosedBy("v.", p.Add(time.AsOf, "as_of")));
                     break;
                 default:
                     return null;
@@ -704,7 +727,7 @@ public static partial class QueryBuilder
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static void RenderGroups(List<string> ctes, string letter, string prefix, Plan plan, List<Key> keys, ResolvedWindow window,
-        DateTimeOffset snapshotAt, IReadOnlyList<SpecFilter> filters, SqlParameters p)
+        DateTimeOffset snapshotAt, DateTimeOffset asOf, IReadOnlyList<SpecFilter> filters, SqlParameters p)
     {
         foreach (var group in plan.Groups)
         {
@@ -732,6 +755,12 @@ public static partial class QueryBuilder
                     case CalendarWindow calendar:
                         where.Add($"v.{group.TimeColumn} >= {p.Add(calendar.From, $"{prefix}_from")} AND v.{group.TimeColumn} < {p.Add(calendar.To, $"{prefix}_to")}");
                         break;
+                }
+
+                // A sprint's outcome exists once it closed: calendar and all-time windows count closed sprints only.
+                if (window is CalendarWindow or AllTimeWindow && IsSprintView(group.View))
+                {
+                    where.Add(SprintWindowSql.ClosedBy("v.", p.Add(asOf, "as_of")));
                 }
             }
 
@@ -782,10 +811,9 @@ public static partial class QueryBuilder
                         }
 
                         var z = $"v.z_{Ident(component.Metric)}";
-                        var weight = p.Add(component.Weight, $"weight:{group.Composite.Name}:{component.Metric}");
-                        var direction = p.Add(component.Direction, $"direction:{group.Composite.Name}:{component.Metric}");
-                        terms.Add($"coalesce({weight} * greatest(-3, least(3, {direction} * {z})), 0)");
-                        weights.Add($"CASE WHEN {z} IS NULL THEN 0 ELSE {weight} END");
+                        var (weight, direction) = CompositeSql.Parameters(group.Composite, component, p);
+                        terms.Add($"coalesce({CompositeSql.Part(weight, direction, z)}, 0)");
+                        weights.Add(CompositeSql.WeightIfPresent(weight, z));
                     }
 
                     var columns = keyColumns.Append(

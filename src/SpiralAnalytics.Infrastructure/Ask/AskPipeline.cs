@@ -115,6 +115,8 @@ public sealed class AskPipeline(
         if (lookup.Hit is { } remembered)
         {
             emitter.Durations["cache"] = Ms(clock);
+            // The remembered answer's views are this data version's; the loads since then are read now.
+            remembered = remembered with { Result = remembered.Result with { Freshness = await executor.FreshnessAsync(job.TenantId, ct) } };
             var hit = Remembered(job.Question, remembered, emitter.Durations);
             // Every stage still gets its event, so a re-run of a job numbers its events as the first run did.
             var unchanged = new StageUpdate(emitter.DurationsJson);

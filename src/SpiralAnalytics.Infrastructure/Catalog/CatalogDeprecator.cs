@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -22,14 +23,11 @@ public sealed class CatalogDeprecator(SpiralDataSources data, CatalogReader read
             await lockCommand.ExecuteNonQueryAsync(ct);
         }
 
-        var statuses = new Dictionary<string, (string Status, string? ReplacedBy)>(StringComparer.Ordinal);
-        await using (var select = new NpgsqlCommand("SELECT name, status, replaced_by FROM metrics", connection, transaction))
-        await using (var rows = await select.ExecuteReaderAsync(ct))
+        Dictionary<string, (string Status, string? ReplacedBy)> statuses;
+        await using (var context = SpiralDb.ForOwner(connection, transaction))
         {
-            while (await rows.ReadAsync(ct))
-            {
-                statuses[rows.GetString(0)] = (rows.GetString(1), rows.IsDBNull(2) ? null : rows.GetString(2));
-            }
+            statuses = (await context.Metrics.Select(m => new { m.Name, m.Status, m.ReplacedBy }).ToListAsync(ct))
+                .ToDictionary(m => m.Name, m => (m.Status, m.ReplacedBy), StringComparer.Ordinal);
         }
 
         if (!statuses.ContainsKey(name))

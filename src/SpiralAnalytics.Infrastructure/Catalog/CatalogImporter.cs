@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -120,27 +121,20 @@ public sealed class CatalogImporter(
         return report;
     }
 
-    private sealed record StoredMetric(string Version, string Checksum, string Status, string? ReplacedBy, string? Reason);
+    private sealed record StoredState(string Version, string Checksum, string Status, string? ReplacedBy, string? Reason);
 
-    private static async Task<Dictionary<string, StoredMetric>> StoredAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    private static async Task<Dictionary<string, StoredState>> StoredAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(
-            """
-            SELECT m.name, m.current_version, v.checksum, m.status, m.replaced_by, m.deprecation_reason
-            FROM metrics m JOIN metric_versions v ON v.metric_name = m.name AND v.version = m.current_version
-            """, connection, transaction);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var stored = new Dictionary<string, StoredMetric>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(ct))
-        {
-            stored[reader.GetString(0)] = new StoredMetric(reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5));
-        }
-
-        return stored;
+        await using var context = SpiralDb.ForOwner(connection, transaction);
+        var rows = await (
+            from m in context.Metrics
+            join v in context.MetricVersions on new { Name = m.Name, Version = m.CurrentVersion } equals new { Name = v.MetricName, v.Version }
+            select new { m.Name, m.CurrentVersion, v.Checksum, m.Status, m.ReplacedBy, m.DeprecationReason }).ToListAsync(ct);
+        return rows.ToDictionary(r => r.Name, r => new StoredState(r.CurrentVersion, r.Checksum, r.Status, r.ReplacedBy, r.DeprecationReason),
+            StringComparer.Ordinal);
     }
 
-    private static string? LifecycleChange(StoredMetric stored, MetricDefinition file) =>
+    private static string? LifecycleChange(StoredState stored, MetricDefinition file) =>
         (stored.Status, file.Status) switch
         {
             (MetricStatuses.Active, MetricStatuses.Deprecated) => $"deprecated, replaced by {file.ReplacedBy}",
@@ -205,18 +199,14 @@ public sealed class CatalogImporter(
     /// <summary>Recomputes every stored embedding made by another embedder (or none), old versions included, from its definition.</summary>
     private async Task<int> ReembedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string embedderId, CancellationToken ct)
     {
-        var stale = new List<(string Name, string Version, string Text)>();
-        await using (var select = new NpgsqlCommand(
-            "SELECT metric_name, version, definition::text FROM metric_versions WHERE embedder_id IS DISTINCT FROM $1 OR embedding IS NULL",
-            connection, transaction))
+        List<(string Name, string Version, string Text)> stale;
+        await using (var context = SpiralDb.ForOwner(connection, transaction))
         {
-            select.Parameters.Add(new NpgsqlParameter { Value = embedderId });
-            await using var reader = await select.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                var definition = MetricJson.FromVersioned(reader.GetString(2), MetricStatuses.Active, null, null);
-                stale.Add((reader.GetString(0), reader.GetString(1), CatalogEmbeddings.SearchText(definition)));
-            }
+            var rows = await context.MetricVersions
+                .Where(v => v.EmbedderId == null || v.EmbedderId != embedderId || v.Embedding == null)
+                .Select(v => new { v.MetricName, v.Version, v.Definition }).ToListAsync(ct);
+            stale = [.. rows.Select(r => (r.MetricName, r.Version,
+                CatalogEmbeddings.SearchText(MetricJson.FromVersioned(r.Definition, MetricStatuses.Active, null, null))))];
         }
 
         if (stale.Count == 0)

@@ -1,4 +1,4 @@
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
 using SpiralAnalytics.Core.Catalog;
 using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Infrastructure.Data;
@@ -8,27 +8,22 @@ namespace SpiralAnalytics.Infrastructure.Catalog;
 /// <summary>One stored version of a metric.</summary>
 public sealed record MetricVersionInfo(string Version, DateTimeOffset CreatedAt, string Checksum, string? EmbedderId, bool IsCurrent);
 
-/// <summary>Reads the stored catalog (runtime role: SELECT only). Versions are immutable; lifecycle lives on the metric.</summary>
-public sealed class CatalogReader(SpiralDataSources data)
+/// <summary>
+/// Reads the stored catalog (runtime role: SELECT only) through <see cref="SpiralDbContext"/>. Versions are immutable; lifecycle
+/// lives on the metric.
+/// </summary>
+public sealed class CatalogReader(SpiralDataSources data, SpiralDb db)
 {
-    private const string CurrentSql =
-        """
-        SELECT m.name, m.status, m.replaced_by, m.deprecation_reason, v.definition::text
-        FROM metrics m JOIN metric_versions v ON v.metric_name = m.name AND v.version = m.current_version
-        """;
-
     /// <summary>Every metric at its current version, with its lifecycle.</summary>
     public async Task<MetricCatalog> LoadAsync(CancellationToken ct)
     {
-        await using var command = data.Runtime.CreateCommand(CurrentSql + " ORDER BY m.name");
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var metrics = new List<MetricDefinition>();
-        while (await reader.ReadAsync(ct))
-        {
-            metrics.Add(Read(reader));
-        }
-
-        return new MetricCatalog(metrics);
+        await using var context = db.Runtime();
+        var rows = await (
+            from m in context.Metrics
+            join v in context.MetricVersions on new { Name = m.Name, Version = m.CurrentVersion } equals new { Name = v.MetricName, v.Version }
+            orderby m.Name
+            select new { m.Status, m.ReplacedBy, m.DeprecationReason, v.Definition }).ToListAsync(ct);
+        return new MetricCatalog([.. rows.Select(r => MetricJson.FromVersioned(r.Definition, r.Status, r.ReplacedBy, r.DeprecationReason))]);
     }
 
     /// <summary>
@@ -64,18 +59,7 @@ public sealed class CatalogReader(SpiralDataSources data)
         }
 
         await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        await using var command = session.Command(
-            """
-            SELECT m.name, m.status, m.replaced_by, m.archive_reason, v.definition::text
-            FROM tenant_metrics m JOIN tenant_metric_versions v ON v.tenant_id = m.tenant_id AND v.metric_name = m.name
-            WHERE m.name = $1 AND v.version = $2
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = name });
-        command.Parameters.Add(new NpgsqlParameter { Value = version });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct)
-            ? TenantCatalogStore.Read(reader)
-            : throw new NotFoundException($"tenant metric '{name}' has no version '{version}'");
+        return await TenantCatalogStore.VersionAsync(session, name, version, ct);
     }
 
     /// <summary>One metric, at its current version or the one asked for; unknown names and versions are user errors.</summary>
@@ -88,18 +72,17 @@ public sealed class CatalogReader(SpiralDataSources data)
             return current;
         }
 
-        await using var command = data.Runtime.CreateCommand(
-            """
-            SELECT m.name, m.status, m.replaced_by, m.deprecation_reason, v.definition::text
-            FROM metrics m JOIN metric_versions v ON v.metric_name = m.name
-            WHERE m.name = $1 AND v.version = $2
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = name });
-        command.Parameters.Add(new NpgsqlParameter { Value = version });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        if (await reader.ReadAsync(ct))
+        await using (var context = db.Runtime())
         {
-            return Read(reader);
+            var row = await (
+                from m in context.Metrics
+                join v in context.MetricVersions on m.Name equals v.MetricName
+                where m.Name == name && v.Version == version
+                select new { m.Status, m.ReplacedBy, m.DeprecationReason, v.Definition }).SingleOrDefaultAsync(ct);
+            if (row is not null)
+            {
+                return MetricJson.FromVersioned(row.Definition, row.Status, row.ReplacedBy, row.DeprecationReason);
+            }
         }
 
         var versions = await VersionsAsync(name, ct);
@@ -109,19 +92,14 @@ public sealed class CatalogReader(SpiralDataSources data)
     /// <summary>Every stored version of a metric, oldest first.</summary>
     public async Task<IReadOnlyList<MetricVersionInfo>> VersionsAsync(string name, CancellationToken ct)
     {
-        await using var command = data.Runtime.CreateCommand(
-            """
-            SELECT v.version, v.created_at, v.checksum, v.embedder_id, v.version = m.current_version
-            FROM metrics m JOIN metric_versions v ON v.metric_name = m.name
-            WHERE m.name = $1
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = name });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var versions = new List<MetricVersionInfo>();
-        while (await reader.ReadAsync(ct))
+        List<MetricVersionInfo> versions;
+        await using (var context = db.Runtime())
         {
-            versions.Add(new MetricVersionInfo(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetBoolean(4)));
+            versions = await (
+                from m in context.Metrics
+                join v in context.MetricVersions on m.Name equals v.MetricName
+                where m.Name == name
+                select new MetricVersionInfo(v.Version, v.CreatedAt, v.Checksum, v.EmbedderId, v.Version == m.CurrentVersion)).ToListAsync(ct);
         }
 
         if (versions.Count == 0)
@@ -131,8 +109,4 @@ public sealed class CatalogReader(SpiralDataSources data)
 
         return versions.OrderBy(v => SemanticVersion.Parse(v.Version)).ToList();
     }
-
-    private static MetricDefinition Read(NpgsqlDataReader reader) =>
-        MetricJson.FromVersioned(reader.GetString(4), reader.GetString(1),
-            reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
 }

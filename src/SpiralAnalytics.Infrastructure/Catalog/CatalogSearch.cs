@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
+using Pgvector;
+using Pgvector.EntityFrameworkCore;
 using SpiralAnalytics.Core.Catalog;
 using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Infrastructure.Data;
@@ -26,6 +28,7 @@ public sealed record CatalogSearchResult(string Query, string EmbedderId, IReadO
 /// </summary>
 public sealed class CatalogSearch(
     SpiralDataSources data,
+    SpiralDb db,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     ILogger<CatalogSearch> logger)
 {
@@ -37,26 +40,6 @@ public sealed class CatalogSearch(
     public const double SemanticWeight = 0.5;
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, float[]> Lexical = new(StringComparer.Ordinal);
-
-    /// <summary>The shipped catalog's active metrics and one tenant's active metrics (a tenant metric hides the shipped one of its name).</summary>
-    private const string TenantCandidates =
-        """
-        WITH c AS (
-            SELECT v.metric_name, v.version, v.definition, v.embedding, v.embedder_id, v.search_text
-            FROM tenant_metrics m
-            JOIN tenant_metric_versions v ON v.tenant_id = m.tenant_id AND v.metric_name = m.name AND v.version = m.current_version
-            WHERE m.status = 'active'
-            UNION ALL
-            SELECT v.metric_name, v.version, v.definition, v.embedding, v.embedder_id, v.search_text
-            FROM metric_versions v JOIN metrics m ON m.name = v.metric_name AND m.current_version = v.version
-            WHERE m.status = 'active' AND NOT EXISTS (SELECT 1 FROM tenant_metrics t WHERE t.name = m.name AND t.status = 'active')
-        )
-        SELECT c.metric_name, c.version, c.definition->>'display_name', c.definition->'synonyms', 1 - (c.embedding <=> $1::vector), c.search_text
-        FROM c
-        WHERE c.embedder_id = $2
-        ORDER BY c.embedding <=> $1::vector
-        LIMIT $3
-        """;
 
     public Task<CatalogSearchResult> SearchAsync(string text, int top, CancellationToken ct) => SearchAsync(text, top, null, ct);
 
@@ -93,48 +76,46 @@ public sealed class CatalogSearch(
             warnings.Add($"{stale.Count} metric(s) were embedded by another embedder and are left out: run `spiral catalog import` to recompute them");
         }
 
-        var query = (await embedder.GenerateAsync([text], cancellationToken: ct))[0].Vector.ToArray();
-        await using var session = tenantId is { } tenant ? await TenantSession.BeginAsync(data.Runtime, tenant, ct) : null;
-        await using var command = session is not null ? session.Command(TenantCandidates) : data.Runtime.CreateCommand(
-            """
-            SELECT v.metric_name, v.version, v.definition->>'display_name', v.definition->'synonyms', 1 - (v.embedding <=> $1::vector), v.search_text
-            FROM metric_versions v JOIN metrics m ON m.name = v.metric_name AND m.current_version = v.version
-            WHERE m.status = 'active' AND v.embedder_id = $2
-            ORDER BY v.embedding <=> $1::vector
-            LIMIT $3
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = CatalogEmbeddings.ToVectorLiteral(query) });
-        command.Parameters.Add(new NpgsqlParameter { Value = embedderId });
-        command.Parameters.Add(new NpgsqlParameter { Value = Math.Max(top * 4, 100) });
+        var query = new Vector((await embedder.GenerateAsync([text], cancellationToken: ct))[0].Vector);
+        var limit = Math.Max(top * 4, 100);
+        List<Candidate> nearest;
+        if (tenantId is { } tenant)
+        {
+            await using var session = await TenantSession.BeginAsync(data.Runtime, tenant, ct);
+            await using (var context = SpiralDb.For(session))
+            {
+                // The tenant's active metrics and the shipped ones it has not replaced, each nearest first; together, the nearest.
+                var own = await TenantCandidates(context, query, embedderId).Take(limit).ToListAsync(ct);
+                var shipped = await ShippedCandidates(context, query, embedderId, excludeTenantNames: true).Take(limit).ToListAsync(ct);
+                nearest = [.. own.Concat(shipped).OrderBy(c => c.Distance).Take(limit)];
+            }
+
+            await session.CommitAsync(ct);
+        }
+        else
+        {
+            await using var context = db.Runtime();
+            nearest = await ShippedCandidates(context, query, embedderId, excludeTenantNames: false).Take(limit).ToListAsync(ct);
+        }
+
         var blend = embedder is not LocalHashEmbeddingGenerator;
         var lexicalQuery = blend ? LocalHashEmbeddingGenerator.Embed(text) : [];
 
         var normalized = CatalogText.Normalize(text);
         var stems = LocalTextAnalyzer.Stems(text).ToHashSet(StringComparer.Ordinal);
         var candidates = new List<(string Name, string Display, string Version, double Score, double Similarity, string? Match)>();
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        foreach (var candidate in nearest)
         {
-            while (await reader.ReadAsync(ct))
+            var (display, synonyms) = Names(candidate.Definition);
+            var similarity = 1 - candidate.Distance;
+            if (blend)
             {
-                var name = reader.GetString(0);
-                var display = reader.GetString(2);
-                var synonyms = JsonSerializer.Deserialize(reader.GetString(3), CatalogSearchJsonContext.Default.ListString) ?? [];
-                var similarity = reader.GetDouble(4);
-                if (blend && !reader.IsDBNull(5))
-                {
-                    var searchText = reader.GetString(5);
-                    var lexical = Lexical.GetOrAdd(searchText, LocalHashEmbeddingGenerator.Embed);
-                    similarity = SemanticWeight * similarity + (1 - SemanticWeight) * lexicalQuery.Zip(lexical).Sum(p => (double)p.First * p.Second);
-                }
-
-                var (boost, match) = Boost(normalized, stems, [CatalogText.NameAsWords(name), display, .. synonyms], name);
-                candidates.Add((name, display, reader.GetString(1), similarity + (1 - similarity) * boost, similarity, match));
+                var lexical = Lexical.GetOrAdd(candidate.SearchText, LocalHashEmbeddingGenerator.Embed);
+                similarity = SemanticWeight * similarity + (1 - SemanticWeight) * lexicalQuery.Zip(lexical).Sum(p => (double)p.First * p.Second);
             }
-        }
 
-        if (session is not null)
-        {
-            await session.CommitAsync(ct);
+            var (boost, match) = Boost(normalized, stems, [CatalogText.NameAsWords(candidate.Name), display, .. synonyms], candidate.Name);
+            candidates.Add((candidate.Name, display, candidate.Version, similarity + (1 - similarity) * boost, similarity, match));
         }
 
         var hits = candidates
@@ -168,20 +149,48 @@ public sealed class CatalogSearch(
 
     private async Task<Staleness> StaleAsync(string embedderId, CancellationToken ct)
     {
-        await using var command = data.Runtime.CreateCommand(
-            """
-            SELECT count(*)::int,
-                   count(*) FILTER (WHERE v.embedder_id IS DISTINCT FROM $1)::int,
-                   coalesce(array_agg(DISTINCT coalesce(v.embedder_id, 'none')) FILTER (WHERE v.embedder_id IS DISTINCT FROM $1), '{}')
-            FROM metric_versions v JOIN metrics m ON m.name = v.metric_name AND m.current_version = v.version
-            WHERE m.status = 'active'
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = embedderId });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        return new Staleness(reader.GetInt32(0), reader.GetInt32(1), reader.GetFieldValue<string[]>(2));
+        await using var context = db.Runtime();
+        var ids = await CurrentActive(context).Select(v => v.EmbedderId).ToListAsync(ct);
+        var stale = ids.Where(id => id != embedderId).ToList();
+        return new Staleness(ids.Count, stale.Count, [.. stale.Select(id => id ?? "none").Distinct().Order(StringComparer.Ordinal)]);
+    }
+
+    /// <summary>A metric nearest the query: <see cref="Distance"/> is pgvector's cosine distance (<c>&lt;=&gt;</c>).</summary>
+    private sealed record Candidate(string Name, string Version, string Definition, string SearchText, double Distance);
+
+    /// <summary>The current versions of the active shipped metrics.</summary>
+    private static IQueryable<StoredMetricVersion> CurrentActive(SpiralDbContext context) =>
+        context.MetricVersions.Where(v => context.Metrics.Any(m => m.Name == v.MetricName && m.CurrentVersion == v.Version && m.Status == "active"));
+
+    /// <summary>
+    /// The active shipped metrics embedded by <paramref name="embedderId"/>, nearest first: <c>ORDER BY embedding &lt;=&gt; $1</c>,
+    /// which the HNSW index (<c>metric_versions_embedding</c>, vector_cosine_ops) serves. With <paramref name="excludeTenantNames"/>,
+    /// not those the session's tenant has replaced by an active metric of its own.
+    /// </summary>
+    private static IQueryable<Candidate> ShippedCandidates(SpiralDbContext context, Vector query, string embedderId, bool excludeTenantNames) =>
+        CurrentActive(context)
+            .Where(v => v.EmbedderId == embedderId && v.Embedding != null)
+            .Where(v => !excludeTenantNames || !context.TenantMetrics.Any(t => t.Name == v.MetricName && t.Status == "active"))
+            .OrderBy(v => v.Embedding!.CosineDistance(query))
+            .Select(v => new Candidate(v.MetricName, v.Version, v.Definition, v.SearchText, v.Embedding!.CosineDistance(query)));
+
+    /// <summary>The session's tenant's active metrics (RLS: only its rows exist) embedded by <paramref name="embedderId"/>, nearest first.</summary>
+    private static IQueryable<Candidate> TenantCandidates(SpiralDbContext context, Vector query, string embedderId) =>
+        context.TenantMetricVersions
+            .Where(v => v.EmbedderId == embedderId && v.Embedding != null)
+            .Where(v => context.TenantMetrics.Any(m => m.TenantId == v.TenantId && m.Name == v.MetricName && m.CurrentVersion == v.Version && m.Status == "active"))
+            .OrderBy(v => v.Embedding!.CosineDistance(query))
+            .Select(v => new Candidate(v.MetricName, v.Version, v.Definition, v.SearchText, v.Embedding!.CosineDistance(query)));
+
+    /// <summary>The display name and synonyms of a stored definition (canonical JSON).</summary>
+    private static (string Display, IReadOnlyList<string> Synonyms) Names(string definition)
+    {
+        using var json = JsonDocument.Parse(definition);
+        var root = json.RootElement;
+        var display = root.GetProperty("display_name").GetString() ?? "";
+        var synonyms = root.TryGetProperty("synonyms", out var list) && list.ValueKind == JsonValueKind.Array
+            ? [.. list.EnumerateArray().Select(e => e.GetString() ?? "")]
+            : Array.Empty<string>();
+        return (display, synonyms);
     }
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(List<string>))]
-internal sealed partial class CatalogSearchJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

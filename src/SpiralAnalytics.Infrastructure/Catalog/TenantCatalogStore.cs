@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -29,13 +30,6 @@ public sealed class TenantCatalogStore(
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     ILogger<TenantCatalogStore> logger)
 {
-    private const string CurrentSql =
-        """
-        SELECT m.name, m.status, m.replaced_by, m.archive_reason, v.definition::text, m.updated_at
-        FROM tenant_metrics m
-        JOIN tenant_metric_versions v ON v.tenant_id = m.tenant_id AND v.metric_name = m.name AND v.version = m.current_version
-        """;
-
     /// <summary>Every metric of the tenant's layer (drafts and archived ones included), by name.</summary>
     public async Task<IReadOnlyList<TenantMetric>> ListAsync(Guid tenantId, CancellationToken ct)
     {
@@ -47,15 +41,14 @@ public sealed class TenantCatalogStore(
 
     internal static async Task<IReadOnlyList<TenantMetric>> ListAsync(TenantSession session, CancellationToken ct)
     {
-        await using var command = session.Command(CurrentSql + " ORDER BY m.name");
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var metrics = new List<TenantMetric>();
-        while (await reader.ReadAsync(ct))
-        {
-            metrics.Add(new TenantMetric(Read(reader), reader.GetFieldValue<DateTimeOffset>(5)));
-        }
-
-        return metrics;
+        await using var context = SpiralDb.For(session);
+        var rows = await (
+            from m in context.TenantMetrics
+            join v in context.TenantMetricVersions
+                on new { m.TenantId, m.Name, Version = m.CurrentVersion } equals new { v.TenantId, Name = v.MetricName, v.Version }
+            orderby m.Name
+            select new { m.Status, m.ReplacedBy, m.ArchiveReason, v.Definition, m.UpdatedAt }).ToListAsync(ct);
+        return [.. rows.Select(r => new TenantMetric(Definition(r.Definition, r.Status, r.ReplacedBy, r.ArchiveReason), r.UpdatedAt))];
     }
 
     /// <summary>One tenant metric at its current or a given version; unknown is a 404 that suggests the nearest name.</summary>
@@ -70,17 +63,20 @@ public sealed class TenantCatalogStore(
             return current;
         }
 
-        await using var command = session.Command(
-            """
-            SELECT m.name, m.status, m.replaced_by, m.archive_reason, v.definition::text
-            FROM tenant_metrics m JOIN tenant_metric_versions v ON v.tenant_id = m.tenant_id AND v.metric_name = m.name
-            WHERE m.name = $1 AND v.version = $2
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = name });
-        command.Parameters.Add(new NpgsqlParameter { Value = version });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct)
-            ? Read(reader)
+        return await VersionAsync(session, name, version, ct);
+    }
+
+    /// <summary>One stored version of a tenant metric, read in the tenant's session (RLS); an unknown version is a 404.</summary>
+    internal static async Task<MetricDefinition> VersionAsync(TenantSession session, string name, string version, CancellationToken ct)
+    {
+        await using var context = SpiralDb.For(session);
+        var row = await (
+            from m in context.TenantMetrics
+            join v in context.TenantMetricVersions on new { m.TenantId, m.Name } equals new { v.TenantId, Name = v.MetricName }
+            where m.Name == name && v.Version == version
+            select new { m.Status, m.ReplacedBy, m.ArchiveReason, v.Definition }).SingleOrDefaultAsync(ct);
+        return row is not null
+            ? Definition(row.Definition, row.Status, row.ReplacedBy, row.ArchiveReason)
             : throw new NotFoundException($"tenant metric '{name}' has no version '{version}'");
     }
 
@@ -88,21 +84,14 @@ public sealed class TenantCatalogStore(
     public async Task<IReadOnlyList<MetricVersionInfo>> VersionsAsync(Guid tenantId, string name, CancellationToken ct)
     {
         await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        await using var command = session.Command(
-            """
-            SELECT v.version, v.created_at, v.checksum, v.embedder_id, v.version = m.current_version
-            FROM tenant_metrics m JOIN tenant_metric_versions v ON v.tenant_id = m.tenant_id AND v.metric_name = m.name
-            WHERE m.name = $1
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = name });
-        var versions = new List<MetricVersionInfo>();
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        List<MetricVersionInfo> versions;
+        await using (var context = SpiralDb.For(session))
         {
-            while (await reader.ReadAsync(ct))
-            {
-                versions.Add(new MetricVersionInfo(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2),
-                    reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetBoolean(4)));
-            }
+            versions = await (
+                from m in context.TenantMetrics
+                join v in context.TenantMetricVersions on new { m.TenantId, m.Name } equals new { v.TenantId, Name = v.MetricName }
+                where m.Name == name
+                select new MetricVersionInfo(v.Version, v.CreatedAt, v.Checksum, v.EmbedderId, v.Version == m.CurrentVersion)).ToListAsync(ct);
         }
 
         await session.CommitAsync(ct);
@@ -464,7 +453,7 @@ public sealed class TenantCatalogStore(
         return stored;
     }
 
-    internal static MetricDefinition Read(NpgsqlDataReader reader) =>
-        MetricJson.FromVersioned(reader.GetString(4), reader.GetString(1),
-            reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)) with { Layer = CatalogLayers.Tenant };
+    /// <summary>A tenant metric from its stored version's JSON and its lifecycle.</summary>
+    internal static MetricDefinition Definition(string json, string status, string? replacedBy, string? archiveReason) =>
+        MetricJson.FromVersioned(json, status, replacedBy, archiveReason) with { Layer = CatalogLayers.Tenant };
 }

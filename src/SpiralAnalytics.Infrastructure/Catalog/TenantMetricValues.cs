@@ -1,4 +1,4 @@
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
 using SpiralAnalytics.Infrastructure.Data;
 
 namespace SpiralAnalytics.Infrastructure.Catalog;
@@ -18,43 +18,25 @@ public sealed class TenantMetricValues(SpiralDataSources data)
     public async Task<IReadOnlyDictionary<string, (TenantMetricRun? Run, IReadOnlyList<TenantMetricPoint> Points)>> ReadAsync(Guid tenantId, CancellationToken ct)
     {
         await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        var runs = new Dictionary<string, TenantMetricRun>(StringComparer.Ordinal);
-        await using (var command = session.Command(
-                         "SELECT metric_name, version, status, error, row_count, duration_ms, data_version, computed_at FROM tenant_metric_runs"))
+        Dictionary<string, TenantMetricRun> runs;
+        Dictionary<string, List<TenantMetricPoint>> points;
+        await using (var context = SpiralDb.For(session))
         {
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                runs[reader.GetString(0)] = new TenantMetricRun(reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                    reader.GetInt32(4), reader.GetInt32(5), reader.GetInt64(6), reader.GetFieldValue<DateTimeOffset>(7));
-            }
-        }
-
-        var points = new Dictionary<string, List<TenantMetricPoint>>(StringComparer.Ordinal);
-        await using (var command = session.Command(
-                         """
-                         SELECT metric_name, period_key, period_label, period_at, value
-                         FROM (
-                             SELECT *, row_number() OVER (PARTITION BY metric_name ORDER BY period_at DESC NULLS LAST, period_key DESC) AS recency
-                             FROM tenant_metric_values
-                         ) v
-                         WHERE recency <= $1
-                         ORDER BY metric_name, period_at NULLS FIRST, period_key
-                         """))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = Latest });
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                var name = reader.GetString(0);
-                if (!points.TryGetValue(name, out var list))
-                {
-                    points[name] = list = [];
-                }
-
-                list.Add(new TenantMetricPoint(reader.GetString(1), reader.GetString(2),
-                    reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetDouble(4)));
-            }
+            runs = await context.TenantMetricRuns.ToDictionaryAsync(r => r.MetricName,
+                r => new TenantMetricRun(r.Version, r.Status, r.Error, r.RowCount, r.DurationMs, r.DataVersion, r.ComputedAt), StringComparer.Ordinal, ct);
+            // The newest values per metric: a window function, which LINQ does not express; its rows map by column name.
+            var latest = await context.Database.SqlQuery<LatestValue>(
+                $"""
+                SELECT metric_name AS "MetricName", period_key AS "PeriodKey", period_label AS "PeriodLabel", period_at AS "PeriodAt", value AS "Value"
+                FROM (
+                    SELECT *, row_number() OVER (PARTITION BY metric_name ORDER BY period_at DESC NULLS LAST, period_key DESC) AS recency
+                    FROM tenant_metric_values
+                ) v
+                WHERE recency <= {Latest}
+                ORDER BY metric_name, period_at NULLS FIRST, period_key
+                """).ToListAsync(ct);
+            points = latest.GroupBy(v => v.MetricName, StringComparer.Ordinal).ToDictionary(g => g.Key,
+                g => g.Select(v => new TenantMetricPoint(v.PeriodKey, v.PeriodLabel, v.PeriodAt, v.Value)).ToList(), StringComparer.Ordinal);
         }
 
         await session.CommitAsync(ct);
@@ -62,3 +44,6 @@ public sealed class TenantMetricValues(SpiralDataSources data)
             n => (runs.GetValueOrDefault(n), (IReadOnlyList<TenantMetricPoint>)(points.GetValueOrDefault(n) ?? [])), StringComparer.Ordinal);
     }
 }
+
+/// <summary>One row of the latest-values query (columns aliased to these names).</summary>
+internal sealed record LatestValue(string MetricName, string PeriodKey, string PeriodLabel, DateTimeOffset? PeriodAt, double? Value);

@@ -1,4 +1,5 @@
 using Npgsql;
+using Pgvector.Npgsql;
 
 namespace SpiralAnalytics.Infrastructure.Data;
 
@@ -8,6 +9,16 @@ namespace SpiralAnalytics.Infrastructure.Data;
 /// </summary>
 public sealed class SpiralDataSources(NpgsqlDataSource owner, NpgsqlDataSource runtime) : IAsyncDisposable
 {
+    /// <summary>Both roles' data sources from their connection strings, with pgvector's <c>vector</c> type mapped (EF Core reads and writes it).</summary>
+    public static SpiralDataSources Create(string owner, string runtime) => new(Build(owner), Build(runtime));
+
+    private static NpgsqlDataSource Build(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.UseVector();
+        return builder.Build();
+    }
+
     public NpgsqlDataSource Owner { get; } = owner;
 
     public NpgsqlDataSource Runtime { get; } = runtime;

@@ -63,6 +63,7 @@ public sealed class DemoSeeder(TenantDirectory tenants, ILogger<DemoSeeder> logg
             progress?.Report($"  deleted {prune.Deleted} stale {prune.Table} rows");
         }
 
+        await Queries.DataFreshness.RecordImportAsync(session, "demo", tables.Sum(t => (long)t.Inserted + t.Updated), ct);
         await session.CommitAsync(ct);
         var load = clock.Elapsed;
         Log.DemoSeeded(logger, tenantSlug, options.Sprints, bundle.Issues.Count, options.Seed, (long)generation.TotalMilliseconds, (long)load.TotalMilliseconds);

@@ -169,6 +169,12 @@ public sealed class QueryExecutor(
             }
         }
 
+        if (built.InProgress is { } probe)
+        {
+            warnings.AddRange(InProgressWarnings.For(await InProgressAsync(session, probe, ct), probe.CurrentSprint, planned.AsOf));
+        }
+
+        var freshness = await DataFreshness.ReadAsync(session, ct);
         await session.CommitAsync(ct);
         var columns = built.Columns;
         AnalysisReport? analysis = null;
@@ -199,7 +205,37 @@ public sealed class QueryExecutor(
             Summary = ResultSummarizer.Summarize(planned.Spec, built.Columns, rows, planned.Catalog),
             TimingsMs = new Dictionary<string, double> { ["plan"] = Math.Round(planMs, 1), ["execute"] = Math.Round(executeMs, 1) },
             Analysis = analysis,
+            Freshness = freshness,
         };
+    }
+
+    /// <summary>The tenant's data freshness now (for an answer served from the cache).</summary>
+    public async Task<DataFreshness> FreshnessAsync(Guid tenantId, CancellationToken ct)
+    {
+        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
+        var freshness = await DataFreshness.ReadAsync(session, ct);
+        await session.CommitAsync(ct);
+        return freshness;
+    }
+
+    /// <summary>The sprints in progress where the answer's window ends (team, sprint, end, state).</summary>
+    private static async Task<List<InProgressSprint>> InProgressAsync(TenantSession session, SprintProbe probe, CancellationToken ct)
+    {
+        var sprints = new List<InProgressSprint>();
+        await using var command = session.Command(probe.Sql);
+        foreach (var value in probe.Parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            sprints.Add(new InProgressSprint(reader.GetString(0), reader.GetString(1),
+                reader.IsDBNull(2) ? null : new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc)), reader.GetString(3)));
+        }
+
+        return sprints;
     }
 
     /// <summary>The current catalog with every pinned metric at its pinned version; an unknown version is a spec error.</summary>

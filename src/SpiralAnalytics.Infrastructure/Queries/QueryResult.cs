@@ -46,6 +46,9 @@ public sealed record QueryResult
 
     public required IReadOnlyDictionary<string, double> TimingsMs { get; init; }
 
+    /// <summary>How fresh the data is: the newest analytics refresh, the tenant's last import and last Jira sync.</summary>
+    public DataFreshness? Freshness { get; init; }
+
     /// <summary>The diagnosis or anomaly report of an analysis spec (<c>"analysis"</c>); null for an ordinary answer.</summary>
     public AnalysisReport? Analysis { get; init; }
 }

@@ -45,6 +45,8 @@ public sealed class QueryService(QueryExecutor executor, TenantContextCache cont
         {
             return hit.Result with
             {
+                // The cached answer's views are this data version's; the loads since then are read now.
+                Freshness = await executor.FreshnessAsync(planned.TenantId, ct),
                 Question = question,
                 Cache = "hit",
                 TimingsMs = new Dictionary<string, double> { ["plan"] = plan, ["cache"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1) },

@@ -386,6 +386,7 @@ public sealed class SqlBaselineTests
                 FROM (
                     SELECT v.team_name AS team, v.sprint_name AS sprint, v.sprint_key AS sprint_key, v.sprint_close_at AS sprint_close_at, sum(v.completed_points) AS completed_points
                     FROM sprint_issue_facts v
+                    WHERE v.sprint_state = 'closed' AND v.sprint_close_at <= $1
                     GROUP BY 1, 2, 3, 4
                 ) x
                 GROUP BY 1, 2, 3, 4
@@ -393,6 +394,7 @@ public sealed class SqlBaselineTests
             c2 AS (
                 SELECT v.team_name AS team, v.sprint_name AS sprint, v.sprint_key AS sprint_key, v.sprint_close_at AS sprint_close_at, sum(v.completed_count) AS completed_issues
                 FROM sprint_issue_facts v
+                WHERE v.sprint_state = 'closed' AND v.sprint_close_at <= $1
                 GROUP BY 1, 2, 3, 4
             ),
             cur AS (
@@ -407,6 +409,7 @@ public sealed class SqlBaselineTests
             cur_keys AS (
                 SELECT v.team_name AS team, v.sprint_name AS sprint, v.sprint_key, v.sprint_close_at
                 FROM sprint_stats v
+                WHERE v.sprint_state = 'closed' AND v.sprint_close_at <= $1
                 UNION
                 SELECT team, sprint, sprint_key, sprint_close_at FROM cur
             ),
@@ -439,12 +442,12 @@ public sealed class SqlBaselineTests
                 WHERE NOT v.low_sample
                   AND v.sprint_key IN (SELECT sprint_key FROM cur)
             )
-            SELECT r.team, r.sprint, r.sprint_key, r.velocity, r.completed_issues, f.velocity__z, f.velocity__baseline, coalesce(abs(f.velocity__z) >= $1, false) AS velocity__anomaly, f.completed_issues__z, f.completed_issues__baseline, coalesce(abs(f.completed_issues__z) >= $1, false) AS completed_issues__anomaly
+            SELECT r.team, r.sprint, r.sprint_key, r.velocity, r.completed_issues, f.velocity__z, f.velocity__baseline, coalesce(abs(f.velocity__z) >= $2, false) AS velocity__anomaly, f.completed_issues__z, f.completed_issues__baseline, coalesce(abs(f.completed_issues__z) >= $2, false) AS completed_issues__anomaly
             FROM cur_all r
             LEFT JOIN cur_flags f ON f.sprint_key = r.sprint_key
             ORDER BY r.sprint_close_at, r.sprint_key, r.team
             """,
-            "2"),
+            "2024-06-15T12:00:00.0000000Z | 2"),
         (
             "Completed_issues_by_sprint_for_one_team",
             """{"metrics":["completed_issues"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":6}}""",
@@ -733,6 +736,7 @@ public sealed class SqlBaselineTests
                 SELECT to_char(date_trunc('month', v.sprint_close_at, 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM') AS month, sum(v.committed_points) AS committed_points
                 FROM sprint_issue_facts v
                 WHERE v.sprint_close_at >= $1 AND v.sprint_close_at < $2
+                  AND v.sprint_state = 'closed' AND v.sprint_close_at <= $3
                 GROUP BY 1
             ),
             cur AS (
@@ -741,7 +745,7 @@ public sealed class SqlBaselineTests
             ),
             cur_buckets AS (
                 SELECT to_char(b.t, 'YYYY-MM') AS month
-                FROM (SELECT date_trunc('month', $1 AT TIME ZONE 'UTC') AS lo, $3 AT TIME ZONE 'UTC' - interval '1 microsecond' AS hi) w
+                FROM (SELECT date_trunc('month', $1 AT TIME ZONE 'UTC') AS lo, $4 AT TIME ZONE 'UTC' - interval '1 microsecond' AS hi) w
                 CROSS JOIN LATERAL generate_series(w.lo, w.hi, interval '1 month') b(t)
                 UNION
                 SELECT month FROM cur
@@ -758,7 +762,7 @@ public sealed class SqlBaselineTests
             FROM cur_all r
             ORDER BY r.month
             """,
-            "2024-01-01T00:00:00.0000000Z | 2024-07-01T00:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
+            "2024-01-01T00:00:00.0000000Z | 2024-07-01T00:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z"),
         (
             "Completion_rate_by_quarter_over_all_time",
             """{"metrics":["completion_rate"],"group_by":["quarter"],"time":{"type":"all"}}""",
@@ -766,6 +770,7 @@ public sealed class SqlBaselineTests
             WITH c1 AS (
                 SELECT to_char(date_trunc('quarter', v.sprint_close_at, 'UTC') AT TIME ZONE 'UTC', 'YYYY-"Q"Q') AS quarter, sum(v.completed_points) AS completed_points, sum(v.final_scope_points) AS final_scope_points
                 FROM sprint_issue_facts v
+                WHERE v.sprint_state = 'closed' AND v.sprint_close_at <= $1
                 GROUP BY 1
             ),
             cur AS (
@@ -791,7 +796,7 @@ public sealed class SqlBaselineTests
             FROM cur_all r
             ORDER BY r.quarter
             """,
-            ""),
+            "2024-06-15T12:00:00.0000000Z"),
         (
             "Blocked_hours_by_issue_type_excluding_priorities",
             """{"metrics":["blocked_hours"],"group_by":["issue_type"],"filters":[{"dimension":"priority","op":"not_in","values":["Low","Lowest"]}],"time":{"type":"last_sprints","n":2}}""",

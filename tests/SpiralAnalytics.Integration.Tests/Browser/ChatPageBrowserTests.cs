@@ -221,9 +221,32 @@ public sealed class ChatPageBrowserTests(PostgresServer server)
         browser.Driver.Navigate().GoToUrl(new Uri(baseAddress, $"/?as_of={AsOf}"));
         browser.WaitFor("#token").SendKeys(api.Token(seeded.Slug, SpiralRoles.Lead, "lena") + Keys.Enter);
         browser.WaitFor("#question");
+        // A Jira sync of one of the tenant's boards, as the connector records it: the answer's freshness line names it.
+        await using (var owner = new Npgsql.NpgsqlConnection(seeded.Db.OwnerConnectionString))
+        {
+            await owner.OpenAsync(Ct);
+            await using var sync = new Npgsql.NpgsqlCommand(
+                "INSERT INTO jira_sync_state (tenant_id, site, board_id, team_key, last_sync_at, last_finished_at, last_issue_count) " +
+                "VALUES (tenant_id_for_slug($1), 'https://jira.example', 1, 'ATL', '2024-04-24T13:55:00Z', '2024-04-24T13:58:07Z', 5) ON CONFLICT DO NOTHING", owner);
+            sync.Parameters.Add(new Npgsql.NpgsqlParameter { Value = seeded.Slug });
+            await sync.ExecuteNonQueryAsync(Ct);
+        }
+
         var turn = Ask(browser, "scope added by team in the last 2 sprints", 1);
         Assert.NotEmpty(browser.FindAll($"{turn.Css} .summary"));
         Assert.Empty(browser.FindAll($"{turn.Css} button.verify"));
+
+        // "Data as of 14:05, imported 13:40, synced from Jira 2024-04-24 13:58 (UTC)": the result's own freshness, in words
+        using var http = new HttpClient { BaseAddress = baseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", api.Token(seeded.Slug, SpiralRoles.Lead, "lena"));
+        var freshness = (await ResultOfAsync(http, turn.JobId)).GetProperty("freshness");
+        Assert.Equal("2024-04-24T13:58:07Z", freshness.GetProperty("jira_synced_at").GetString());
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        string Clock(string iso) => iso[..10] == today ? iso[11..16] : $"{iso[..10]} {iso[11..16]}";
+        var line = browser.Find($"{turn.Css} .freshness");
+        Assert.Equal($"Data as of {Clock(freshness.GetProperty("refreshed_at").GetString()!)}, imported {Clock(freshness.GetProperty("imported_at").GetString()!)}, " +
+                     "synced from Jira 2024-04-24 13:58 (UTC)", line.Text);
+        Assert.Equal($"data version {freshness.GetProperty("data_version").GetInt64()}", line.GetAttribute("title"));
     }
 
     [Fact]

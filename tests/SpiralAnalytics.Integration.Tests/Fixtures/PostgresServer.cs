@@ -174,7 +174,7 @@ public sealed class TestDatabase(string name, string owner, string runtime) : IA
 
     public string RuntimeConnectionString { get; } = runtime;
 
-    public SpiralDataSources DataSources { get; } = new(NpgsqlDataSource.Create(owner), NpgsqlDataSource.Create(runtime));
+    public SpiralDataSources DataSources { get; } = SpiralDataSources.Create(owner, runtime);
 
     /// <summary>Configuration that points the application (host or CLI) at this database.</summary>
     public IReadOnlyDictionary<string, string?> Configuration => new Dictionary<string, string?>

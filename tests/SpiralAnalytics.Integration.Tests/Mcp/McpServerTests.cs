@@ -309,7 +309,7 @@ public sealed class McpServerTests(PostgresServer server)
         var progress = new List<string>();
 
         var asked = await mcp.CallToolAsync("ask", new Dictionary<string, object?> { ["question"] = Ask.AskFixture.Question(Spillover), ["as_of"] = McpFixture.AsOf },
-            new SyncProgress(p => progress.Add(p.Message ?? "")), cancellationToken: Ct);
+            new SyncProgress(p => { lock (progress) { progress.Add(p.Message ?? ""); } }), cancellationToken: Ct);
         var answer = asked.Structured();
         var rest = await ApiAssert.OkAsync(await http.PostRawAsync($"/api/v1/query?as_of={McpFixture.AsOf}", Spillover));
 
@@ -317,8 +317,16 @@ public sealed class McpServerTests(PostgresServer server)
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(rest.GetProperty("spec").GetRawText()), JsonNode.Parse(answer.GetProperty("spec").GetRawText())));
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(rest.GetProperty("rows").GetRawText()), JsonNode.Parse(answer.GetProperty("rows").GetRawText())));
         Assert.Equal(Ask.AskFixture.Question(Spillover), answer.GetProperty("question").GetString());
-        Assert.Contains(progress, p => p.StartsWith("executing", StringComparison.Ordinal));
+        // progress notifications travel apart from the tool's result and may land just after it
+        for (var wait = 0; wait < 50 && !Snapshot(progress).Any(p => p.StartsWith("executing", StringComparison.Ordinal)); wait++)
+        {
+            await Task.Delay(100, Ct);
+        }
+
+        Assert.Contains(Snapshot(progress), p => p.StartsWith("executing", StringComparison.Ordinal));
         Assert.True(answer.GetProperty("freshness").GetProperty("data_version").GetInt64() > 0);
+        Assert.Equal(JsonValueKind.String, answer.GetProperty("freshness").GetProperty("refreshed_at").ValueKind);
+        Assert.Contains("data as of ", ((ModelContextProtocol.Protocol.TextContentBlock)asked.Content[0]).Text, StringComparison.Ordinal);
         var job = await ApiAssert.OkAsync(await http.GetAsync($"/api/v1/jobs/{answer.GetProperty("job_id").GetString()}", Ct));
         Assert.Equal("completed", job.GetProperty("status").GetString());
         Assert.Equal("test", job.GetProperty("translator").GetString());
@@ -400,6 +408,14 @@ public sealed class McpServerTests(PostgresServer server)
             {
                 report(value);
             }
+        }
+    }
+
+    private static List<string> Snapshot(List<string> progress)
+    {
+        lock (progress)
+        {
+            return [.. progress];
         }
     }
 }

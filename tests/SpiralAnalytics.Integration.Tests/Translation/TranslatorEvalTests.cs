@@ -43,6 +43,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval-blind4.jsonl", "blind4", 0.95),
         ("translator-eval-chat-dev.jsonl", "chatdev", 0),
         ("translator-eval-blind5.jsonl", "blind5", 0),
+        ("translator-eval-blind6.jsonl", "blind6", 0),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();
@@ -170,12 +171,19 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         var loader = host.Services.GetRequiredService<TranslationContextLoader>();
         var translator = new OfflineTranslator();
         var checkedOptions = 0;
-        foreach (var c in Cases().Where(c => c.Clarify))
+        // held-out lines are measured, never asserted one by one: a miss there must neither fail the suite nor print the question
+        foreach (var c in Cases().Where(c => c.Clarify && !c.Holdout))
         {
             var slug = c.Tenant == "demo" ? tenants.Demo : tenants.Jira;
             var request = new TranslationRequest(c.Question, c.AsOf, c.Previous);
             var outcome = await translator.TranslateAsync(request, await loader.LoadAsync(slug, request, Ct), Ct);
-            Assert.True(outcome.Clarification is not null, $"{c.Id} {c.Question}: expected a clarification");
+            if (outcome.Clarification is null)
+            {
+                // a missed clarification in a reported-only set (held out, or tuned on) is a miss the eval counts, not a failure here
+                Assert.True(Files.Single(f => f.Group == c.Group).Required == 0, $"{c.Id} {c.Question}: expected a clarification");
+                continue;
+            }
+
             foreach (var option in outcome.Clarification.Options)
             {
                 var next = new TranslationRequest(option.Question, c.AsOf, c.Previous);

@@ -71,13 +71,15 @@ public sealed class Clarifier(MetricCatalog catalog, MetricMatcher matcher)
     /// Low confidence: the reading itself as a question first, then the closest other metrics with the same parts, so one click
     /// answers whichever was meant.
     /// </summary>
-    public Clarification Readings(string reason, AnalyticsSpec reading, IReadOnlyList<MetricCandidate> candidates)
+    public Clarification Readings(string reason, AnalyticsSpec reading, IReadOnlyList<MetricCandidate> candidates, IReadOnlyList<MetricDefinition>? likely = null)
     {
         var chosen = reading.MetricNames.Select(catalog.Find).OfType<MetricDefinition>().ToList();
         var options = new List<ClarificationOption>
         {
             new(SpecPhrases.Label(string.Join(" and ", chosen.Select(m => m.DisplayName)), reading), SpecPhrases.Question(string.Join(" and ", chosen.Select(m => m.DisplayName)), reading)),
         };
+        // the readings the unexplained words point to come before the search's nearest metrics
+        options.AddRange(Options((likely ?? []).Where(m => chosen.All(c => c.Name != m.Name)).Take(MaxOptions - 1), reading));
         var others = candidates.Select(c => catalog.Find(c.Name)).OfType<MetricDefinition>()
             .Where(m => m.IsActive && m.Type != MetricTypes.Composite && chosen.All(c => c.Name != m.Name)).Take(MaxOptions - 1).ToList();
         if (others.Count == 0)

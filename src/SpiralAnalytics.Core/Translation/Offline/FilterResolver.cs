@@ -9,7 +9,14 @@ public sealed record FilterMention(string Dimension, bool Negated, IReadOnlyList
 /// <summary>A word that matches several members (<see cref="Values"/>) or none (<see cref="Values"/> empty) of a dimension.</summary>
 public sealed record ValueProblem(string Dimension, string Word, IReadOnlyList<string> Values);
 
-public sealed record FilterReading(IReadOnlyList<FilterMention> Filters, ValueProblem? Problem, IReadOnlyList<string> Versus);
+/// <summary>
+/// <see cref="Dangling"/>: exclusion words ("except", "skip", "other than") that excluded no value: a qualifier the reading
+/// could not attach, so the answer would silently include what the asker wanted out.
+/// </summary>
+public sealed record FilterReading(IReadOnlyList<FilterMention> Filters, ValueProblem? Problem, IReadOnlyList<string> Versus)
+{
+    public IReadOnlyList<string> Dangling { get; init; } = [];
+}
 
 /// <summary>
 /// Resolves the tenant's own values named in a question (team names and keys, people, issue types, priorities, epics):
@@ -53,10 +60,88 @@ public sealed class FilterResolver
 
     public IReadOnlySet<string> Words { get; }
 
-    public FilterReading Resolve(QuestionTokens q, IReadOnlySet<string> known, IReadOnlySet<string>? phrasePairs = null)
+    /// <summary>Words that exclude what follows them; all but "not", "but" and "minus" are explicit enough to be missed when nothing follows.</summary>
+    private static readonly HashSet<string> ExclusionWords = new(StringComparer.Ordinal)
+    {
+        "excluding", "exclude", "except", "without", "omit", "omitting", "ignoring", "drop", "dropping", "remove", "removing", "excl", "skip", "skipping",
+    };
+
+    /// <summary>
+    /// Exclusion lists of values spelled like grammar words ("skip the low and lowest ones", "except high priority"), read before
+    /// the ranking parser can take "lowest" as an order: after an exclusion word, a list of one dimension's values counts when
+    /// the dimension is named somewhere in the question ("per prio") or the list ends with "ones" or the dimension's word.
+    /// </summary>
+    public IReadOnlyList<FilterMention> Exclusions(QuestionTokens q, IReadOnlySet<string> known)
+    {
+        var all = q.All;
+        var result = new List<FilterMention>();
+        for (var i = 0; i < all.Count; i++)
+        {
+            if (q.IsUsed(i) || !(ExclusionWords.Contains(all[i].Text) || (i + 1 < all.Count && (all[i].Text, all[i + 1].Text) is ("other", "than"))))
+            {
+                continue;
+            }
+
+            var start = all[i].Text == "other" ? i + 2 : i + 1;
+            var j = start;
+            var values = new List<(Entry Entry, int At, int Length)>();
+            while (j < all.Count)
+            {
+                if (all[j].Text is "the" or "any" or "all" || (values.Count > 0 && Joiners.Contains(all[j].Text)))
+                {
+                    j++;
+                    continue;
+                }
+
+                var (matches, length) = MatchAt(q, j, known, reservedAllowed: true);
+                var distinct = matches.Select(m => (m.Dimension, m.Value)).Distinct().ToList();
+                if (distinct.Count != 1 || (values.Count > 0 && matches[0].Dimension != values[0].Entry.Dimension))
+                {
+                    break;
+                }
+
+                values.Add((matches[0], j, length));
+                j += length;
+            }
+
+            if (values.Count == 0 || !values.Any(v => v.Entry.Stems.Any(Vocabulary.Reserved.Contains)))
+            {
+                continue; // plain values: the resolver reads them with their exclusion word
+            }
+
+            var dimension = values[0].Entry.Dimension;
+            var closing = j < all.Count && !q.IsUsed(j) && (all[j].Stem == "one" || GroupingParser.DimensionOf(all, j, out _) == dimension);
+            var named = Enumerable.Range(0, all.Count).Any(k => GroupingParser.DimensionOf(all, k, out _) == dimension);
+            if (!closing && !named)
+            {
+                continue;
+            }
+
+            q.Use(Enumerable.Range(i, j - i));
+            if (closing)
+            {
+                GroupingParser.DimensionOf(all, j, out var dimensionLength);
+                q.Use(Enumerable.Range(j, Math.Max(1, dimensionLength)));
+            }
+
+            result.Add(new FilterMention(dimension, true, values.Select(v => v.Entry.Value).Distinct(StringComparer.Ordinal).ToList(), values[0].At));
+            i = j;
+        }
+
+        return result;
+    }
+
+    public FilterReading Resolve(QuestionTokens q, IReadOnlySet<string> known, IReadOnlySet<string>? phrasePairs = null, IReadOnlyList<FilterMention>? excluded = null)
     {
         var mentions = new List<(string Dim, bool Negated, string Value, int Position, int End)>();
+        foreach (var mention in excluded ?? [])
+        {
+            mentions.AddRange(mention.Values.Select(v => (mention.Dimension, true, v, mention.Position, mention.Position)));
+        }
+
         var negating = false;
+        string? exclusion = null;
+        var dangling = new List<string>();
         var versus = new List<string>();
         var all = q.All;
         for (var i = 0; i < all.Count; i++)
@@ -64,15 +149,16 @@ public sealed class FilterResolver
             var token = all[i];
             if (q.IsUsed(i))
             {
-                negating = false;
+                Stop();
                 continue;
             }
 
-            if (token.Text is "excluding" or "exclude" or "except" or "without" or "not" or "omit" or "omitting" or "minus" or "ignoring"
-                    or "drop" or "dropping" or "remove" or "removing" or "excl"
+            if (ExclusionWords.Contains(token.Text) || token.Text is "not" or "minus"
                 || (token.Text == "but" && i + 1 < all.Count && all[i + 1].Text != "not"))
             {
+                Stop();
                 negating = true;
+                exclusion = ExclusionWords.Contains(token.Text) ? token.Raw : null;
                 q.Use(i);
                 continue;
             }
@@ -81,7 +167,9 @@ public sealed class FilterResolver
             if (i + 1 < all.Count && !q.IsUsed(i + 1) && (token.Text, all[i + 1].Text) is ("other", "than") or ("apart", "from") or ("aside", "from")
                     or ("leave" or "leaving" or "left", "out"))
             {
+                Stop();
                 negating = true;
+                exclusion = token.Raw + " " + all[i + 1].Raw;
                 q.Use([i, i + 1]);
                 i++;
                 continue;
@@ -108,6 +196,16 @@ public sealed class FilterResolver
                 }
             }
 
+            // "epic PHX-181": a dimension's word right before one of its values names the dimension, even where it is also a
+            // value of another dimension (the Epic issue type)
+            if (GroupingParser.DimensionOf(all, i, out var named) is { } own && i + named < all.Count && !q.IsUsed(i + named)
+                && MatchAt(q, i + named, known) is { Matches: [_, ..] ownMatches } && ownMatches.All(m => m.Dimension == own))
+            {
+                q.Use(Enumerable.Range(i, named));
+                i += named - 1;
+                continue;
+            }
+
             var (matches, length) = MatchAt(q, i, known);
             if (length == 1 && i + 1 < all.Count && phrasePairs is not null && phrasePairs.Contains(token.Stem + " " + all[i + 1].Stem))
             {
@@ -118,7 +216,7 @@ public sealed class FilterResolver
             {
                 if (!Joiners.Contains(token.Text) && GroupingParser.DimensionOf(all, i, out _) is null && token.Text is not ("vs" or "versus" or "compared" or "compare"))
                 {
-                    negating = false;
+                    Stop();
                 }
 
                 if (token.Text is "vs" or "versus")
@@ -157,8 +255,11 @@ public sealed class FilterResolver
             }
 
             mentions.Add((distinct[0].Dimension, negating, distinct[0].Value, i, i + length - 1));
+            exclusion = null;
             i += length - 1;
         }
+
+        Stop();
 
         if (Unknown(q, known) is { } unknown)
         {
@@ -172,7 +273,19 @@ public sealed class FilterResolver
             .ToList();
         var compared = versus.Count > 0 || q.All.Any(t => !q.IsUsed(t.Index) && t.Text is "compare" or "comparing");
         var versusDims = compared ? filters.Where(f => !f.Negated && f.Values.Count > 1).Select(f => f.Dimension).ToList() : [];
-        return new FilterReading(filters, null, versusDims);
+        return new FilterReading(filters, null, versusDims) { Dangling = dangling };
+
+        // an exclusion word that reached the end of its list without a value excluded nothing
+        void Stop()
+        {
+            if (negating && exclusion is not null)
+            {
+                dangling.Add(exclusion);
+            }
+
+            negating = false;
+            exclusion = null;
+        }
     }
 
     /// <summary>The number of words of an exclusion that follows its values at <paramref name="i"/> ("excluded", "left aside"), or null.</summary>
@@ -213,7 +326,7 @@ public sealed class FilterResolver
         return null;
     }
 
-    private (List<Entry> Matches, int Length) MatchAt(QuestionTokens q, int i, IReadOnlySet<string> known)
+    private (List<Entry> Matches, int Length) MatchAt(QuestionTokens q, int i, IReadOnlySet<string> known, bool reservedAllowed = false)
     {
         var all = q.All;
         var best = new List<Entry>();
@@ -241,7 +354,7 @@ public sealed class FilterResolver
                 ok = !entry.Key && !known.Contains(word) && !Vocabulary.Filler.Contains(word) && Tokenizer.Near(word, entry.Stems[k]);
             }
 
-            if (!ok || !Allowed(q, i, n, entry))
+            if (!ok || (!reservedAllowed && !Allowed(q, i, n, entry)))
             {
                 continue;
             }

@@ -21,7 +21,7 @@ public static class SpecAssembler
         var compared = reading.Time.Compare && reading.Grouping.Dimensions.Count == 0
             ? reading.Filters.Where(f => !f.Negated && f.Values.Count > 1 && f.Dimension == Dimensions.Team).Select(f => f.Dimension)
             : [];
-        var named = reading.Grouping.Dimensions.Concat(reading.Versus).Concat(compared).Distinct(StringComparer.Ordinal).ToList();
+        var named = reading.Grouping.Dimensions.Concat(reading.Versus).Concat(compared).Concat(Listed(reading, previous, notes)).Distinct(StringComparer.Ordinal).ToList();
         var groups = previous is null ? named : FollowUpMerger.MergeGroups(previous.GroupBy, named, adds: !reading.Grouping.Replace && reading.Grouping.Dimensions.Count > 0 && reading.AddsMetrics);
         if (reading.Grouping.Trend)
         {
@@ -140,6 +140,25 @@ public static class SpecAssembler
             Limit = limit,
         };
         return (spec, notes);
+    }
+
+    /// <summary>The least a list of people must name to be read as a breakdown ("cycle time for Maya, Jonas and Kavya").</summary>
+    public const int ListedPeople = 3;
+
+    /// <summary>
+    /// "p90 for Maya, Jonas and Kavya": a list of <see cref="ListedPeople"/> or more people in a question that names no grouping
+    /// is a comparison of those people, so they are rows; two people, or teams, stay one filtered figure.
+    /// </summary>
+    private static IEnumerable<string> Listed(QuestionReading reading, AnalyticsSpec? previous, List<string> notes)
+    {
+        if (previous is not null || reading.Grouping.Dimensions.Count > 0 || reading.Grouping.Trend || reading.Ranking is not null
+            || reading.Filters.FirstOrDefault(f => !f.Negated && f.Dimension == Dimensions.Assignee && f.Values.Count >= ListedPeople) is not { } people)
+        {
+            return [];
+        }
+
+        notes.Add($"{people.Values.Count} people named: one row each");
+        return [Dimensions.Assignee];
     }
 
     private static MetricDefinition Nearest(IReadOnlyList<MetricMention> mentions, IReadOnlyList<MetricDefinition> metrics, int position, bool after)

@@ -1,0 +1,195 @@
+using SpiralAnalytics.Core.Specs;
+using SpiralAnalytics.Core.Tests.Catalog;
+using SpiralAnalytics.Core.Translation;
+using SpiralAnalytics.Core.Translation.Offline;
+
+namespace SpiralAnalytics.Core.Tests.Translation;
+
+/// <summary>
+/// The checks that keep a reading from silently dropping or misplacing a part of the question: exclusion lists attached to
+/// their dimension, exclusions that excluded nothing, a dimension's word before its value, lists of people, and clarification
+/// options that translate to what they say.
+/// </summary>
+public sealed class ConsistencyRulesTests
+{
+    private static readonly DateTimeOffset AsOf = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static readonly DimensionValues Values = new(new Dictionary<string, IReadOnlyList<DimensionMember>>
+    {
+        ["team"] = [new("Atlas", ["ATL"]), new("Phoenix", ["PHX"]), new("Nova", ["NOV"])],
+        ["issue_type"] = [new("Bug", []), new("Story", []), new("Task", []), new("Epic", [])],
+        ["priority"] = [new("Highest", []), new("High", []), new("Medium", []), new("Low", []), new("Lowest", [])],
+        ["assignee"] = [new("Maya Cohen", []), new("Jonas Berg", []), new("Kavya Nair", []), new("Hiro Tanaka", [])],
+        ["epic"] = [new("PHX-181", []), new("ATL-7", [])],
+        ["sprint"] = [],
+    });
+
+    private static TranslationOutcome Ask(string question) =>
+        OfflineTranslator.Translate(new TranslationRequest(question, AsOf, null), new TranslationContext(ShippedCatalog.Catalog, [], Values, AsOf));
+
+    private static AnalyticsSpec Spec(string question)
+    {
+        var outcome = Ask(question);
+        Assert.True(outcome.Spec is not null, outcome.Clarification?.Reason);
+        Assert.Empty(new SpecValidator(ShippedCatalog.Catalog, Values).Errors(outcome.Spec));
+        return outcome.Spec;
+    }
+
+    [Theory]
+    [InlineData("issues done per prio for nova in the last 3 sprints, skip the low and lowest ones")]
+    [InlineData("issues done by priority last 3 sprints except low and lowest")]
+    [InlineData("cycle time per priority for nova, excluding the lowest ones")]
+    public void An_exclusion_list_of_values_spelled_like_ranking_words_is_a_not_in_filter_not_a_ranking(string question)
+    {
+        var spec = Spec(question);
+        var filter = Assert.Single(spec.Filters, f => f.Dimension == "priority");
+        Assert.Equal("not_in", filter.Op);
+        Assert.Contains("Lowest", filter.Values);
+        Assert.Empty(spec.Sort);
+        Assert.Null(spec.Limit);
+    }
+
+    [Fact]
+    public void A_ranking_word_without_an_exclusion_is_still_a_ranking()
+    {
+        var spec = Spec("which team had the lowest velocity last sprint");
+        Assert.Empty(spec.Filters);
+        Assert.Equal("velocity", Assert.Single(spec.Sort).By);
+    }
+
+    [Fact]
+    public void An_exclusion_that_excludes_nothing_known_asks_back_instead_of_answering_everything()
+    {
+        var outcome = Ask("velocity by team last 3 sprints, except the flaky ones");
+        Assert.Null(outcome.Spec);
+        Assert.NotNull(outcome.Clarification);
+        Assert.Contains("'except'", outcome.Clarification.Reason, StringComparison.Ordinal);
+        Assert.Contains(outcome.Evidence, e => e.Words == "except" && e.Strength == 0);
+        // the reading itself is the first option, and it answers
+        Assert.Equal(Spec("velocity by team last 3 sprints"), Ask(outcome.Clarification.Options[0].Question).Spec);
+    }
+
+    [Fact]
+    public void An_exclusion_of_a_known_value_is_no_dangling_exclusion()
+    {
+        var outcome = Ask("velocity by team last 3 sprints, skip Nova");
+        Assert.NotNull(outcome.Spec);
+        Assert.Equal(["Nova"], Assert.Single(outcome.Spec.Filters, f => f.Op == "not_in" || f.Op == "neq").Values);
+        Assert.DoesNotContain(outcome.Evidence, e => e.Rule == "exclusion without a value");
+    }
+
+    [Fact]
+    public void A_dimension_word_before_its_value_is_not_read_as_a_value_of_another_dimension()
+    {
+        var spec = Spec("completed story points on epic PHX-181 since jan");
+        var filter = Assert.Single(spec.Filters);
+        Assert.Equal(("epic", "PHX-181"), (filter.Dimension, Assert.Single(filter.Values)));
+    }
+
+    [Fact]
+    public void An_issue_type_named_epic_is_still_read_without_an_epic_value_after_it() =>
+        Assert.Contains(Spec("cycle time for epics this quarter").Filters, f => f.Dimension == "issue_type" && f.Values.Contains("Epic"));
+
+    [Fact]
+    public void Three_people_named_without_a_grouping_are_rows()
+    {
+        var outcome = Ask("cycle time p90 for Maya, Jonas and Kavya this quarter");
+        Assert.Equal(["assignee"], outcome.Spec!.GroupBy);
+        Assert.Equal(3, Assert.Single(outcome.Spec.Filters).Values.Count);
+        Assert.Contains(outcome.Notes, n => n.Contains("3 people", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("comments per ticket for Hiro Tanaka and Jonas Berg in the last 3 months")]
+    [InlineData("spillover for Atlas, Phoenix and Nova in the last 2 sprints")]
+    [InlineData("cycle time for Maya, Jonas and Kavya by month")]
+    public void Two_people_teams_or_a_list_with_its_own_grouping_are_not_broken_down_by_person(string question) =>
+        Assert.DoesNotContain("assignee", Spec(question).GroupBy);
+
+    [Fact]
+    public void A_metric_whose_words_belong_to_another_metric_named_beside_it_is_part_of_that_metric()
+    {
+        var spec = Spec("any wip with nobody on it? break it down by team");
+        Assert.Equal(["wip_no_assignee"], spec.Metrics);
+        Assert.Equal(["team"], spec.GroupBy);
+    }
+
+    [Fact]
+    public void Two_metrics_joined_by_a_list_word_stay_two() =>
+        Assert.Equal(["wip", "wip_no_assignee"], Spec("wip and unassigned wip by team").Metrics);
+
+    [Theory]
+    [InlineData("how much of what each team finished this sprint is bug fixing?")]
+    [InlineData("what share of the completed issues were bugs, by team, this sprint")]
+    public void A_share_question_narrowed_to_a_value_is_the_ratio_that_value_names(string question)
+    {
+        var outcome = Ask(question);
+        Assert.Equal(["bug_share"], outcome.Spec!.Metrics);
+        Assert.Empty(outcome.Spec.Filters);
+        Assert.Contains(outcome.Notes, n => n.Contains("share of completed_issues", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_count_narrowed_to_a_value_without_share_words_stays_a_filtered_count() =>
+        Assert.Contains(Spec("how many bugs did each team finish this sprint").Filters, f => f.Values.Contains("Bug"));
+
+    [Fact]
+    public void A_share_word_left_over_beside_an_amount_asks_back_with_the_shares_of_that_amount_first()
+    {
+        var outcome = Ask("completed issues percentage per team last sprint");
+        Assert.Null(outcome.Spec);
+        Assert.Contains("'percentage'", outcome.Clarification!.Reason, StringComparison.Ordinal);
+        var options = outcome.Clarification.Options.Select(o => Ask(o.Question).Spec).ToList();
+        Assert.All(options, Assert.NotNull);
+        Assert.Equal(["completed_issues"], options[0]!.Metrics);
+        Assert.Contains(options, o => o!.Metrics.SequenceEqual(["bug_share"]) && o.GroupBy.SequenceEqual(["team"]));
+    }
+
+    [Fact]
+    public void A_ratio_metric_with_its_share_word_is_answered() =>
+        Assert.Equal(["bug_share"], Spec("bug share percentage per team last sprint").Metrics);
+
+    [Fact]
+    public void Confidence_falls_below_the_threshold_for_a_single_word_reading_with_one_unexplained_catalog_word() =>
+        Assert.True(OfflineTranslator.UnusedFactor * OfflineTranslator.Confidence(byWords: true, 0, 0, false) < TranslationConfidence.Threshold
+                    && OfflineTranslator.UnusedFactor * OfflineTranslator.Confidence(byWords: false, 0, 0, false) >= TranslationConfidence.Threshold);
+
+    [Fact]
+    public void A_catalog_word_the_reading_leaves_out_is_named_and_the_metrics_it_belongs_to_are_offered()
+    {
+        var spec = Spec("velocity by team last 3 sprints");
+        var q = QuestionTokens.Parse("velocity by team last 3 sprints maintenance");
+        var matcher = new MetricMatcher(ShippedCatalog.Catalog, []);
+        var unused = OfflineTranslator.Unused(q, spec, ShippedCatalog.Catalog, matcher, new FilterResolver(Values));
+        Assert.Equal(["maintenance"], unused);
+    }
+
+    [Fact]
+    public void A_single_word_reading_that_leaves_a_catalog_word_out_asks_back_offering_the_metric_of_that_word()
+    {
+        var outcome = Ask("pts finished on epic PHX-181 since jan");
+        Assert.Null(outcome.Spec);
+        Assert.Contains("'finished'", outcome.Clarification!.Reason, StringComparison.Ordinal);
+        var options = outcome.Clarification.Options.Select(o => Ask(o.Question).Spec).ToList();
+        Assert.Equal("velocity", options[0]!.Metrics[0]);
+        // the likely reading: the metric whose wording has the left-out word's concept and the question's other catalog words
+        Assert.Equal("completed_sp", options[1]!.Metrics[0]);
+        Assert.Equal("PHX-181", Assert.Single(options[1]!.Filters).Values[0]);
+    }
+
+    [Theory]
+    [InlineData("how many stories did nova complete in the last 5 sprints", "completed_issues")]
+    [InlineData("how many tickets did atlas get done last sprint", "completed_issues")]
+    [InlineData("how many points did atlas complete last sprint", "completed_sp")]
+    public void A_counting_question_reads_a_word_of_several_metrics_as_the_one_counting_issues_unless_it_names_another_unit(string question, string metric) =>
+        Assert.Equal([metric], Spec(question).Metrics);
+
+    [Fact]
+    public void A_value_counted_against_another_is_a_filter_on_both_not_a_metric_word()
+    {
+        var spec = Spec("how many stories vs bugs did nova get done in the last 5 sprints");
+        Assert.Equal(["completed_issues"], spec.Metrics);
+        Assert.Equal(["Story", "Bug"], Assert.Single(spec.Filters, f => f.Dimension == "issue_type").Values);
+        Assert.Equal(["issue_type"], spec.GroupBy);
+    }
+}

@@ -40,6 +40,7 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
         """;
 
     private readonly ConcurrentDictionary<Guid, QuestionContext> _contexts = new();
+    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _loading = new();
     private long _loads;
 
     /// <summary>How many times a context was read from the database (the rest were served from memory).</summary>
@@ -48,25 +49,51 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
     public async Task<QuestionContext> GetAsync(string tenant, CancellationToken ct) =>
         await GetAsync(tenant, await tenants.ResolveAsync(tenant, ct), ct);
 
+    /// <remarks>
+    /// One load per tenant at a time: a burst of questions after a refresh waits for the first reader's context instead of
+    /// each reading the catalog and the dimensions again (and holding a connection each while it does).
+    /// </remarks>
     public async Task<QuestionContext> GetAsync(string tenant, Guid tenantId, CancellationToken ct)
     {
-        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        var stamp = await StampAsync(session, ct);
-        if (_contexts.TryGetValue(tenantId, out var known) && known.Stamp == stamp)
+        var stamp = await StampAsync(tenantId, ct);
+        if (Known(tenantId, stamp) is { } known)
         {
-            await session.CommitAsync(ct);
             return known;
         }
 
-        // The stamp was read first: rows read after it are at least as new, so a context is never older than its stamp.
-        var values = await TenantDimensionReader.ReadAsync(session, TenantDimensionReader.Readable, ct);
-        await session.CommitAsync(ct);
-        var catalog = await catalogs.LoadAsync(tenantId, ct);
-        var context = new QuestionContext(tenant, tenantId, stamp, catalog, values);
-        Interlocked.Increment(ref _loads);
-        _contexts[tenantId] = context;
-        return context;
+        var gate = _loading.GetOrAdd(tenantId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            // The stamp again: another reader may have loaded it while this one waited, or a refresh moved it.
+            stamp = await StampAsync(tenantId, ct);
+            if (Known(tenantId, stamp) is { } loaded)
+            {
+                return loaded;
+            }
+
+            // The stamp was read first: rows read after it are at least as new, so a context is never older than its stamp.
+            DimensionValues values;
+            await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
+            {
+                values = await TenantDimensionReader.ReadAsync(session, TenantDimensionReader.Readable, ct);
+                await session.CommitAsync(ct);
+            }
+
+            var catalog = await catalogs.LoadAsync(tenantId, ct);
+            var context = new QuestionContext(tenant, tenantId, stamp, catalog, values);
+            Interlocked.Increment(ref _loads);
+            _contexts[tenantId] = context;
+            return context;
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
+
+    private QuestionContext? Known(Guid tenantId, ContextStamp stamp) =>
+        _contexts.TryGetValue(tenantId, out var known) && known.Stamp == stamp ? known : null;
 
     /// <summary>The tenant's current stamp, read inside its session.</summary>
     public static async Task<ContextStamp> StampAsync(TenantSession session, CancellationToken ct)

@@ -192,12 +192,14 @@ public sealed class AskApiTests(PostgresServer server)
     [Fact]
     public async Task A_follow_up_gets_the_previous_spec_of_its_conversation()
     {
+        // a question of its own: one another test asked in the same minute would be answered from the question cache
+        const string FollowUpStart = """{"metrics":["spillover_ratio","velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":4}}""";
         var seeded = await AskFixture.SeededAsync(server, nameof(AskApiTests));
         var translator = new TestTranslator();
         await using var api = AskFixture.Api(seeded.Db, translator);
         using var client = AskFixture.Client(api, seeded.Slug);
 
-        var first = await AskFixture.AskAsync(client, AskFixture.Question(Spillover));
+        var first = await AskFixture.AskAsync(client, AskFixture.Question(FollowUpStart));
         await Sse.AllAsync(client, (string)first["events_url"]!);
         var conversation = Guid.Parse((string)first["conversation_id"]!);
         var followUp = await AskFixture.AskAsync(client, AskFixture.Question("""{"metrics":["velocity"],"group_by":["team"]}"""), conversation);
@@ -207,7 +209,7 @@ public sealed class AskApiTests(PostgresServer server)
         var request = translator.Requests.Last();
         Assert.NotNull(request.Previous);
         Assert.Equal(["spillover_ratio", "velocity"], request.Previous!.Metrics);
-        Assert.Null(translator.Requests.First(r => r.Question == AskFixture.Question(Spillover)).Previous);
+        Assert.Null(translator.Requests.First(r => r.Question == AskFixture.Question(FollowUpStart)).Previous);
     }
 
     [Fact]

@@ -80,7 +80,7 @@ public sealed class McpQueryRunner(
                 new StageUpdate(Json(durations)) { Sql = planned.Built.Sql, MetricVersions = versions, DataVersion = dataVersion }, ct);
 
             var executing = Stopwatch.StartNew();
-            var lookup = await queries.LookupAsync(planned, context.Stamp, ct);
+            var lookup = await queries.LookupAsync(planned, context, ct);
             var result = await queries.AnswerAsync(planned, lookup, null, ct);
             durations[lookup.Hit is null ? "execute" : "cache"] = Ms(executing);
             await jobs.FinishAsync(tenantId, job.Id, JobStatuses.Completed, new StageUpdate(Json(durations))

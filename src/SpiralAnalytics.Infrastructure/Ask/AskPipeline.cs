@@ -116,7 +116,7 @@ public sealed class AskPipeline(
         {
             emitter.Durations["cache"] = Ms(clock);
             // The remembered answer's views are this data version's; the loads since then are read now.
-            remembered = remembered with { Result = remembered.Result with { Freshness = await executor.FreshnessAsync(job.TenantId, ct) } };
+            remembered = remembered with { Result = remembered.Result with { Freshness = lookup.Context.Freshness } };
             var hit = Remembered(job.Question, remembered, emitter.Durations);
             // Every stage still gets its event, so a re-run of a job numbers its events as the first run did.
             var unchanged = new StageUpdate(emitter.DurationsJson);
@@ -174,7 +174,7 @@ public sealed class AskPipeline(
         clock.Restart();
         var planned = executor.Plan(validated, asOf);
         var dataVersion = context.Stamp.DataVersion;
-        var lookedUp = await queries.LookupAsync(planned, context.Stamp, ct);
+        var lookedUp = await queries.LookupAsync(planned, context, ct);
         var cached = lookedUp.Hit;
         emitter.Durations["plan"] = Ms(clock);
         var planUpdate = new StageUpdate(emitter.DurationsJson)

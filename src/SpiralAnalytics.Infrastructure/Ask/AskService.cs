@@ -52,7 +52,6 @@ public sealed class AskService(
     TenantDirectory tenants,
     JobCancellations cancellations,
     QuestionCache questions,
-    SpiralAnalytics.Infrastructure.Queries.QueryExecutor executor,
     IServiceProvider services,
     IOptions<AskOptions> options,
     ILogger<AskService> logger,
@@ -105,7 +104,7 @@ public sealed class AskService(
         }
 
         var durations = new Dictionary<string, double>(StringComparer.Ordinal) { ["cache"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1) };
-        remembered = remembered with { Result = remembered.Result with { Freshness = await executor.FreshnessAsync(tenantId, ct) } };
+        remembered = remembered with { Result = remembered.Result with { Freshness = lookup.Context.Freshness } };
         var (update, node, detail) = AskPipeline.Remembered(text, remembered, durations);
         var job = await jobs.CreateAnsweredAsync(tenantId, userId, conversationId ?? Guid.NewGuid(), text, at, update, ct);
         await events.AppendAsync(Event(job, 1, JobStatuses.Queued) with { Detail = "answered from the cache" }, ct);

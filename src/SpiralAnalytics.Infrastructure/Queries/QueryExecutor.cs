@@ -209,15 +209,6 @@ public sealed class QueryExecutor(
         };
     }
 
-    /// <summary>The tenant's data freshness now (for an answer served from the cache).</summary>
-    public async Task<DataFreshness> FreshnessAsync(Guid tenantId, CancellationToken ct)
-    {
-        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        var freshness = await DataFreshness.ReadAsync(session, ct);
-        await session.CommitAsync(ct);
-        return freshness;
-    }
-
     /// <summary>The sprints in progress where the answer's window ends (team, sprint, end, state).</summary>
     private static async Task<List<InProgressSprint>> InProgressAsync(TenantSession session, SprintProbe probe, CancellationToken ct)
     {

@@ -4,8 +4,11 @@ using SpiralAnalytics.Infrastructure.Ask;
 
 namespace SpiralAnalytics.Infrastructure.Queries;
 
-/// <summary>A planned query's place in the answer cache: its key and what the cache held (null: a miss).</summary>
-public sealed record CacheLookup(string Key, long DataVersion, CachedAnswer? Hit);
+/// <summary>
+/// A planned query's place in the answer cache: its key, what the cache held (null: a miss) and the tenant's data freshness
+/// read with the context (what a hit reports).
+/// </summary>
+public sealed record CacheLookup(string Key, long DataVersion, CachedAnswer? Hit, DataFreshness Freshness);
 
 /// <summary>
 /// The one way a spec is answered — by the ask pipeline, <c>POST /api/v1/query</c>, MCP and <c>spiral query</c>: validate
@@ -26,14 +29,14 @@ public sealed class QueryService(QueryExecutor executor, TenantContextCache cont
     {
         var validated = await executor.ValidateAsync(spec, context, ct);
         var planned = executor.Plan(validated, asOf);
-        return await AnswerAsync(planned, await LookupAsync(planned, context.Stamp, ct), null, ct);
+        return await AnswerAsync(planned, await LookupAsync(planned, context, ct), null, ct);
     }
 
     /// <summary>Where the planned query's answer is cached, and the answer if it is.</summary>
-    public async Task<CacheLookup> LookupAsync(PlannedQuery planned, ContextStamp stamp, CancellationToken ct)
+    public async Task<CacheLookup> LookupAsync(PlannedQuery planned, QuestionContext context, CancellationToken ct)
     {
-        var key = CacheKey.For(planned, stamp.DataVersion);
-        return new CacheLookup(key, stamp.DataVersion, await cache.GetAsync(planned.TenantId, key, ct));
+        var key = CacheKey.For(planned, context.Stamp.DataVersion);
+        return new CacheLookup(key, context.Stamp.DataVersion, await cache.GetAsync(planned.TenantId, key, ct), context.Freshness);
     }
 
     /// <summary>The cached answer of a hit, else the query executed and its answer stored under the lookup's key.</summary>
@@ -45,8 +48,8 @@ public sealed class QueryService(QueryExecutor executor, TenantContextCache cont
         {
             return hit.Result with
             {
-                // The cached answer's views are this data version's; the loads since then are read now.
-                Freshness = await executor.FreshnessAsync(planned.TenantId, ct),
+                // The cached answer's views are this data version's; the loads since then were read with the context.
+                Freshness = lookup.Freshness,
                 Question = question,
                 Cache = "hit",
                 TimingsMs = new Dictionary<string, double> { ["plan"] = plan, ["cache"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1) },

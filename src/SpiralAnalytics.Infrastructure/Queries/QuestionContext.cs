@@ -21,9 +21,10 @@ public sealed record ContextStamp(long DataVersion, long CatalogRevision, long T
 /// <summary>
 /// One question's context, resolved once where the request enters and handed from translation to validation, planning
 /// and the cache: the tenant, the catalog as it sees it (shipped plus its own layer), every member of its dimensions,
-/// and the stamp they were read at.
+/// the stamp they were read at, and the tenant's data freshness as read with the stamp for this use (what an answer
+/// served from the cache reports: the imports and syncs since the answer was stored are read now).
 /// </summary>
-public sealed record QuestionContext(string Tenant, Guid TenantId, ContextStamp Stamp, MetricCatalog Catalog, DimensionValues Values);
+public sealed record QuestionContext(string Tenant, Guid TenantId, ContextStamp Stamp, MetricCatalog Catalog, DimensionValues Values, DataFreshness Freshness);
 
 /// <summary>
 /// The tenant's <see cref="QuestionContext"/>, kept per tenant and reloaded only when its <see cref="ContextStamp"/> moved:
@@ -33,10 +34,11 @@ public sealed record QuestionContext(string Tenant, Guid TenantId, ContextStamp 
 public sealed class TenantContextCache(SpiralDataSources data, CatalogReader catalogs, TenantDirectory tenants)
 {
     private const string StampSql =
-        """
+        $"""
         SELECT (SELECT coalesce(max(id), 0) FROM analytics_refreshes),
                (SELECT revision FROM catalog_revision),
-               (SELECT coalesce(max(revision), 0) FROM tenant_revisions)
+               (SELECT coalesce(max(revision), 0) FROM tenant_revisions),
+               {DataFreshness.SelectList}
         """;
 
     private readonly ConcurrentDictionary<Guid, QuestionContext> _contexts = new();
@@ -55,10 +57,10 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
     /// </remarks>
     public async Task<QuestionContext> GetAsync(string tenant, Guid tenantId, CancellationToken ct)
     {
-        var stamp = await StampAsync(tenantId, ct);
+        var (stamp, freshness) = await StampAsync(tenantId, ct);
         if (Known(tenantId, stamp) is { } known)
         {
-            return known;
+            return known with { Freshness = freshness };
         }
 
         var gate = _loading.GetOrAdd(tenantId, _ => new SemaphoreSlim(1, 1));
@@ -66,10 +68,10 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
         try
         {
             // The stamp again: another reader may have loaded it while this one waited, or a refresh moved it.
-            stamp = await StampAsync(tenantId, ct);
+            (stamp, freshness) = await StampAsync(tenantId, ct);
             if (Known(tenantId, stamp) is { } loaded)
             {
-                return loaded;
+                return loaded with { Freshness = freshness };
             }
 
             // The stamp was read first: rows read after it are at least as new, so a context is never older than its stamp.
@@ -81,7 +83,7 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
             }
 
             var catalog = await catalogs.LoadAsync(tenantId, ct);
-            var context = new QuestionContext(tenant, tenantId, stamp, catalog, values);
+            var context = new QuestionContext(tenant, tenantId, stamp, catalog, values, freshness);
             Interlocked.Increment(ref _loads);
             _contexts[tenantId] = context;
             return context;
@@ -95,21 +97,21 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
     private QuestionContext? Known(Guid tenantId, ContextStamp stamp) =>
         _contexts.TryGetValue(tenantId, out var known) && known.Stamp == stamp ? known : null;
 
-    /// <summary>The tenant's current stamp, read inside its session.</summary>
-    public static async Task<ContextStamp> StampAsync(TenantSession session, CancellationToken ct)
+    /// <summary>The tenant's current stamp and data freshness, read inside its session in one statement.</summary>
+    public static async Task<(ContextStamp Stamp, DataFreshness Freshness)> StampAsync(TenantSession session, CancellationToken ct)
     {
         await using var command = session.Command(StampSql);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        return new ContextStamp(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        return (new ContextStamp(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)), DataFreshness.Read(reader, 3));
     }
 
-    /// <summary>The stamp without a session of the caller's (a cache key's freshness check).</summary>
-    public async Task<ContextStamp> StampAsync(Guid tenantId, CancellationToken ct)
+    /// <summary>The stamp and freshness without a session of the caller's.</summary>
+    public async Task<(ContextStamp Stamp, DataFreshness Freshness)> StampAsync(Guid tenantId, CancellationToken ct)
     {
         await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        var stamp = await StampAsync(session, ct);
+        var read = await StampAsync(session, ct);
         await session.CommitAsync(ct);
-        return stamp;
+        return read;
     }
 }

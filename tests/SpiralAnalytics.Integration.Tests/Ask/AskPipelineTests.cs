@@ -13,9 +13,6 @@ public sealed class AskPipelineTests(PostgresServer server)
 {
     private const string Spec = """{"metrics":["spillover_ratio"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}""";
 
-    /// <summary>The runtime views the executed SQL reads: locking them makes the query wait until cancelled.</summary>
-    private static readonly string[] Views =
-        ["sprint_issue_facts", "sprint_stats", "issue_flow", "issue_events", "team_daily_wip", "issue_idle_segments", "issue_comment_stats"];
 
     [Fact]
     public async Task Running_the_same_job_twice_duplicates_no_event_and_no_row()
@@ -95,7 +92,7 @@ public sealed class AskPipelineTests(PostgresServer server)
         await using var owner = new NpgsqlConnection(seeded.Db.OwnerConnectionString);
         await owner.OpenAsync(ct);
         await using var locking = await owner.BeginTransactionAsync(ct);
-        await using (var lockViews = new NpgsqlCommand($"LOCK TABLE {string.Join(", ", Views)} IN ACCESS EXCLUSIVE MODE", owner, locking))
+        await using (var lockViews = new NpgsqlCommand($"LOCK TABLE {string.Join(", ", AskFixture.RuntimeViews)} IN ACCESS EXCLUSIVE MODE", owner, locking))
         {
             await lockViews.ExecuteNonQueryAsync(ct);
         }

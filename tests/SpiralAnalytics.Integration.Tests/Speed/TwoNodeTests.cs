@@ -20,9 +20,6 @@ public sealed class TwoNodeTests(PostgresServer server)
     /// <summary>The offline translator reads this as spillover_ratio by team over the last 3 sprints.</summary>
     private const string Question = "spillover by team in the last 3 sprints";
 
-    /// <summary>The runtime views the executed SQL reads: locking them holds a query in <c>executing</c>.</summary>
-    private static readonly string[] Views =
-        ["sprint_issue_facts", "sprint_stats", "issue_flow", "issue_events", "team_daily_wip", "issue_idle_segments", "issue_comment_stats"];
 
     [Fact]
     public async Task A_question_asked_on_one_node_is_streamed_from_the_other_and_survives_the_death_of_the_node_running_it()
@@ -66,7 +63,7 @@ public sealed class TwoNodeTests(PostgresServer server)
         await using var owner = new NpgsqlConnection(seeded.Db.OwnerConnectionString);
         await owner.OpenAsync(ct);
         await using var locking = await owner.BeginTransactionAsync(ct);
-        await using (var lockViews = new NpgsqlCommand($"LOCK TABLE {string.Join(", ", Views)} IN ACCESS EXCLUSIVE MODE", owner, locking))
+        await using (var lockViews = new NpgsqlCommand($"LOCK TABLE {string.Join(", ", AskFixture.RuntimeViews)} IN ACCESS EXCLUSIVE MODE", owner, locking))
         {
             await lockViews.ExecuteNonQueryAsync(ct);
         }

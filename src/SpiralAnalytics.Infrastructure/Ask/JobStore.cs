@@ -38,23 +38,17 @@ public sealed class JobStore(SpiralDataSources data)
     /// A question answered at submission from the question cache: one row, already <c>completed</c> with everything a
     /// pipeline run would have recorded (translator, spec, SQL, metric versions, data version, notes, result, a cache hit).
     /// </summary>
-    public async Task<JobRecord> CreateAnsweredAsync(Guid tenantId, string? userId, Guid conversationId, string question, DateTimeOffset asOf,
-        StageUpdate update, CancellationToken ct)
-    {
-        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        await using var command = Command(session,
+    public Task<JobRecord> CreateAnsweredAsync(Guid tenantId, string? userId, Guid conversationId, string question, DateTimeOffset asOf,
+        StageUpdate update, CancellationToken ct) =>
+        InsertReturningAsync(tenantId, db => db.Jobs.FromSql(
             $"""
             INSERT INTO analytics_jobs (tenant_id, user_id, conversation_id, question, as_of, status, started_at, finished_at, attempts,
                 stage_durations, translator, spec, sql, metric_versions, notes, data_version, result, cache_hit)
-            VALUES ($1, $2, $3, $4, $5, 'completed', now(), now(), 0, $6::jsonb, $7, $8::jsonb, $9, $10::jsonb, $11::jsonb, $12::bigint, $13::jsonb, true)
-            RETURNING {Columns}
-            """,
-            [tenantId, userId, conversationId, question, asOf, update.Durations, update.Translator, update.Spec, update.Sql,
-                update.MetricVersions, update.Notes, update.DataVersion, update.Result]);
-        var job = (await ReadAsync(command, ct))!;
-        await session.CommitAsync(ct);
-        return job;
-    }
+            VALUES ({tenantId}, {userId}::text, {conversationId}, {question}, {asOf}, {JobStatuses.Completed}, now(), now(), 0,
+                {update.Durations}::jsonb, {update.Translator}::text, {update.Spec}::jsonb, {update.Sql}::text, {update.MetricVersions}::jsonb,
+                {update.Notes}::jsonb, {update.DataVersion}::bigint, {update.Result}::jsonb, true)
+            RETURNING *
+            """), ct);
 
     /// <summary>
     /// A job for a spec that arrives ready-made (an MCP client's model wrote it): no question and no conversation, the
@@ -62,11 +56,12 @@ public sealed class JobStore(SpiralDataSources data)
     /// stages after it use <see cref="AdvanceAsync"/> and <see cref="FinishAsync"/> like any other job's.
     /// </summary>
     public Task<JobRecord> CreateForSpecAsync(Guid tenantId, string? userId, string source, string? specJson, DateTimeOffset asOf, CancellationToken ct) =>
-        InsertAsync(new StoredJob
-        {
-            TenantId = tenantId, UserId = userId, Translator = source, Spec = specJson, AsOf = asOf, Status = JobStatuses.Validating,
-            StartedAt = DateTimeOffset.UtcNow, Attempts = 1,
-        }, ct);
+        InsertReturningAsync(tenantId, db => db.Jobs.FromSql(
+            $"""
+            INSERT INTO analytics_jobs (tenant_id, user_id, translator, spec, as_of, status, started_at, attempts)
+            VALUES ({tenantId}, {userId}::text, {source}, {specJson}::jsonb, {asOf}, {JobStatuses.Validating}, now(), 1)
+            RETURNING *
+            """), ct);
 
     /// <summary>The job, or null when there is none of this tenant's.</summary>
     public Task<JobRecord?> GetAsync(Guid tenantId, Guid jobId, CancellationToken ct) =>
@@ -195,6 +190,13 @@ public sealed class JobStore(SpiralDataSources data)
             await db.SaveChangesAsync(ct);
             return Record(job)!;
         }, ct);
+
+    /// <summary>
+    /// An insert whose values include the transaction's <c>now()</c> (started and finished with the row's creation), as one
+    /// <c>INSERT ... RETURNING *</c> that EF maps onto <see cref="StoredJob"/> by column name (not composed, so run as written).
+    /// </summary>
+    private Task<JobRecord> InsertReturningAsync(Guid tenantId, Func<SpiralDbContext, IQueryable<StoredJob>> insert, CancellationToken ct) =>
+        InSessionAsync(tenantId, async db => Record((await insert(db).AsAsyncEnumerable().ToListAsync(ct)).Single())!, ct);
 
     private async Task<T> InSessionAsync<T>(Guid tenantId, Func<SpiralDbContext, Task<T>> work, CancellationToken ct)
     {

@@ -126,8 +126,12 @@ public sealed class ConsistencyRulesTests
         var outcome = Ask(question);
         Assert.Equal(["bug_share"], outcome.Spec!.Metrics);
         Assert.Empty(outcome.Spec.Filters);
-        Assert.Contains(outcome.Notes, n => n.Contains("share of completed_issues", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void A_share_of_an_amount_narrowed_by_a_value_says_which_ratio_it_became() =>
+        Assert.Contains(Ask("what share of the completed issues were bugs, by team, this sprint").Notes,
+            n => n.Contains("share of completed_issues", StringComparison.Ordinal));
 
     [Fact]
     public void A_count_narrowed_to_a_value_without_share_words_stays_a_filtered_count() =>
@@ -167,15 +171,36 @@ public sealed class ConsistencyRulesTests
     [Fact]
     public void A_single_word_reading_that_leaves_a_catalog_word_out_asks_back_offering_the_metric_of_that_word()
     {
-        var outcome = Ask("pts finished on epic PHX-181 since jan");
+        var outcome = Ask("pts resolved on epic PHX-181 since jan");
         Assert.Null(outcome.Spec);
-        Assert.Contains("'finished'", outcome.Clarification!.Reason, StringComparison.Ordinal);
+        Assert.Contains("'resolved'", outcome.Clarification!.Reason, StringComparison.Ordinal);
         var options = outcome.Clarification.Options.Select(o => Ask(o.Question).Spec).ToList();
         Assert.Equal("velocity", options[0]!.Metrics[0]);
-        // the likely reading: the metric whose wording has the left-out word's concept and the question's other catalog words
-        Assert.Equal("completed_sp", options[1]!.Metrics[0]);
-        Assert.Equal("PHX-181", Assert.Single(options[1]!.Filters).Values[0]);
+        // the likely reading: a metric whose wording has the left-out word's concept (resolve: closed)
+        var closed = Assert.Single(options, o => o!.Metrics[0] == "issues_closed");
+        Assert.Equal("PHX-181", Assert.Single(closed!.Filters).Values[0]);
     }
+
+    [Theory]
+    [InlineData("pts finished on epic PHX-181 since jan", "completed_sp")]
+    [InlineData("total pts delivered on epic PHX-181, whole history", "completed_sp")]
+    [InlineData("how many pts did atlas sign up for this sprint", "planned_sp")]
+    [InlineData("how many pts got shoved into nova's sprints after they started, last 3 sprints", "added_sp")]
+    [InlineData("avg pts per sprint for the nova folks over the last 4 sprints", "velocity")]
+    [InlineData("how many bugs did customers hit in prod this quarter", "escaped_defects")]
+    [InlineData("90th pct cycle time for highest prio stuff since jan", "cycle_time_p90")]
+    [InlineData("which team has the worst bounce-back rate this quarter", "reopen_rate")]
+    [InlineData("how much did scope grow mid-sprint per team over the last 2 sprints", "scope_creep_ratio")]
+    public void Casual_wording_reads_through_the_vocabulary_after_the_abbreviations_are_spelled_out(string question, string metric)
+    {
+        var spec = Spec(question);
+        Assert.Equal([metric], spec.Metrics);
+        Assert.DoesNotContain("sprint", spec.GroupBy);
+    }
+
+    [Fact]
+    public void A_month_after_a_time_word_is_the_month_even_where_it_spells_a_teams_key() =>
+        Assert.Equal(["Atlas"], Assert.Single(Spec("atlas wip each month since nov").Filters).Values);
 
     [Theory]
     [InlineData("how many stories did nova complete in the last 5 sprints", "completed_issues")]

@@ -313,6 +313,7 @@ public sealed class OfflineTranslator : IContextTranslator
         "exactly", "roughly", "approximately", "about", "around", "fix", "fixing", "fixes", "fixed", "yeah", "yes", "cheers", "hmm",
         "wondering", "interested", "care", "team's", "sorry", "btw", "fyi", "asap", "often", "usually", "generally", "typically",
         "pull", "bring", "up", "instead", "rather", "plus", "minus", "again", "same", "similar", "different", "diff", "separate", "unrelated",
+        "fraction", "proportion", "portion", "though", "although",
     };
 
     /// <summary>Which words chose which part of the spec.</summary>

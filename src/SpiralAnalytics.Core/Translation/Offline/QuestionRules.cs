@@ -51,7 +51,8 @@ public static partial class QuestionRules
     }
 
     /// <summary>
-    /// Rewrites abbreviations ("pts" → points) and casual phrasings ("knock out" → completed) as whole words, leaving words that
+    /// Rewrites abbreviations ("pts" → points), then casual phrasings ("knock out" → completed, "avg pts per sprint" → velocity:
+    /// a phrase sees the spelled-out words) as whole words, leaving words that
     /// are the tenant's own values (<paramref name="values"/>: team keys, names) alone, and drops a new-topic marker
     /// ("diff question -"), saying so.
     /// </summary>
@@ -72,6 +73,26 @@ public static partial class QuestionRules
             }
         }
 
+        text = Words().Replace(text, m =>
+        {
+            var word = m.Value.ToLowerInvariant();
+            var dot = "";
+            if (!vocabulary.Abbreviations.ContainsKey(word) && word.EndsWith('.'))
+            {
+                (word, dot) = (word[..^1], ".");
+            }
+
+            if (!vocabulary.Abbreviations.TryGetValue(word, out var full)
+                || (values.Contains(word) && !(Vocabulary.Months.Contains(full) && TimePreposition().IsMatch(text[..m.Index]))))
+            {
+                // a tenant's value stays itself ("NOV" is Nova's key), except a month after a time word ("since nov")
+                return m.Value;
+            }
+
+            rewrites.Add(new TranslationEvidence(EvidenceParts.Vocabulary, m.Value, full, "vocabulary abbreviation", 1.0));
+            return full + dot;
+        });
+
         foreach (var phrase in vocabulary.Phrases)
         {
             var pattern = Cached(@"(?<![\w'])" + Regex.Escape(phrase.Says).Replace(@"\ ", @"[\s-]+", StringComparison.Ordinal) + @"(?![\w'])");
@@ -82,23 +103,6 @@ public static partial class QuestionRules
             }
         }
 
-        text = Words().Replace(text, m =>
-        {
-            var word = m.Value.ToLowerInvariant();
-            var dot = "";
-            if (!vocabulary.Abbreviations.ContainsKey(word) && word.EndsWith('.'))
-            {
-                (word, dot) = (word[..^1], ".");
-            }
-
-            if (values.Contains(word) || !vocabulary.Abbreviations.TryGetValue(word, out var full))
-            {
-                return m.Value;
-            }
-
-            rewrites.Add(new TranslationEvidence(EvidenceParts.Vocabulary, m.Value, full, "vocabulary abbreviation", 1.0));
-            return full + dot;
-        });
         return new QuestionText(Spaces().Replace(text, " ").Trim(), rewrites, newTopic);
     }
 
@@ -147,11 +151,14 @@ public static partial class QuestionRules
     private static Regex Cached(string pattern) =>
         Patterns.GetOrAdd(pattern, p => new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200)));
 
-    [GeneratedRegex(@"(?<![\w'])[A-Za-z][A-Za-z0-9']*\.?(?![\w])", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\w'])[A-Za-z][A-Za-z0-9']*\.?(?![\w/])", RegexOptions.CultureInvariant)]
     private static partial Regex Words();
 
     [GeneratedRegex(@"\s*(?<=\w\s*)[+&](?=\s*\w)\s*", RegexOptions.CultureInvariant)]
     private static partial Regex Plus();
+
+    [GeneratedRegex(@"\b(since|from|until|till|through|before|after|in|to|during)\s+$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex TimePreposition();
 
     [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
     private static partial Regex Spaces();

@@ -198,6 +198,71 @@ public sealed class ConsistencyRulesTests
         Assert.DoesNotContain("sprint", spec.GroupBy);
     }
 
+    [Theory]
+    [InlineData("which devs had a reopen rate of 15% or more since jan", "gte", 0.15)]
+    [InlineData("which teams had a spillover ratio of 10% or less last sprint", "lte", 0.1)]
+    public void A_number_followed_by_or_more_or_or_fewer_is_a_threshold(string question, string op, double value)
+    {
+        var having = Assert.Single(Spec(question).Having);
+        Assert.Equal(op, having.Op);
+        Assert.Equal(value, having.Value, 3);
+    }
+
+    [Fact]
+    public void A_number_before_a_superlative_and_its_rows_is_the_limit_and_the_grouping()
+    {
+        var spec = Spec("5 slowest ppl by median cycle time this qtr");
+        Assert.Equal(["assignee"], spec.GroupBy);
+        Assert.Equal(5, spec.Limit);
+    }
+
+    [Theory]
+    [InlineData("what % of phx sprint tix got blocked at least once since dec", "blocked_issue_ratio")]
+    [InlineData("what share of tix went into atlas sprints with no pts on them, last 4 sprints", "unestimated_ratio")]
+    public void A_sprint_word_that_only_places_the_work_is_no_grouping_and_at_least_ranks_nothing(string question, string metric)
+    {
+        var spec = Spec(question);
+        Assert.Equal([metric], spec.Metrics);
+        Assert.Empty(spec.GroupBy);
+        Assert.Null(spec.Limit);
+        Assert.Empty(spec.Sort);
+    }
+
+    [Fact]
+    public void An_intent_phrase_inside_a_named_metrics_wording_names_the_metric() =>
+        Assert.Null(Spec("red flag score for each team's last sprint").Analysis);
+
+    [Fact]
+    public void A_share_of_an_amount_named_with_the_ratio_built_on_it_is_the_ratio_alone() =>
+        Assert.Equal(["carryover_ratio"], Spec("how much of orion's commitment was leftovers from the sprint before").Metrics);
+
+    [Theory]
+    [InlineData("typical time from a ticket being opened to done for atlas", "lead_time_p50")]
+    [InlineData("how long from starting work to done for atlas, median", "cycle_time_p50")]
+    public void Time_from_one_state_to_another_is_the_lead_or_cycle_time(string question, string metric) =>
+        Assert.Equal([metric], Spec(question).Metrics);
+
+    [Fact]
+    public void Two_verbs_sharing_a_noun_before_them_name_two_metrics() =>
+        Assert.Equal(["issues_created", "issues_closed"], Spec("tix opened vs closed last week, per team").Metrics);
+
+    [Fact]
+    public void The_past_month_is_a_rolling_window_and_last_month_the_calendar_one()
+    {
+        Assert.IsType<RollingTime>(Spec("tix closed per team past month").Time);
+        Assert.IsType<PeriodTime>(Spec("tix closed per team last month").Time);
+    }
+
+    [Fact]
+    public void How_is_someone_doing_with_a_name_that_is_no_value_asks_which_team()
+    {
+        var outcome = Ask("how's mike doing");
+        Assert.Null(outcome.Spec);
+        Assert.Contains("'mike'", outcome.Clarification!.Reason, StringComparison.Ordinal);
+        Assert.All(outcome.Clarification.Options, o => Assert.Equal("diagnose", Ask(o.Question).Spec!.Analysis));
+        Assert.Equal("diagnose", Spec("how is atlas doing").Analysis);
+    }
+
     [Fact]
     public void A_month_after_a_time_word_is_the_month_even_where_it_spells_a_teams_key() =>
         Assert.Equal(["Atlas"], Assert.Single(Spec("atlas wip each month since nov").Filters).Values);

@@ -67,7 +67,8 @@ public sealed class OfflineTranslator : IContextTranslator
         }
 
         metrics = Subsume(metrics, q);
-        var (intent, intentWords) = QuestionRules.Intent(q, vocabulary, metrics.Mentions.Count > 0);
+        var (intent, intentWords) = QuestionRules.Intent(q, vocabulary, metrics.Mentions.Count > 0,
+            metrics.Mentions.SelectMany(m => m.Metric.Synonyms.Prepend(m.Metric.DisplayName)).ToList());
         if (intent == QuestionIntent.Forecast)
         {
             return TranslationOutcome.Ask(clarifier.Forecast(intentWords!, filters.Filters), TranslatorNames.Offline, [],
@@ -87,6 +88,17 @@ public sealed class OfflineTranslator : IContextTranslator
             if (intentWords is not null)
             {
                 evidence.Add(new TranslationEvidence(EvidenceParts.Analysis, intentWords, form, "vocabulary intent", 1.0));
+            }
+
+            if (intent == QuestionIntent.Diagnose && intentWords?.StartsWith("how", StringComparison.Ordinal) == true && !filters.Filters.Any(f => f.Dimension == Dimensions.Team)
+                && Unknown(q, known, matcher, Familiar(catalog)) is [_, ..] strangers && context.Values.Members(Dimensions.Team) is [_, ..] teams)
+            {
+                // "how's mike doing": a name that is no team, person or value of the tenant; asked back, never read as everyone
+                evidence.Add(new TranslationEvidence(EvidenceParts.Filter, string.Join(", ", strangers), "no such team or person", "tenant values", 0));
+                return TranslationOutcome.Ask(new Clarification(
+                    $"I do not know '{string.Join("', '", strangers)}': the diagnosis is per team. Did you mean one of these?",
+                    teams.Take(4).Select(t => new ClarificationOption($"How is {t.Value} doing", $"how is {t.Value} doing")).ToList()),
+                    TranslatorNames.Offline, [], 1.0, evidence);
             }
 
             if (Analysis(form, metrics, time, filters, analysisPrevious, context, evidence) is { } analysis)
@@ -154,6 +166,12 @@ public sealed class OfflineTranslator : IContextTranslator
                 Filters = reading.Filters.Where(f => f != narrowing).ToList(),
             };
             shareNote = $"'{string.Join(", ", narrowing.Values)}' as a share of {whole.Name}: {part.Name}";
+        }
+
+        if (AsksForShare(q) && definitions.Count > 1 && definitions.Any(r => r.Unit == "ratio"))
+        {
+            // "how much of orion's commitment was carryover": the share names the ratio; the amount it is built on is its base
+            definitions = definitions.Where(d => d.Unit == "ratio" || !definitions.Any(r => r.Unit == "ratio" && r.DependsOn.Contains(d.Name))).ToList();
         }
 
         if (thresholds.Any(t => t.Unit == "ratio"))

@@ -103,6 +103,15 @@ public static partial class QuestionRules
             }
         }
 
+        foreach (var rewrite in vocabulary.Rewrites)
+        {
+            if (rewrite.Pattern.Match(text) is { Success: true } match)
+            {
+                text = rewrite.Pattern.Replace(text, " " + rewrite.Token + " ");
+                rewrites.Add(new TranslationEvidence(EvidenceParts.Vocabulary, match.Value.Trim(), rewrite.Token, "vocabulary rewrite", 0.9));
+            }
+        }
+
         return new QuestionText(Spaces().Replace(text, " ").Trim(), rewrites, newTopic);
     }
 
@@ -110,11 +119,17 @@ public static partial class QuestionRules
     /// The question's own intent from the vocabulary's intent phrases: anomalies, diagnose ("why did …", "what went wrong", or
     /// "how …" with "doing/going/go" when no metric is named), forecast; else metrics.
     /// </summary>
-    public static (QuestionIntent Intent, string? Words) Intent(QuestionTokens q, DomainVocabulary vocabulary, bool namesMetric)
+    /// <remarks>
+    /// An intent phrase that is part of the wording of a metric the question names (<paramref name="metricWording"/>: "red flag"
+    /// in "red flag sprints", the problem score) names that metric, not an intent.
+    /// </remarks>
+    public static (QuestionIntent Intent, string? Words) Intent(QuestionTokens q, DomainVocabulary vocabulary, bool namesMetric,
+        IReadOnlyList<string>? metricWording = null)
     {
         var text = " " + string.Join(" ", q.All.Select(t => t.Text)) + " ";
+        var wording = (metricWording ?? []).Select(w => " " + w.ToLowerInvariant() + " ").ToList();
         string? Find(string name) => vocabulary.Intent(name).Select(p => p.ToLowerInvariant().Replace("'", "", StringComparison.Ordinal))
-            .FirstOrDefault(p => text.Contains(" " + p + " ", StringComparison.Ordinal));
+            .FirstOrDefault(p => text.Contains(" " + p + " ", StringComparison.Ordinal) && !wording.Any(w => w.Contains(" " + p + " ", StringComparison.Ordinal)));
 
         if (Find("forecast") is { } forecast)
         {
@@ -151,7 +166,7 @@ public static partial class QuestionRules
     private static Regex Cached(string pattern) =>
         Patterns.GetOrAdd(pattern, p => new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200)));
 
-    [GeneratedRegex(@"(?<![\w'])[A-Za-z][A-Za-z0-9']*\.?(?![\w/])", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\w'])[A-Za-z][A-Za-z0-9']*\.?(?!\w|/\w)", RegexOptions.CultureInvariant)]
     private static partial Regex Words();
 
     [GeneratedRegex(@"\s*(?<=\w\s*)[+&](?=\s*\w)\s*", RegexOptions.CultureInvariant)]

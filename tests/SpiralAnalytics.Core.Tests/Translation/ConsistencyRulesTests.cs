@@ -264,6 +264,32 @@ public sealed class ConsistencyRulesTests
     }
 
     [Fact]
+    public void A_follow_up_word_of_several_metrics_is_the_one_of_the_previous_metrics_family()
+    {
+        var previous = SpecJson.Parse("""{"metrics":["cycle_time_p50"],"filters":[{"dimension":"team","op":"eq","values":["Nova"]}]}""").Spec;
+        var outcome = OfflineTranslator.Translate(new TranslationRequest("also the p90", AsOf, previous), new TranslationContext(ShippedCatalog.Catalog, [], Values, AsOf));
+        Assert.Equal(["cycle_time_p50", "cycle_time_p90"], outcome.Spec!.Metrics);
+        Assert.NotNull(Ask("also the p90").Clarification);
+    }
+
+    [Fact]
+    public void A_word_of_several_metrics_is_settled_by_the_concept_of_another_word() =>
+        Assert.Equal(["completed_sp"], Spec("how many pts did jonas finish in the last 3 sprints").Metrics);
+
+    [Fact]
+    public void An_amount_asked_of_a_share_asks_back_offering_the_amounts_it_is_built_on()
+    {
+        var outcome = Ask("how many points did nova carry over into this sprint");
+        Assert.Null(outcome.Spec);
+        Assert.Contains("asks for an amount", outcome.Clarification!.Reason, StringComparison.Ordinal);
+        Assert.Contains(outcome.Clarification.Options, o => Ask(o.Question).Spec?.Metrics is ["planned_sp"]);
+    }
+
+    [Fact]
+    public void The_first_half_of_a_year_is_its_first_six_months() =>
+        Assert.Equal(new BetweenTime("2025-01-01", "2025-06-30"), Spec("bugs created by phoenix in the first half of 2025").Time);
+
+    [Fact]
     public void A_month_after_a_time_word_is_the_month_even_where_it_spells_a_teams_key() =>
         Assert.Equal(["Atlas"], Assert.Single(Spec("atlas wip each month since nov").Filters).Values);
 

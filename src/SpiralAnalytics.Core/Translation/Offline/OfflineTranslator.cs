@@ -120,6 +120,12 @@ public sealed class OfflineTranslator : IContextTranslator
             metrics = new MetricReading([new MetricMention(measured, thresholds[0].Position, metrics.AmbiguousWord ?? measured.Name)], [], null);
         }
 
+        if (metrics.Mentions.Count == 0 && metrics.Ambiguous.Count > 1 && Settled(metrics, q, previousSpec) is { } settled)
+        {
+            metrics = new MetricReading([settled], [], null);
+            byWords = true;
+        }
+
         request = request with { Previous = previousSpec };
         var followUp = FollowUpMerger.IsFollowUp(request.Previous, q, metrics.Mentions.Count > 0);
         var previous = followUp ? request.Previous : null;
@@ -202,13 +208,17 @@ public sealed class OfflineTranslator : IContextTranslator
         evidence.AddRange(Evidence(reading, spec, followUp, byWords));
         var unknown = Unknown(q, known, matcher, Familiar(catalog));
         var unmet = UnmetShare(q, spec, catalog);
+        var asksAmount = unmet is null ? UnmetAmount(q, spec, catalog) : null;
+        // a grouping or filter the question asked for that the metric cannot take: the answer would silently be another question's
+        var dropped = Dropped(reading, definitions);
         var unused = Unused(q, spec, catalog, matcher, resolver);
         foreach (var word in unused)
         {
             evidence.Add(new TranslationEvidence(EvidenceParts.Metric, word, "a metric word no part of the reading explains", "unused catalog word", 0));
         }
 
-        var confidence = Math.Round(Math.Pow(UnusedFactor, unused.Count), 3) * Confidence(byWords, unknown.Count, repairs.Count, followUp && metrics.Mentions.Count > 0, filters.Dangling.Count + (unmet is null ? 0 : 1));
+        var confidence = Math.Round(Math.Pow(UnusedFactor, unused.Count), 3) * Confidence(byWords, unknown.Count, repairs.Count, followUp && metrics.Mentions.Count > 0,
+            filters.Dangling.Count + (unmet is null ? 0 : 1) + (asksAmount is null ? 0 : 1) + dropped.Count);
         if (unmet is not null)
         {
             evidence.Add(new TranslationEvidence(EvidenceParts.Metric, unmet, "asks for a share, the metric is an amount", "unit words", 0));
@@ -230,12 +240,16 @@ public sealed class OfflineTranslator : IContextTranslator
                 ? $"I am not sure I read this right: I could not tell what '{string.Join("', '", filters.Dangling)}' leaves out, so this would include everything. Did you mean one of these?"
                 : unknown.Count > 0
                 ? $"I am not sure I read this right: I do not know '{string.Join("', '", unknown)}'. Did you mean one of these?"
+                : dropped.Count > 0
+                ? $"I am not sure I read this right: {string.Join("; ", dropped)}. Did you mean one of these?"
                 : unmet is not null
                 ? $"I am not sure I read this right: '{unmet}' asks for a share, and I found an amount. Did you mean one of these?"
+                : asksAmount is not null
+                ? $"I am not sure I read this right: '{asksAmount}' asks for an amount, and I found a share. Did you mean one of these?"
                 : unused.Count > 0
                 ? $"I am not sure I read this right: my reading leaves out '{string.Join("', '", unused)}'. Did you mean one of these?"
                 : "I am not sure which metric you mean. Did you mean one of these?";
-            var likely = unmet is not null ? Shares(spec, catalog) : unused.Count > 0 ? Wording(unused, q, spec, catalog, matcher) : [];
+            var likely = unmet is not null ? Shares(spec, catalog) : asksAmount is not null ? Bases(spec, catalog) : unused.Count > 0 ? Wording(unused, q, spec, catalog, matcher) : [];
             return TranslationOutcome.Ask(Answerable(clarifier.Readings(reason, spec, context.Candidates, likely), request, context), TranslatorNames.Offline, notes, 1 - confidence, evidence);
         }
 
@@ -507,6 +521,42 @@ public sealed class OfflineTranslator : IContextTranslator
         return new MetricReading([new MetricMention(issues, at?.Index ?? 0, metrics.AmbiguousWord ?? issues.Name)], [], null);
     }
 
+    /// <summary>
+    /// A word several metrics share, settled by the rest of the question: in a follow-up, the one metric of the previous spec's
+    /// family ("also the p90" after median cycle time: cycle time p90, not lead time p90); else the one whose wording also has
+    /// the concept of another free word of the question ("pts did jonas finish": finish is complete, so completed story points).
+    /// </summary>
+    public static MetricMention? Settled(MetricReading metrics, QuestionTokens q, AnalyticsSpec? previous)
+    {
+        static string Family(string name) => name.Contains('_', StringComparison.Ordinal) ? name[..name.LastIndexOf('_')] : name;
+        var word = metrics.AmbiguousWord ?? "";
+        var position = q.All.FirstOrDefault(t => string.Equals(t.Raw, word, StringComparison.OrdinalIgnoreCase))?.Index ?? 0;
+        if (previous is not null && metrics.Ambiguous.Where(m => previous.MetricNames.Any(p => p != m.Name && Family(p) == Family(m.Name))).ToList() is [var kin])
+        {
+            return new MetricMention(kin, position, word);
+        }
+
+        var concepts = DomainVocabulary.Default.Concepts.Values;
+        var own = Tokenizer.Stems(word).ToHashSet(StringComparer.Ordinal);
+        var asked = q.Free.Where(t => !own.Contains(t.Stem) && t.Text.Length >= 3)
+            .SelectMany(t => concepts.Where(c => c.Contains(t.Text)).SelectMany(c => c)).Select(Tokenizer.Stem).ToHashSet(StringComparer.Ordinal);
+        if (asked.Count == 0)
+        {
+            return null;
+        }
+
+        static HashSet<string> Wording(MetricDefinition m) =>
+            m.Synonyms.Prepend(m.DisplayName).Prepend(CatalogText.NameAsWords(m.Name)).SelectMany(Tokenizer.Stems).ToHashSet(StringComparer.Ordinal);
+        var fitting = metrics.Ambiguous.Where(m => Wording(m).Overlaps(asked)).ToList();
+        if (fitting.Count > 1)
+        {
+            // both wordings have the concept: the one that also has the shared word ("points": completed story points)
+            fitting = fitting.Where(m => Wording(m).IsSupersetOf(own)).ToList();
+        }
+
+        return fitting is [var one] ? new MetricMention(one, position, word) : null;
+    }
+
     /// <summary>Words that list several metrics ("velocity and spillover", "wip vs unassigned wip").</summary>
     private static readonly HashSet<string> Listing = new(StringComparer.Ordinal) { "and", "or", "vs", "versus", "plus", "&", "also", "w" };
 
@@ -602,6 +652,57 @@ public sealed class OfflineTranslator : IContextTranslator
 
         return q.Free.FirstOrDefault(t => ShareWords.Contains(t.Text))?.Raw;
     }
+
+    /// <summary>
+    /// The groupings and filters the question itself named that the metrics cannot take (the assembler leaves them out), said
+    /// in words; a filter on a value the metric's own wording or description already names ("bugs" beside escaped defects) is
+    /// no loss.
+    /// </summary>
+    public static IReadOnlyList<string> Dropped(QuestionReading reading, IReadOnlyList<MetricDefinition> metrics)
+    {
+        if (metrics.Count == 0)
+        {
+            return [];
+        }
+
+        var allowed = Dimensions.All.Where(d => metrics.All(m => m.Dimensions.Contains(d))).ToHashSet(StringComparer.Ordinal);
+        var own = metrics.SelectMany(m => m.Synonyms.Prepend(m.DisplayName).Append(m.Description)).SelectMany(Tokenizer.Stems)
+            .SelectMany(x => new[] { x, Tokenizer.Root(x) }).ToHashSet(StringComparer.Ordinal);
+        var names = string.Join(", ", metrics.Select(m => m.DisplayName));
+        var groups = reading.Grouping.Dimensions.Concat(reading.Ranking?.Dimension is { } rows ? [rows] : []).Distinct(StringComparer.Ordinal)
+            .Where(d => !allowed.Contains(d)).Select(d => $"{names} cannot be split by {d.Replace('_', ' ')}");
+        var filters = reading.Filters.Where(f => !allowed.Contains(f.Dimension) && !f.Values.All(v => Tokenizer.Stems(v).All(own.Contains)))
+            .Select(f => $"{names} cannot be narrowed to {f.Dimension.Replace('_', ' ')} {string.Join(", ", f.Values)}");
+        return groups.Concat(filters).ToList();
+    }
+
+    /// <summary>
+    /// "how many points did orion carry over": a count asked ("how many" and a counted noun) while every metric of the spec is a
+    /// ratio; the words, or null.
+    /// </summary>
+    public static string? UnmetAmount(QuestionTokens q, AnalyticsSpec spec, MetricCatalog catalog)
+    {
+        if (spec.Metrics.Count == 0 || spec.MetricNames.Select(catalog.Find).Any(m => m is null || m.Unit != "ratio"))
+        {
+            return null;
+        }
+
+        var all = q.All;
+        for (var i = 0; i + 2 < all.Count; i++)
+        {
+            if (all[i].Text == "how" && all[i + 1].Text == "many" && all[i + 2].Stem is "point" or "ticket" or "issue" or "bug" or "story" or "item" or "task" or "tix")
+            {
+                return $"how many {all[i + 2].Raw}";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The amounts the spec's ratios are built on: the likely readings of an amount asked of a share.</summary>
+    private static IReadOnlyList<MetricDefinition> Bases(AnalyticsSpec spec, MetricCatalog catalog) =>
+        spec.MetricNames.Select(catalog.Find).OfType<MetricDefinition>().SelectMany(m => m.DependsOn).Distinct(StringComparer.Ordinal)
+            .Select(catalog.Find).OfType<MetricDefinition>().Where(m => m.IsActive && m.Unit != "ratio").ToList();
 
     /// <summary>The ratios built on the spec's metrics (they depend on them): the likely readings of a share asked of an amount.</summary>
     private static IReadOnlyList<MetricDefinition> Shares(AnalyticsSpec spec, MetricCatalog catalog) =>

@@ -234,7 +234,7 @@ public sealed class ConsistencyRulesTests
 
     [Fact]
     public void A_share_of_an_amount_named_with_the_ratio_built_on_it_is_the_ratio_alone() =>
-        Assert.Equal(["carryover_ratio"], Spec("how much of orion's commitment was leftovers from the sprint before").Metrics);
+        Assert.Equal(["carryover_ratio"], Spec("how much of nova's commitment was leftovers from the sprint before").Metrics);
 
     [Theory]
     [InlineData("typical time from a ticket being opened to done for atlas", "lead_time_p50")]
@@ -288,6 +288,19 @@ public sealed class ConsistencyRulesTests
     [Fact]
     public void The_first_half_of_a_year_is_its_first_six_months() =>
         Assert.Equal(new BetweenTime("2025-01-01", "2025-06-30"), Spec("bugs created by phoenix in the first half of 2025").Time);
+
+    [Theory]
+    [InlineData("what's sarah's velocity", "sarah")]
+    [InlineData("tickets closed by priya this month", "priya")]
+    [InlineData("cycle time for tom vs jonas", "tom")]
+    [InlineData("velocity for the zeus team", "zeus")]
+    [InlineData("how much of orion's commitment was leftovers from the sprint before", "orion")]
+    public void An_unknown_word_where_a_name_stands_asks_back_rather_than_answering_for_everyone(string question, string name)
+    {
+        var outcome = Ask(question);
+        Assert.Null(outcome.Spec);
+        Assert.Contains($"'{name}'", outcome.Clarification!.Reason, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void A_month_after_a_time_word_is_the_month_even_where_it_spells_a_teams_key() =>

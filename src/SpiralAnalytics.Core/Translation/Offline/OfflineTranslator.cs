@@ -210,15 +210,16 @@ public sealed class OfflineTranslator : IContextTranslator
         var unmet = UnmetShare(q, spec, catalog);
         var asksAmount = unmet is null ? UnmetAmount(q, spec, catalog) : null;
         // a grouping or filter the question asked for that the metric cannot take: the answer would silently be another question's
-        var dropped = Dropped(reading, definitions);
+        var dropped = Dropped(reading, definitions, context.Values);
         var unused = Unused(q, spec, catalog, matcher, resolver);
         foreach (var word in unused)
         {
             evidence.Add(new TranslationEvidence(EvidenceParts.Metric, word, "a metric word no part of the reading explains", "unused catalog word", 0));
         }
 
-        var confidence = Math.Round(Math.Pow(UnusedFactor, unused.Count), 3) * Confidence(byWords, unknown.Count, repairs.Count, followUp && metrics.Mentions.Count > 0,
-            filters.Dangling.Count + (unmet is null ? 0 : 1) + (asksAmount is null ? 0 : 1) + dropped.Count);
+        var names = NameLike(unknown, request.Question);
+        var confidence = Math.Round(Math.Pow(UnusedFactor, unused.Count), 3) * Confidence(byWords, unknown.Count - names.Count, repairs.Count, followUp && metrics.Mentions.Count > 0,
+            filters.Dangling.Count + (unmet is null ? 0 : 1) + (asksAmount is null ? 0 : 1) + dropped.Count + names.Count);
         if (unmet is not null)
         {
             evidence.Add(new TranslationEvidence(EvidenceParts.Metric, unmet, "asks for a share, the metric is an amount", "unit words", 0));
@@ -238,6 +239,8 @@ public sealed class OfflineTranslator : IContextTranslator
         {
             var reason = filters.Dangling.Count > 0
                 ? $"I am not sure I read this right: I could not tell what '{string.Join("', '", filters.Dangling)}' leaves out, so this would include everything. Did you mean one of these?"
+                : names.Count > 0
+                ? $"I am not sure I read this right: no team, person or other value of yours is called '{string.Join("', '", names)}', so this would include everyone. Did you mean one of these?"
                 : unknown.Count > 0
                 ? $"I am not sure I read this right: I do not know '{string.Join("', '", unknown)}'. Did you mean one of these?"
                 : dropped.Count > 0
@@ -656,9 +659,10 @@ public sealed class OfflineTranslator : IContextTranslator
     /// <summary>
     /// The groupings and filters the question itself named that the metrics cannot take (the assembler leaves them out), said
     /// in words; a filter on a value the metric's own wording or description already names ("bugs" beside escaped defects) is
-    /// no loss.
+    /// no loss, as is a dimension one of whose values the metric's name already fixes ("bug count by issue type", "bug share for
+    /// stories": the metric is about one issue type).
     /// </summary>
-    public static IReadOnlyList<string> Dropped(QuestionReading reading, IReadOnlyList<MetricDefinition> metrics)
+    public static IReadOnlyList<string> Dropped(QuestionReading reading, IReadOnlyList<MetricDefinition> metrics, DimensionValues values)
     {
         if (metrics.Count == 0)
         {
@@ -668,12 +672,32 @@ public sealed class OfflineTranslator : IContextTranslator
         var allowed = Dimensions.All.Where(d => metrics.All(m => m.Dimensions.Contains(d))).ToHashSet(StringComparer.Ordinal);
         var own = metrics.SelectMany(m => m.Synonyms.Prepend(m.DisplayName).Append(m.Description)).SelectMany(Tokenizer.Stems)
             .SelectMany(x => new[] { x, Tokenizer.Root(x) }).ToHashSet(StringComparer.Ordinal);
+        var named = metrics.SelectMany(m => m.Synonyms.Prepend(m.DisplayName).Prepend(CatalogText.NameAsWords(m.Name))).SelectMany(Tokenizer.Stems)
+            .ToHashSet(StringComparer.Ordinal);
+        allowed.UnionWith(Dimensions.All.Where(d => values.Members(d).Any(v => Tokenizer.Stems(v.Value) is [var one] && named.Contains(one))));
         var names = string.Join(", ", metrics.Select(m => m.DisplayName));
         var groups = reading.Grouping.Dimensions.Concat(reading.Ranking?.Dimension is { } rows ? [rows] : []).Distinct(StringComparer.Ordinal)
             .Where(d => !allowed.Contains(d)).Select(d => $"{names} cannot be split by {d.Replace('_', ' ')}");
         var filters = reading.Filters.Where(f => !allowed.Contains(f.Dimension) && !f.Values.All(v => Tokenizer.Stems(v).All(own.Contains)))
             .Select(f => $"{names} cannot be narrowed to {f.Dimension.Replace('_', ' ')} {string.Join(", ", f.Values)}");
         return groups.Concat(filters).ToList();
+    }
+
+    /// <summary>
+    /// Unknown words standing where a name stands — possessive ("sarah's velocity"), after by/for/from/with/vs/and ("closed by
+    /// priya", "tom vs jonas"), next to a team word ("the zeus team", "team falcon") — are a team or person the tenant does not
+    /// have: reading past them would answer for everyone, so each counts as a qualifier the reading could not attach.
+    /// </summary>
+    public static IReadOnlyList<string> NameLike(IReadOnlyList<string> unknown, string question)
+    {
+        var text = question.Replace('’', '\'');
+        return unknown.Where(word =>
+        {
+            var w = System.Text.RegularExpressions.Regex.Escape(word);
+            return System.Text.RegularExpressions.Regex.IsMatch(text,
+                $@"\b{w}'s?\b|\b(?:by|for|from|with|vs|versus|and|of|to)\s+{w}\b|\b{w}\s+(?:team|teams|folks|crew|squad|group)\b|\b(?:team|squad)\s+{w}\b",
+                System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+        }).ToList();
     }
 
     /// <summary>

@@ -302,6 +302,32 @@ public sealed class ConsistencyRulesTests
         Assert.Contains($"'{name}'", outcome.Clarification!.Reason, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("cycle time in jan vs feb for atlas", "'vs'")]
+    [InlineData("teams whose cycle time went up this quarter", "'went up'")]
+    [InlineData("tickets over 5 points closed last month", "'points'")]
+    [InlineData("how many bugs were created in sprint 42", "'42'")]
+    public void A_part_of_the_question_the_spec_does_not_do_asks_back(string question, string part)
+    {
+        var outcome = Ask(question);
+        Assert.Null(outcome.Spec);
+        Assert.Contains(part, outcome.Clarification!.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_change_over_time_the_reading_missed_offers_the_comparison_with_the_period_before()
+    {
+        var options = Ask("teams whose cycle time went up this quarter").Clarification!.Options;
+        Assert.Contains(options, o => Ask(o.Question).Spec is { Compare: not null, Metrics: ["cycle_time_p50"], GroupBy: ["team"] });
+    }
+
+    [Theory]
+    [InlineData("velocity for each team this quarter vs last quarter")]
+    [InlineData("velocity vs spillover for atlas last 3 sprints")]
+    [InlineData("atlas vs phoenix velocity last 3 sprints")]
+    [InlineData("has velocity gone up sprint by sprint for atlas")]
+    public void A_comparison_or_change_the_spec_does_make_is_answered(string question) => Spec(question);
+
     [Fact]
     public void A_month_after_a_time_word_is_the_month_even_where_it_spells_a_teams_key() =>
         Assert.Equal(["Atlas"], Assert.Single(Spec("atlas wip each month since nov").Filters).Values);

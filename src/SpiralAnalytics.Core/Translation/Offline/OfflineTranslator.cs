@@ -218,8 +218,9 @@ public sealed class OfflineTranslator : IContextTranslator
         }
 
         var names = NameLike(unknown, request.Question);
+        var loose = Unexplained(q, spec, thresholds, catalog);
         var confidence = Math.Round(Math.Pow(UnusedFactor, unused.Count), 3) * Confidence(byWords, unknown.Count - names.Count, repairs.Count, followUp && metrics.Mentions.Count > 0,
-            filters.Dangling.Count + (unmet is null ? 0 : 1) + (asksAmount is null ? 0 : 1) + dropped.Count + names.Count);
+            filters.Dangling.Count + (unmet is null ? 0 : 1) + (asksAmount is null ? 0 : 1) + dropped.Count + names.Count + loose.Count);
         if (unmet is not null)
         {
             evidence.Add(new TranslationEvidence(EvidenceParts.Metric, unmet, "asks for a share, the metric is an amount", "unit words", 0));
@@ -249,11 +250,26 @@ public sealed class OfflineTranslator : IContextTranslator
                 ? $"I am not sure I read this right: '{unmet}' asks for a share, and I found an amount. Did you mean one of these?"
                 : asksAmount is not null
                 ? $"I am not sure I read this right: '{asksAmount}' asks for an amount, and I found a share. Did you mean one of these?"
+                : loose.Count > 0
+                ? $"I am not sure I read this right: my reading does not use {string.Join("; ", loose)}. Did you mean one of these?"
                 : unused.Count > 0
                 ? $"I am not sure I read this right: my reading leaves out '{string.Join("', '", unused)}'. Did you mean one of these?"
                 : "I am not sure which metric you mean. Did you mean one of these?";
             var likely = unmet is not null ? Shares(spec, catalog) : asksAmount is not null ? Bases(spec, catalog) : unused.Count > 0 ? Wording(unused, q, spec, catalog, matcher) : [];
-            return TranslationOutcome.Ask(Answerable(clarifier.Readings(reason, spec, context.Candidates, likely), request, context), TranslatorNames.Offline, notes, 1 - confidence, evidence);
+            var clarification = clarifier.Readings(reason, spec, context.Candidates, likely);
+            if (loose.Count > 0 && spec.Time is not null && spec.Compare is null && spec.Analysis is null)
+            {
+                // "went up", "jan vs feb": the likely reading compares the window with the one before it
+                var compared = spec with { Compare = new CompareSpec(CompareSpec.PreviousPeriod) };
+                var display = string.Join(" and ", spec.MetricNames.Select(catalog.Find).OfType<MetricDefinition>().Select(m => m.DisplayName));
+                clarification = clarification with
+                {
+                    Options = clarification.Options.Take(1).Append(new ClarificationOption(SpecPhrases.Label(display, compared), SpecPhrases.Question(display, compared)))
+                        .Concat(clarification.Options.Skip(1)).Take(4).ToList(),
+                };
+            }
+
+            return TranslationOutcome.Ask(Answerable(clarification, request, context), TranslatorNames.Offline, notes, 1 - confidence, evidence);
         }
 
         return TranslationOutcome.Of(spec, TranslatorNames.Offline, notes, confidence, evidence);
@@ -684,6 +700,54 @@ public sealed class OfflineTranslator : IContextTranslator
     }
 
     /// <summary>
+    /// Parts of the question that say something the spec does not do: a comparison word ("cycle time in jan vs feb") with no
+    /// comparison, second metric, grouping or list of values; a word of change ("went up", "increased") with neither a comparison
+    /// nor a time grouping; a threshold in another unit than the metric's ("tickets over 5 points" is a size, not a count of
+    /// points); a number no part of the reading used ("in sprint 42"). Each would silently answer another question.
+    /// </summary>
+    public static IReadOnlyList<string> Unexplained(QuestionTokens q, AnalyticsSpec spec, IReadOnlyList<ThresholdReading> thresholds, MetricCatalog catalog)
+    {
+        var found = new List<string>();
+        var all = q.All;
+        var timed = spec.GroupBy.Any(g => g == Dimensions.Sprint || Dimensions.Calendar.Contains(g));
+        if (spec.Compare is null && spec.Analysis is null && spec.Metrics.Count < 2 && spec.GroupBy.Count == 0 && !spec.Filters.Any(f => f.Values.Count > 1)
+            && q.Free.FirstOrDefault(t => t.Text is "vs" or "versus" or "against") is { } versus)
+        {
+            found.Add($"'{versus.Raw}' (nothing is compared)");
+        }
+
+        if (spec.Compare is null && !timed && spec.Analysis is null)
+        {
+            var change = q.Free.FirstOrDefault(t => ChangeWords.Contains(t.Text)
+                                                    || (t.Text is "up" or "down" && t.Index > 0 && all[t.Index - 1].Text is "went" or "gone" or "go" or "going" or "trending"));
+            if (change is not null)
+            {
+                found.Add($"'{(change.Text is "up" or "down" ? all[change.Index - 1].Raw + " " : "")}{change.Raw}' (no comparison over time)");
+            }
+        }
+
+        var units = spec.MetricNames.Select(catalog.Find).OfType<MetricDefinition>().Select(m => m.Unit).ToHashSet(StringComparer.Ordinal);
+        foreach (var threshold in thresholds.Where(t => t.Unit is { } u && u != "ratio" && units.Count > 0 && !units.Contains(u)))
+        {
+            found.Add($"'{threshold.Unit}' (the metric counts {string.Join(", ", units)})");
+        }
+
+        foreach (var number in q.Free.Where(t => t.Text.Length > 0 && t.Text.All(char.IsDigit)))
+        {
+            found.Add($"'{number.Raw}'");
+        }
+
+        return found;
+    }
+
+    /// <summary>Words that ask how a value moved over time.</summary>
+    private static readonly HashSet<string> ChangeWords = new(StringComparer.Ordinal)
+    {
+        "increase", "increased", "increasing", "decrease", "decreased", "decreasing", "rose", "risen", "rising", "fell", "fallen", "falling",
+        "improve", "improved", "improving", "worsen", "worsened", "worsening", "change", "changed", "changing", "grew", "shrank", "shrunk",
+    };
+
+    /// <summary>
     /// Unknown words standing where a name stands — possessive ("sarah's velocity"), after by/for/from/with/vs/and ("closed by
     /// priya", "tom vs jonas"), next to a team word ("the zeus team", "team falcon") — are a team or person the tenant does not
     /// have: reading past them would answer for everyone, so each counts as a qualifier the reading could not attach.
@@ -691,11 +755,11 @@ public sealed class OfflineTranslator : IContextTranslator
     public static IReadOnlyList<string> NameLike(IReadOnlyList<string> unknown, string question)
     {
         var text = question.Replace('’', '\'');
-        return unknown.Where(word =>
+        return unknown.Where(word => !DomainVocabulary.Default.TeamWords.Contains(word.ToLowerInvariant())).Where(word =>
         {
             var w = System.Text.RegularExpressions.Regex.Escape(word);
             return System.Text.RegularExpressions.Regex.IsMatch(text,
-                $@"\b{w}'s?\b|\b(?:by|for|from|with|vs|versus|and|of|to)\s+{w}\b|\b{w}\s+(?:team|teams|folks|crew|squad|group)\b|\b(?:team|squad)\s+{w}\b",
+                $@"\b{w}'s?\b|\b(?:by|for|from|with|vs|versus|and|of|to)\s+{w}\b|\b{w}\s+(?:team|teams|folks|crew|squad|group)\b|(?<!\b(?:each|every|per|which|what|a|one|whole|entire|my|our|your)\s+)\b(?:team|squad)\s+{w}\b",
                 System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
         }).ToList();
     }

@@ -328,6 +328,29 @@ public sealed class ConsistencyRulesTests
     [InlineData("has velocity gone up sprint by sprint for atlas")]
     public void A_comparison_or_change_the_spec_does_make_is_answered(string question) => Spec(question);
 
+    [Theory]
+    [InlineData("how does that compare to nova?", new[] { "Atlas", "Nova" })]
+    [InlineData("for phx and nova too", new[] { "Atlas", "Phoenix", "Nova" })]
+    public void A_follow_up_that_adds_values_keeps_the_previous_ones_side_by_side(string question, string[] teams)
+    {
+        var previous = SpecJson.Parse("""{"metrics":["velocity"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":3}}""").Spec;
+        var spec = OfflineTranslator.Translate(new TranslationRequest(question, AsOf, previous), new TranslationContext(ShippedCatalog.Catalog, [], Values, AsOf)).Spec!;
+        Assert.Equal(teams, Assert.Single(spec.Filters).Values);
+        Assert.Equal(["team"], spec.GroupBy);
+    }
+
+    [Fact]
+    public void A_follow_up_naming_another_value_alone_replaces_the_previous_one()
+    {
+        var previous = SpecJson.Parse("""{"metrics":["velocity"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}]}""").Spec;
+        var spec = OfflineTranslator.Translate(new TranslationRequest("what about phoenix", AsOf, previous), new TranslationContext(ShippedCatalog.Catalog, [], Values, AsOf)).Spec!;
+        Assert.Equal(["Phoenix"], Assert.Single(spec.Filters).Values);
+    }
+
+    [Fact]
+    public void How_often_asks_for_a_rate_and_an_amount_alone_asks_back() =>
+        Assert.Contains("'how often'", Ask("how often does phoenix hit its sprint commitment").Clarification!.Reason, StringComparison.Ordinal);
+
     [Fact]
     public void A_month_after_a_time_word_is_the_month_even_where_it_spells_a_teams_key() =>
         Assert.Equal(["Atlas"], Assert.Single(Spec("atlas wip each month since nov").Filters).Values);

@@ -129,7 +129,7 @@ public sealed class OfflineTranslator : IContextTranslator
         request = request with { Previous = previousSpec };
         var followUp = FollowUpMerger.IsFollowUp(request.Previous, q, metrics.Mentions.Count > 0);
         var previous = followUp ? request.Previous : null;
-        var reading = new QuestionReading(metrics.Mentions, time, grouping, filters.Filters, filters.Versus, ranking, thresholds, FollowUpMerger.AddsMetrics(q));
+        var reading = new QuestionReading(metrics.Mentions, time, grouping, filters.Filters, filters.Versus, ranking, thresholds, FollowUpMerger.AddsMetrics(q), FollowUpMerger.AddsValues(q));
 
         if (filters.Problem is { } problem)
         {
@@ -669,7 +669,14 @@ public sealed class OfflineTranslator : IContextTranslator
             return null;
         }
 
-        return q.Free.FirstOrDefault(t => ShareWords.Contains(t.Text))?.Raw;
+        if (q.Free.FirstOrDefault(t => ShareWords.Contains(t.Text))?.Raw is { } word)
+        {
+            return word;
+        }
+
+        // "how often does phoenix hit its commitment": how often asks for a rate, not the amount
+        var all = q.All;
+        return Enumerable.Range(0, Math.Max(0, all.Count - 1)).Any(i => all[i].Text == "how" && all[i + 1].Text == "often") ? "how often" : null;
     }
 
     /// <summary>

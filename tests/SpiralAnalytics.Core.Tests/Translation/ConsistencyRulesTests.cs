@@ -352,6 +352,10 @@ public sealed class ConsistencyRulesTests
         Assert.Contains("'how often'", Ask("how often does phoenix hit its sprint commitment").Clarification!.Reason, StringComparison.Ordinal);
 
     [Fact]
+    public void Anyone_asks_for_people_as_rows() =>
+        Assert.Equal(["assignee"], Spec("did anyone close more than 10 tickets last sprint").GroupBy);
+
+    [Fact]
     public void A_month_after_a_time_word_is_the_month_even_where_it_spells_a_teams_key() =>
         Assert.Equal(["Atlas"], Assert.Single(Spec("atlas wip each month since nov").Filters).Values);
 

@@ -77,7 +77,8 @@ public static class GroupingParser
                 replace = true;
             }
 
-            if (text == "who")
+            // "who closed the most", "anyone with more than 5 bugs": people are the rows
+            if (text is "who" or "whos" or "anyone" or "anybody" or "someone" or "somebody")
             {
                 Add(dims, Dimensions.Assignee);
                 q.Use(free[i].Index);

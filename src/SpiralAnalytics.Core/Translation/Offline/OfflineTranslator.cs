@@ -365,6 +365,9 @@ public sealed class OfflineTranslator : IContextTranslator
         "wondering", "interested", "care", "team's", "sorry", "btw", "fyi", "asap", "often", "usually", "generally", "typically",
         "pull", "bring", "up", "instead", "rather", "plus", "minus", "again", "same", "similar", "different", "diff", "separate", "unrelated",
         "fraction", "proportion", "portion", "though", "although",
+        "tbh", "imo", "idk", "lmk", "nvm", "wrt", "lol", "haha", "ty", "thx", "ya", "yep", "nope", "pretty", "kinda", "sorta", "quickly",
+        "guess", "think", "wonder", "seem", "seems", "feel", "feels", "yall", "folks", "somebody", "help", "grab", "snapshot", "anyway",
+        "anyways", "honestly", "ish", "ok", "ok.", "alright", "hm", "huh", "um", "uh", "hiya", "morning", "afternoon", "all", "y'all",
     };
 
     /// <summary>Which words chose which part of the spec.</summary>

@@ -433,12 +433,6 @@ public sealed class MetricDefinitionValidator : AbstractValidator<MetricDefiniti
                 context.AddFailure(new ValidationFailure($"components[{i}].metric", $"component '{c.Metric}' is listed twice"));
             }
 
-            if (!AnalyticsModel.ZScoredMetrics.Contains(c.Metric))
-            {
-                context.AddFailure(new ValidationFailure($"components[{i}].metric",
-                    $"'{c.Metric}' has no z-score column; components must be one of: {string.Join(", ", AnalyticsModel.ZScoredMetrics)}"));
-            }
-
             if (!m.DependsOn.Contains(c.Metric))
             {
                 context.AddFailure(new ValidationFailure($"components[{i}].metric", $"component '{c.Metric}' must also be listed in depends_on"));

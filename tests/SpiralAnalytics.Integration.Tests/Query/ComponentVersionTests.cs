@@ -30,7 +30,8 @@ public sealed class ComponentVersionTests(PostgresServer server)
 
     private const string Spec = """{"metrics":["sprint_problematic_score","spillover_ratio"],"group_by":["team","sprint"],"time":{"type":"last_sprints","n":4}}""";
 
-    private sealed record Bumped(QueryExecutor Executor, string Slug, Dictionary<string, SprintFacts> Sprints, QueryResult Before);
+    private sealed record Bumped(QueryExecutor Executor, string Slug, Dictionary<string, SprintFacts> Sprints, QueryResult Before, TestDatabase Db,
+        Microsoft.Extensions.Hosting.IHost Host);
 
     /// <summary>The demo tenant, answered once at version 1.0.0, then the catalog with version 2.0.0 of spillover_ratio imported.</summary>
     private Task<Bumped> BumpedAsync() => server.OnceAsync(nameof(ComponentVersionTests), async () =>
@@ -69,13 +70,56 @@ public sealed class ComponentVersionTests(PostgresServer server)
         await File.WriteAllTextAsync(path, yaml, Ct);
         var bumped = await TestData.CliAsync(db, "catalog", "import", folder);
         Assert.True(bumped.ExitCode == 0, bumped.Error + bumped.Out);
-        return new Bumped(executor, slug, await SprintsAsync(db, tenantId), before);
+        return new Bumped(executor, slug, await SprintsAsync(db, tenantId), before, db, host);
     });
+
+    [Fact]
+    public async Task A_tenants_own_version_of_a_component_gets_z_scores_and_a_problem_score_from_its_own_definition()
+    {
+        var (executor, shippedTenant, shippedSprints, _, db, host) = await BumpedAsync();
+        var slug = TestData.NewSlug("own");
+        var tenantId = await TestData.CreateTenantAsync(db, slug);
+        await host.Services.GetRequiredService<BundleImporter>().ImportAsync(DemoBundle.Write(42), slug, Ct);
+        await host.Services.GetRequiredService<AnalyticsRefresher>().RefreshAsync(null, Ct);
+
+        // The tenant's own spillover_ratio: added points count as spilled (a definition neither shipped version has).
+        var folder = Directory.CreateTempSubdirectory("spiral-tenant-catalog-").FullName;
+        var yaml = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "catalog", Spillover + ".yaml"), Ct);
+        yaml = yaml.Replace("version: 1.0.0", "version: 9.0.0", StringComparison.Ordinal)
+            .Replace("numerator: [spilled_points]", "numerator: [spilled_points, added_points]", StringComparison.Ordinal)
+            .Replace("depends_on: [planned_sp]", "depends_on: [planned_sp, added_sp]", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(Path.Combine(folder, Spillover + ".yaml"), yaml, Ct);
+        var imported = await TestData.CliAsync(db, "catalog", "import", folder, "--tenant", slug);
+        Assert.True(imported.ExitCode == 0, imported.Error + imported.Out);
+
+        var sprints = await SprintsAsync(db, tenantId, "f.spilled_points + f.added_points");
+        var ownZ = sprints.ToDictionary(s => s.Key, s => ExpectedZ(sprints, s.Key));
+        var answer = await executor.ExecuteAsync(Spec, slug, QueryFixture.AsOf, null, Ct);
+        Assert.Equal("9.0.0", answer.MetricVersions[Spillover]);
+        Assert.Equal("tenant", answer.MetricLayers![Spillover]);
+        AssertAnswer(answer, sprints, ownZ, s => s.NewValue);
+        var answered = answer.Rows.Select(r => r["sprint_key"]!.GetValue<string>()).ToList();
+        Assert.Contains(answered, k => Differs(ownZ[k], sprints[k].ViewZ[Spillover]));
+
+        // diagnose accepts the tenant's version (it used to refuse it) and explains the score with it.
+        var diagnosis = await executor.ExecuteAsync(
+            """{"analysis":"diagnose","metrics":["sprint_problematic_score"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":1}}""",
+            slug, QueryFixture.AsOf, null, Ct);
+        Assert.Equal("9.0.0", diagnosis.MetricVersions[Spillover]);
+        var sprint = Assert.Single(Assert.Single(diagnosis.Analysis!.Teams).Sprints);
+        AssertNear(ownZ[sprint.SprintKey], sprint.Components.Single(c => c.Metric == Spillover).Z, $"{sprint.SprintKey} z");
+        AssertNear(ExpectedScore(sprints[sprint.SprintKey], ownZ[sprint.SprintKey]), sprint.ProblemScore, $"{sprint.SprintKey} problem score");
+
+        // The other tenant still gets the shipped version.
+        var other = await executor.ExecuteAsync(Spec, shippedTenant, QueryFixture.AsOf, null, Ct);
+        Assert.Equal("2.0.0", other.MetricVersions[Spillover]);
+        AssertAnswer(other, shippedSprints, shippedSprints.ToDictionary(s => s.Key, s => ExpectedZ(shippedSprints, s.Key)), s => s.NewValue);
+    }
 
     [Fact]
     public async Task A_new_version_of_a_component_moves_its_z_scores_the_problem_score_and_the_contributions()
     {
-        var (executor, slug, sprints, before) = await BumpedAsync();
+        var (executor, slug, sprints, before, _, _) = await BumpedAsync();
         var oldZ = sprints.ToDictionary(s => s.Key, s => s.Value.ViewZ[Spillover]);
 
         // At 1.0.0 the z-scores and the score agreed with the view's (the migration's formulas, an independent computation).
@@ -143,7 +187,7 @@ public sealed class ComponentVersionTests(PostgresServer server)
     [Fact]
     public async Task The_pinned_old_version_of_a_component_does_not_move()
     {
-        var (executor, slug, sprints, before) = await BumpedAsync();
+        var (executor, slug, sprints, before, _, _) = await BumpedAsync();
         var oldZ = sprints.ToDictionary(s => s.Key, s => s.Value.ViewZ[Spillover]);
 
         // Pinned at 1.0.0 the component (and the score that reads it in the same answer) gives the answer it gave before the bump.
@@ -241,7 +285,7 @@ public sealed class ComponentVersionTests(PostgresServer server)
         Dictionary<string, double?> ViewZ);
 
     /// <summary>Per sprint, over the owner's tables: both definitions' values from the facts, and the view's component z-scores.</summary>
-    private static async Task<Dictionary<string, SprintFacts>> SprintsAsync(TestDatabase db, Guid tenantId)
+    private static async Task<Dictionary<string, SprintFacts>> SprintsAsync(TestDatabase db, Guid tenantId, string numerator = "f.spilled_points + f.removed_points")
     {
         var zColumns = string.Join(", ", Components.Select(c => $"s.z_{c.Metric}::float8"));
         await using var connection = new NpgsqlConnection(db.OwnerConnectionString);
@@ -250,7 +294,7 @@ public sealed class ComponentVersionTests(PostgresServer server)
             $"""
              SELECT s.sprint_key, s.team_key, s.sprint_close_at, s.sprint_state = 'closed', s.low_sample,
                     (sum(f.spilled_points) / nullif(sum(f.committed_points), 0))::float8,
-                    (sum(f.spilled_points + f.removed_points) / nullif(sum(f.committed_points), 0))::float8,
+                    (sum({numerator}) / nullif(sum(f.committed_points), 0))::float8,
                     {zColumns}
              FROM mv_sprint_stats_enriched s
              JOIN mv_sprint_issue_facts f ON f.tenant_id = s.tenant_id AND f.sprint_id = s.sprint_id

@@ -773,20 +773,18 @@ public static partial class QueryBuilder
             if (series is not null)
             {
                 // One value per sprint of the series: sprint rows by key, other rows placed in each sprint (start, close] of the team.
+                // A LATERAL per sprint, so each is an index range (team, time) or (sprint key), never a scan of the whole view
+                // (OFFSET 0 keeps PostgreSQL from flattening it into one hash or merge join over every row of the view).
                 if (group.TimeKind == TimeKind.Snapshot || group.Kind == GroupKind.Composite)
                 {
                     throw new InvalidOperationException($"a {group.View.Name} group has no per-sprint value");
                 }
 
-                if (IsSprintView(group.View))
-                {
-                    where.Add($"v.sprint_key IN (SELECT sprint_key FROM {series})");
-                }
-                else
-                {
-                    from += $"\n    JOIN {series} w ON w.team_key = v.team_key AND v.{group.TimeColumn} > w.sprint_start_at AND v.{group.TimeColumn} <= w.sprint_close_at";
-                    keyColumns = ["w.sprint_key AS sprint_key"];
-                }
+                var on = IsSprintView(group.View)
+                    ? "f.sprint_key = w.sprint_key"
+                    : $"f.team_key = w.team_key AND f.{group.TimeColumn} > w.sprint_start_at AND f.{group.TimeColumn} <= w.sprint_close_at";
+                from = $"{series} w\n    JOIN LATERAL (SELECT * FROM {group.View.Name} f WHERE {on} OFFSET 0) v ON true";
+                keyColumns = ["w.sprint_key AS sprint_key"];
             }
             else if (group.TimeKind == TimeKind.Snapshot)
             {

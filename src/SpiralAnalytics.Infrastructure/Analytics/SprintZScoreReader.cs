@@ -61,6 +61,13 @@ public static class SprintZScoreReader
         }
 
         sql.Append("\nORDER BY r.team_name, r.recency");
+
+        // JIT off for the transaction, as for every built query (QueryExecutor): compiling the plan costs more than running it.
+        await using (var jit = session.Command("SELECT set_config('jit', 'off', true)"))
+        {
+            await jit.ExecuteNonQueryAsync(ct);
+        }
+
         await using var command = session.Command(sql.ToString());
         foreach (var value in p.Values)
         {

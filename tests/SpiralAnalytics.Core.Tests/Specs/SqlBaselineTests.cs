@@ -213,9 +213,9 @@ public sealed class SqlBaselineTests
                    OR sprint_key IN (SELECT base_key FROM cur_z_base)
             ),
             cur_z_values_1 AS (
-                SELECT v.sprint_key AS sprint_key, sum(v.completed_points) AS completed_points
-                FROM sprint_issue_facts v
-                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_z_sprints)
+                SELECT w.sprint_key AS sprint_key, sum(v.completed_points) AS completed_points
+                FROM cur_z_sprints w
+                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
                 GROUP BY 1
             ),
             cur_z_values AS (
@@ -469,17 +469,17 @@ public sealed class SqlBaselineTests
             cur_z_values_1 AS (
                 SELECT x.sprint_key, avg(x.completed_points) AS completed_points_per_sprint
                 FROM (
-                    SELECT v.sprint_key AS sprint_key, sum(v.completed_points) AS completed_points
-                    FROM sprint_issue_facts v
-                    WHERE v.sprint_key IN (SELECT sprint_key FROM cur_z_sprints)
+                    SELECT w.sprint_key AS sprint_key, sum(v.completed_points) AS completed_points
+                    FROM cur_z_sprints w
+                    JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
                     GROUP BY 1
                 ) x
                 GROUP BY 1
             ),
             cur_z_values_2 AS (
-                SELECT v.sprint_key AS sprint_key, sum(v.completed_count) AS completed_issues
-                FROM sprint_issue_facts v
-                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_z_sprints)
+                SELECT w.sprint_key AS sprint_key, sum(v.completed_count) AS completed_issues
+                FROM cur_z_sprints w
+                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
                 GROUP BY 1
             ),
             cur_z_values AS (
@@ -583,9 +583,9 @@ public sealed class SqlBaselineTests
                    OR sprint_key IN (SELECT base_key FROM cur_z_base)
             ),
             cur_z_values_1 AS (
-                SELECT v.sprint_key AS sprint_key, sum(v.completed_count) AS completed_issues
-                FROM sprint_issue_facts v
-                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_z_sprints)
+                SELECT w.sprint_key AS sprint_key, sum(v.completed_count) AS completed_issues
+                FROM cur_z_sprints w
+                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
                 GROUP BY 1
             ),
             cur_z_values AS (
@@ -686,21 +686,21 @@ public sealed class SqlBaselineTests
                    OR sprint_key IN (SELECT base_key FROM c1_z_base)
             ),
             c1_z_values_1 AS (
-                SELECT v.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
-                FROM sprint_issue_facts v
-                WHERE v.sprint_key IN (SELECT sprint_key FROM c1_z_sprints)
+                SELECT w.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                FROM c1_z_sprints w
+                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
                 GROUP BY 1
             ),
             c1_z_values_2 AS (
                 SELECT w.sprint_key AS sprint_key, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
-                FROM issue_events v
-                JOIN c1_z_sprints w ON w.team_key = v.team_key AND v.at > w.sprint_start_at AND v.at <= w.sprint_close_at
+                FROM c1_z_sprints w
+                JOIN LATERAL (SELECT * FROM issue_events f WHERE f.team_key = w.team_key AND f.at > w.sprint_start_at AND f.at <= w.sprint_close_at OFFSET 0) v ON true
                 GROUP BY 1
             ),
             c1_z_values_3 AS (
                 SELECT w.sprint_key AS sprint_key, percentile_cont($4) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
-                FROM issue_flow v
-                JOIN c1_z_sprints w ON w.team_key = v.team_key AND v.resolved_at > w.sprint_start_at AND v.resolved_at <= w.sprint_close_at
+                FROM c1_z_sprints w
+                JOIN LATERAL (SELECT * FROM issue_flow f WHERE f.team_key = w.team_key AND f.resolved_at > w.sprint_start_at AND f.resolved_at <= w.sprint_close_at OFFSET 0) v ON true
                 GROUP BY 1
             ),
             c1_z_values AS (
@@ -1172,9 +1172,9 @@ public sealed class SqlBaselineTests
                    OR sprint_key IN (SELECT base_key FROM cur_z_base)
             ),
             cur_z_values_1 AS (
-                SELECT v.sprint_key AS sprint_key, sum(v.planning_error_points) AS planning_error_points, sum(v.committed_points) AS sprint_committed_points
-                FROM sprint_stats v
-                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_z_sprints)
+                SELECT w.sprint_key AS sprint_key, sum(v.planning_error_points) AS planning_error_points, sum(v.committed_points) AS sprint_committed_points
+                FROM cur_z_sprints w
+                JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
                 GROUP BY 1
             ),
             cur_z_values AS (
@@ -1469,21 +1469,21 @@ public sealed class SqlBaselineTests
                        WHERE t.sprint_key IN (SELECT l.sprint_key FROM sprint_stats l WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND l.team_name = ANY($24)))
             ),
             scores_values_1 AS (
-                SELECT v.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
-                FROM sprint_issue_facts v
-                WHERE v.sprint_key IN (SELECT sprint_key FROM scores_sprints)
+                SELECT w.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                FROM scores_sprints w
+                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
                 GROUP BY 1
             ),
             scores_values_2 AS (
                 SELECT w.sprint_key AS sprint_key, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
-                FROM issue_events v
-                JOIN scores_sprints w ON w.team_key = v.team_key AND v.at > w.sprint_start_at AND v.at <= w.sprint_close_at
+                FROM scores_sprints w
+                JOIN LATERAL (SELECT * FROM issue_events f WHERE f.team_key = w.team_key AND f.at > w.sprint_start_at AND f.at <= w.sprint_close_at OFFSET 0) v ON true
                 GROUP BY 1
             ),
             scores_values_3 AS (
                 SELECT w.sprint_key AS sprint_key, percentile_cont($25) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
-                FROM issue_flow v
-                JOIN scores_sprints w ON w.team_key = v.team_key AND v.resolved_at > w.sprint_start_at AND v.resolved_at <= w.sprint_close_at
+                FROM scores_sprints w
+                JOIN LATERAL (SELECT * FROM issue_flow f WHERE f.team_key = w.team_key AND f.resolved_at > w.sprint_start_at AND f.resolved_at <= w.sprint_close_at OFFSET 0) v ON true
                 GROUP BY 1
             ),
             scores_values AS (
@@ -1667,21 +1667,21 @@ public sealed class SqlBaselineTests
                    OR sprint_key IN (SELECT base_key FROM scores_base)
             ),
             scores_values_1 AS (
-                SELECT v.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
-                FROM sprint_issue_facts v
-                WHERE v.sprint_key IN (SELECT sprint_key FROM scores_sprints)
+                SELECT w.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                FROM scores_sprints w
+                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
                 GROUP BY 1
             ),
             scores_values_2 AS (
                 SELECT w.sprint_key AS sprint_key, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
-                FROM issue_events v
-                JOIN scores_sprints w ON w.team_key = v.team_key AND v.at > w.sprint_start_at AND v.at <= w.sprint_close_at
+                FROM scores_sprints w
+                JOIN LATERAL (SELECT * FROM issue_events f WHERE f.team_key = w.team_key AND f.at > w.sprint_start_at AND f.at <= w.sprint_close_at OFFSET 0) v ON true
                 GROUP BY 1
             ),
             scores_values_3 AS (
                 SELECT w.sprint_key AS sprint_key, percentile_cont($5) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
-                FROM issue_flow v
-                JOIN scores_sprints w ON w.team_key = v.team_key AND v.resolved_at > w.sprint_start_at AND v.resolved_at <= w.sprint_close_at
+                FROM scores_sprints w
+                JOIN LATERAL (SELECT * FROM issue_flow f WHERE f.team_key = w.team_key AND f.resolved_at > w.sprint_start_at AND f.resolved_at <= w.sprint_close_at OFFSET 0) v ON true
                 GROUP BY 1
             ),
             scores_values AS (

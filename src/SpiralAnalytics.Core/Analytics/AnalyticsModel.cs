@@ -90,7 +90,7 @@ public static class AnalyticsModel
     public static readonly AnalyticsView SprintIssueFacts = new("sprint_issue_facts", "sprint × issue",
         new Dictionary<string, string>(IssueDimensions) { [Dimensions.Sprint] = "sprint_name" });
 
-    /// <summary>One row per sprint: its team, dates, state, low_sample flag and sprint-level sums (z-scores are computed by the builder: ZScoreSql).</summary>
+    /// <summary>One row per sprint: its team, dates, state, low_sample flag and sprint-level sums. Z-scores are computed by the builder from the catalog (ZScoreSql), not read from the view.</summary>
     public static readonly AnalyticsView SprintStats = new("sprint_stats", "sprint",
         new Dictionary<string, string> { [Dimensions.Team] = "team_name", [Dimensions.Sprint] = "sprint_name" });
 

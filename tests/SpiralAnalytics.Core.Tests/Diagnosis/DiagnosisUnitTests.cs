@@ -145,6 +145,27 @@ public sealed class DiagnosisUnitTests
     }
 
     [Fact]
+    public void A_tenant_sql_metric_is_scored_over_its_own_per_sprint_values()
+    {
+        // One value per sprint from an admin's SELECT: the z-scores join it to each sprint of the series, like an answer by sprint.
+        var goal = SpecTestData.Catalog.Get("say_do_ratio") with
+        {
+            Name = "goal_met_share", DisplayName = "Goal met share", Synonyms = ["gm1", "gm2", "gm3"], Type = MetricTypes.Sql, Layer = CatalogLayers.Tenant,
+            Numerator = null, Denominator = null, Sql = "SELECT s.sprint_key, 1.0 AS value FROM sprint_stats s", Output = ["sprint_key", "value"], Rollup = "avg",
+            Dimensions = ["team", "sprint"], DependsOn = [],
+        };
+        var catalog = new MetricCatalog(SpecTestData.Catalog.All.Append(goal));
+        var spec = SpecJson.Parse("""{"analysis":"anomalies","metrics":["goal_met_share"]}""").Spec!;
+
+        Assert.True(ZScoreSql.CanScore(goal));
+        Assert.Empty(new SpecValidator(catalog).Errors(spec));
+        var built = QueryBuilder.Build(spec, catalog, TimeResolver.Resolve(spec.Time, SpecTestData.AsOf));
+        Assert.Contains("SELECT s.sprint_key, 1.0 AS value FROM sprint_stats s", built.Sql, StringComparison.Ordinal);
+        Assert.Contains("avg(m.value) AS goal_met_share", built.Sql, StringComparison.Ordinal);
+        Assert.Contains("z.goal_met_share__z", built.Sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Which_metrics_have_z_scores_follows_from_their_definitions_not_from_a_list()
     {
         // A copy of velocity under another name is scored: its per-sprint value comes from its own definition.

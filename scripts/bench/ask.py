@@ -7,6 +7,8 @@ through HTTP + SSE exactly as the chat page does:
   cached  the same question and as_of again (a cache hit)
   first   time from POST /ask to the first SSE event (queued), and to `translating` (a worker picked the job up)
   throughput  N cold asks with C in flight, completed asks per second
+  query   POST /api/v1/query of a spec at a new as_of (a miss: validate, plan, execute) and the same again (a cache hit)
+Ratios (cached / cold) are of one run, so the machine's load at the time cancels out.
 Usage: scripts/bench/ask [--asks N] [--concurrency C] [--workers 1,2,4] [--sprints S]"""
 import argparse, http.client, json, os, re, signal, socket, statistics, subprocess, sys, threading, time, urllib.parse
 from concurrent.futures import ThreadPoolExecutor
@@ -91,6 +93,19 @@ try:
                 event = None
         raise RuntimeError("stream ended without a final event")
 
+    specs = ['{"metrics":["spillover_ratio"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}',
+             '{"metrics":["velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":6}}']
+
+    def query(port, spec, as_of):
+        """POST /api/v1/query; returns (seconds, cache)."""
+        t0 = time.perf_counter()
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        c.request("POST", "/api/v1/query?as_of=" + urllib.parse.quote(as_of), spec,
+                  {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        r = c.getresponse(); body = json.loads(r.read()); c.close()
+        if r.status != 200: raise RuntimeError(f"{r.status}: {body}")
+        return time.perf_counter() - t0, body["cache"]
+
     def pct(values, q):
         values = sorted(values); return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
@@ -119,13 +134,19 @@ try:
             h = ask(port, q, at); cached.append(h)
             if r["final"]["status"] != "completed": raise RuntimeError(f"{q}: {r['final']}")
             if h["final"].get("result", {}).get("cache") != "hit": raise RuntimeError(f"{q}: second ask was not a cache hit")
+        query_cold, query_cached = [], []
+        for i in range(args.samples):
+            at = new_as_of()
+            r = query(port, specs[i % len(specs)], at); query_cold.append(r[0])
+            h = query(port, specs[i % len(specs)], at); query_cached.append(h[0])
+            if r[1] != "miss" or h[1] != "hit": raise RuntimeError(f"query cache: expected miss then hit, got {r[1]}, {h[1]}")
         started = time.perf_counter()
         with ThreadPoolExecutor(args.concurrency) as pool:
             results = list(pool.map(lambda i: ask(port, questions[i % len(questions)], new_as_of()), range(args.asks)))
         elapsed = time.perf_counter() - started
         done = sum(1 for r in results if r["final"]["status"] == "completed")
         rows.append((workers, [r["total"] for r in cold], [r["total"] for r in cached], [r["first"] for r in cold + cached],
-                     [r["translating"] for r in cold], done / elapsed, done, [r["total"] for r in results]))
+                     [r["translating"] for r in cold], done / elapsed, done, [r["total"] for r in results], query_cold, query_cached))
         api_proc.send_signal(signal.SIGINT)
         try: api_proc.wait(30)
         except subprocess.TimeoutExpired:  # the figures are taken; a slow shutdown must not lose them
@@ -135,9 +156,16 @@ try:
     print(f"\nask pipeline benchmark: {args.sprints} demo sprints, {args.samples} cold + {args.samples} cached sequential asks, "
           f"{args.asks} asks at concurrency {args.concurrency} (ms; SSE over HTTP)")
     print("workers | cold p50 | cold p95 | cached p50 | cached p95 | first event p50 | picked up p50 | throughput (asks/s) | latency p95 under load")
-    for w, cold, cached, first, picked, tput, done, load in rows:
+    picked_up = lambda v: [x for x in v if x is not None] or [0.0]
+    for w, cold, cached, first, picked, tput, done, load, qc, qh in rows:
         print(f"{w:7} | {ms(statistics.median(cold))}  | {ms(pct(cold, .95))}  | {ms(statistics.median(cached))}    | {ms(pct(cached, .95))}    | "
-              f"{ms(statistics.median(first))}         | {ms(statistics.median(picked))}       | {tput:8.1f} ({done} done)      | {ms(pct(load, .95))}")
+              f"{ms(statistics.median(first))}         | {ms(statistics.median(picked_up(picked)))}       | {tput:8.1f} ({done} done)      | {ms(pct(load, .95))}")
+    print("\nratios within the run (cached / cold) and POST /api/v1/query of a repeated spec (ms)")
+    print("workers | ask p50 ratio | ask p95 ratio | query cold p50 | query cold p95 | query cached p50 | query cached p95 | query p95 ratio")
+    for w, cold, cached, first, picked, tput, done, load, qc, qh in rows:
+        print(f"{w:7} | {statistics.median(cached) / statistics.median(cold):13.3f} | {pct(cached, .95) / pct(cold, .95):13.3f} | "
+              f"{ms(statistics.median(qc))}        | {ms(pct(qc, .95))}        | {ms(statistics.median(qh))}          | {ms(pct(qh, .95))}          | "
+              f"{pct(qh, .95) / pct(qc, .95):15.3f}")
 finally:
     if api_proc is not None: api_proc.kill()
     try: psql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')

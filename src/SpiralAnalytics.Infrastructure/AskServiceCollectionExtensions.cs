@@ -24,6 +24,8 @@ public static class AskServiceCollectionExtensions
         builder.Services.AddSingleton<JobEventReader>();
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddSingleton<AnswerCache>();
+        builder.Services.AddSingleton<QuestionCache>();
+        builder.Services.AddSingleton<SpiralAnalytics.Infrastructure.Queries.QueryService>();
         builder.Services.AddSingleton<JobCancellations>();
         builder.Services.AddSingleton<AskPipeline>();
         builder.Services.AddSingleton<AskService>();

@@ -37,10 +37,14 @@ public static class JobsServiceCollectionExtensions
                     // a question waits for a worker: be told of new jobs (LISTEN/NOTIFY), poll only as the fallback
                     EnableLongPolling = options.LongPolling,
                     QueuePollInterval = TimeSpan.FromMilliseconds(options.QueuePollMilliseconds),
+                    // a node that dies mid-job hands the job on after this long; a live one renews it while the job runs
+                    UseSlidingInvisibilityTimeout = true,
+                    InvisibilityTimeout = TimeSpan.FromSeconds(options.InvisibilityTimeoutSeconds),
                 }));
         builder.Services.AddHangfireServer(server =>
         {
             server.WorkerCount = options.Workers;
+
             // questions first: a long refresh or Jira sync on the default queue never holds an ask up for long
             server.Queues = [Ask.AskJob.Queue, "default"];
             // a retried ask (transient database error) is a scheduled job: pick it up within seconds, not Hangfire's 15 s

@@ -16,6 +16,7 @@ public static class QueriesServiceCollectionExtensions
             .BindConfiguration(QueryOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<TenantContextCache>();
         builder.Services.AddSingleton<QueryExecutor>();
         builder.Services.AddSingleton<TenantMetricRunner>();
         builder.Services.AddSingleton<IAfterRefresh>(sp => sp.GetRequiredService<TenantMetricRunner>());

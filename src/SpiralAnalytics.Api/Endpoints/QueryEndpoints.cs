@@ -10,7 +10,11 @@ using SpiralAnalytics.Infrastructure.Queries;
 
 namespace SpiralAnalytics.Api.Endpoints;
 
-/// <summary><c>POST /api/v1/query</c>: validate and execute an AnalyticsSpec for the caller's tenant (what <c>spiral query</c> does).</summary>
+/// <summary>
+/// <c>POST /api/v1/query</c>: validate and execute an AnalyticsSpec for the caller's tenant (what <c>spiral query</c> does),
+/// through <see cref="QueryService"/>: a spec already answered under the same data version is served from the answer
+/// cache (<c>cache: hit</c>), as in the ask pipeline.
+/// </summary>
 public static class QueryEndpoints
 {
     public static IEndpointRouteBuilder MapQueryEndpoints(this IEndpointRouteBuilder app)
@@ -29,7 +33,7 @@ public static class QueryEndpoints
     }
 
     private static async Task<Ok<QueryResult>> ExecuteAsync(
-        HttpContext http, [FromQuery(Name = "as_of")] string? asOf, QueryExecutor executor, CancellationToken ct)
+        HttpContext http, [FromQuery(Name = "as_of")] string? asOf, QueryService queries, CancellationToken ct)
     {
         var (specJson, bodyAsOf) = await ReadBodyAsync(http.Request, ct);
         if (asOf is not null && bodyAsOf is not null && asOf != bodyAsOf)
@@ -37,7 +41,7 @@ public static class QueryEndpoints
             throw new UserErrorException($"as_of is given twice with different values ('{SpecLimits.Quote(asOf)}' in the query, '{SpecLimits.Quote(bodyAsOf)}' in the body)");
         }
 
-        var result = await executor.ExecuteAsync(specJson, http.User.Tenant(), AsOfText.Parse(asOf ?? bodyAsOf), null, ct);
+        var result = await queries.RunAsync(specJson, http.User.Tenant(), AsOfText.Parse(asOf ?? bodyAsOf), ct);
         return TypedResults.Ok(result);
     }
 

@@ -21,11 +21,14 @@ public sealed record McpQueryOutcome(Guid JobId, QueryResult? Result, IReadOnlyL
 /// Runs a ready-made spec exactly as <c>POST /api/v1/query</c> does (<see cref="QueryExecutor"/>: validate against the
 /// catalog and the tenant's values, plan, execute as the runtime role with the tenant set) and, unlike that endpoint,
 /// records it as a job row of <c>analytics_jobs</c> through its stages, so every query an assistant runs is audited with
-/// the user, spec, SQL, metric versions, data version, durations and result or error. No answer cache: the values are
-/// those of <c>POST /api/v1/query</c>.
+/// the user, spec, SQL, metric versions, data version, durations and result or error. The answer comes through
+/// <see cref="QueryService"/> like that endpoint's: from the answer cache when the same spec was answered under the same
+/// data version (<c>cache: hit</c>, and the job row's <c>cache_hit</c>).
 /// </summary>
 public sealed class McpQueryRunner(
     QueryExecutor executor,
+    QueryService queries,
+    TenantContextCache contexts,
     JobStore jobs,
     TenantDirectory tenants,
     SpiralDataSources data,
@@ -55,9 +58,10 @@ public sealed class McpQueryRunner(
             }
 
             ValidatedSpec validated;
+            var context = await contexts.GetAsync(tenant, tenantId, ct);
             try
             {
-                validated = await executor.ValidateAsync(parsed.Spec!, tenant, ct);
+                validated = await executor.ValidateAsync(parsed.Spec!, context, ct);
             }
             catch (SpecValidationException e)
             {
@@ -76,12 +80,13 @@ public sealed class McpQueryRunner(
                 new StageUpdate(Json(durations)) { Sql = planned.Built.Sql, MetricVersions = versions, DataVersion = dataVersion }, ct);
 
             var executing = Stopwatch.StartNew();
-            var result = await executor.ExecuteAsync(planned, null, ct);
-            durations["execute"] = Ms(executing);
+            var lookup = await queries.LookupAsync(planned, context, ct);
+            var result = await queries.AnswerAsync(planned, lookup, null, ct);
+            durations[lookup.Hit is null ? "execute" : "cache"] = Ms(executing);
             await jobs.FinishAsync(tenantId, job.Id, JobStatuses.Completed, new StageUpdate(Json(durations))
             {
                 Result = JsonSerializer.Serialize(result, AskJsonContext.Default.QueryResult),
-                CacheHit = false,
+                CacheHit = lookup.Hit is not null,
             }, CancellationToken.None);
             Log.McpJobFinished(logger, "query", tenant, job.Id, JobStatuses.Completed, (long)watch.Elapsed.TotalMilliseconds);
             return new McpQueryOutcome(job.Id, result, []);

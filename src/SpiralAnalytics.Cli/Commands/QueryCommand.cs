@@ -60,7 +60,7 @@ internal static class QueryCommand
 
             var at = AsOfText.Parse(parse.GetValue(asOf), "--as-of");
             using var host = cli.BuildHost();
-            var result = await cli.Service<QueryExecutor>(host).ExecuteAsync(text, parse.GetValue(tenant)!, at, null, ct);
+            var result = await cli.Service<QueryService>(host).RunAsync(text, parse.GetValue(tenant)!, at, ct);
             if (parse.GetValue(json))
             {
                 await cli.Out.WriteLineAsync(JsonSerializer.Serialize(result, QueryJsonContext.Default.QueryResult));

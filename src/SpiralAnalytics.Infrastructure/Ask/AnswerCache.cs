@@ -43,7 +43,18 @@ public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, I
 {
     public static string RedisKey(Guid tenantId, string key) => $"spiral:answer:{tenantId:N}:{key}";
 
-    public async Task<CachedAnswer?> GetAsync(Guid tenantId, string key, CancellationToken ct)
+    public async Task<CachedAnswer?> GetAsync(Guid tenantId, string key, CancellationToken ct) =>
+        await GetTextAsync(tenantId, key, ct) is var (payload, tier) && payload is not null ? new CachedAnswer(Deserialize(payload), tier) : null;
+
+    public Task SetAsync(Guid tenantId, string key, long dataVersion, QueryResult result, CancellationToken ct) =>
+        SetTextAsync(tenantId, key, dataVersion, JsonSerializer.Serialize(result, AskJsonContext.Default.QueryResult), ct);
+
+    /// <summary>
+    /// The JSON stored under <paramref name="key"/> for the tenant, and its tier (<c>redis</c> or <c>table</c>). The Redis key
+    /// is namespaced by the tenant and the table read runs with the tenant set, so one tenant can never read another's entry
+    /// even under the same key.
+    /// </summary>
+    public async Task<(string? Payload, string Tier)> GetTextAsync(Guid tenantId, string key, CancellationToken ct)
     {
         if (await redis.DatabaseAsync() is { } db)
         {
@@ -53,7 +64,7 @@ public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, I
                 redis.Succeeded();
                 if (!value.IsNull)
                 {
-                    return new CachedAnswer(Deserialize(value!), "redis");
+                    return (value!, "redis");
                 }
             }
             catch (Exception e) when (RedisConnection.IsRedisFailure(e))
@@ -69,16 +80,16 @@ public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, I
         await session.CommitAsync(ct);
         if (payload is null)
         {
-            return null;
+            return (null, "table");
         }
 
         await SetRedisAsync(tenantId, key, payload);
-        return new CachedAnswer(Deserialize(payload), "table");
+        return (payload, "table");
     }
 
-    public async Task SetAsync(Guid tenantId, string key, long dataVersion, QueryResult result, CancellationToken ct)
+    /// <summary>Stores JSON under <paramref name="key"/> for the tenant (table and Redis); the first writer of a key wins.</summary>
+    public async Task SetTextAsync(Guid tenantId, string key, long dataVersion, string payload, CancellationToken ct)
     {
-        var payload = JsonSerializer.Serialize(result, AskJsonContext.Default.QueryResult);
         await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
         {
             await using (var insert = session.Command(

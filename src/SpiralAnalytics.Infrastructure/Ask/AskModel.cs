@@ -102,6 +102,7 @@ public sealed record JobRecord
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
 [JsonSerializable(typeof(Dictionary<string, double>))]
+[JsonSerializable(typeof(RememberedAnswer))]
 public sealed partial class AskJsonContext : JsonSerializerContext;
 
 /// <summary>The <c>as_of</c> forms the CLI and the API accept: an ISO date (midnight UTC) or an ISO date-time (UTC unless an offset is given).</summary>

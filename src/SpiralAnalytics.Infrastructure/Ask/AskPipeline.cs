@@ -8,9 +8,7 @@ using Npgsql;
 using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Core.Translation;
-using SpiralAnalytics.Infrastructure.Analytics;
 using SpiralAnalytics.Infrastructure.Catalog;
-using SpiralAnalytics.Infrastructure.Data;
 using SpiralAnalytics.Infrastructure.Queries;
 using SpiralAnalytics.Infrastructure.Translation;
 using SpiralAnalytics.Infrastructure.Verified;
@@ -39,9 +37,9 @@ public sealed class AskPipeline(
     IJobEventStream events,
     IQuestionTranslator translator,
     QueryExecutor executor,
-    AnswerCache cache,
+    QueryService queries,
+    QuestionCache questions,
     JobCancellations cancellations,
-    SpiralDataSources data,
     VerifiedQuestionStore verified,
     CatalogReader catalogs,
     IOptions<VerifiedQuestionOptions> verifiedOptions,
@@ -112,16 +110,34 @@ public sealed class AskPipeline(
         // translating (the row is already there: TryStart moved it)
         await emitter.EmitAsync(JobStatuses.Translating, "translating the question", ct);
         var clock = Stopwatch.StartNew();
-        var previous = job.ConversationId is { } conversation
-            ? await jobs.PreviousSpecAsync(job.TenantId, conversation, job.CreatedAt, job.Id, ct)
-            : null;
-        var previousSpec = previous is null ? null : SpecJson.Parse(previous.ToJsonString()) is { IsValid: true } p ? p.Spec : null;
+        // The tenant's context once (catalog, dimension members, stamp), and the question looked up before any translation.
+        var lookup = await questions.LookupAsync(tenant, job.TenantId, job.Question ?? "", job.ConversationId, job.CreatedAt, job.Id, asOf, ct);
+        if (lookup.Hit is { } remembered)
+        {
+            emitter.Durations["cache"] = Ms(clock);
+            // The remembered answer's views are this data version's; the loads since then are read now.
+            remembered = remembered with { Result = remembered.Result with { Freshness = lookup.Context.Freshness } };
+            var hit = Remembered(job.Question, remembered, emitter.Durations);
+            // Every stage still gets its event, so a re-run of a job numbers its events as the first run did.
+            var unchanged = new StageUpdate(emitter.DurationsJson);
+            foreach (var stage in new[] { JobStatuses.Validating, JobStatuses.Planning, JobStatuses.Executing })
+            {
+                await emitter.AdvanceAsync(stage, "answer found in the question cache", unchanged, ct);
+            }
+
+            await FinishAsync(job, emitter, JobStatuses.Completed, hit.Update, e => e with { Detail = hit.Detail, Result = hit.Node });
+            Log.AskCompleted(logger, job.Id, "hit", remembered.Result.Rows.Count, (long)emitter.Durations.Values.Sum());
+            return;
+        }
+
+        var context = lookup.Context;
+        var previousSpec = lookup.Previous;
         // Verified questions first: an admin confirmed their spec, so a match needs no translation.
-        var (match, skipped) = await MatchVerifiedAsync(tenant, job, followsUp: previousSpec is not null, ct);
+        var (match, skipped) = await MatchVerifiedAsync(context, job, followsUp: previousSpec is not null, ct);
         var outcome = match is not null
             ? TranslationOutcome.Of(match.Pair.ParsedSpec(), VerifiedTranslator,
                 [$"answered with the spec of the verified question \"{match.Pair.Question}\" ({Describe(match)})"])
-            : await translator.TranslateAsync(tenant, new TranslationRequest(job.Question ?? "", asOf, previousSpec), ct);
+            : await translator.TranslateAsync(context, new TranslationRequest(job.Question ?? "", asOf, previousSpec), ct);
         if (skipped is not null)
         {
             outcome = outcome with { Notes = [skipped, .. outcome.Notes] };
@@ -149,7 +165,7 @@ public sealed class AskPipeline(
             match is null ? $"translated by {outcome.Translator}" : $"answered from a verified question ({Describe(match)})",
             new StageUpdate(emitter.DurationsJson) { Translator = outcome.Translator, Spec = SpecJson.Write(spec), Notes = notes }, ct);
         clock.Restart();
-        var validated = await executor.ValidateAsync(spec, tenant, ct);
+        var validated = await executor.ValidateAsync(spec, context, ct);
         emitter.Durations["validate"] = Ms(clock);
 
         // planning
@@ -157,9 +173,9 @@ public sealed class AskPipeline(
             new StageUpdate(emitter.DurationsJson) { Spec = SpecJson.Write(validated.Spec) }, ct);
         clock.Restart();
         var planned = executor.Plan(validated, asOf);
-        var dataVersion = await AnalyticsRefresher.DataVersionAsync(data.Runtime, ct);
-        var key = CacheKey.For(planned, dataVersion);
-        var cached = await cache.GetAsync(job.TenantId, key, ct);
+        var dataVersion = context.Stamp.DataVersion;
+        var lookedUp = await queries.LookupAsync(planned, context, ct);
+        var cached = lookedUp.Hit;
         emitter.Durations["plan"] = Ms(clock);
         var planUpdate = new StageUpdate(emitter.DurationsJson)
         {
@@ -173,27 +189,18 @@ public sealed class AskPipeline(
             cached is null ? "running the query" : $"answer found in the cache ({cached.Tier}, data version {dataVersion.ToString(CultureInfo.InvariantCulture)})",
             planUpdate, ct);
         clock.Restart();
-        QueryResult result;
-        if (cached is not null)
-        {
-            // The cached answer's views are this data version's; the loads since then are read now.
-            result = cached.Result with { Freshness = await executor.FreshnessAsync(job.TenantId, ct) };
-            emitter.Durations["cache"] = Ms(clock);
-        }
-        else
-        {
-            result = await executor.ExecuteAsync(planned, job.Question, ct);
-            emitter.Durations["execute"] = Ms(clock);
-            await cache.SetAsync(job.TenantId, key, dataVersion, result with { Question = null, TimingsMs = new Dictionary<string, double>() }, ct);
-        }
+        var result = await queries.AnswerAsync(planned, lookedUp, job.Question, ct);
+        emitter.Durations[cached is null ? "execute" : "cache"] = Ms(clock);
 
         var answer = result with
         {
             Question = job.Question,
-            Cache = cached is null ? "miss" : "hit",
             TimingsMs = new Dictionary<string, double>(emitter.Durations),
             Verified = match is null ? null : new VerifiedAnswer(match.Pair.Id, match.Pair.Question, match.Kind, match.Similarity),
         };
+        // Remembered before the final event: a client that asks again on seeing it finds the answer.
+        await questions.RememberAsync(lookup,
+            new RememberedAnswer(outcome.Translator, outcome.Notes, planned.Built.Sql, planned.VersionStamps, dataVersion, answer), ct);
         var node = JsonSerializer.SerializeToNode(answer, AskJsonContext.Default.QueryResult);
         await FinishAsync(job, emitter, JobStatuses.Completed,
             new StageUpdate(emitter.DurationsJson)
@@ -208,6 +215,25 @@ public sealed class AskPipeline(
         Log.AskCompleted(logger, job.Id, answer.Cache, answer.Rows.Count, (long)emitter.Durations.Values.Sum());
     }
 
+    /// <summary>What a job answered from the question cache records and streams: the remembered answer as a cache hit.</summary>
+    public static (StageUpdate Update, JsonNode Node, string Detail) Remembered(string? question, RememberedAnswer remembered, IReadOnlyDictionary<string, double> durations)
+    {
+        var answer = remembered.Result with { Question = question, Cache = "hit", TimingsMs = new Dictionary<string, double>(durations) };
+        var node = JsonSerializer.SerializeToNode(answer, AskJsonContext.Default.QueryResult)!;
+        var update = new StageUpdate(JsonSerializer.Serialize(new Dictionary<string, double>(durations), AskJsonContext.Default.DictionaryStringDouble))
+        {
+            Translator = remembered.Translator,
+            Notes = JsonSerializer.Serialize(remembered.Notes, AskJsonContext.Default.IReadOnlyListString),
+            Spec = answer.Spec.ToJsonString(),
+            Sql = remembered.Sql,
+            MetricVersions = JsonSerializer.Serialize(remembered.MetricVersions, AskJsonContext.Default.IReadOnlyDictionaryStringString),
+            DataVersion = remembered.DataVersion,
+            Result = node.ToJsonString(),
+            CacheHit = true,
+        };
+        return (update, node, $"{answer.Rows.Count.ToString(CultureInfo.InvariantCulture)} row(s), cache hit (question seen before)");
+    }
+
     /// <summary>
     /// The verified pair that answers the job's question, if any, and still can: its metrics unchanged in meaning (no
     /// deprecation, no new major version) and its spec valid for the tenant today. A pair that matched but cannot answer
@@ -217,7 +243,7 @@ public sealed class AskPipeline(
     /// The conversation has an earlier spec, so the question may be a follow-up ("and for Atlas?") that means something only
     /// with it: then only the same text answers, never a merely similar verified question.
     /// </param>
-    private async Task<(VerifiedMatch? Match, string? Skipped)> MatchVerifiedAsync(string tenant, JobRecord job, bool followsUp, CancellationToken ct)
+    private async Task<(VerifiedMatch? Match, string? Skipped)> MatchVerifiedAsync(QuestionContext context, JobRecord job, bool followsUp, CancellationToken ct)
     {
         if (!verifiedOptions.Value.Enabled || string.IsNullOrWhiteSpace(job.Question))
         {
@@ -227,7 +253,7 @@ public sealed class AskPipeline(
         VerifiedMatch? match;
         try
         {
-            match = await verified.MatchAsync(tenant, job.Question, allowSimilar: !followsUp, ct);
+            match = await verified.MatchAsync(context.Tenant, job.Question, allowSimilar: !followsUp, ct);
         }
         catch (HttpRequestException e)
         {
@@ -245,7 +271,7 @@ public sealed class AskPipeline(
         {
             try
             {
-                await executor.ValidateAsync(match.Pair.ParsedSpec(), tenant, ct);
+                await executor.ValidateAsync(match.Pair.ParsedSpec(), context, ct);
             }
             catch (SpecValidationException e)
             {

@@ -51,6 +51,7 @@ public sealed class AskService(
     IJobEventStream events,
     TenantDirectory tenants,
     JobCancellations cancellations,
+    QuestionCache questions,
     IServiceProvider services,
     IOptions<AskOptions> options,
     ILogger<AskService> logger,
@@ -59,9 +60,19 @@ public sealed class AskService(
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
     /// <summary>Creates the job and enqueues it; the caller follows its events.</summary>
+    /// <remarks>
+    /// A question already answered under the same context (<see cref="QuestionCache"/>) is answered here, before any queue:
+    /// the job is created completed, its stream holds <c>queued</c> and the final <c>completed</c> event, and no worker runs.
+    /// </remarks>
     public async Task<AskAccepted> SubmitAsync(string tenant, string? userId, string question, Guid? conversationId, DateTimeOffset? asOf, CancellationToken ct)
     {
-        var (tenantId, job) = await CreateAsync(tenant, userId, question, conversationId, asOf, ct);
+        var (answered, at) = await AnswerFromCacheAsync(tenant, userId, question, conversationId, asOf, ct);
+        if (answered is not null)
+        {
+            return answered;
+        }
+
+        var (tenantId, job) = await CreateAsync(tenant, userId, question, conversationId, at, ct);
         try
         {
             services.GetRequiredService<IAskQueue>().Enqueue(tenant, tenantId, job.Id);
@@ -81,8 +92,29 @@ public sealed class AskService(
         return new AskAccepted(job);
     }
 
-    /// <summary>Creates the job row and its <c>queued</c> event (sequence 1) without running it (<c>spiral ask</c> runs it in process).</summary>
-    public async Task<(Guid TenantId, JobRecord Job)> CreateAsync(string tenant, string? userId, string question, Guid? conversationId, DateTimeOffset? asOf, CancellationToken ct)
+    private async Task<(AskAccepted? Answered, DateTimeOffset AsOf)> AnswerFromCacheAsync(string tenant, string? userId, string question, Guid? conversationId, DateTimeOffset? asOf,
+        CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (tenantId, text, at) = await CheckAsync(tenant, question, asOf, ct);
+        var lookup = await questions.LookupAsync(tenant, tenantId, text, conversationId, _clock.GetUtcNow(), Guid.Empty, at, ct);
+        if (lookup.Hit is not { } remembered)
+        {
+            return (null, at);
+        }
+
+        var durations = new Dictionary<string, double>(StringComparer.Ordinal) { ["cache"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1) };
+        remembered = remembered with { Result = remembered.Result with { Freshness = lookup.Context.Freshness } };
+        var (update, node, detail) = AskPipeline.Remembered(text, remembered, durations);
+        var job = await jobs.CreateAnsweredAsync(tenantId, userId, conversationId ?? Guid.NewGuid(), text, at, update, ct);
+        await events.AppendAsync(Event(job, 1, JobStatuses.Queued) with { Detail = "answered from the cache" }, ct);
+        await events.AppendAsync(Event(job, 2, JobStatuses.Completed) with { Detail = detail, Result = node }, ct);
+        Log.AskCompleted(logger, job.Id, "hit", remembered.Result.Rows.Count, (long)clock.Elapsed.TotalMilliseconds);
+        return (new AskAccepted(job), at);
+    }
+
+    /// <summary>The question checked (<see cref="UserErrorException"/> when empty or unreadable), the tenant resolved and <c>as_of</c> fixed.</summary>
+    private async Task<(Guid TenantId, string Question, DateTimeOffset AsOf)> CheckAsync(string tenant, string question, DateTimeOffset? asOf, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(question))
         {
@@ -97,7 +129,14 @@ public sealed class AskService(
 
         var tenantId = await tenants.ResolveAsync(tenant, ct);
         var at = asOf?.ToUniversalTime() ?? Truncate(_clock.GetUtcNow(), options.Value.AsOfPrecisionSeconds);
-        var job = await jobs.CreateAsync(tenantId, userId, conversationId ?? Guid.NewGuid(), question.Trim(), at, ct);
+        return (tenantId, question.Trim(), at);
+    }
+
+    /// <summary>Creates the job row and its <c>queued</c> event (sequence 1) without running it (<c>spiral ask</c> runs it in process).</summary>
+    public async Task<(Guid TenantId, JobRecord Job)> CreateAsync(string tenant, string? userId, string question, Guid? conversationId, DateTimeOffset? asOf, CancellationToken ct)
+    {
+        var (tenantId, text, at) = await CheckAsync(tenant, question, asOf, ct);
+        var job = await jobs.CreateAsync(tenantId, userId, conversationId ?? Guid.NewGuid(), text, at, ct);
         await events.AppendAsync(Event(job, 1, JobStatuses.Queued) with { Detail = "waiting for a worker" }, ct);
         Log.AskQueued(logger, job.Id, tenant);
         return (tenantId, job);

@@ -39,6 +39,28 @@ public sealed class JobStore(SpiralDataSources data)
     }
 
     /// <summary>
+    /// A question answered at submission from the question cache: one row, already <c>completed</c> with everything a
+    /// pipeline run would have recorded (translator, spec, SQL, metric versions, data version, notes, result, a cache hit).
+    /// </summary>
+    public async Task<JobRecord> CreateAnsweredAsync(Guid tenantId, string? userId, Guid conversationId, string question, DateTimeOffset asOf,
+        StageUpdate update, CancellationToken ct)
+    {
+        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
+        await using var command = Command(session,
+            $"""
+            INSERT INTO analytics_jobs (tenant_id, user_id, conversation_id, question, as_of, status, started_at, finished_at, attempts,
+                stage_durations, translator, spec, sql, metric_versions, notes, data_version, result, cache_hit)
+            VALUES ($1, $2, $3, $4, $5, 'completed', now(), now(), 0, $6::jsonb, $7, $8::jsonb, $9, $10::jsonb, $11::jsonb, $12::bigint, $13::jsonb, true)
+            RETURNING {Columns}
+            """,
+            [tenantId, userId, conversationId, question, asOf, update.Durations, update.Translator, update.Spec, update.Sql,
+                update.MetricVersions, update.Notes, update.DataVersion, update.Result]);
+        var job = (await ReadAsync(command, ct))!;
+        await session.CommitAsync(ct);
+        return job;
+    }
+
+    /// <summary>
     /// A job for a spec that arrives ready-made (an MCP client's model wrote it): no question and no conversation, the
     /// given spec and <paramref name="source"/> as its translator, started at once in <c>validating</c> (attempt 1). The
     /// stages after it use <see cref="AdvanceAsync"/> and <see cref="FinishAsync"/> like any other job's.

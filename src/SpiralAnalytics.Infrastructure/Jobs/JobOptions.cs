@@ -29,6 +29,14 @@ public sealed class JobOptions
     /// <summary>Whether workers are woken by PostgreSQL LISTEN/NOTIFY when a job is enqueued (Hangfire.PostgreSql EnableLongPolling).</summary>
     public bool LongPolling { get; set; } = true;
 
+    /// <summary>
+    /// How long a job fetched by a worker stays invisible to the other workers without a sign of life from its process
+    /// (Hangfire.PostgreSql InvisibilityTimeout, sliding: a live worker keeps renewing it, however long its job runs). A node
+    /// killed mid-job leaves its job to another node's workers after this long.
+    /// </summary>
+    [Range(5, 3600)]
+    public int InvisibilityTimeoutSeconds { get; set; } = 60;
+
     /// <summary>How often scheduled jobs (retries after a delay) are moved to their queue.</summary>
     [Range(1, 300)]
     public int SchedulePollSeconds { get; set; } = 2;

@@ -19,24 +19,33 @@ public sealed record DataFreshness(
     bool PendingRefresh = false)
 {
     /// <summary>
-    /// Reads it inside a tenant session: analytics_refreshes is global (one refresh covers every tenant); data_imports and
-    /// jira_sync_state are the tenant's own rows (RLS).
+    /// The five columns of the freshness, for a SELECT list: analytics_refreshes is global (one refresh covers every tenant);
+    /// data_imports and jira_sync_state are the tenant's own rows (RLS), so it is read inside a tenant session.
     /// </summary>
+    public const string SelectList =
+        """
+        (SELECT coalesce(max(id), 0) FROM analytics_refreshes),
+        (SELECT finished_at FROM analytics_refreshes ORDER BY id DESC LIMIT 1),
+        (SELECT max(finished_at) FROM data_imports),
+        (SELECT max(last_finished_at) FROM jira_sync_state),
+        coalesce(greatest((SELECT max(finished_at) FROM data_imports), (SELECT max(last_finished_at) FROM jira_sync_state))
+                 > (SELECT finished_at FROM analytics_refreshes ORDER BY id DESC LIMIT 1), false)
+        """;
+
+    /// <summary>Reads it inside a tenant session.</summary>
     public static async Task<DataFreshness> ReadAsync(TenantSession session, CancellationToken ct)
     {
-        await using var command = session.Command(
-            """
-            SELECT (SELECT coalesce(max(id), 0) FROM analytics_refreshes),
-                   (SELECT finished_at FROM analytics_refreshes ORDER BY id DESC LIMIT 1),
-                   (SELECT max(finished_at) FROM data_imports),
-                   (SELECT max(last_finished_at) FROM jira_sync_state),
-                   coalesce(greatest((SELECT max(finished_at) FROM data_imports), (SELECT max(last_finished_at) FROM jira_sync_state))
-                            > (SELECT finished_at FROM analytics_refreshes ORDER BY id DESC LIMIT 1), false)
-            """);
+        await using var command = session.Command("SELECT " + SelectList);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        string? At(int i) => reader.IsDBNull(i) ? null : Iso(reader.GetFieldValue<DateTimeOffset>(i));
-        return new DataFreshness(reader.GetInt64(0), At(1), At(2), At(3), reader.GetBoolean(4));
+        return Read(reader, 0);
+    }
+
+    /// <summary>The freshness from the <see cref="SelectList"/> columns of a row, starting at <paramref name="offset"/>.</summary>
+    public static DataFreshness Read(System.Data.Common.DbDataReader reader, int offset)
+    {
+        string? At(int i) => reader.IsDBNull(offset + i) ? null : Iso(reader.GetFieldValue<DateTimeOffset>(offset + i));
+        return new DataFreshness(reader.GetInt64(offset), At(1), At(2), At(3), reader.GetBoolean(offset + 4));
     }
 
     /// <summary>Records a committed-with-the-data load of the tenant (<c>csv</c> or <c>demo</c>) in the caller's session.</summary>

@@ -11,7 +11,6 @@ using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Infrastructure.Catalog;
 using SpiralAnalytics.Infrastructure.Data;
-using SpiralAnalytics.Infrastructure.Tenants;
 
 namespace SpiralAnalytics.Infrastructure.Queries;
 
@@ -23,7 +22,7 @@ namespace SpiralAnalytics.Infrastructure.Queries;
 public sealed class QueryExecutor(
     SpiralDataSources data,
     CatalogReader catalogs,
-    TenantDirectory tenants,
+    TenantContextCache contexts,
     IOptions<QueryOptions> options,
     ILogger<QueryExecutor> logger,
     TimeProvider? clock = null)
@@ -31,7 +30,11 @@ public sealed class QueryExecutor(
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
     /// <summary>Spec JSON in; invalid JSON or spec is a <see cref="SpecValidationException"/> listing every error.</summary>
-    public Task<QueryResult> ExecuteAsync(string specJson, string tenant, DateTimeOffset? asOf, string? question, CancellationToken ct)
+    public Task<QueryResult> ExecuteAsync(string specJson, string tenant, DateTimeOffset? asOf, string? question, CancellationToken ct) =>
+        ExecuteAsync(Parse(specJson, tenant), tenant, asOf, question, ct);
+
+    /// <summary>Spec JSON to a spec; invalid JSON or an invalid spec is a <see cref="SpecValidationException"/> listing every error.</summary>
+    public AnalyticsSpec Parse(string specJson, string tenant)
     {
         var parsed = SpecJson.Parse(specJson);
         if (!parsed.IsValid)
@@ -40,12 +43,12 @@ public sealed class QueryExecutor(
             throw new SpecValidationException(parsed.Errors);
         }
 
-        return ExecuteAsync(parsed.Spec!, tenant, asOf, question, ct);
+        return parsed.Spec!;
     }
 
     public async Task<QueryResult> ExecuteAsync(AnalyticsSpec spec, string tenant, DateTimeOffset? asOf, string? question, CancellationToken ct)
     {
-        var validated = await ValidateAsync(spec, tenant, ct);
+        var validated = await ValidateAsync(spec, await contexts.GetAsync(tenant, ct), ct);
         var planned = Plan(validated, asOf);
         return await ExecuteAsync(planned, question, ct);
     }
@@ -54,10 +57,18 @@ public sealed class QueryExecutor(
     /// Checks the spec against the catalog (pinned versions included) and the tenant's dimension members, and puts it in
     /// canonical form; a <see cref="SpecValidationException"/> lists every error.
     /// </summary>
-    public async Task<ValidatedSpec> ValidateAsync(AnalyticsSpec spec, string tenant, CancellationToken ct)
+    public async Task<ValidatedSpec> ValidateAsync(AnalyticsSpec spec, string tenant, CancellationToken ct) =>
+        await ValidateAsync(spec, await contexts.GetAsync(tenant, ct), ct);
+
+    /// <summary>
+    /// Validates against the question's context (its catalog, pinned versions read on demand, and its dimension members,
+    /// already loaded): no database read unless the spec pins an older metric version.
+    /// </summary>
+    public async Task<ValidatedSpec> ValidateAsync(AnalyticsSpec spec, QuestionContext context, CancellationToken ct)
     {
-        var tenantId = await tenants.ResolveAsync(tenant, ct);
-        return await ValidateAsync(spec, tenant, tenantId, await CatalogForAsync(spec, tenantId, ct), ct);
+        var clock = Stopwatch.StartNew();
+        var catalog = await CatalogForAsync(spec, context.TenantId, context.Catalog, ct);
+        return Validate(spec, context.Tenant, context.TenantId, catalog, context.Values, clock);
     }
 
     /// <summary>Validates against a given catalog (a tenant's catalog with a draft in it, for a preview).</summary>
@@ -71,6 +82,11 @@ public sealed class QueryExecutor(
             await session.CommitAsync(ct);
         }
 
+        return Validate(spec, tenant, tenantId, catalog, values, clock);
+    }
+
+    private ValidatedSpec Validate(AnalyticsSpec spec, string tenant, Guid tenantId, MetricCatalog catalog, DimensionValues values, Stopwatch clock)
+    {
         var errors = new SpecValidator(catalog, values).Errors(spec);
         if (errors.Count > 0)
         {
@@ -88,10 +104,11 @@ public sealed class QueryExecutor(
         var spec = validated.Spec;
         var at = (asOf ?? _clock.GetUtcNow()).ToUniversalTime();
         var built = QueryBuilder.Build(spec, validated.Catalog, TimeResolver.Resolve(spec.Time, at));
-        // An analysis reads its components' values too: their versions are part of the answer (and of its cache key).
-        var used = spec.Analysis is null
-            ? spec.MetricNames
-            : spec.MetricNames.Concat(AnalysisSql.ZScoredMetrics(spec.MetricNames.Select(validated.Catalog.Get), validated.Catalog).Select(m => m.Name));
+        // A composite (and an analysis) reads its components' z-scores, computed from their definitions: their versions are part
+        // of the answer (and of its cache key).
+        var used = spec.MetricNames.Concat(spec.MetricNames.Select(validated.Catalog.Get)
+            .SelectMany(m => m.Type == MetricTypes.Composite ? ZScoreSql.Components(m, validated.Catalog) : [])
+            .Select(m => m.Name));
         var versions = used.Distinct(StringComparer.Ordinal)
             .ToDictionary(n => n, n => validated.Catalog.Get(n).Version, StringComparer.Ordinal);
         var layers = used.Distinct(StringComparer.Ordinal)
@@ -193,15 +210,6 @@ public sealed class QueryExecutor(
         };
     }
 
-    /// <summary>The tenant's data freshness now (for an answer served from the cache).</summary>
-    public async Task<DataFreshness> FreshnessAsync(Guid tenantId, CancellationToken ct)
-    {
-        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        var freshness = await DataFreshness.ReadAsync(session, ct);
-        await session.CommitAsync(ct);
-        return freshness;
-    }
-
     /// <summary>The sprints in progress where the answer's window ends (team, sprint, end, state).</summary>
     private static async Task<List<InProgressSprint>> InProgressAsync(TenantSession session, SprintProbe probe, CancellationToken ct)
     {
@@ -223,9 +231,8 @@ public sealed class QueryExecutor(
     }
 
     /// <summary>The current catalog with every pinned metric at its pinned version; an unknown version is a spec error.</summary>
-    private async Task<MetricCatalog> CatalogForAsync(AnalyticsSpec spec, Guid tenantId, CancellationToken ct)
+    private async Task<MetricCatalog> CatalogForAsync(AnalyticsSpec spec, Guid tenantId, MetricCatalog catalog, CancellationToken ct)
     {
-        var catalog = await catalogs.LoadAsync(tenantId, ct);
         var pinned = new Dictionary<string, MetricDefinition>(StringComparer.Ordinal);
         var errors = new List<SpecError>();
         for (var i = 0; i < spec.Metrics.Count; i++)

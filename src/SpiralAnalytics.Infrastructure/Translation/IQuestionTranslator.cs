@@ -1,4 +1,5 @@
 using SpiralAnalytics.Core.Translation;
+using SpiralAnalytics.Infrastructure.Queries;
 
 namespace SpiralAnalytics.Infrastructure.Translation;
 
@@ -6,4 +7,11 @@ namespace SpiralAnalytics.Infrastructure.Translation;
 public interface IQuestionTranslator
 {
     Task<TranslationOutcome> TranslateAsync(string tenant, TranslationRequest request, CancellationToken ct);
+
+    /// <summary>
+    /// Within a question's context already resolved (the ask pipeline's): its catalog and dimension members are used as
+    /// they are, not read again. A translator that needs no context answers as for the tenant's slug.
+    /// </summary>
+    Task<TranslationOutcome> TranslateAsync(QuestionContext context, TranslationRequest request, CancellationToken ct) =>
+        TranslateAsync(context.Tenant, request, ct);
 }

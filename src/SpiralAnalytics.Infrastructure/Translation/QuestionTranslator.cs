@@ -1,4 +1,5 @@
 using SpiralAnalytics.Core.Translation;
+using SpiralAnalytics.Infrastructure.Queries;
 
 namespace SpiralAnalytics.Infrastructure.Translation;
 
@@ -9,5 +10,11 @@ public sealed class QuestionTranslator(TranslationContextLoader loader, IContext
     {
         var context = await loader.LoadAsync(tenant, request, ct);
         return await translator.TranslateAsync(request, context, ct);
+    }
+
+    public async Task<TranslationOutcome> TranslateAsync(QuestionContext context, TranslationRequest request, CancellationToken ct)
+    {
+        var loaded = await loader.LoadAsync(context, request, ct);
+        return await translator.TranslateAsync(request, loaded, ct);
     }
 }

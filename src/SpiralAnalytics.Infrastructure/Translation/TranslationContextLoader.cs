@@ -2,9 +2,7 @@ using Microsoft.Extensions.Options;
 using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Core.Translation;
 using SpiralAnalytics.Infrastructure.Catalog;
-using SpiralAnalytics.Infrastructure.Data;
 using SpiralAnalytics.Infrastructure.Queries;
-using SpiralAnalytics.Infrastructure.Tenants;
 using SpiralAnalytics.Infrastructure.Verified;
 
 namespace SpiralAnalytics.Infrastructure.Translation;
@@ -17,10 +15,8 @@ namespace SpiralAnalytics.Infrastructure.Translation;
 /// examples for its prompt (<see cref="IVerifiedExamples"/>); the offline translator does not use them.
 /// </summary>
 public sealed class TranslationContextLoader(
-    SpiralDataSources data,
-    CatalogReader catalogs,
+    TenantContextCache contexts,
     CatalogSearch search,
-    TenantDirectory tenants,
     IOptions<LlmTranslatorOptions>? llm = null,
     IOptions<VerifiedQuestionOptions>? verifiedOptions = null,
     IVerifiedExamples? verified = null)
@@ -29,13 +25,15 @@ public sealed class TranslationContextLoader(
 
     public async Task<TranslationContext> LoadAsync(string tenant, TranslationRequest request, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(request.Question))
-        {
-            throw new UserErrorException("the question is empty: ask about your sprints, e.g. \"spillover by team in the last 3 sprints\"");
-        }
+        EnsureQuestion(request);
+        return await LoadAsync(await contexts.GetAsync(tenant, ct), request, ct);
+    }
 
-        var tenantId = await tenants.ResolveAsync(tenant, ct);
-        var catalog = await catalogs.LoadAsync(tenantId, ct);
+    /// <summary>The translation context within a question's context (catalog and dimension members already loaded).</summary>
+    public async Task<TranslationContext> LoadAsync(QuestionContext question, TranslationRequest request, CancellationToken ct)
+    {
+        EnsureQuestion(request);
+        var (tenant, tenantId, catalog, values) = (question.Tenant, question.TenantId, question.Catalog, question.Values);
         IReadOnlyList<MetricCandidate> candidates;
         try
         {
@@ -47,12 +45,17 @@ public sealed class TranslationContextLoader(
             candidates = []; // text with nothing searchable ("???"): the translator clarifies
         }
 
-        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        var values = await TenantDimensionReader.ReadAsync(session, TenantDimensionReader.Readable, ct);
-        await session.CommitAsync(ct);
         var examples = verified is not null && llm?.Value.IsConfigured == true && (verifiedOptions?.Value.PromptExamples ?? 0) > 0
             ? await verified.NearestAsync(tenant, request.Question, verifiedOptions!.Value.PromptExamples, ct)
             : [];
         return new TranslationContext(catalog, candidates, values, request.AsOf) { VerifiedExamples = examples };
+    }
+
+    private static void EnsureQuestion(TranslationRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.Question))
+        {
+            throw new UserErrorException("the question is empty: ask about your sprints, e.g. \"spillover by team in the last 3 sprints\"");
+        }
     }
 }

@@ -34,6 +34,27 @@ public sealed class QueryApiTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task A_repeated_spec_is_served_from_the_answer_cache()
+    {
+        var (api, slug) = await ApiAsync();
+        await using var _ = api;
+        using var client = api.CreateClient(slug, SpiralRoles.Viewer);
+        const string url = "/api/v1/query?as_of=2024-04-24T13:17:00Z"; // an instant no other test asks at
+
+        var first = await ApiAssert.OkAsync(await client.PostRawAsync(url, Spec));
+        var second = await ApiAssert.OkAsync(await client.PostRawAsync(url, Spec));
+        var reordered = await ApiAssert.OkAsync(await client.PostRawAsync(url,
+            """{"time": {"n": 3, "type": "last_sprints"}, "group_by": ["team"], "metrics": ["spillover_ratio"]}"""));
+
+        Assert.Equal("miss", first.GetProperty("cache").GetString());
+        Assert.Equal("hit", second.GetProperty("cache").GetString());
+        Assert.Equal("hit", reordered.GetProperty("cache").GetString()); // the key is the canonical spec
+        Assert.Equal(first.GetProperty("rows").ToString(), second.GetProperty("rows").ToString());
+        Assert.Equal(first.GetProperty("sql").GetString(), second.GetProperty("sql").GetString());
+        Assert.True(second.GetProperty("timings_ms").TryGetProperty("cache", out var __));
+    }
+
+    [Fact]
     public async Task Query_takes_as_of_from_the_body_or_a_spec_wrapper()
     {
         var (api, slug) = await ApiAsync();

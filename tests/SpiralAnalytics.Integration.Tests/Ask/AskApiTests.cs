@@ -14,6 +14,12 @@ public sealed class AskApiTests(PostgresServer server)
 {
     private const string Spillover = """{"metrics":["spillover_ratio","velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}""";
 
+    // Questions of their own for the tests that watch every stage: a question another test already asked at the same
+    // instant is answered from the question cache at submission (queued → completed, no stages).
+    private const string Streamed = """{"metrics":["spillover_ratio","velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":3},"limit":41}""";
+    private const string Reconnected = """{"metrics":["spillover_ratio","velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":3},"limit":42}""";
+    private const string Quiet = """{"metrics":["spillover_ratio","velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":3},"limit":43}""";
+
     private static readonly string[] Stages = ["queued", "translating", "validating", "planning", "executing", "completed"];
 
     [Fact]
@@ -23,7 +29,7 @@ public sealed class AskApiTests(PostgresServer server)
         await using var api = AskFixture.Api(seeded.Db, new TestTranslator());
         using var client = AskFixture.Client(api, seeded.Slug);
 
-        var accepted = await AskFixture.AskAsync(client, AskFixture.Question(Spillover));
+        var accepted = await AskFixture.AskAsync(client, AskFixture.Question(Streamed));
         var id = AskFixture.JobId(accepted);
         Assert.Equal("queued", (string)accepted["status"]!);
         Assert.Equal($"/api/v1/jobs/{id}/events", (string)accepted["events_url"]!);
@@ -43,9 +49,9 @@ public sealed class AskApiTests(PostgresServer server)
         }
 
         var result = events[^1].Json["result"]!.AsObject();
-        var query = await SpiralQueryAsync(seeded, Spillover);
+        var query = await SpiralQueryAsync(seeded, Streamed);
         AssertSameAnswer(query, result);
-        Assert.Equal(AskFixture.Question(Spillover), (string)result["question"]!);
+        Assert.Equal(AskFixture.Question(Streamed), (string)result["question"]!);
         Assert.Contains("translate", result["timings_ms"]!.AsObject().Select(p => p.Key));
 
         using var job = await client.GetAsync($"/api/v1/jobs/{id}", TestContext.Current.CancellationToken);
@@ -98,7 +104,7 @@ public sealed class AskApiTests(PostgresServer server)
         var translator = new TestTranslator { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
         await using var api = AskFixture.Api(seeded.Db, translator);
         using var client = AskFixture.Client(api, seeded.Slug);
-        var accepted = await AskFixture.AskAsync(client, AskFixture.Question(Spillover));
+        var accepted = await AskFixture.AskAsync(client, AskFixture.Question(Reconnected));
         var url = (string)accepted["events_url"]!;
 
         // disconnect in the middle of the run (the translator holds it at translating)
@@ -124,7 +130,7 @@ public sealed class AskApiTests(PostgresServer server)
         var translator = new TestTranslator { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
         await using var api = AskFixture.Api(seeded.Db, translator, settings: new Dictionary<string, string?> { ["Ask:HeartbeatSeconds"] = "0.2" });
         using var client = AskFixture.Client(api, seeded.Slug);
-        var accepted = await AskFixture.AskAsync(client, AskFixture.Question(Spillover));
+        var accepted = await AskFixture.AskAsync(client, AskFixture.Question(Quiet));
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         cts.CancelAfter(TimeSpan.FromSeconds(60));
@@ -186,12 +192,14 @@ public sealed class AskApiTests(PostgresServer server)
     [Fact]
     public async Task A_follow_up_gets_the_previous_spec_of_its_conversation()
     {
+        // a question of its own: one another test asked in the same minute would be answered from the question cache
+        const string FollowUpStart = """{"metrics":["spillover_ratio","velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":4}}""";
         var seeded = await AskFixture.SeededAsync(server, nameof(AskApiTests));
         var translator = new TestTranslator();
         await using var api = AskFixture.Api(seeded.Db, translator);
         using var client = AskFixture.Client(api, seeded.Slug);
 
-        var first = await AskFixture.AskAsync(client, AskFixture.Question(Spillover));
+        var first = await AskFixture.AskAsync(client, AskFixture.Question(FollowUpStart));
         await Sse.AllAsync(client, (string)first["events_url"]!);
         var conversation = Guid.Parse((string)first["conversation_id"]!);
         var followUp = await AskFixture.AskAsync(client, AskFixture.Question("""{"metrics":["velocity"],"group_by":["team"]}"""), conversation);
@@ -201,7 +209,7 @@ public sealed class AskApiTests(PostgresServer server)
         var request = translator.Requests.Last();
         Assert.NotNull(request.Previous);
         Assert.Equal(["spillover_ratio", "velocity"], request.Previous!.Metrics);
-        Assert.Null(translator.Requests.First(r => r.Question == AskFixture.Question(Spillover)).Previous);
+        Assert.Null(translator.Requests.First(r => r.Question == AskFixture.Question(FollowUpStart)).Previous);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using SpiralAnalytics.Infrastructure.Ask;
+using SpiralAnalytics.Infrastructure.Queries;
 using SpiralAnalytics.Integration.Tests.Fixtures;
 using SpiralAnalytics.Integration.Tests.Query;
 
@@ -12,9 +13,6 @@ public sealed class AskPipelineTests(PostgresServer server)
 {
     private const string Spec = """{"metrics":["spillover_ratio"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}""";
 
-    /// <summary>The runtime views the executed SQL reads: locking them makes the query wait until cancelled.</summary>
-    private static readonly string[] Views =
-        ["sprint_issue_facts", "sprint_stats", "issue_flow", "issue_events", "team_daily_wip", "issue_idle_segments", "issue_comment_stats"];
 
     [Fact]
     public async Task Running_the_same_job_twice_duplicates_no_event_and_no_row()
@@ -85,16 +83,22 @@ public sealed class AskPipelineTests(PostgresServer server)
         var seeded = await AskFixture.SeededAsync(server, nameof(AskPipelineTests) + "Cancel");
         var ct = TestContext.Current.CancellationToken;
         var settings = new Dictionary<string, string?> { ["Query:StatementTimeoutSeconds"] = "120", ["Ask:CancelPollMilliseconds"] = "100" };
+        // Each process reads the tenant's context (its dimension members, from the base tables) once and keeps it: read it
+        // before the views are locked, as a running system has, so that only the query waits on the lock.
+        var host = AskHost.Build(seeded.Db, new TestTranslator(), settings: settings);
+        await using var api = AskFixture.Api(seeded.Db, new TestTranslator(), settings: settings);
+        await Service<TenantContextCache>(host).GetAsync(seeded.Slug, ct);
+        await api.Services.GetRequiredService<TenantContextCache>().GetAsync(seeded.Slug, ct);
         await using var owner = new NpgsqlConnection(seeded.Db.OwnerConnectionString);
         await owner.OpenAsync(ct);
         await using var locking = await owner.BeginTransactionAsync(ct);
-        await using (var lockViews = new NpgsqlCommand($"LOCK TABLE {string.Join(", ", Views)} IN ACCESS EXCLUSIVE MODE", owner, locking))
+        await using (var lockViews = new NpgsqlCommand($"LOCK TABLE {string.Join(", ", AskFixture.RuntimeViews)} IN ACCESS EXCLUSIVE MODE", owner, locking))
         {
             await lockViews.ExecuteNonQueryAsync(ct);
         }
 
         // 1. in process, the cancel written to the row only (as from another node): the running job polls it
-        using (var host = AskHost.Build(seeded.Db, new TestTranslator(), settings: settings))
+        using (host)
         {
             var (tenantId, job) = await Service<AskService>(host).CreateAsync(seeded.Slug, "u", AskFixture.Question(Spec), null, AskFixture.AsOf, ct);
             var run = Service<AskPipeline>(host).RunAsync(seeded.Slug, tenantId, job.Id, lastAttempt: false, ct);
@@ -114,7 +118,6 @@ public sealed class AskPipelineTests(PostgresServer server)
         }
 
         // 2. through the API: POST cancel while the query waits; the stream ends with cancelled
-        await using var api = AskFixture.Api(seeded.Db, new TestTranslator(), settings: settings);
         using var client = AskFixture.Client(api, seeded.Slug);
         var accepted = await AskFixture.AskAsync(client, AskFixture.Question(Spec));
         var url = (string)accepted["events_url"]!;

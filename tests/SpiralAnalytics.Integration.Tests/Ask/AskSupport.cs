@@ -65,6 +65,10 @@ public static class AskFixture
         return client;
     }
 
+    /// <summary>The runtime views an executed query reads: a test that locks them holds a query in <c>executing</c>.</summary>
+    public static readonly IReadOnlyList<string> RuntimeViews =
+        ["sprint_issue_facts", "sprint_stats", "issue_flow", "issue_events", "team_daily_wip", "issue_idle_segments", "issue_comment_stats"];
+
     /// <summary>A question the test translator answers with <paramref name="specJson"/>.</summary>
     public static string Question(string specJson) => "spec: " + specJson;
 

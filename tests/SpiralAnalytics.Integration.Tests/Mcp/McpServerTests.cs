@@ -163,7 +163,9 @@ public sealed class McpServerTests(PostgresServer server)
         Assert.Equal(rest.GetProperty("sql").GetString(), job.GetProperty("sql").GetString());
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(rest.GetProperty("spec").GetRawText()), JsonNode.Parse(job.GetProperty("spec").GetRawText())));
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(rest.GetProperty("rows").GetRawText()), JsonNode.Parse(job.GetProperty("result").GetProperty("rows").GetRawText())));
-        Assert.Equal(["execute", "plan", "validate"], job.GetProperty("stage_durations").EnumerateObject().Select(p => p.Name).Order());
+        // another test of this class may have answered the same spec at the same as_of: then the answer cache served it
+        var answered = answer.GetProperty("cache").GetString() == "hit" ? "cache" : "execute";
+        Assert.Equal(new[] { answered, "plan", "validate" }.Order(), job.GetProperty("stage_durations").EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal("quinn", await JobUserAsync(seeded.Db, Guid.Parse(jobId!)));
         // a spec run is no chat conversation: quinn, who only ran specs, has none
         var conversations = await ApiAssert.OkAsync(await http.GetAsync("/api/v1/conversations", Ct));
@@ -357,7 +359,9 @@ public sealed class McpServerTests(PostgresServer server)
         await using var mcp = await McpFixture.ConnectAsync(baseAddress, token);
         using var http = McpFixture.Http(baseAddress, token);
 
-        var pending = (await mcp.CallAsync("ask", new() { ["question"] = Ask.AskFixture.Question(Spillover), ["as_of"] = McpFixture.AsOf })).Structured(error: true);
+        // a question no other test asks: one already answered would be answered from the question cache at once
+        var question = Ask.AskFixture.Question(Spillover[..^1] + ""","limit":29}""");
+        var pending = (await mcp.CallAsync("ask", new() { ["question"] = question, ["as_of"] = McpFixture.AsOf })).Structured(error: true);
 
         Assert.Equal("translating", pending.GetProperty("status").GetString());
         var jobId = pending.GetProperty("job_id").GetString();

@@ -57,10 +57,25 @@ public sealed class QueryCliTests(PostgresServer server)
         Assert.Equal(["ATL-S7", "ATL-S8"], rows.Select(r => r!["sprint_key"]!.GetValue<string>()));
         Assert.Equal("1.0.0", result["metric_versions"]!["velocity"]!.GetValue<string>());
         Assert.Contains("$1", result["sql"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal("none", result["cache"]!.GetValue<string>());
+        // the answer cache (issue 16): another test may have asked this spec first
+        var cache = result["cache"]!.GetValue<string>();
+        Assert.Contains(cache, new[] { "miss", "hit" });
         Assert.Empty(result["warnings"]!.AsArray());
         Assert.NotNull(result["timings_ms"]!["plan"]);
-        Assert.NotNull(result["timings_ms"]!["execute"]);
+        Assert.NotNull(result["timings_ms"]![cache == "miss" ? "execute" : "cache"]);
+
+        // the same spec again: served from the cache, the same answer
+        stdout = new StringWriter();
+        code = await SpiralAnalytics.Cli.SpiralCli.RunAsync(
+            ["query", "--spec", "-", "--tenant", seeded.Slug, "--as-of", "2024-04-25T00:00:00Z", "--json"], stdout, stderr, seeded.Db.Configuration,
+            TestContext.Current.CancellationToken,
+            new StringReader("""{"metrics":["velocity@1.0.0"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["atl"]}],"time":{"type":"last_sprints","n":2}}"""));
+        Assert.True(code == 0, stderr.ToString());
+        var again = JsonNode.Parse(stdout.ToString())!.AsObject();
+        Assert.Equal("hit", again["cache"]!.GetValue<string>());
+        Assert.True(JsonNode.DeepEquals(result["rows"], again["rows"]));
+        Assert.Equal(result["sql"]!.GetValue<string>(), again["sql"]!.GetValue<string>());
+        Assert.NotNull(again["timings_ms"]!["cache"]);
     }
 
     [Fact]

@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using SpiralAnalytics.Core.Catalog;
+using SpiralAnalytics.Core.Specs;
+using SpiralAnalytics.Infrastructure.Catalog;
+using SpiralAnalytics.Infrastructure.Data;
+using SpiralAnalytics.Infrastructure.Tenants;
+
+namespace SpiralAnalytics.Infrastructure.Queries;
+
+/// <summary>
+/// What a tenant's context was read at: the data version (bumped by each refresh), the shipped catalog's revision and
+/// the tenant's revision (its data, catalog layer and verified questions), both bumped by the database on every write
+/// (migration 0014). Equal stamps, equal context.
+/// </summary>
+public sealed record ContextStamp(long DataVersion, long CatalogRevision, long TenantRevision)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"data={DataVersion};catalog={CatalogRevision};tenant={TenantRevision}");
+}
+
+/// <summary>
+/// One question's context, resolved once where the request enters and handed from translation to validation, planning
+/// and the cache: the tenant, the catalog as it sees it (shipped plus its own layer), every member of its dimensions,
+/// the stamp they were read at, and the tenant's data freshness as read with the stamp for this use (what an answer
+/// served from the cache reports: the imports and syncs since the answer was stored are read now).
+/// </summary>
+public sealed record QuestionContext(string Tenant, Guid TenantId, ContextStamp Stamp, MetricCatalog Catalog, DimensionValues Values, DataFreshness Freshness);
+
+/// <summary>
+/// The tenant's <see cref="QuestionContext"/>, kept per tenant and reloaded only when its <see cref="ContextStamp"/> moved:
+/// a refresh, an import or sync, a change to the shipped catalog or the tenant's own, from any process. Each use costs
+/// one read of the stamp (runtime role, tenant set, so RLS shows only the tenant's own revision).
+/// </summary>
+public sealed class TenantContextCache(SpiralDataSources data, CatalogReader catalogs, TenantDirectory tenants)
+{
+    private const string StampSql =
+        $"""
+        SELECT (SELECT coalesce(max(id), 0) FROM analytics_refreshes),
+               (SELECT revision FROM catalog_revision),
+               (SELECT coalesce(max(revision), 0) FROM tenant_revisions),
+               {DataFreshness.SelectList}
+        """;
+
+    private readonly ConcurrentDictionary<Guid, QuestionContext> _contexts = new();
+    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _loading = new();
+    private long _loads;
+
+    /// <summary>How many times a context was read from the database (the rest were served from memory).</summary>
+    public long Loads => Interlocked.Read(ref _loads);
+
+    public async Task<QuestionContext> GetAsync(string tenant, CancellationToken ct) =>
+        await GetAsync(tenant, await tenants.ResolveAsync(tenant, ct), ct);
+
+    /// <remarks>
+    /// One load per tenant at a time: a burst of questions after a refresh waits for the first reader's context instead of
+    /// each reading the catalog and the dimensions again (and holding a connection each while it does).
+    /// </remarks>
+    public async Task<QuestionContext> GetAsync(string tenant, Guid tenantId, CancellationToken ct)
+    {
+        var (stamp, freshness) = await StampAsync(tenantId, ct);
+        if (Known(tenantId, stamp) is { } known)
+        {
+            return known with { Freshness = freshness };
+        }
+
+        var gate = _loading.GetOrAdd(tenantId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            // The stamp again: another reader may have loaded it while this one waited, or a refresh moved it.
+            (stamp, freshness) = await StampAsync(tenantId, ct);
+            if (Known(tenantId, stamp) is { } loaded)
+            {
+                return loaded with { Freshness = freshness };
+            }
+
+            // The stamp was read first: rows read after it are at least as new, so a context is never older than its stamp.
+            DimensionValues values;
+            await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
+            {
+                values = await TenantDimensionReader.ReadAsync(session, TenantDimensionReader.Readable, ct);
+                await session.CommitAsync(ct);
+            }
+
+            var catalog = await catalogs.LoadAsync(tenantId, ct);
+            var context = new QuestionContext(tenant, tenantId, stamp, catalog, values, freshness);
+            Interlocked.Increment(ref _loads);
+            _contexts[tenantId] = context;
+            return context;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private QuestionContext? Known(Guid tenantId, ContextStamp stamp) =>
+        _contexts.TryGetValue(tenantId, out var known) && known.Stamp == stamp ? known : null;
+
+    /// <summary>The tenant's current stamp and data freshness, read inside its session in one statement.</summary>
+    public static async Task<(ContextStamp Stamp, DataFreshness Freshness)> StampAsync(TenantSession session, CancellationToken ct)
+    {
+        await using var command = session.Command(StampSql);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (new ContextStamp(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)), DataFreshness.Read(reader, 3));
+    }
+
+    /// <summary>The stamp and freshness without a session of the caller's.</summary>
+    public async Task<(ContextStamp Stamp, DataFreshness Freshness)> StampAsync(Guid tenantId, CancellationToken ct)
+    {
+        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
+        var read = await StampAsync(session, ct);
+        await session.CommitAsync(ct);
+        return read;
+    }
+}

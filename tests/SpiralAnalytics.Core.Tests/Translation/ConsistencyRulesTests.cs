@@ -356,6 +356,15 @@ public sealed class ConsistencyRulesTests
         Assert.Equal(["assignee"], Spec("did anyone close more than 10 tickets last sprint").GroupBy);
 
     [Fact]
+    public void How_many_with_a_verb_of_going_is_a_measure_not_a_diagnosis()
+    {
+        var outcome = Ask("how many hotfixes went out last month");
+        Assert.Null(outcome.Spec);
+        Assert.DoesNotContain("diagnosis", outcome.Clarification!.Reason, StringComparison.Ordinal);
+        Assert.Equal("diagnose", Spec("how did nova's last sprint go").Analysis);
+    }
+
+    [Fact]
     public void A_month_after_a_time_word_is_the_month_even_where_it_spells_a_teams_key() =>
         Assert.Equal(["Atlas"], Assert.Single(Spec("atlas wip each month since nov").Filters).Values);
 

@@ -152,7 +152,10 @@ public static partial class QuestionRules
             return (QuestionIntent.Diagnose, diagnose);
         }
 
-        if (!namesMetric && q.All.Count > 0 && q.All.Take(3).Any(t => t.Text is "how" or "hows") && Find("diagnose_how") is { } how)
+        // "how many hotfixes went out", "how long did it go": a measure asked, not how a team is doing
+        if (!namesMetric && q.All.Count > 0 && q.All.Take(3).Any(t => (t.Text is "how" or "hows")
+                && !(t.Index + 1 < q.All.Count && q.All[t.Index + 1].Text is "many" or "much" or "long" or "often" or "fast" or "far"))
+            && Find("diagnose_how") is { } how)
         {
             return (QuestionIntent.Diagnose, "how … " + how);
         }

@@ -98,9 +98,11 @@ try:
         time.sleep(0.2)
 
     counter = [0]
+    run_id = time.time_ns() // 1000 % 1_000_000
     def query(body):
-        counter[0] += 1  # a new as_of a minute apart each time: a cache miss
-        as_of = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1772323200 + 60 * counter[0]))
+        # a new as_of each time, a minute apart, with this run's microseconds: a cache miss, also on a kept database
+        counter[0] += 1
+        as_of = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(1772323200 + 60 * counter[0])) + f".{run_id:06d}Z"
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
         c.request("POST", "/api/v1/query?as_of=" + urllib.parse.quote(as_of), body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
         r = c.getresponse(); result = json.loads(r.read()); c.close()

@@ -432,8 +432,8 @@ public sealed class SqlBaselineTests
                     SELECT team, sprint, sprint_key, sprint_close_at FROM c1
                     UNION SELECT team, sprint, sprint_key, sprint_close_at FROM c2
                 ) k
-                LEFT JOIN c1 ON c1.team IS NOT DISTINCT FROM k.team AND c1.sprint IS NOT DISTINCT FROM k.sprint AND c1.sprint_key IS NOT DISTINCT FROM k.sprint_key AND c1.sprint_close_at IS NOT DISTINCT FROM k.sprint_close_at
-                LEFT JOIN c2 ON c2.team IS NOT DISTINCT FROM k.team AND c2.sprint IS NOT DISTINCT FROM k.sprint AND c2.sprint_key IS NOT DISTINCT FROM k.sprint_key AND c2.sprint_close_at IS NOT DISTINCT FROM k.sprint_close_at
+                LEFT JOIN c1 ON c1.team IS NOT DISTINCT FROM k.team AND c1.sprint IS NOT DISTINCT FROM k.sprint AND c1.sprint_key = k.sprint_key AND c1.sprint_close_at IS NOT DISTINCT FROM k.sprint_close_at
+                LEFT JOIN c2 ON c2.team IS NOT DISTINCT FROM k.team AND c2.sprint IS NOT DISTINCT FROM k.sprint AND c2.sprint_key = k.sprint_key AND c2.sprint_close_at IS NOT DISTINCT FROM k.sprint_close_at
             ),
             cur_keys AS (
                 SELECT v.team_name AS team, v.sprint_name AS sprint, v.sprint_key, v.sprint_close_at
@@ -488,8 +488,8 @@ public sealed class SqlBaselineTests
                     SELECT sprint_key FROM cur_z_values_1
                     UNION SELECT sprint_key FROM cur_z_values_2
                 ) k
-                LEFT JOIN cur_z_values_1 ON cur_z_values_1.sprint_key IS NOT DISTINCT FROM k.sprint_key
-                LEFT JOIN cur_z_values_2 ON cur_z_values_2.sprint_key IS NOT DISTINCT FROM k.sprint_key
+                LEFT JOIN cur_z_values_1 ON cur_z_values_1.sprint_key = k.sprint_key
+                LEFT JOIN cur_z_values_2 ON cur_z_values_2.sprint_key = k.sprint_key
             ),
             cur_z AS (
                 SELECT s.sprint_key,
@@ -710,9 +710,9 @@ public sealed class SqlBaselineTests
                     UNION SELECT sprint_key FROM c1_z_values_2
                     UNION SELECT sprint_key FROM c1_z_values_3
                 ) k
-                LEFT JOIN c1_z_values_1 ON c1_z_values_1.sprint_key IS NOT DISTINCT FROM k.sprint_key
-                LEFT JOIN c1_z_values_2 ON c1_z_values_2.sprint_key IS NOT DISTINCT FROM k.sprint_key
-                LEFT JOIN c1_z_values_3 ON c1_z_values_3.sprint_key IS NOT DISTINCT FROM k.sprint_key
+                LEFT JOIN c1_z_values_1 ON c1_z_values_1.sprint_key = k.sprint_key
+                LEFT JOIN c1_z_values_2 ON c1_z_values_2.sprint_key = k.sprint_key
+                LEFT JOIN c1_z_values_3 ON c1_z_values_3.sprint_key = k.sprint_key
             ),
             c1_z AS (
                 SELECT s.sprint_key,
@@ -1493,9 +1493,9 @@ public sealed class SqlBaselineTests
                     UNION SELECT sprint_key FROM scores_values_2
                     UNION SELECT sprint_key FROM scores_values_3
                 ) k
-                LEFT JOIN scores_values_1 ON scores_values_1.sprint_key IS NOT DISTINCT FROM k.sprint_key
-                LEFT JOIN scores_values_2 ON scores_values_2.sprint_key IS NOT DISTINCT FROM k.sprint_key
-                LEFT JOIN scores_values_3 ON scores_values_3.sprint_key IS NOT DISTINCT FROM k.sprint_key
+                LEFT JOIN scores_values_1 ON scores_values_1.sprint_key = k.sprint_key
+                LEFT JOIN scores_values_2 ON scores_values_2.sprint_key = k.sprint_key
+                LEFT JOIN scores_values_3 ON scores_values_3.sprint_key = k.sprint_key
             ),
             scores AS (
                 SELECT s.sprint_key,
@@ -1691,9 +1691,9 @@ public sealed class SqlBaselineTests
                     UNION SELECT sprint_key FROM scores_values_2
                     UNION SELECT sprint_key FROM scores_values_3
                 ) k
-                LEFT JOIN scores_values_1 ON scores_values_1.sprint_key IS NOT DISTINCT FROM k.sprint_key
-                LEFT JOIN scores_values_2 ON scores_values_2.sprint_key IS NOT DISTINCT FROM k.sprint_key
-                LEFT JOIN scores_values_3 ON scores_values_3.sprint_key IS NOT DISTINCT FROM k.sprint_key
+                LEFT JOIN scores_values_1 ON scores_values_1.sprint_key = k.sprint_key
+                LEFT JOIN scores_values_2 ON scores_values_2.sprint_key = k.sprint_key
+                LEFT JOIN scores_values_3 ON scores_values_3.sprint_key = k.sprint_key
             ),
             scores AS (
                 SELECT s.sprint_key,

@@ -100,10 +100,10 @@ public static class AlertRuleRules
 
             if (condition.Op == AlertCondition.AbsZAbove)
             {
-                if (!AnalyticsModel.ZScoredMetrics.Contains(metric.Name))
+                if (!ZScoreSql.CanScore(metric))
                 {
                     errors.Add(new SpecError("condition.op", condition.Op, $"'{metric.Name}' has no z-score; use above or below",
-                        AnalyticsModel.ZScoredMetrics, []) { Rule = "alert_condition" });
+                        ZScoreSql.Scored(catalog), []) { Rule = "alert_condition" });
                 }
 
                 if (spec.Filters.Any(f => f.Dimension != Dimensions.Team))

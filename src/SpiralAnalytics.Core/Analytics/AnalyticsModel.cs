@@ -90,7 +90,7 @@ public static class AnalyticsModel
     public static readonly AnalyticsView SprintIssueFacts = new("sprint_issue_facts", "sprint × issue",
         new Dictionary<string, string>(IssueDimensions) { [Dimensions.Sprint] = "sprint_name" });
 
-    /// <summary>One row per sprint: sprint-level measures, z-scores (z_*), the problem score and its contributions.</summary>
+    /// <summary>One row per sprint: its team, dates, state, low_sample flag and sprint-level sums. Z-scores are computed by the builder from the catalog (ZScoreSql), not read from the view.</summary>
     public static readonly AnalyticsView SprintStats = new("sprint_stats", "sprint",
         new Dictionary<string, string> { [Dimensions.Team] = "team_name", [Dimensions.Sprint] = "sprint_name" });
 
@@ -165,14 +165,6 @@ public static class AnalyticsModel
 
     /// <summary>Days without activity after which an in-progress issue is stuck (METRICS.md: 5+ days).</summary>
     public const int StuckAfterDays = 5;
-
-    /// <summary>Sprint-grain metrics that have a z-score column <c>z_{metric}</c> in <see cref="SprintStats"/> (usable as composite components).</summary>
-    public static readonly IReadOnlyList<string> ZScoredMetrics =
-    [
-        "velocity", "completed_issues", "planned_sp", "completed_sp", "added_sp", "removed_sp", "say_do_ratio", "completion_rate",
-        "spillover_ratio", "carryover_ratio", "scope_creep_ratio", "scope_churn_ratio", "accuracy_abs", "unplanned_work_share",
-        "bug_share", "blocked_hours", "blocked_issue_ratio", "unestimated_ratio", "reopen_rate", "cycle_time_p50",
-    ];
 
     private static readonly Dictionary<string, Measure> ByName = Measures.ToDictionary(m => m.Name, StringComparer.Ordinal);
 

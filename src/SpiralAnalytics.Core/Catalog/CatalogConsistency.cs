@@ -2,7 +2,8 @@ namespace SpiralAnalytics.Core.Catalog;
 
 /// <summary>
 /// The checks that need the whole catalog: unique names, dependencies that exist and form no cycle, replacements that
-/// exist and are active, composite component directions that agree with the components' own, and synonyms that no
+/// exist and are active, composite components that have per-sprint z-scores and directions that agree with the components'
+/// own, and synonyms that no
 /// two metrics claim (a synonym may not be another metric's name or display name either).
 /// </summary>
 public static class CatalogConsistency
@@ -53,6 +54,12 @@ public static class CatalogConsistency
             for (var i = 0; i < (d.Components?.Count ?? 0); i++)
             {
                 var component = d.Components![i];
+                if (byName.TryGetValue(component.Metric, out var scored) && Specs.ZScoreSql.HasNoSprintValue(scored.Definition))
+                {
+                    problems.Add(Problem(metric, $"components[{i}].metric",
+                        $"'{component.Metric}' has no per-sprint z-score ({scored.Definition.Type}, {scored.Definition.Grain}); a component is a metric with a value per sprint, not a composite or a snapshot"));
+                }
+
                 if (byName.TryGetValue(component.Metric, out var target)
                     && (component.Direction, target.Definition.Direction) is (1, MetricDirections.HigherIsBetter) or (-1, MetricDirections.LowerIsBetter))
                 {

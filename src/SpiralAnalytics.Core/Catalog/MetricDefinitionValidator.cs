@@ -18,7 +18,7 @@ public sealed class MetricDefinitionValidator : AbstractValidator<MetricDefiniti
     /// <summary>Composite weights must sum to 1.0 within this tolerance.</summary>
     public const double WeightTolerance = 1e-6;
 
-    /// <summary>Composites read their components' z-scores from sprint_stats, placed by the sprint's close.</summary>
+    /// <summary>Composites weigh their components' per-sprint z-scores, placed by the sprint's close.</summary>
     public const string CompositeTimeColumn = "sprint_close_at";
 
     private static readonly IReadOnlyList<string> FormulaFields =
@@ -431,12 +431,6 @@ public sealed class MetricDefinitionValidator : AbstractValidator<MetricDefiniti
             if (!seen.Add(c.Metric))
             {
                 context.AddFailure(new ValidationFailure($"components[{i}].metric", $"component '{c.Metric}' is listed twice"));
-            }
-
-            if (!AnalyticsModel.ZScoredMetrics.Contains(c.Metric))
-            {
-                context.AddFailure(new ValidationFailure($"components[{i}].metric",
-                    $"'{c.Metric}' has no z-score column; components must be one of: {string.Join(", ", AnalyticsModel.ZScoredMetrics)}"));
             }
 
             if (!m.DependsOn.Contains(c.Metric))

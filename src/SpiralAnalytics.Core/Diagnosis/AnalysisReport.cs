@@ -40,7 +40,7 @@ public sealed record DiagnosedSprint(
 
 /// <summary>
 /// One component of the composite in one sprint. <see cref="Baseline"/> is the mean of the team's previous 6 closed,
-/// non-low-sample sprints (<see cref="BaselineSprints"/> of them had a value); <see cref="Z"/> is the view's z-score against
+/// non-low-sample sprints (<see cref="BaselineSprints"/> of them had a value); <see cref="Z"/> is its z-score (from the component's catalog definition, <c>ZScoreSql</c>) against
 /// them; <see cref="Contribution"/> = weight × clip(direction × z, ±3) / Σ weights of the components with a z (the parts
 /// sum to <see cref="DiagnosedSprint.ProblemScore"/>).
 /// </summary>

@@ -15,31 +15,33 @@ public static class AnomalyQuery
 
     public static BuiltQuery Build(AnalyticsSpec spec, MetricCatalog catalog, ResolvedTime time)
     {
-        var metrics = AnalysisSql.ZScoredMetrics(spec.MetricNames.Select(catalog.Get), catalog);
+        var metrics = ZScoreSql.Expand(spec.MetricNames.Select(catalog.Get), catalog);
         var p = new SqlParameters();
         var window = SprintWindowSql.AnyCte("cur", time.Current, time.AsOf, p);
-        var teamWhere = string.Concat(AnalysisSql.TeamConditions(spec.Filters, "l.team_name", p).Select(c => $"\n      AND {c}"));
-        var unpivot = AnalysisSql.Unpivot(metrics, "v", p, "        ");
+        var teamWhere = string.Concat(AnalysisSql.TeamConditions(spec.Filters, "l.team_name", p).Select(c => $" AND {c}"));
+        var targets = $"SELECT l.sprint_key FROM sprint_stats l WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints){teamWhere}";
+        var scores = ZScoreSql.Ctes("scores", metrics, targets, null, catalog, p);
+        var unpivot = ZScoreSql.Unpivot(metrics, "z", p, "        ");
         var threshold = p.Add(AnalysisSql.AnomalyZ, "anomaly_z");
-        var baselines = AnalysisSql.BaselineCte("baselines", metrics, "SELECT sprint_key FROM picked", longForm: true, p);
         var sql =
             $"""
             WITH {window},
+            {string.Join(",\n", scores)},
             picked AS (
                 SELECT l.*
                 FROM (
-                    SELECT v.team_key, v.team_name, v.sprint_key, v.sprint_name, v.sprint_state, v.sprint_close_at, v.low_sample, x.metric, x.value, x.z
+                    SELECT v.team_key, v.team_name, v.sprint_key, v.sprint_name, v.sprint_state, v.sprint_close_at, v.low_sample,
+                           x.metric, x.value, x.z, x.baseline, x.baseline_n
                     FROM sprint_stats v
+                    JOIN scores z ON z.sprint_key = v.sprint_key
                     CROSS JOIN LATERAL {unpivot}
-                    WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                    WHERE v.sprint_key IN ({targets})
                 ) l
-                WHERE NOT l.low_sample AND abs(l.z) >= {threshold}{teamWhere}
-            ),
-            {baselines}
+                WHERE NOT l.low_sample AND abs(l.z) >= {threshold}
+            )
             SELECT a.team_key, a.team_name AS team, a.sprint_key, a.sprint_name AS sprint, a.sprint_state, a.sprint_close_at, a.metric, a.value::float8,
-                   b.value__mean::float8 AS baseline, b.value__n::int AS baseline_n, a.z::float8
+                   a.baseline::float8, a.baseline_n, a.z::float8
             FROM picked a
-            LEFT JOIN baselines b ON b.sprint_key = a.sprint_key AND b.metric = a.metric
             ORDER BY a.sprint_close_at, a.team_name, abs(a.z) DESC, a.metric
             """;
         return new BuiltQuery(sql, p.Values, Columns.Select(c => new QueryColumn(c, "raw")).ToList(), time.Warning is null ? [] : [time.Warning]);

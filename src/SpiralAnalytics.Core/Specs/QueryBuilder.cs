@@ -70,9 +70,30 @@ public static partial class QueryBuilder
             : built;
     }
 
+    /// <summary>
+    /// The value of each metric for each sprint of <paramref name="sprints"/> (a CTE with <c>sprint_key, team_key, sprint_start_at,
+    /// sprint_close_at</c>), computed from the metrics' catalog definitions by the same plan and group rendering as an answer grouped
+    /// by sprint: sprint rows by key, issue and transition rows placed in each sprint's (start, close] of its team. CTEs ending in
+    /// <c>{name} (sprint_key, m, …)</c>; the z-scores (<see cref="ZScoreSql"/>) are computed over these values.
+    /// </summary>
+    internal static IReadOnlyList<string> SprintValueCtes(string name, IReadOnlyList<MetricDefinition> metrics, string sprints, MetricCatalog catalog,
+        SqlParameters p)
+    {
+        foreach (var metric in metrics)
+        {
+            Ident(metric.Name);
+        }
+
+        var plan = Groups(metrics.ToList(), catalog);
+        var keys = new List<Key> { new("sprint_key", Dimensions.Sprint, true) };
+        var ctes = new List<string>();
+        RenderGroups(ctes, $"{name}_", sprints, plan, keys, new AllTimeWindow(), default, default, [], catalog, p, series: sprints);
+        ctes.Add(Result(name, $"{name}_", plan, keys, metrics.ToList()));
+        return ctes;
+    }
+
     private static BuiltQuery BuildMetrics(AnalyticsSpec spec, MetricCatalog catalog, ResolvedTime time)
     {
-
         var metrics = spec.MetricNames.Select(catalog.Get).ToList();
         foreach (var name in metrics.Select(m => m.Name))
         {
@@ -81,18 +102,18 @@ public static partial class QueryBuilder
 
         var p = new SqlParameters();
         var keys = GroupKeys(spec.GroupBy);
-        var groups = Groups(metrics);
+        var groups = Groups(metrics, catalog);
         var ctes = new List<string>();
         var compare = spec.Compare is not null && time.Previous is not null;
 
         RenderWindow(ctes, "cur", time.Current, time.AsOf, groups, p);
         var filters = spec.Filters;
-        RenderGroups(ctes, "c", "cur", groups, keys, time.Current, time.AsOf, time.AsOf, filters, p);
+        RenderGroups(ctes, "c", "cur", groups, keys, time.Current, time.AsOf, time.AsOf, filters, catalog, p);
         ctes.Add(Result("cur", "c", groups, keys, metrics));
         if (compare)
         {
             RenderWindow(ctes, "prev", time.Previous!, time.AsOf, groups, p);
-            RenderGroups(ctes, "p", "prev", groups, keys, time.Previous!, SnapshotPointOfPrevious(time), time.AsOf, filters, p);
+            RenderGroups(ctes, "p", "prev", groups, keys, time.Previous!, SnapshotPointOfPrevious(time), time.AsOf, filters, catalog, p);
             ctes.Add(Result("prev", "p", groups, keys, metrics));
         }
 
@@ -106,9 +127,7 @@ public static partial class QueryBuilder
         var flagged = FlaggedMetrics(spec, keys, metrics, time);
         if (flagged.Count > 0)
         {
-            ctes.Add(Diagnosis.AnalysisSql.BaselineCte("cur_baselines", flagged,
-                keys.Any(k => k.Name == "sprint_key") ? "SELECT sprint_key FROM cur" : "SELECT sprint_key FROM cur_sprints", longForm: false, p));
-            ctes.Add(FlagsCte(spec, keys, flagged, p));
+            ctes.AddRange(FlagCtes(spec, keys, flagged, catalog, p));
         }
 
         var sql = new StringBuilder("WITH ");
@@ -250,40 +269,50 @@ public static partial class QueryBuilder
             return [];
         }
 
-        // The views' z-scores follow the shipped formulas: a tenant's own version of a metric gets no flags (they would not be its own).
-        return metrics.Where(m => m.Grain == MetricGrains.Sprint && m.Layer != CatalogLayers.Tenant && AnalyticsModel.ZScoredMetrics.Contains(m.Name)).ToList();
+        // z-scores are computed from each metric's own definition (ZScoreSql), so a tenant's own version is flagged against itself.
+        return metrics.Where(m => m.Grain == MetricGrains.Sprint && ZScoreSql.CanScore(m)).ToList();
     }
 
-    /// <summary><c>cur_flags</c>: per sprint of the answer (not low-sample), each flagged metric's z and baseline (from <c>cur_baselines</c>).</summary>
-    private static string FlagsCte(AnalyticsSpec spec, List<Key> keys, List<MetricDefinition> flagged, SqlParameters p)
+    /// <summary>
+    /// <c>cur_z</c> (<see cref="ZScoreSql"/>) for the sprints of the answer, and <c>cur_flags</c>: per such sprint (not low-sample),
+    /// each flagged metric's z and baseline.
+    /// </summary>
+    private static IEnumerable<string> FlagCtes(AnalyticsSpec spec, List<Key> keys, List<MetricDefinition> flagged, MetricCatalog catalog, SqlParameters p)
     {
-        var where = new List<string> { "NOT v.low_sample" };
+        string targets;
         if (keys.Any(k => k.Name == "sprint_key"))
         {
-            where.Add("v.sprint_key IN (SELECT sprint_key FROM cur)");
+            targets = "SELECT sprint_key FROM cur";
         }
         else
         {
-            where.Add("v.sprint_key IN (SELECT sprint_key FROM cur_sprints)");
+            var where = new List<string> { "t.sprint_key IN (SELECT sprint_key FROM cur_sprints)" };
             for (var i = 0; i < spec.Filters.Count; i++)
             {
                 var filter = spec.Filters[i];
                 var column = AnalyticsModel.SprintStats.DimensionColumns[filter.Dimension];
                 var values = p.Add(filter.Values.ToArray(), $"filter:{i}");
-                where.Add(FilterOps.IsNegative(filter.Op) ? $"(v.{column} IS NULL OR v.{column} <> ALL({values}))" : $"v.{column} = ANY({values})");
+                where.Add(FilterOps.IsNegative(filter.Op) ? $"(t.{column} IS NULL OR t.{column} <> ALL({values}))" : $"t.{column} = ANY({values})");
             }
+
+            targets = $"SELECT t.sprint_key FROM sprint_stats t WHERE {string.Join(" AND ", where)}";
+        }
+
+        foreach (var cte in ZScoreSql.Ctes("cur_z", flagged, targets, null, catalog, p))
+        {
+            yield return cte;
         }
 
         var select = new List<string> { "v.sprint_key", "v.team_name AS team" };
         foreach (var metric in flagged)
         {
             var m = Ident(metric.Name);
-            select.Add($"v.z_{m}::float8 AS {m}__z");
-            select.Add($"b.{m}__mean::float8 AS {m}__baseline");
+            select.Add($"z.{m}__z::float8 AS {m}__z");
+            select.Add($"z.{m}__baseline::float8 AS {m}__baseline");
         }
 
-        return $"cur_flags AS (\n    SELECT {string.Join(", ", select)}\n    FROM sprint_stats v\n    LEFT JOIN cur_baselines b ON b.sprint_key = v.sprint_key" +
-               $"\n    WHERE {string.Join("\n      AND ", where)}\n)";
+        yield return $"cur_flags AS (\n    SELECT {string.Join(", ", select)}\n    FROM sprint_stats v\n    JOIN cur_z z ON z.sprint_key = v.sprint_key" +
+                     $"\n    WHERE NOT v.low_sample\n      AND v.sprint_key IN ({targets})\n)";
     }
 
     // ---- series without holes -------------------------------------------------------------------------------------
@@ -393,6 +422,14 @@ public static partial class QueryBuilder
 
     // ---- group keys ----------------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// Two rows' values of a key match. A sprint key is never null, so it is compared with <c>=</c>, which PostgreSQL can
+    /// hash or merge; other keys (an assignee, an epic) may be null and null must match null, with <c>IS NOT DISTINCT FROM</c>,
+    /// which it can only nest-loop (10,000 per-sprint values joined that way took over 30 s).
+    /// </summary>
+    private static string KeyMatch(string left, string right, Key key) =>
+        key.Name == "sprint_key" ? $"{left}.{key.Name} = {right}.{key.Name}" : $"{left}.{key.Name} IS NOT DISTINCT FROM {right}.{key.Name}";
+
     /// <summary>A group key column: its name in every CTE and in the result; <c>sprint_close_at</c> orders sprints but is not output.</summary>
     private sealed record Key(string Name, string Dimension, bool Output);
 
@@ -468,6 +505,9 @@ public static partial class QueryBuilder
 
         public MetricDefinition? Composite { get; } = composite;
 
+        /// <summary>A composite's component metrics (the catalog's versions), whose z-scores it weighs.</summary>
+        public IReadOnlyList<MetricDefinition> Components { get; init; } = [];
+
         public List<Aggregate> Aggregates { get; } = [];
 
         public int Index { get; set; }
@@ -508,7 +548,7 @@ public static partial class QueryBuilder
 
     private sealed record Plan(List<Group> Groups, List<MetricPlan> Metrics);
 
-    private static Plan Groups(List<MetricDefinition> metrics)
+    private static Plan Groups(List<MetricDefinition> metrics, MetricCatalog catalog)
     {
         var groups = new List<Group>();
         var plans = new List<MetricPlan>();
@@ -531,7 +571,10 @@ public static partial class QueryBuilder
             {
                 case MetricTypes.Composite:
                 {
-                    var group = new Group(AnalyticsModel.SprintStats, "sprint_close_at", TimeKind.Window, 0, GroupKind.Composite, metric);
+                    var group = new Group(AnalyticsModel.SprintStats, "sprint_close_at", TimeKind.Window, 0, GroupKind.Composite, metric)
+                    {
+                        Components = ZScoreSql.Expand([metric], catalog),
+                    };
                     groups.Add(group);
                     plans.Add(new MetricPlan(metric, c => $"{c}{group.Index}.{metric.Name}", [group]));
                     break;
@@ -727,14 +770,31 @@ public static partial class QueryBuilder
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static void RenderGroups(List<string> ctes, string letter, string prefix, Plan plan, List<Key> keys, ResolvedWindow window,
-        DateTimeOffset snapshotAt, DateTimeOffset asOf, IReadOnlyList<SpecFilter> filters, SqlParameters p)
+        DateTimeOffset snapshotAt, DateTimeOffset asOf, IReadOnlyList<SpecFilter> filters, MetricCatalog catalog, SqlParameters p,
+        string? series = null)
     {
         foreach (var group in plan.Groups)
         {
             var keyColumns = keys.Select(k => $"{KeyExpression(k, group.View, group.TimeColumn)} AS {k.Name}").ToList();
             var from = $"{group.View.Name} v";
             var where = new List<string>();
-            if (group.TimeKind == TimeKind.Snapshot)
+            if (series is not null)
+            {
+                // One value per sprint of the series: sprint rows by key, other rows placed in each sprint (start, close] of the team.
+                // A LATERAL per sprint, so each is an index range (team, time) or (sprint key), never a scan of the whole view
+                // (OFFSET 0 keeps PostgreSQL from flattening it into one hash or merge join over every row of the view).
+                if (group.TimeKind == TimeKind.Snapshot || group.Kind == GroupKind.Composite)
+                {
+                    throw new InvalidOperationException($"a {group.View.Name} group has no per-sprint value");
+                }
+
+                var on = IsSprintView(group.View)
+                    ? "f.sprint_key = w.sprint_key"
+                    : $"f.team_key = w.team_key AND f.{group.TimeColumn} > w.sprint_start_at AND f.{group.TimeColumn} <= w.sprint_close_at";
+                from = $"{series} w\n    JOIN LATERAL (SELECT * FROM {group.View.Name} f WHERE {on} OFFSET 0) v ON true";
+                keyColumns = ["w.sprint_key AS sprint_key"];
+            }
+            else if (group.TimeKind == TimeKind.Snapshot)
             {
                 var point = window is CalendarWindow calendar ? Min(calendar.To, snapshotAt) : snapshotAt;
                 var at = p.Add(point, $"snapshot:{prefix}");
@@ -800,25 +860,24 @@ public static partial class QueryBuilder
 
                 case GroupKind.Composite:
                 {
-                    var components = group.Composite!.Components ?? throw new InvalidOperationException($"{group.Composite.Name} has no components");
+                    // The components' z-scores for the sprints this group reads, from their catalog definitions (ZScoreSql).
+                    var composite = group.Composite!;
+                    var z = $"{name}_z";
+                    ctes.AddRange(ZScoreSql.Ctes(z, group.Components, $"SELECT v.sprint_key FROM {from}{WhereSql(Indent + Indent)}", null, catalog, p));
                     var terms = new List<string>();
                     var weights = new List<string>();
-                    foreach (var component in components)
+                    foreach (var component in composite.Components!)
                     {
-                        if (!AnalyticsModel.ZScoredMetrics.Contains(component.Metric))
-                        {
-                            throw new InvalidOperationException($"composite component '{component.Metric}' has no z-score column");
-                        }
-
-                        var z = $"v.z_{Ident(component.Metric)}";
-                        var (weight, direction) = CompositeSql.Parameters(group.Composite, component, p);
-                        terms.Add($"coalesce({CompositeSql.Part(weight, direction, z)}, 0)");
-                        weights.Add(CompositeSql.WeightIfPresent(weight, z));
+                        var zColumn = $"z.{Ident(component.Metric)}__z";
+                        var (weight, direction) = CompositeSql.Parameters(composite, component, p);
+                        terms.Add($"coalesce({CompositeSql.Part(weight, direction, zColumn)}, 0)");
+                        weights.Add(CompositeSql.WeightIfPresent(weight, zColumn));
                     }
 
                     var columns = keyColumns.Append(
-                        $"avg(\n        ({string.Join("\n         + ", terms)})\n        / nullif({string.Join("\n                 + ", weights)}, 0)) AS {group.Composite.Name}");
-                    body = $"    SELECT {string.Join(", ", columns)}\n    FROM {from}{whereSql}" + (keys.Count > 0 ? $"\n    GROUP BY {Ordinals(keys.Count)}" : "");
+                        $"avg(\n        ({string.Join("\n         + ", terms)})\n        / nullif({string.Join("\n                 + ", weights)}, 0)) AS {composite.Name}");
+                    body = $"    SELECT {string.Join(", ", columns)}\n    FROM {from}\n    JOIN {z} z ON z.sprint_key = v.sprint_key{whereSql}" +
+                           (keys.Count > 0 ? $"\n    GROUP BY {Ordinals(keys.Count)}" : "");
                     break;
                 }
 
@@ -880,7 +939,7 @@ public static partial class QueryBuilder
             var keyList = string.Join(", ", keys.Select(k => k.Name));
             from = $"(\n        {string.Join("\n        UNION ", groups.Select(g => $"SELECT {keyList} FROM {letter}{g.Index}"))}\n    ) k" +
                    string.Concat(groups.Select(g =>
-                       $"\n    LEFT JOIN {letter}{g.Index} ON " + string.Join(" AND ", keys.Select(k => $"{letter}{g.Index}.{k.Name} IS NOT DISTINCT FROM k.{k.Name}"))));
+                       $"\n    LEFT JOIN {letter}{g.Index} ON " + string.Join(" AND ", keys.Select(k => KeyMatch($"{letter}{g.Index}", "k", k)))));
         }
 
         _ = metrics;

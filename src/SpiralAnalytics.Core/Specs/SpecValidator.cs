@@ -166,19 +166,11 @@ public sealed class SpecValidator : AbstractValidator<AnalyticsSpec>
                     $"{analysis} reads per-sprint values against the team's baseline; '{metric.Name}' is not a sprint-grain metric") { Rule = "analysis_metric" };
             }
             else if ((metric.Type == MetricTypes.Composite ? (metric.Components ?? []).Select(c => c.Metric) : [metric.Name])
-                     .FirstOrDefault(n => !AnalyticsModel.ZScoredMetrics.Contains(n)) is { } unscored)
+                     .FirstOrDefault(n => catalog.Find(n) is not { } m || !ZScoreSql.CanScore(m)) is { } unscored)
             {
                 yield return new SpecError($"metrics[{i}]", metric.Name,
                     $"{analysis} compares sprints with the team's baseline through z-scores; '{unscored}' has none",
-                    AnalyticsModel.ZScoredMetrics, []) { Rule = "analysis_metric" };
-            }
-            else if ((metric.Type == MetricTypes.Composite ? (metric.Components ?? []).Select(c => c.Metric) : [metric.Name])
-                     .Prepend(metric.Name).FirstOrDefault(n => catalog.Find(n)?.Layer == CatalogLayers.Tenant) is { } own)
-            {
-                // The views' z-scores are computed from the shipped formulas: against a tenant's own version of a metric
-                // they would explain a different number than the one the tenant sees.
-                yield return new SpecError($"metrics[{i}]", metric.Name,
-                    $"{analysis} reads z-scores computed from the shipped definitions; '{own}' is this tenant's own version, which has none") { Rule = "analysis_metric" };
+                    ZScoreSql.Scored(catalog), []) { Rule = "analysis_metric" };
             }
         }
 

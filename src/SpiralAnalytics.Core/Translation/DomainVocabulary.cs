@@ -36,6 +36,9 @@ public sealed class DomainVocabulary
     /// <summary>Longest first, so "get over the line" is tried before "over the line".</summary>
     public required IReadOnlyList<VocabularyPhrase> Phrases { get; init; }
 
+    /// <summary>Phrasings with words in between, as patterns over lower-case text, and the catalog's words for them ("time from opened to done": lead time).</summary>
+    public IReadOnlyList<VocabularyPattern> Rewrites { get; init; } = [];
+
     public required IReadOnlyList<string> NewTopic { get; init; }
 
     public required IReadOnlyDictionary<string, IReadOnlyList<string>> Intents { get; init; }
@@ -118,6 +121,10 @@ public sealed class DomainVocabulary
             HashEmbedderVersion = Text(Node("hash_embedder_version")),
             Abbreviations = ((YamlMappingNode)Node("abbreviations")).Children.ToDictionary(kv => Text(kv.Key).ToLowerInvariant(), kv => Text(kv.Value), StringComparer.Ordinal),
             Phrases = phrases,
+            Rewrites = root.Children.TryGetValue(new YamlScalarNode("rewrites"), out var rewrites)
+                ? ((YamlSequenceNode)rewrites).Children.Cast<YamlMappingNode>()
+                    .Select(m => new VocabularyPattern(Pattern(Text(m[new YamlScalarNode("pattern")])), Text(m[new YamlScalarNode("means")]))).ToList()
+                : [],
             NewTopic = Strings(Node("new_topic")),
             Intents = ((YamlMappingNode)Node("intents")).Children.ToDictionary(kv => Text(kv.Key), kv => (IReadOnlyList<string>)Strings(kv.Value), StringComparer.Ordinal),
             TeamWords = Strings(Node("team_words")).ToHashSet(StringComparer.Ordinal),

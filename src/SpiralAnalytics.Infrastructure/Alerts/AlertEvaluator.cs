@@ -20,7 +20,7 @@ namespace SpiralAnalytics.Infrastructure.Alerts;
 /// <summary>
 /// Evaluates a tenant's enabled rules on each in-scope team's latest closed sprint(s). The values come from the rule's own spec
 /// run through the query executor (grouped by team and sprint over the last N closed sprints; a metric with no per-sprint value,
-/// over the team's last sprint), the z-scores from the views (<see cref="SprintZScoreReader"/>); <see cref="AlertCondition.FiresOn"/>
+/// over the team's last sprint), the z-scores from the catalog definitions (<see cref="SprintZScoreReader"/>); <see cref="AlertCondition.FiresOn"/>
 /// judges. A firing is inserted once per rule and period (the team's latest sprint): evaluating again finds it there and fires
 /// nothing new, so each firing is delivered once.
 /// </summary>
@@ -130,7 +130,7 @@ public sealed class AlertEvaluator(
         IReadOnlyList<SprintZScores> recent;
         await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
         {
-            recent = await SprintZScoreReader.ReadAsync(session, asOf, [metric.Name], condition.Sprints, teams, ct);
+            recent = await SprintZScoreReader.ReadAsync(session, catalog, asOf, [metric.Name], condition.Sprints, teams, ct);
             await session.CommitAsync(ct);
         }
 

@@ -14,8 +14,8 @@ namespace SpiralAnalytics.Infrastructure.Overview;
 /// The card of one catalog category. Its key metrics are computed through specs and the query executor, like any answer
 /// (so every formula stays in the catalog): the latest closed sprint per team with <c>compare: previous_period</c> (value,
 /// previous value, change), the last N sprints per team for the sparkline (<c>group_by: [team, sprint]</c>; a metric with no
-/// per-sprint value, such as lead time, is drawn over the last 2N weeks instead), and the z-scores the views computed for
-/// each team's latest sprint (<see cref="SprintZScoreReader"/>).
+/// per-sprint value, such as lead time, is drawn over the last 2N weeks instead), and the z-scores (computed from the
+/// catalog definitions) of each team's latest sprint (<see cref="SprintZScoreReader"/>).
 /// </summary>
 public sealed class CategoryOverviewProvider(string category, QueryExecutor queries, SpiralDataSources data, IOptions<OverviewOptions> options)
     : IOverviewProvider
@@ -109,7 +109,7 @@ public sealed class CategoryOverviewProvider(string category, QueryExecutor quer
     private async Task<IReadOnlyList<SprintZScores>> ReadZAsync(OverviewRequest request, IReadOnlyList<string> metrics, CancellationToken ct)
     {
         await using var session = await TenantSession.BeginAsync(data.Runtime, request.TenantId, ct);
-        var rows = await SprintZScoreReader.ReadAsync(session, request.AsOf, metrics, 1, request.Team is null ? null : [request.Team], ct);
+        var rows = await SprintZScoreReader.ReadAsync(session, request.Catalog, request.AsOf, metrics, 1, request.Team is null ? null : [request.Team], ct);
         await session.CommitAsync(ct);
         return rows;
     }

@@ -104,10 +104,11 @@ public sealed class QueryExecutor(
         var spec = validated.Spec;
         var at = (asOf ?? _clock.GetUtcNow()).ToUniversalTime();
         var built = QueryBuilder.Build(spec, validated.Catalog, TimeResolver.Resolve(spec.Time, at));
-        // An analysis reads its components' values too: their versions are part of the answer (and of its cache key).
-        var used = spec.Analysis is null
-            ? spec.MetricNames
-            : spec.MetricNames.Concat(AnalysisSql.ZScoredMetrics(spec.MetricNames.Select(validated.Catalog.Get), validated.Catalog).Select(m => m.Name));
+        // A composite (and an analysis) reads its components' z-scores, computed from their definitions: their versions are part
+        // of the answer (and of its cache key).
+        var used = spec.MetricNames.Concat(spec.MetricNames.Select(validated.Catalog.Get)
+            .SelectMany(m => m.Type == MetricTypes.Composite ? ZScoreSql.Components(m, validated.Catalog) : [])
+            .Select(m => m.Name));
         var versions = used.Distinct(StringComparer.Ordinal)
             .ToDictionary(n => n, n => validated.Catalog.Get(n).Version, StringComparer.Ordinal);
         var layers = used.Distinct(StringComparer.Ordinal)

@@ -39,8 +39,15 @@ public sealed class AlertConditionTests
     private static MetricDefinition Metric(string name, params string[] dimensions) => new()
     {
         Name = name, DisplayName = name, Category = "sprint_health", Description = "d", Type = MetricTypes.Ratio, Unit = "ratio",
+        Numerator = ["spilled_points"], Denominator = "committed_points",
         Direction = MetricDirections.LowerIsBetter, Grain = "sprint", TimeColumn = "sprint_close_at", Dimensions = dimensions,
         Synonyms = ["a", "b", "c"], Version = "1.0.0",
+    };
+
+    /// <summary>A snapshot at as_of: no value per sprint, so no z-score.</summary>
+    private static MetricDefinition Snapshot(string name, params string[] dimensions) => Metric(name, dimensions) with
+    {
+        Type = MetricTypes.Simple, Unit = "issues", Numerator = null, Denominator = null, Measure = "stuck_issues", Grain = "snapshot", TimeColumn = "idle_from",
     };
 
     [Fact]
@@ -59,7 +66,7 @@ public sealed class AlertConditionTests
     [Fact]
     public void A_z_rule_needs_a_z_scored_metric_and_a_whole_team_scope_and_a_run_needs_per_sprint_values()
     {
-        var catalog = new MetricCatalog([Metric("spillover_ratio", "team", "sprint", "issue_type"), Metric("lead_time_p50", "team", "week")]);
+        var catalog = new MetricCatalog([Metric("spillover_ratio", "team", "sprint", "issue_type"), Snapshot("lead_time_p50", "team", "week")]);
         var narrowed = new AnalyticsSpec { Metrics = ["spillover_ratio"], Filters = [new SpecFilter("issue_type", "eq", ["Bug"])] };
         Assert.Equal(["spec.filters"], AlertRuleRules.Errors(narrowed, new AlertCondition(AlertCondition.AbsZAbove, 2), catalog).Select(e => e.Path));
         var lead = new AnalyticsSpec { Metrics = ["lead_time_p50"] };

@@ -140,11 +140,12 @@ public sealed class InvalidCatalogTests
     [Fact]
     public void A_composite_component_without_z_scores_is_reported()
     {
+        // stuck_count is a snapshot at as_of: it has no value per sprint, so no z-score (derived from its definition, not a list).
         var (folder, file) = ShippedCatalog.CopyWith("sprint_problematic_score", t =>
-            Replace(Replace(t, "metric: cycle_time_p50,", "metric: lead_time_p50,"), ", cycle_time_p50]", ", lead_time_p50]"));
+            Replace(Replace(t, "metric: cycle_time_p50,", "metric: stuck_count,"), ", cycle_time_p50]", ", stuck_count]"));
 
         Assert.Equal(
-            [$"{file}:{ShippedCatalog.LineOf(file, "metric: lead_time_p50")}: components[5].metric: 'lead_time_p50' has no z-score column; components must be one of: velocity, completed_issues, planned_sp, completed_sp, added_sp, removed_sp, say_do_ratio, completion_rate, spillover_ratio, carryover_ratio, scope_creep_ratio, scope_churn_ratio, accuracy_abs, unplanned_work_share, bug_share, blocked_hours, blocked_issue_ratio, unestimated_ratio, reopen_rate, cycle_time_p50"],
+            [$"{file}:{ShippedCatalog.LineOf(file, "metric: stuck_count")}: components[5].metric: 'stuck_count' has no per-sprint z-score (simple, snapshot); a component is a metric with a value per sprint, not a composite or a snapshot"],
             Problems(folder));
     }
 

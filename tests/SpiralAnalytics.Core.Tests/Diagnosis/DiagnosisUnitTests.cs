@@ -102,7 +102,7 @@ public sealed class DiagnosisUnitTests
         foreach (var component in composite.Components!)
         {
             Assert.Contains(component.Metric, built.Parameters.OfType<string>());
-            Assert.Contains($"v.z_{component.Metric}", built.Sql, StringComparison.Ordinal);
+            Assert.Contains($"z.{component.Metric}__z", built.Sql, StringComparison.Ordinal);
         }
 
         Assert.Contains(built.Parameters, p => p is double d && d == composite.Components![0].Weight);
@@ -121,21 +121,67 @@ public sealed class DiagnosisUnitTests
         Assert.Contains("NOT l.low_sample AND abs(l.z) >= $", built.Sql, StringComparison.Ordinal);
         Assert.Contains(AnalysisSql.AnomalyZ, built.Parameters.OfType<double>());
         Assert.Equal([TimeResolver.DefaultWindowWarning], built.Warnings);
-        Assert.Contains("v.z_velocity", built.Sql, StringComparison.Ordinal);
-        Assert.DoesNotContain("v.z_say_do_ratio", built.Sql, StringComparison.Ordinal); // only the named metrics
+        Assert.Contains("z.velocity__z", built.Sql, StringComparison.Ordinal);
+        Assert.DoesNotContain("say_do_ratio", built.Sql, StringComparison.Ordinal); // only the named metrics
     }
 
     [Fact]
     public void An_analysis_of_a_metric_without_a_z_score_is_a_spec_error()
     {
-        var catalog = new MetricCatalog(SpecTestData.Catalog.All.Select(m => m.Name == "velocity" ? m : m)
-            .Append(SpecTestData.Catalog.Get("velocity") with { Name = "velocity_copy", DisplayName = "Velocity copy", Synonyms = ["vc1", "vc2", "vc3"] }));
-        var spec = SpecJson.Parse("""{"analysis":"anomalies","metrics":["velocity_copy"]}""").Spec!;
+        // A composite of composites: its first component is made of z-scores itself and has no per-sprint z-score.
+        var score = SpecTestData.Catalog.Get("sprint_problematic_score");
+        var catalog = new MetricCatalog(SpecTestData.Catalog.All.Append(score with
+        {
+            Name = "score_of_scores", DisplayName = "Score of scores", Synonyms = ["sos1", "sos2", "sos3"],
+            Components = [new CompositeComponent("sprint_problematic_score", 0.5, 1), new CompositeComponent("spillover_ratio", 0.5, 1)],
+            DependsOn = ["sprint_problematic_score", "spillover_ratio"],
+        }));
+        var spec = SpecJson.Parse("""{"analysis":"anomalies","metrics":["score_of_scores"]}""").Spec!;
 
         var error = Assert.Single(new SpecValidator(catalog).Errors(spec));
 
         Assert.Equal(("metrics[0]", "analysis_metric"), (error.Path, error.Rule));
-        Assert.Contains("z-score", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'sprint_problematic_score' has none", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_tenant_sql_metric_is_scored_over_its_own_per_sprint_values()
+    {
+        // One value per sprint from an admin's SELECT: the z-scores join it to each sprint of the series, like an answer by sprint.
+        var goal = SpecTestData.Catalog.Get("say_do_ratio") with
+        {
+            Name = "goal_met_share", DisplayName = "Goal met share", Synonyms = ["gm1", "gm2", "gm3"], Type = MetricTypes.Sql, Layer = CatalogLayers.Tenant,
+            Numerator = null, Denominator = null, Sql = "SELECT s.sprint_key, 1.0 AS value FROM sprint_stats s", Output = ["sprint_key", "value"], Rollup = "avg",
+            Dimensions = ["team", "sprint"], DependsOn = [],
+        };
+        var catalog = new MetricCatalog(SpecTestData.Catalog.All.Append(goal));
+        var spec = SpecJson.Parse("""{"analysis":"anomalies","metrics":["goal_met_share"]}""").Spec!;
+
+        Assert.True(ZScoreSql.CanScore(goal));
+        Assert.Empty(new SpecValidator(catalog).Errors(spec));
+        var built = QueryBuilder.Build(spec, catalog, TimeResolver.Resolve(spec.Time, SpecTestData.AsOf));
+        Assert.Contains("SELECT s.sprint_key, 1.0 AS value FROM sprint_stats s", built.Sql, StringComparison.Ordinal);
+        Assert.Contains("avg(m.value) AS goal_met_share", built.Sql, StringComparison.Ordinal);
+        Assert.Contains("z.goal_met_share__z", built.Sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Which_metrics_have_z_scores_follows_from_their_definitions_not_from_a_list()
+    {
+        // A copy of velocity under another name is scored: its per-sprint value comes from its own definition.
+        var catalog = new MetricCatalog(SpecTestData.Catalog.All
+            .Append(SpecTestData.Catalog.Get("velocity") with { Name = "velocity_copy", DisplayName = "Velocity copy", Synonyms = ["vc1", "vc2", "vc3"] }));
+        var spec = SpecJson.Parse("""{"analysis":"anomalies","metrics":["velocity_copy"]}""").Spec!;
+
+        Assert.Empty(new SpecValidator(catalog).Errors(spec));
+        var built = QueryBuilder.Build(spec, catalog, TimeResolver.Resolve(spec.Time, SpecTestData.AsOf));
+        Assert.Contains("sum(v.completed_points) AS completed_points", built.Sql, StringComparison.Ordinal);
+        Assert.Contains("z.velocity_copy__z", built.Sql, StringComparison.Ordinal);
+        Assert.False(ZScoreSql.CanScore(catalog.Get("stuck_count")));
+        Assert.True(ZScoreSql.CanScore(catalog.Get("cycle_time_p50")));
+        Assert.Equal(new ZScale(true, 0.1), ZScoreSql.Scale(catalog.Get("blocked_hours")));
+        Assert.Equal(new ZScale(false, 0.05), ZScoreSql.Scale(catalog.Get("spillover_ratio")));
+        Assert.Equal(new ZScale(false, 1), ZScoreSql.Scale(catalog.Get("velocity")));
     }
 
     [Fact]

@@ -193,28 +193,57 @@ public sealed class SqlBaselineTests
                 SELECT c1.team, coalesce(c1.completed_points, 0) AS completed_sp
                 FROM c1
             ),
-            cur_baselines AS (
-                SELECT v.sprint_key, bl.completed_sp__mean, bl.completed_sp__n
-                FROM sprint_stats v
-                LEFT JOIN LATERAL (
-                    SELECT avg(y.completed_sp) AS completed_sp__mean, count(y.completed_sp)::int AS completed_sp__n
-                    FROM (
-                        SELECT b.completed_sp
-                        FROM sprint_stats b
-                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
-                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                        LIMIT 6
-                    ) y
-                ) bl ON true
-                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+            cur_z_base AS (
+                SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
+                FROM sprint_stats t
+                CROSS JOIN LATERAL (
+                    SELECT b.sprint_key
+                    FROM sprint_stats b
+                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
+                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                    LIMIT 6
+                ) b
+                WHERE t.sprint_key IN (SELECT t.sprint_key FROM sprint_stats t WHERE t.sprint_key IN (SELECT sprint_key FROM cur_sprints))
+            ),
+            cur_z_sprints AS (
+                SELECT sprint_key, team_key, sprint_start_at, sprint_close_at
+                FROM sprint_stats
+                WHERE sprint_key IN (SELECT t.sprint_key FROM sprint_stats t WHERE t.sprint_key IN (SELECT sprint_key FROM cur_sprints))
+                   OR sprint_key IN (SELECT base_key FROM cur_z_base)
+            ),
+            cur_z_values_1 AS (
+                SELECT w.sprint_key AS sprint_key, sum(v.completed_points) AS completed_points
+                FROM cur_z_sprints w
+                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
+                GROUP BY 1
+            ),
+            cur_z_values AS (
+                SELECT cur_z_values_1.sprint_key, coalesce(cur_z_values_1.completed_points, 0) AS completed_sp
+                FROM cur_z_values_1
+            ),
+            cur_z AS (
+                SELECT s.sprint_key,
+                       x.completed_sp,
+                       z.completed_sp__mean AS completed_sp__baseline,
+                       z.completed_sp__n,
+                       CASE WHEN x.completed_sp IS NULL OR z.completed_sp__mean IS NULL OR z.completed_sp__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.completed_sp - z.completed_sp__mean) / greatest(coalesce(z.completed_sp__sd, 0), 0.1 * abs(z.completed_sp__mean), 1))) END AS completed_sp__z
+                FROM cur_z_sprints s
+                LEFT JOIN cur_z_values x ON x.sprint_key = s.sprint_key
+                LEFT JOIN (
+                    SELECT b.target_key,
+                           avg(y.completed_sp) AS completed_sp__mean, stddev_samp(y.completed_sp) AS completed_sp__sd, count(y.completed_sp)::int AS completed_sp__n
+                    FROM cur_z_base b
+                    JOIN cur_z_values y ON y.sprint_key = b.base_key
+                    GROUP BY b.target_key
+                ) z ON z.target_key = s.sprint_key
             ),
             cur_flags AS (
-                SELECT v.sprint_key, v.team_name AS team, v.z_completed_sp::float8 AS completed_sp__z, b.completed_sp__mean::float8 AS completed_sp__baseline
+                SELECT v.sprint_key, v.team_name AS team, z.completed_sp__z::float8 AS completed_sp__z, z.completed_sp__baseline::float8 AS completed_sp__baseline
                 FROM sprint_stats v
-                LEFT JOIN cur_baselines b ON b.sprint_key = v.sprint_key
+                JOIN cur_z z ON z.sprint_key = v.sprint_key
                 WHERE NOT v.low_sample
-                  AND v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                  AND v.sprint_key IN (SELECT t.sprint_key FROM sprint_stats t WHERE t.sprint_key IN (SELECT sprint_key FROM cur_sprints))
             )
             SELECT r.team, r.completed_sp, f.completed_sp__z, f.completed_sp__baseline, coalesce(abs(f.completed_sp__z) >= $2, false) AS completed_sp__anomaly
             FROM cur r
@@ -403,8 +432,8 @@ public sealed class SqlBaselineTests
                     SELECT team, sprint, sprint_key, sprint_close_at FROM c1
                     UNION SELECT team, sprint, sprint_key, sprint_close_at FROM c2
                 ) k
-                LEFT JOIN c1 ON c1.team IS NOT DISTINCT FROM k.team AND c1.sprint IS NOT DISTINCT FROM k.sprint AND c1.sprint_key IS NOT DISTINCT FROM k.sprint_key AND c1.sprint_close_at IS NOT DISTINCT FROM k.sprint_close_at
-                LEFT JOIN c2 ON c2.team IS NOT DISTINCT FROM k.team AND c2.sprint IS NOT DISTINCT FROM k.sprint AND c2.sprint_key IS NOT DISTINCT FROM k.sprint_key AND c2.sprint_close_at IS NOT DISTINCT FROM k.sprint_close_at
+                LEFT JOIN c1 ON c1.team IS NOT DISTINCT FROM k.team AND c1.sprint IS NOT DISTINCT FROM k.sprint AND c1.sprint_key = k.sprint_key AND c1.sprint_close_at IS NOT DISTINCT FROM k.sprint_close_at
+                LEFT JOIN c2 ON c2.team IS NOT DISTINCT FROM k.team AND c2.sprint IS NOT DISTINCT FROM k.sprint AND c2.sprint_key = k.sprint_key AND c2.sprint_close_at IS NOT DISTINCT FROM k.sprint_close_at
             ),
             cur_keys AS (
                 SELECT v.team_name AS team, v.sprint_name AS sprint, v.sprint_key, v.sprint_close_at
@@ -418,27 +447,75 @@ public sealed class SqlBaselineTests
                 FROM cur_keys k
                 LEFT JOIN cur c ON c.sprint_key = k.sprint_key
             ),
-            cur_baselines AS (
-                SELECT v.sprint_key, bl.velocity__mean, bl.velocity__n, bl.completed_issues__mean, bl.completed_issues__n
-                FROM sprint_stats v
-                LEFT JOIN LATERAL (
-                    SELECT avg(y.velocity) AS velocity__mean, count(y.velocity)::int AS velocity__n,
-                           avg(y.completed_issues) AS completed_issues__mean, count(y.completed_issues)::int AS completed_issues__n
-                    FROM (
-                        SELECT b.velocity, b.completed_issues
-                        FROM sprint_stats b
-                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
-                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                        LIMIT 6
-                    ) y
-                ) bl ON true
-                WHERE v.sprint_key IN (SELECT sprint_key FROM cur)
+            cur_z_base AS (
+                SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
+                FROM sprint_stats t
+                CROSS JOIN LATERAL (
+                    SELECT b.sprint_key
+                    FROM sprint_stats b
+                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
+                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                    LIMIT 6
+                ) b
+                WHERE t.sprint_key IN (SELECT sprint_key FROM cur)
+            ),
+            cur_z_sprints AS (
+                SELECT sprint_key, team_key, sprint_start_at, sprint_close_at
+                FROM sprint_stats
+                WHERE sprint_key IN (SELECT sprint_key FROM cur)
+                   OR sprint_key IN (SELECT base_key FROM cur_z_base)
+            ),
+            cur_z_values_1 AS (
+                SELECT x.sprint_key, avg(x.completed_points) AS completed_points_per_sprint
+                FROM (
+                    SELECT w.sprint_key AS sprint_key, sum(v.completed_points) AS completed_points
+                    FROM cur_z_sprints w
+                    JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
+                    GROUP BY 1
+                ) x
+                GROUP BY 1
+            ),
+            cur_z_values_2 AS (
+                SELECT w.sprint_key AS sprint_key, sum(v.completed_count) AS completed_issues
+                FROM cur_z_sprints w
+                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
+                GROUP BY 1
+            ),
+            cur_z_values AS (
+                SELECT k.sprint_key, cur_z_values_1.completed_points_per_sprint AS velocity, coalesce(cur_z_values_2.completed_issues, 0) AS completed_issues
+                FROM (
+                    SELECT sprint_key FROM cur_z_values_1
+                    UNION SELECT sprint_key FROM cur_z_values_2
+                ) k
+                LEFT JOIN cur_z_values_1 ON cur_z_values_1.sprint_key = k.sprint_key
+                LEFT JOIN cur_z_values_2 ON cur_z_values_2.sprint_key = k.sprint_key
+            ),
+            cur_z AS (
+                SELECT s.sprint_key,
+                       x.velocity,
+                       z.velocity__mean AS velocity__baseline,
+                       z.velocity__n,
+                       CASE WHEN x.velocity IS NULL OR z.velocity__mean IS NULL OR z.velocity__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.velocity - z.velocity__mean) / greatest(coalesce(z.velocity__sd, 0), 0.1 * abs(z.velocity__mean), 1))) END AS velocity__z,
+                       x.completed_issues,
+                       z.completed_issues__mean AS completed_issues__baseline,
+                       z.completed_issues__n,
+                       CASE WHEN x.completed_issues IS NULL OR z.completed_issues__mean IS NULL OR z.completed_issues__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.completed_issues - z.completed_issues__mean) / greatest(coalesce(z.completed_issues__sd, 0), 0.1 * abs(z.completed_issues__mean), 1))) END AS completed_issues__z
+                FROM cur_z_sprints s
+                LEFT JOIN cur_z_values x ON x.sprint_key = s.sprint_key
+                LEFT JOIN (
+                    SELECT b.target_key,
+                           avg(y.velocity) AS velocity__mean, stddev_samp(y.velocity) AS velocity__sd, count(y.velocity)::int AS velocity__n,
+                           avg(y.completed_issues) AS completed_issues__mean, stddev_samp(y.completed_issues) AS completed_issues__sd, count(y.completed_issues)::int AS completed_issues__n
+                    FROM cur_z_base b
+                    JOIN cur_z_values y ON y.sprint_key = b.base_key
+                    GROUP BY b.target_key
+                ) z ON z.target_key = s.sprint_key
             ),
             cur_flags AS (
-                SELECT v.sprint_key, v.team_name AS team, v.z_velocity::float8 AS velocity__z, b.velocity__mean::float8 AS velocity__baseline, v.z_completed_issues::float8 AS completed_issues__z, b.completed_issues__mean::float8 AS completed_issues__baseline
+                SELECT v.sprint_key, v.team_name AS team, z.velocity__z::float8 AS velocity__z, z.velocity__baseline::float8 AS velocity__baseline, z.completed_issues__z::float8 AS completed_issues__z, z.completed_issues__baseline::float8 AS completed_issues__baseline
                 FROM sprint_stats v
-                LEFT JOIN cur_baselines b ON b.sprint_key = v.sprint_key
+                JOIN cur_z z ON z.sprint_key = v.sprint_key
                 WHERE NOT v.low_sample
                   AND v.sprint_key IN (SELECT sprint_key FROM cur)
             )
@@ -486,26 +563,55 @@ public sealed class SqlBaselineTests
                 FROM cur_keys k
                 LEFT JOIN cur c ON c.sprint_key = k.sprint_key
             ),
-            cur_baselines AS (
-                SELECT v.sprint_key, bl.completed_issues__mean, bl.completed_issues__n
-                FROM sprint_stats v
-                LEFT JOIN LATERAL (
-                    SELECT avg(y.completed_issues) AS completed_issues__mean, count(y.completed_issues)::int AS completed_issues__n
-                    FROM (
-                        SELECT b.completed_issues
-                        FROM sprint_stats b
-                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
-                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                        LIMIT 6
-                    ) y
-                ) bl ON true
-                WHERE v.sprint_key IN (SELECT sprint_key FROM cur)
+            cur_z_base AS (
+                SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
+                FROM sprint_stats t
+                CROSS JOIN LATERAL (
+                    SELECT b.sprint_key
+                    FROM sprint_stats b
+                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
+                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                    LIMIT 6
+                ) b
+                WHERE t.sprint_key IN (SELECT sprint_key FROM cur)
+            ),
+            cur_z_sprints AS (
+                SELECT sprint_key, team_key, sprint_start_at, sprint_close_at
+                FROM sprint_stats
+                WHERE sprint_key IN (SELECT sprint_key FROM cur)
+                   OR sprint_key IN (SELECT base_key FROM cur_z_base)
+            ),
+            cur_z_values_1 AS (
+                SELECT w.sprint_key AS sprint_key, sum(v.completed_count) AS completed_issues
+                FROM cur_z_sprints w
+                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
+                GROUP BY 1
+            ),
+            cur_z_values AS (
+                SELECT cur_z_values_1.sprint_key, coalesce(cur_z_values_1.completed_issues, 0) AS completed_issues
+                FROM cur_z_values_1
+            ),
+            cur_z AS (
+                SELECT s.sprint_key,
+                       x.completed_issues,
+                       z.completed_issues__mean AS completed_issues__baseline,
+                       z.completed_issues__n,
+                       CASE WHEN x.completed_issues IS NULL OR z.completed_issues__mean IS NULL OR z.completed_issues__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.completed_issues - z.completed_issues__mean) / greatest(coalesce(z.completed_issues__sd, 0), 0.1 * abs(z.completed_issues__mean), 1))) END AS completed_issues__z
+                FROM cur_z_sprints s
+                LEFT JOIN cur_z_values x ON x.sprint_key = s.sprint_key
+                LEFT JOIN (
+                    SELECT b.target_key,
+                           avg(y.completed_issues) AS completed_issues__mean, stddev_samp(y.completed_issues) AS completed_issues__sd, count(y.completed_issues)::int AS completed_issues__n
+                    FROM cur_z_base b
+                    JOIN cur_z_values y ON y.sprint_key = b.base_key
+                    GROUP BY b.target_key
+                ) z ON z.target_key = s.sprint_key
             ),
             cur_flags AS (
-                SELECT v.sprint_key, v.team_name AS team, v.z_completed_issues::float8 AS completed_issues__z, b.completed_issues__mean::float8 AS completed_issues__baseline
+                SELECT v.sprint_key, v.team_name AS team, z.completed_issues__z::float8 AS completed_issues__z, z.completed_issues__baseline::float8 AS completed_issues__baseline
                 FROM sprint_stats v
-                LEFT JOIN cur_baselines b ON b.sprint_key = v.sprint_key
+                JOIN cur_z z ON z.sprint_key = v.sprint_key
                 WHERE NOT v.low_sample
                   AND v.sprint_key IN (SELECT sprint_key FROM cur)
             )
@@ -558,21 +664,113 @@ public sealed class SqlBaselineTests
                 ) s
                 WHERE s.recency BETWEEN $2 AND $3
             ),
+            c1_z_base AS (
+                SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
+                FROM sprint_stats t
+                CROSS JOIN LATERAL (
+                    SELECT b.sprint_key
+                    FROM sprint_stats b
+                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
+                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                    LIMIT 6
+                ) b
+                WHERE t.sprint_key IN (SELECT v.sprint_key FROM sprint_stats v
+                    WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints))
+            ),
+            c1_z_sprints AS (
+                SELECT sprint_key, team_key, sprint_start_at, sprint_close_at
+                FROM sprint_stats
+                WHERE sprint_key IN (SELECT v.sprint_key FROM sprint_stats v
+                    WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints))
+                   OR sprint_key IN (SELECT base_key FROM c1_z_base)
+            ),
+            c1_z_values_1 AS (
+                SELECT w.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                FROM c1_z_sprints w
+                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
+                GROUP BY 1
+            ),
+            c1_z_values_2 AS (
+                SELECT w.sprint_key AS sprint_key, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
+                FROM c1_z_sprints w
+                JOIN LATERAL (SELECT * FROM issue_events f WHERE f.team_key = w.team_key AND f.at > w.sprint_start_at AND f.at <= w.sprint_close_at OFFSET 0) v ON true
+                GROUP BY 1
+            ),
+            c1_z_values_3 AS (
+                SELECT w.sprint_key AS sprint_key, percentile_cont($4) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
+                FROM c1_z_sprints w
+                JOIN LATERAL (SELECT * FROM issue_flow f WHERE f.team_key = w.team_key AND f.resolved_at > w.sprint_start_at AND f.resolved_at <= w.sprint_close_at OFFSET 0) v ON true
+                GROUP BY 1
+            ),
+            c1_z_values AS (
+                SELECT k.sprint_key, coalesce(c1_z_values_1.spilled_points, 0)::numeric / nullif(c1_z_values_1.committed_points, 0) AS spillover_ratio, coalesce(c1_z_values_1.committed_completed_points, 0)::numeric / nullif(c1_z_values_1.committed_points, 0) AS say_do_ratio, (coalesce(c1_z_values_1.added_points, 0) + coalesce(c1_z_values_1.removed_points, 0) + coalesce(c1_z_values_1.reestimated_points, 0))::numeric / nullif(c1_z_values_1.committed_points, 0) AS scope_churn_ratio, coalesce(c1_z_values_1.blocked_hours, 0) AS blocked_hours, coalesce(c1_z_values_2.reopened_issues, 0)::numeric / nullif(c1_z_values_2.done_arrival_issues, 0) AS reopen_rate, c1_z_values_3.cycle_time_days_p50 AS cycle_time_p50
+                FROM (
+                    SELECT sprint_key FROM c1_z_values_1
+                    UNION SELECT sprint_key FROM c1_z_values_2
+                    UNION SELECT sprint_key FROM c1_z_values_3
+                ) k
+                LEFT JOIN c1_z_values_1 ON c1_z_values_1.sprint_key = k.sprint_key
+                LEFT JOIN c1_z_values_2 ON c1_z_values_2.sprint_key = k.sprint_key
+                LEFT JOIN c1_z_values_3 ON c1_z_values_3.sprint_key = k.sprint_key
+            ),
+            c1_z AS (
+                SELECT s.sprint_key,
+                       x.spillover_ratio,
+                       z.spillover_ratio__mean AS spillover_ratio__baseline,
+                       z.spillover_ratio__n,
+                       CASE WHEN x.spillover_ratio IS NULL OR z.spillover_ratio__mean IS NULL OR z.spillover_ratio__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.spillover_ratio - z.spillover_ratio__mean) / greatest(coalesce(z.spillover_ratio__sd, 0), 0.1 * abs(z.spillover_ratio__mean), 0.05))) END AS spillover_ratio__z,
+                       x.say_do_ratio,
+                       z.say_do_ratio__mean AS say_do_ratio__baseline,
+                       z.say_do_ratio__n,
+                       CASE WHEN x.say_do_ratio IS NULL OR z.say_do_ratio__mean IS NULL OR z.say_do_ratio__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.say_do_ratio - z.say_do_ratio__mean) / greatest(coalesce(z.say_do_ratio__sd, 0), 0.1 * abs(z.say_do_ratio__mean), 0.05))) END AS say_do_ratio__z,
+                       x.scope_churn_ratio,
+                       z.scope_churn_ratio__mean AS scope_churn_ratio__baseline,
+                       z.scope_churn_ratio__n,
+                       CASE WHEN x.scope_churn_ratio IS NULL OR z.scope_churn_ratio__mean IS NULL OR z.scope_churn_ratio__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.scope_churn_ratio - z.scope_churn_ratio__mean) / greatest(coalesce(z.scope_churn_ratio__sd, 0), 0.1 * abs(z.scope_churn_ratio__mean), 0.05))) END AS scope_churn_ratio__z,
+                       x.blocked_hours,
+                       z.blocked_hours__mean AS blocked_hours__baseline,
+                       z.blocked_hours__n,
+                       CASE WHEN ln(1 + greatest(x.blocked_hours, 0)) IS NULL OR z.blocked_hours__smean IS NULL OR z.blocked_hours__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.blocked_hours, 0)) - z.blocked_hours__smean) / greatest(coalesce(z.blocked_hours__sd, 0), 0.1 * abs(z.blocked_hours__smean), 0.1))) END AS blocked_hours__z,
+                       x.reopen_rate,
+                       z.reopen_rate__mean AS reopen_rate__baseline,
+                       z.reopen_rate__n,
+                       CASE WHEN x.reopen_rate IS NULL OR z.reopen_rate__mean IS NULL OR z.reopen_rate__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.reopen_rate - z.reopen_rate__mean) / greatest(coalesce(z.reopen_rate__sd, 0), 0.1 * abs(z.reopen_rate__mean), 0.05))) END AS reopen_rate__z,
+                       x.cycle_time_p50,
+                       z.cycle_time_p50__mean AS cycle_time_p50__baseline,
+                       z.cycle_time_p50__n,
+                       CASE WHEN ln(1 + greatest(x.cycle_time_p50, 0)) IS NULL OR z.cycle_time_p50__smean IS NULL OR z.cycle_time_p50__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.cycle_time_p50, 0)) - z.cycle_time_p50__smean) / greatest(coalesce(z.cycle_time_p50__sd, 0), 0.1 * abs(z.cycle_time_p50__smean), 0.1))) END AS cycle_time_p50__z
+                FROM c1_z_sprints s
+                LEFT JOIN c1_z_values x ON x.sprint_key = s.sprint_key
+                LEFT JOIN (
+                    SELECT b.target_key,
+                           avg(y.spillover_ratio) AS spillover_ratio__mean, stddev_samp(y.spillover_ratio) AS spillover_ratio__sd, count(y.spillover_ratio)::int AS spillover_ratio__n,
+                           avg(y.say_do_ratio) AS say_do_ratio__mean, stddev_samp(y.say_do_ratio) AS say_do_ratio__sd, count(y.say_do_ratio)::int AS say_do_ratio__n,
+                           avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, stddev_samp(y.scope_churn_ratio) AS scope_churn_ratio__sd, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.reopen_rate) AS reopen_rate__mean, stddev_samp(y.reopen_rate) AS reopen_rate__sd, count(y.reopen_rate)::int AS reopen_rate__n,
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                    FROM c1_z_base b
+                    JOIN c1_z_values y ON y.sprint_key = b.base_key
+                    GROUP BY b.target_key
+                ) z ON z.target_key = s.sprint_key
+            ),
             c1 AS (
                 SELECT v.team_name AS team, avg(
-                    (coalesce($4 * greatest(-3, least(3, $5 * v.z_spillover_ratio)), 0)
-                     + coalesce($6 * greatest(-3, least(3, $7 * v.z_say_do_ratio)), 0)
-                     + coalesce($8 * greatest(-3, least(3, $9 * v.z_scope_churn_ratio)), 0)
-                     + coalesce($10 * greatest(-3, least(3, $11 * v.z_blocked_hours)), 0)
-                     + coalesce($12 * greatest(-3, least(3, $13 * v.z_reopen_rate)), 0)
-                     + coalesce($14 * greatest(-3, least(3, $15 * v.z_cycle_time_p50)), 0))
-                    / nullif(CASE WHEN v.z_spillover_ratio IS NULL THEN 0 ELSE $4 END
-                             + CASE WHEN v.z_say_do_ratio IS NULL THEN 0 ELSE $6 END
-                             + CASE WHEN v.z_scope_churn_ratio IS NULL THEN 0 ELSE $8 END
-                             + CASE WHEN v.z_blocked_hours IS NULL THEN 0 ELSE $10 END
-                             + CASE WHEN v.z_reopen_rate IS NULL THEN 0 ELSE $12 END
-                             + CASE WHEN v.z_cycle_time_p50 IS NULL THEN 0 ELSE $14 END, 0)) AS sprint_problematic_score
+                    (coalesce($5 * greatest(-3, least(3, $6 * z.spillover_ratio__z)), 0)
+                     + coalesce($7 * greatest(-3, least(3, $8 * z.say_do_ratio__z)), 0)
+                     + coalesce($9 * greatest(-3, least(3, $10 * z.scope_churn_ratio__z)), 0)
+                     + coalesce($11 * greatest(-3, least(3, $12 * z.blocked_hours__z)), 0)
+                     + coalesce($13 * greatest(-3, least(3, $14 * z.reopen_rate__z)), 0)
+                     + coalesce($15 * greatest(-3, least(3, $16 * z.cycle_time_p50__z)), 0))
+                    / nullif(CASE WHEN z.spillover_ratio__z IS NULL THEN 0 ELSE $5 END
+                             + CASE WHEN z.say_do_ratio__z IS NULL THEN 0 ELSE $7 END
+                             + CASE WHEN z.scope_churn_ratio__z IS NULL THEN 0 ELSE $9 END
+                             + CASE WHEN z.blocked_hours__z IS NULL THEN 0 ELSE $11 END
+                             + CASE WHEN z.reopen_rate__z IS NULL THEN 0 ELSE $13 END
+                             + CASE WHEN z.cycle_time_p50__z IS NULL THEN 0 ELSE $15 END, 0)) AS sprint_problematic_score
                 FROM sprint_stats v
+                JOIN c1_z z ON z.sprint_key = v.sprint_key
                 WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
                 GROUP BY 1
             ),
@@ -583,9 +781,9 @@ public sealed class SqlBaselineTests
             SELECT r.team, r.sprint_problematic_score
             FROM cur r
             ORDER BY r.sprint_problematic_score DESC NULLS LAST, r.team
-            LIMIT $16
+            LIMIT $17
             """,
-            "2024-06-15T12:00:00.0000000Z | 1 | 6 | 0.25 | 1 | 0.2 | -1 | 0.2 | 1 | 0.15 | 1 | 0.1 | 1 | 0.1 | 1 | 3"),
+            "2024-06-15T12:00:00.0000000Z | 1 | 6 | 0.5 | 0.25 | 1 | 0.2 | -1 | 0.2 | 1 | 0.15 | 1 | 0.1 | 1 | 0.1 | 1 | 3"),
         (
             "Sprint_and_issue_grain_metrics_together_over_sprint_spans",
             """{"metrics":["velocity","say_do_ratio","lead_time_p50","bug_count"],"group_by":["team"],"time":{"type":"last_sprints","n":4}}""",
@@ -954,26 +1152,55 @@ public sealed class SqlBaselineTests
                 FROM cur_keys k
                 LEFT JOIN cur c ON c.sprint_key = k.sprint_key
             ),
-            cur_baselines AS (
-                SELECT v.sprint_key, bl.accuracy_abs__mean, bl.accuracy_abs__n
-                FROM sprint_stats v
-                LEFT JOIN LATERAL (
-                    SELECT avg(y.accuracy_abs) AS accuracy_abs__mean, count(y.accuracy_abs)::int AS accuracy_abs__n
-                    FROM (
-                        SELECT b.accuracy_abs
-                        FROM sprint_stats b
-                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
-                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                        LIMIT 6
-                    ) y
-                ) bl ON true
-                WHERE v.sprint_key IN (SELECT sprint_key FROM cur)
+            cur_z_base AS (
+                SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
+                FROM sprint_stats t
+                CROSS JOIN LATERAL (
+                    SELECT b.sprint_key
+                    FROM sprint_stats b
+                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
+                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                    LIMIT 6
+                ) b
+                WHERE t.sprint_key IN (SELECT sprint_key FROM cur)
+            ),
+            cur_z_sprints AS (
+                SELECT sprint_key, team_key, sprint_start_at, sprint_close_at
+                FROM sprint_stats
+                WHERE sprint_key IN (SELECT sprint_key FROM cur)
+                   OR sprint_key IN (SELECT base_key FROM cur_z_base)
+            ),
+            cur_z_values_1 AS (
+                SELECT w.sprint_key AS sprint_key, sum(v.planning_error_points) AS planning_error_points, sum(v.committed_points) AS sprint_committed_points
+                FROM cur_z_sprints w
+                JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
+                GROUP BY 1
+            ),
+            cur_z_values AS (
+                SELECT cur_z_values_1.sprint_key, coalesce(cur_z_values_1.planning_error_points, 0)::numeric / nullif(cur_z_values_1.sprint_committed_points, 0) AS accuracy_abs
+                FROM cur_z_values_1
+            ),
+            cur_z AS (
+                SELECT s.sprint_key,
+                       x.accuracy_abs,
+                       z.accuracy_abs__mean AS accuracy_abs__baseline,
+                       z.accuracy_abs__n,
+                       CASE WHEN x.accuracy_abs IS NULL OR z.accuracy_abs__mean IS NULL OR z.accuracy_abs__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.accuracy_abs - z.accuracy_abs__mean) / greatest(coalesce(z.accuracy_abs__sd, 0), 0.1 * abs(z.accuracy_abs__mean), 0.05))) END AS accuracy_abs__z
+                FROM cur_z_sprints s
+                LEFT JOIN cur_z_values x ON x.sprint_key = s.sprint_key
+                LEFT JOIN (
+                    SELECT b.target_key,
+                           avg(y.accuracy_abs) AS accuracy_abs__mean, stddev_samp(y.accuracy_abs) AS accuracy_abs__sd, count(y.accuracy_abs)::int AS accuracy_abs__n
+                    FROM cur_z_base b
+                    JOIN cur_z_values y ON y.sprint_key = b.base_key
+                    GROUP BY b.target_key
+                ) z ON z.target_key = s.sprint_key
             ),
             cur_flags AS (
-                SELECT v.sprint_key, v.team_name AS team, v.z_accuracy_abs::float8 AS accuracy_abs__z, b.accuracy_abs__mean::float8 AS accuracy_abs__baseline
+                SELECT v.sprint_key, v.team_name AS team, z.accuracy_abs__z::float8 AS accuracy_abs__z, z.accuracy_abs__baseline::float8 AS accuracy_abs__baseline
                 FROM sprint_stats v
-                LEFT JOIN cur_baselines b ON b.sprint_key = v.sprint_key
+                JOIN cur_z z ON z.sprint_key = v.sprint_key
                 WHERE NOT v.low_sample
                   AND v.sprint_key IN (SELECT sprint_key FROM cur)
             )
@@ -1205,46 +1432,125 @@ public sealed class SqlBaselineTests
                        ($18::text, $19::numeric, $20::int, 5),
                        ($21::text, $22::numeric, $23::int, 6)
             ),
-            long AS MATERIALIZED (
-                SELECT v.team_key, v.team_name, v.sprint_key, v.sprint_name, v.sprint_state, v.sprint_close_at, v.low_sample, x.metric, x.value, x.z
-                FROM sprint_stats v
-                CROSS JOIN LATERAL (VALUES
-                    ($6::text, v.spillover_ratio::numeric, v.z_spillover_ratio::numeric),
-                    ($9::text, v.say_do_ratio::numeric, v.z_say_do_ratio::numeric),
-                    ($12::text, v.scope_churn_ratio::numeric, v.z_scope_churn_ratio::numeric),
-                    ($15::text, v.blocked_hours::numeric, v.z_blocked_hours::numeric),
-                    ($18::text, v.reopen_rate::numeric, v.z_reopen_rate::numeric),
-                    ($21::text, v.cycle_time_p50::numeric, v.z_cycle_time_p50::numeric)
-                ) x(metric, value, z)
+            scores_base AS (
+                SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
+                FROM sprint_stats t
+                CROSS JOIN LATERAL (
+                    SELECT b.sprint_key
+                    FROM sprint_stats b
+                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
+                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                    LIMIT 6
+                ) b
+                WHERE t.sprint_key IN (SELECT l.sprint_key FROM sprint_stats l WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND l.team_name = ANY($24))
             ),
-            baselines AS (
-                SELECT v.sprint_key, x.metric, x.mean AS value__mean, x.n AS value__n
+            scores_sprints AS (
+                SELECT sprint_key, team_key, sprint_start_at, sprint_close_at
+                FROM sprint_stats
+                WHERE sprint_key IN (SELECT l.sprint_key FROM sprint_stats l WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND l.team_name = ANY($24))
+                   OR sprint_key IN (SELECT base_key FROM scores_base)
+                   OR sprint_key IN (SELECT y.sprint_key FROM sprint_stats t
+                       CROSS JOIN LATERAL (
+                           SELECT b.sprint_key FROM sprint_stats b
+                           WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                             AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
+                           ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                           LIMIT 8
+                       ) y
+                       WHERE t.sprint_key IN (SELECT l.sprint_key FROM sprint_stats l WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND l.team_name = ANY($24))
+                       UNION
+                       SELECT y.sprint_key FROM sprint_stats t
+                       CROSS JOIN LATERAL (
+                           SELECT DISTINCT ON (o.team_key) o.sprint_key FROM sprint_stats o
+                           WHERE o.team_key <> t.team_key AND o.sprint_state = 'closed' AND o.sprint_close_at <= t.sprint_close_at
+                           ORDER BY o.team_key, o.sprint_close_at DESC, o.sprint_key DESC
+                       ) y
+                       WHERE t.sprint_key IN (SELECT l.sprint_key FROM sprint_stats l WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND l.team_name = ANY($24)))
+            ),
+            scores_values_1 AS (
+                SELECT w.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                FROM scores_sprints w
+                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
+                GROUP BY 1
+            ),
+            scores_values_2 AS (
+                SELECT w.sprint_key AS sprint_key, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
+                FROM scores_sprints w
+                JOIN LATERAL (SELECT * FROM issue_events f WHERE f.team_key = w.team_key AND f.at > w.sprint_start_at AND f.at <= w.sprint_close_at OFFSET 0) v ON true
+                GROUP BY 1
+            ),
+            scores_values_3 AS (
+                SELECT w.sprint_key AS sprint_key, percentile_cont($25) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
+                FROM scores_sprints w
+                JOIN LATERAL (SELECT * FROM issue_flow f WHERE f.team_key = w.team_key AND f.resolved_at > w.sprint_start_at AND f.resolved_at <= w.sprint_close_at OFFSET 0) v ON true
+                GROUP BY 1
+            ),
+            scores_values AS (
+                SELECT k.sprint_key, coalesce(scores_values_1.spilled_points, 0)::numeric / nullif(scores_values_1.committed_points, 0) AS spillover_ratio, coalesce(scores_values_1.committed_completed_points, 0)::numeric / nullif(scores_values_1.committed_points, 0) AS say_do_ratio, (coalesce(scores_values_1.added_points, 0) + coalesce(scores_values_1.removed_points, 0) + coalesce(scores_values_1.reestimated_points, 0))::numeric / nullif(scores_values_1.committed_points, 0) AS scope_churn_ratio, coalesce(scores_values_1.blocked_hours, 0) AS blocked_hours, coalesce(scores_values_2.reopened_issues, 0)::numeric / nullif(scores_values_2.done_arrival_issues, 0) AS reopen_rate, scores_values_3.cycle_time_days_p50 AS cycle_time_p50
+                FROM (
+                    SELECT sprint_key FROM scores_values_1
+                    UNION SELECT sprint_key FROM scores_values_2
+                    UNION SELECT sprint_key FROM scores_values_3
+                ) k
+                LEFT JOIN scores_values_1 ON scores_values_1.sprint_key = k.sprint_key
+                LEFT JOIN scores_values_2 ON scores_values_2.sprint_key = k.sprint_key
+                LEFT JOIN scores_values_3 ON scores_values_3.sprint_key = k.sprint_key
+            ),
+            scores AS (
+                SELECT s.sprint_key,
+                       x.spillover_ratio,
+                       z.spillover_ratio__mean AS spillover_ratio__baseline,
+                       z.spillover_ratio__n,
+                       CASE WHEN x.spillover_ratio IS NULL OR z.spillover_ratio__mean IS NULL OR z.spillover_ratio__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.spillover_ratio - z.spillover_ratio__mean) / greatest(coalesce(z.spillover_ratio__sd, 0), 0.1 * abs(z.spillover_ratio__mean), 0.05))) END AS spillover_ratio__z,
+                       x.say_do_ratio,
+                       z.say_do_ratio__mean AS say_do_ratio__baseline,
+                       z.say_do_ratio__n,
+                       CASE WHEN x.say_do_ratio IS NULL OR z.say_do_ratio__mean IS NULL OR z.say_do_ratio__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.say_do_ratio - z.say_do_ratio__mean) / greatest(coalesce(z.say_do_ratio__sd, 0), 0.1 * abs(z.say_do_ratio__mean), 0.05))) END AS say_do_ratio__z,
+                       x.scope_churn_ratio,
+                       z.scope_churn_ratio__mean AS scope_churn_ratio__baseline,
+                       z.scope_churn_ratio__n,
+                       CASE WHEN x.scope_churn_ratio IS NULL OR z.scope_churn_ratio__mean IS NULL OR z.scope_churn_ratio__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.scope_churn_ratio - z.scope_churn_ratio__mean) / greatest(coalesce(z.scope_churn_ratio__sd, 0), 0.1 * abs(z.scope_churn_ratio__mean), 0.05))) END AS scope_churn_ratio__z,
+                       x.blocked_hours,
+                       z.blocked_hours__mean AS blocked_hours__baseline,
+                       z.blocked_hours__n,
+                       CASE WHEN ln(1 + greatest(x.blocked_hours, 0)) IS NULL OR z.blocked_hours__smean IS NULL OR z.blocked_hours__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.blocked_hours, 0)) - z.blocked_hours__smean) / greatest(coalesce(z.blocked_hours__sd, 0), 0.1 * abs(z.blocked_hours__smean), 0.1))) END AS blocked_hours__z,
+                       x.reopen_rate,
+                       z.reopen_rate__mean AS reopen_rate__baseline,
+                       z.reopen_rate__n,
+                       CASE WHEN x.reopen_rate IS NULL OR z.reopen_rate__mean IS NULL OR z.reopen_rate__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.reopen_rate - z.reopen_rate__mean) / greatest(coalesce(z.reopen_rate__sd, 0), 0.1 * abs(z.reopen_rate__mean), 0.05))) END AS reopen_rate__z,
+                       x.cycle_time_p50,
+                       z.cycle_time_p50__mean AS cycle_time_p50__baseline,
+                       z.cycle_time_p50__n,
+                       CASE WHEN ln(1 + greatest(x.cycle_time_p50, 0)) IS NULL OR z.cycle_time_p50__smean IS NULL OR z.cycle_time_p50__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.cycle_time_p50, 0)) - z.cycle_time_p50__smean) / greatest(coalesce(z.cycle_time_p50__sd, 0), 0.1 * abs(z.cycle_time_p50__smean), 0.1))) END AS cycle_time_p50__z
+                FROM scores_sprints s
+                LEFT JOIN scores_values x ON x.sprint_key = s.sprint_key
+                LEFT JOIN (
+                    SELECT b.target_key,
+                           avg(y.spillover_ratio) AS spillover_ratio__mean, stddev_samp(y.spillover_ratio) AS spillover_ratio__sd, count(y.spillover_ratio)::int AS spillover_ratio__n,
+                           avg(y.say_do_ratio) AS say_do_ratio__mean, stddev_samp(y.say_do_ratio) AS say_do_ratio__sd, count(y.say_do_ratio)::int AS say_do_ratio__n,
+                           avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, stddev_samp(y.scope_churn_ratio) AS scope_churn_ratio__sd, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.reopen_rate) AS reopen_rate__mean, stddev_samp(y.reopen_rate) AS reopen_rate__sd, count(y.reopen_rate)::int AS reopen_rate__n,
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                    FROM scores_base b
+                    JOIN scores_values y ON y.sprint_key = b.base_key
+                    GROUP BY b.target_key
+                ) z ON z.target_key = s.sprint_key
+            ),
+            long AS MATERIALIZED (
+                SELECT v.team_key, v.team_name, v.sprint_key, v.sprint_name, v.sprint_state, v.sprint_close_at, v.low_sample,
+                       x.metric, x.value, x.z, x.baseline, x.baseline_n
                 FROM sprint_stats v
-                LEFT JOIN LATERAL (
-                    SELECT avg(y.spillover_ratio) AS spillover_ratio__mean, count(y.spillover_ratio)::int AS spillover_ratio__n,
-                           avg(y.say_do_ratio) AS say_do_ratio__mean, count(y.say_do_ratio)::int AS say_do_ratio__n,
-                           avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
-                           avg(y.blocked_hours) AS blocked_hours__mean, count(y.blocked_hours)::int AS blocked_hours__n,
-                           avg(y.reopen_rate) AS reopen_rate__mean, count(y.reopen_rate)::int AS reopen_rate__n,
-                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, count(y.cycle_time_p50)::int AS cycle_time_p50__n
-                    FROM (
-                        SELECT b.spillover_ratio, b.say_do_ratio, b.scope_churn_ratio, b.blocked_hours, b.reopen_rate, b.cycle_time_p50
-                        FROM sprint_stats b
-                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
-                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                        LIMIT 6
-                    ) y
-                ) bl ON true
+                JOIN scores z ON z.sprint_key = v.sprint_key
                 CROSS JOIN LATERAL (VALUES
-                    ($6::text, bl.spillover_ratio__mean, bl.spillover_ratio__n),
-                    ($9::text, bl.say_do_ratio__mean, bl.say_do_ratio__n),
-                    ($12::text, bl.scope_churn_ratio__mean, bl.scope_churn_ratio__n),
-                    ($15::text, bl.blocked_hours__mean, bl.blocked_hours__n),
-                    ($18::text, bl.reopen_rate__mean, bl.reopen_rate__n),
-                    ($21::text, bl.cycle_time_p50__mean, bl.cycle_time_p50__n)
-                ) x(metric, mean, n)
-                WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                    ($6::text, z.spillover_ratio::numeric, z.spillover_ratio__z::numeric, z.spillover_ratio__baseline::numeric, z.spillover_ratio__n::int),
+                    ($9::text, z.say_do_ratio::numeric, z.say_do_ratio__z::numeric, z.say_do_ratio__baseline::numeric, z.say_do_ratio__n::int),
+                    ($12::text, z.scope_churn_ratio::numeric, z.scope_churn_ratio__z::numeric, z.scope_churn_ratio__baseline::numeric, z.scope_churn_ratio__n::int),
+                    ($15::text, z.blocked_hours::numeric, z.blocked_hours__z::numeric, z.blocked_hours__baseline::numeric, z.blocked_hours__n::int),
+                    ($18::text, z.reopen_rate::numeric, z.reopen_rate__z::numeric, z.reopen_rate__baseline::numeric, z.reopen_rate__n::int),
+                    ($21::text, z.cycle_time_p50::numeric, z.cycle_time_p50__z::numeric, z.cycle_time_p50__baseline::numeric, z.cycle_time_p50__n::int)
+                ) x(metric, value, z, baseline, baseline_n)
             ),
             chosen AS (
                 SELECT l.*, c.weight, c.direction, c.ord,
@@ -1299,12 +1605,11 @@ public sealed class SqlBaselineTests
             )
             SELECT s.team_key, s.team_name AS team, s.sprint_key, s.sprint_name AS sprint, s.sprint_state, s.sprint_close_at, s.low_sample,
                    (sum(s.contribution) OVER (PARTITION BY s.sprint_key))::float8 AS problem_score,
-                   s.metric AS component, s.weight::float8, s.direction, s.value::float8, b.value__mean::float8 AS baseline, b.value__n::int AS baseline_n, s.z::float8,
+                   s.metric AS component, s.weight::float8, s.direction, s.value::float8, s.baseline::float8, s.baseline_n, s.z::float8,
                    s.contribution::float8, o.median::float8 AS peer_median, o.n AS peer_n, o.worse AS peers_worse, t.slope::float8 AS trend_slope,
                    t.n AS trend_n, t.mean::float8 AS trend_mean,
                    d.prev_sprints::float8, d.prev_completed::float8, d.prev_committed::float8, d.prev_carried_over::float8, d.prev_scope_added::float8, d.prev_re_estimated::float8, d.prev_scope_removed::float8, d.prev_reopened::float8, d.prev_unfinished::float8, d.cur_sprints::float8, d.cur_completed::float8, d.cur_committed::float8, d.cur_carried_over::float8, d.cur_scope_added::float8, d.cur_re_estimated::float8, d.cur_scope_removed::float8, d.cur_reopened::float8, d.cur_unfinished::float8
             FROM chosen s
-            LEFT JOIN baselines b ON b.sprint_key = s.sprint_key AND b.metric = s.metric
             LEFT JOIN LATERAL (
                 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY y.value)::numeric AS median, count(y.value)::int AS n,
                        count(*) FILTER (WHERE y.value * s.direction > s.value * s.direction)::int AS worse
@@ -1332,7 +1637,7 @@ public sealed class SqlBaselineTests
             LEFT JOIN change d ON d.team_key = s.team_key
             ORDER BY s.team_name, s.sprint_close_at, s.sprint_key, s.ord
             """,
-            "2024-06-15T12:00:00.0000000Z | 1 | 1 | 2 | 2 | spillover_ratio | 0.25 | 1 | say_do_ratio | 0.2 | -1 | scope_churn_ratio | 0.2 | 1 | blocked_hours | 0.15 | 1 | reopen_rate | 0.1 | 1 | cycle_time_p50 | 0.1 | 1 | [Phoenix]"),
+            "2024-06-15T12:00:00.0000000Z | 1 | 1 | 2 | 2 | spillover_ratio | 0.25 | 1 | say_do_ratio | 0.2 | -1 | scope_churn_ratio | 0.2 | 1 | blocked_hours | 0.15 | 1 | reopen_rate | 0.1 | 1 | cycle_time_p50 | 0.1 | 1 | [Phoenix] | 0.5"),
         (
             "Anomalies_of_one_team_this_year",
             """{"analysis":"anomalies","metrics":["sprint_problematic_score"],"filters":[{"dimension":"team","op":"eq","values":["Nova"]}],"time":{"type":"period","unit":"year","offset":0}}""",
@@ -1342,59 +1647,119 @@ public sealed class SqlBaselineTests
                 FROM sprint_stats
                 WHERE sprint_state = 'closed' AND sprint_close_at <= $3 AND sprint_close_at >= $1 AND sprint_close_at < $2
             ),
+            scores_base AS (
+                SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
+                FROM sprint_stats t
+                CROSS JOIN LATERAL (
+                    SELECT b.sprint_key
+                    FROM sprint_stats b
+                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
+                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
+                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                    LIMIT 6
+                ) b
+                WHERE t.sprint_key IN (SELECT l.sprint_key FROM sprint_stats l WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND l.team_name = ANY($4))
+            ),
+            scores_sprints AS (
+                SELECT sprint_key, team_key, sprint_start_at, sprint_close_at
+                FROM sprint_stats
+                WHERE sprint_key IN (SELECT l.sprint_key FROM sprint_stats l WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND l.team_name = ANY($4))
+                   OR sprint_key IN (SELECT base_key FROM scores_base)
+            ),
+            scores_values_1 AS (
+                SELECT w.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                FROM scores_sprints w
+                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
+                GROUP BY 1
+            ),
+            scores_values_2 AS (
+                SELECT w.sprint_key AS sprint_key, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
+                FROM scores_sprints w
+                JOIN LATERAL (SELECT * FROM issue_events f WHERE f.team_key = w.team_key AND f.at > w.sprint_start_at AND f.at <= w.sprint_close_at OFFSET 0) v ON true
+                GROUP BY 1
+            ),
+            scores_values_3 AS (
+                SELECT w.sprint_key AS sprint_key, percentile_cont($5) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
+                FROM scores_sprints w
+                JOIN LATERAL (SELECT * FROM issue_flow f WHERE f.team_key = w.team_key AND f.resolved_at > w.sprint_start_at AND f.resolved_at <= w.sprint_close_at OFFSET 0) v ON true
+                GROUP BY 1
+            ),
+            scores_values AS (
+                SELECT k.sprint_key, coalesce(scores_values_1.spilled_points, 0)::numeric / nullif(scores_values_1.committed_points, 0) AS spillover_ratio, coalesce(scores_values_1.committed_completed_points, 0)::numeric / nullif(scores_values_1.committed_points, 0) AS say_do_ratio, (coalesce(scores_values_1.added_points, 0) + coalesce(scores_values_1.removed_points, 0) + coalesce(scores_values_1.reestimated_points, 0))::numeric / nullif(scores_values_1.committed_points, 0) AS scope_churn_ratio, coalesce(scores_values_1.blocked_hours, 0) AS blocked_hours, coalesce(scores_values_2.reopened_issues, 0)::numeric / nullif(scores_values_2.done_arrival_issues, 0) AS reopen_rate, scores_values_3.cycle_time_days_p50 AS cycle_time_p50
+                FROM (
+                    SELECT sprint_key FROM scores_values_1
+                    UNION SELECT sprint_key FROM scores_values_2
+                    UNION SELECT sprint_key FROM scores_values_3
+                ) k
+                LEFT JOIN scores_values_1 ON scores_values_1.sprint_key = k.sprint_key
+                LEFT JOIN scores_values_2 ON scores_values_2.sprint_key = k.sprint_key
+                LEFT JOIN scores_values_3 ON scores_values_3.sprint_key = k.sprint_key
+            ),
+            scores AS (
+                SELECT s.sprint_key,
+                       x.spillover_ratio,
+                       z.spillover_ratio__mean AS spillover_ratio__baseline,
+                       z.spillover_ratio__n,
+                       CASE WHEN x.spillover_ratio IS NULL OR z.spillover_ratio__mean IS NULL OR z.spillover_ratio__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.spillover_ratio - z.spillover_ratio__mean) / greatest(coalesce(z.spillover_ratio__sd, 0), 0.1 * abs(z.spillover_ratio__mean), 0.05))) END AS spillover_ratio__z,
+                       x.say_do_ratio,
+                       z.say_do_ratio__mean AS say_do_ratio__baseline,
+                       z.say_do_ratio__n,
+                       CASE WHEN x.say_do_ratio IS NULL OR z.say_do_ratio__mean IS NULL OR z.say_do_ratio__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.say_do_ratio - z.say_do_ratio__mean) / greatest(coalesce(z.say_do_ratio__sd, 0), 0.1 * abs(z.say_do_ratio__mean), 0.05))) END AS say_do_ratio__z,
+                       x.scope_churn_ratio,
+                       z.scope_churn_ratio__mean AS scope_churn_ratio__baseline,
+                       z.scope_churn_ratio__n,
+                       CASE WHEN x.scope_churn_ratio IS NULL OR z.scope_churn_ratio__mean IS NULL OR z.scope_churn_ratio__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.scope_churn_ratio - z.scope_churn_ratio__mean) / greatest(coalesce(z.scope_churn_ratio__sd, 0), 0.1 * abs(z.scope_churn_ratio__mean), 0.05))) END AS scope_churn_ratio__z,
+                       x.blocked_hours,
+                       z.blocked_hours__mean AS blocked_hours__baseline,
+                       z.blocked_hours__n,
+                       CASE WHEN ln(1 + greatest(x.blocked_hours, 0)) IS NULL OR z.blocked_hours__smean IS NULL OR z.blocked_hours__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.blocked_hours, 0)) - z.blocked_hours__smean) / greatest(coalesce(z.blocked_hours__sd, 0), 0.1 * abs(z.blocked_hours__smean), 0.1))) END AS blocked_hours__z,
+                       x.reopen_rate,
+                       z.reopen_rate__mean AS reopen_rate__baseline,
+                       z.reopen_rate__n,
+                       CASE WHEN x.reopen_rate IS NULL OR z.reopen_rate__mean IS NULL OR z.reopen_rate__n < 4 THEN NULL ELSE greatest(-3, least(3, (x.reopen_rate - z.reopen_rate__mean) / greatest(coalesce(z.reopen_rate__sd, 0), 0.1 * abs(z.reopen_rate__mean), 0.05))) END AS reopen_rate__z,
+                       x.cycle_time_p50,
+                       z.cycle_time_p50__mean AS cycle_time_p50__baseline,
+                       z.cycle_time_p50__n,
+                       CASE WHEN ln(1 + greatest(x.cycle_time_p50, 0)) IS NULL OR z.cycle_time_p50__smean IS NULL OR z.cycle_time_p50__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.cycle_time_p50, 0)) - z.cycle_time_p50__smean) / greatest(coalesce(z.cycle_time_p50__sd, 0), 0.1 * abs(z.cycle_time_p50__smean), 0.1))) END AS cycle_time_p50__z
+                FROM scores_sprints s
+                LEFT JOIN scores_values x ON x.sprint_key = s.sprint_key
+                LEFT JOIN (
+                    SELECT b.target_key,
+                           avg(y.spillover_ratio) AS spillover_ratio__mean, stddev_samp(y.spillover_ratio) AS spillover_ratio__sd, count(y.spillover_ratio)::int AS spillover_ratio__n,
+                           avg(y.say_do_ratio) AS say_do_ratio__mean, stddev_samp(y.say_do_ratio) AS say_do_ratio__sd, count(y.say_do_ratio)::int AS say_do_ratio__n,
+                           avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, stddev_samp(y.scope_churn_ratio) AS scope_churn_ratio__sd, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.reopen_rate) AS reopen_rate__mean, stddev_samp(y.reopen_rate) AS reopen_rate__sd, count(y.reopen_rate)::int AS reopen_rate__n,
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                    FROM scores_base b
+                    JOIN scores_values y ON y.sprint_key = b.base_key
+                    GROUP BY b.target_key
+                ) z ON z.target_key = s.sprint_key
+            ),
             picked AS (
                 SELECT l.*
                 FROM (
-                    SELECT v.team_key, v.team_name, v.sprint_key, v.sprint_name, v.sprint_state, v.sprint_close_at, v.low_sample, x.metric, x.value, x.z
+                    SELECT v.team_key, v.team_name, v.sprint_key, v.sprint_name, v.sprint_state, v.sprint_close_at, v.low_sample,
+                           x.metric, x.value, x.z, x.baseline, x.baseline_n
                     FROM sprint_stats v
+                    JOIN scores z ON z.sprint_key = v.sprint_key
                     CROSS JOIN LATERAL (VALUES
-                        ($5::text, v.spillover_ratio::numeric, v.z_spillover_ratio::numeric),
-                        ($6::text, v.say_do_ratio::numeric, v.z_say_do_ratio::numeric),
-                        ($7::text, v.scope_churn_ratio::numeric, v.z_scope_churn_ratio::numeric),
-                        ($8::text, v.blocked_hours::numeric, v.z_blocked_hours::numeric),
-                        ($9::text, v.reopen_rate::numeric, v.z_reopen_rate::numeric),
-                        ($10::text, v.cycle_time_p50::numeric, v.z_cycle_time_p50::numeric)
-                    ) x(metric, value, z)
-                    WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
+                        ($6::text, z.spillover_ratio::numeric, z.spillover_ratio__z::numeric, z.spillover_ratio__baseline::numeric, z.spillover_ratio__n::int),
+                        ($7::text, z.say_do_ratio::numeric, z.say_do_ratio__z::numeric, z.say_do_ratio__baseline::numeric, z.say_do_ratio__n::int),
+                        ($8::text, z.scope_churn_ratio::numeric, z.scope_churn_ratio__z::numeric, z.scope_churn_ratio__baseline::numeric, z.scope_churn_ratio__n::int),
+                        ($9::text, z.blocked_hours::numeric, z.blocked_hours__z::numeric, z.blocked_hours__baseline::numeric, z.blocked_hours__n::int),
+                        ($10::text, z.reopen_rate::numeric, z.reopen_rate__z::numeric, z.reopen_rate__baseline::numeric, z.reopen_rate__n::int),
+                        ($11::text, z.cycle_time_p50::numeric, z.cycle_time_p50__z::numeric, z.cycle_time_p50__baseline::numeric, z.cycle_time_p50__n::int)
+                    ) x(metric, value, z, baseline, baseline_n)
+                    WHERE v.sprint_key IN (SELECT l.sprint_key FROM sprint_stats l WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND l.team_name = ANY($4))
                 ) l
-                WHERE NOT l.low_sample AND abs(l.z) >= $11
-                  AND l.team_name = ANY($4)
-            ),
-            baselines AS (
-                SELECT v.sprint_key, x.metric, x.mean AS value__mean, x.n AS value__n
-                FROM sprint_stats v
-                LEFT JOIN LATERAL (
-                    SELECT avg(y.spillover_ratio) AS spillover_ratio__mean, count(y.spillover_ratio)::int AS spillover_ratio__n,
-                           avg(y.say_do_ratio) AS say_do_ratio__mean, count(y.say_do_ratio)::int AS say_do_ratio__n,
-                           avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
-                           avg(y.blocked_hours) AS blocked_hours__mean, count(y.blocked_hours)::int AS blocked_hours__n,
-                           avg(y.reopen_rate) AS reopen_rate__mean, count(y.reopen_rate)::int AS reopen_rate__n,
-                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, count(y.cycle_time_p50)::int AS cycle_time_p50__n
-                    FROM (
-                        SELECT b.spillover_ratio, b.say_do_ratio, b.scope_churn_ratio, b.blocked_hours, b.reopen_rate, b.cycle_time_p50
-                        FROM sprint_stats b
-                        WHERE b.team_key = v.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                          AND b.sprint_close_at <= v.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (v.sprint_close_at, v.sprint_key)
-                        ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                        LIMIT 6
-                    ) y
-                ) bl ON true
-                CROSS JOIN LATERAL (VALUES
-                    ($5::text, bl.spillover_ratio__mean, bl.spillover_ratio__n),
-                    ($6::text, bl.say_do_ratio__mean, bl.say_do_ratio__n),
-                    ($7::text, bl.scope_churn_ratio__mean, bl.scope_churn_ratio__n),
-                    ($8::text, bl.blocked_hours__mean, bl.blocked_hours__n),
-                    ($9::text, bl.reopen_rate__mean, bl.reopen_rate__n),
-                    ($10::text, bl.cycle_time_p50__mean, bl.cycle_time_p50__n)
-                ) x(metric, mean, n)
-                WHERE v.sprint_key IN (SELECT sprint_key FROM picked)
+                WHERE NOT l.low_sample AND abs(l.z) >= $12
             )
             SELECT a.team_key, a.team_name AS team, a.sprint_key, a.sprint_name AS sprint, a.sprint_state, a.sprint_close_at, a.metric, a.value::float8,
-                   b.value__mean::float8 AS baseline, b.value__n::int AS baseline_n, a.z::float8
+                   a.baseline::float8, a.baseline_n, a.z::float8
             FROM picked a
-            LEFT JOIN baselines b ON b.sprint_key = a.sprint_key AND b.metric = a.metric
             ORDER BY a.sprint_close_at, a.team_name, abs(a.z) DESC, a.metric
             """,
-            "2024-01-01T00:00:00.0000000Z | 2025-01-01T00:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z | [Nova] | spillover_ratio | say_do_ratio | scope_churn_ratio | blocked_hours | reopen_rate | cycle_time_p50 | 2"),
+            "2024-01-01T00:00:00.0000000Z | 2025-01-01T00:00:00.0000000Z | 2024-06-15T12:00:00.0000000Z | [Nova] | 0.5 | spillover_ratio | say_do_ratio | scope_churn_ratio | blocked_hours | reopen_rate | cycle_time_p50 | 2"),
     ];
 }

@@ -126,8 +126,12 @@ public sealed class ConsistencyRulesTests
         var outcome = Ask(question);
         Assert.Equal(["bug_share"], outcome.Spec!.Metrics);
         Assert.Empty(outcome.Spec.Filters);
-        Assert.Contains(outcome.Notes, n => n.Contains("share of completed_issues", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void A_share_of_an_amount_narrowed_by_a_value_says_which_ratio_it_became() =>
+        Assert.Contains(Ask("what share of the completed issues were bugs, by team, this sprint").Notes,
+            n => n.Contains("share of completed_issues", StringComparison.Ordinal));
 
     [Fact]
     public void A_count_narrowed_to_a_value_without_share_words_stays_a_filtered_count() =>
@@ -167,15 +171,202 @@ public sealed class ConsistencyRulesTests
     [Fact]
     public void A_single_word_reading_that_leaves_a_catalog_word_out_asks_back_offering_the_metric_of_that_word()
     {
-        var outcome = Ask("pts finished on epic PHX-181 since jan");
+        var outcome = Ask("pts resolved on epic PHX-181 since jan");
         Assert.Null(outcome.Spec);
-        Assert.Contains("'finished'", outcome.Clarification!.Reason, StringComparison.Ordinal);
+        Assert.Contains("'resolved'", outcome.Clarification!.Reason, StringComparison.Ordinal);
         var options = outcome.Clarification.Options.Select(o => Ask(o.Question).Spec).ToList();
         Assert.Equal("velocity", options[0]!.Metrics[0]);
-        // the likely reading: the metric whose wording has the left-out word's concept and the question's other catalog words
-        Assert.Equal("completed_sp", options[1]!.Metrics[0]);
-        Assert.Equal("PHX-181", Assert.Single(options[1]!.Filters).Values[0]);
+        // the likely reading: a metric whose wording has the left-out word's concept (resolve: closed)
+        var closed = Assert.Single(options, o => o!.Metrics[0] == "issues_closed");
+        Assert.Equal("PHX-181", Assert.Single(closed!.Filters).Values[0]);
     }
+
+    [Theory]
+    [InlineData("pts finished on epic PHX-181 since jan", "completed_sp")]
+    [InlineData("total pts delivered on epic PHX-181, whole history", "completed_sp")]
+    [InlineData("how many pts did atlas sign up for this sprint", "planned_sp")]
+    [InlineData("how many pts got shoved into nova's sprints after they started, last 3 sprints", "added_sp")]
+    [InlineData("avg pts per sprint for the nova folks over the last 4 sprints", "velocity")]
+    [InlineData("how many bugs did customers hit in prod this quarter", "escaped_defects")]
+    [InlineData("90th pct cycle time for highest prio stuff since jan", "cycle_time_p90")]
+    [InlineData("which team has the worst bounce-back rate this quarter", "reopen_rate")]
+    [InlineData("how much did scope grow mid-sprint per team over the last 2 sprints", "scope_creep_ratio")]
+    public void Casual_wording_reads_through_the_vocabulary_after_the_abbreviations_are_spelled_out(string question, string metric)
+    {
+        var spec = Spec(question);
+        Assert.Equal([metric], spec.Metrics);
+        Assert.DoesNotContain("sprint", spec.GroupBy);
+    }
+
+    [Theory]
+    [InlineData("which devs had a reopen rate of 15% or more since jan", "gte", 0.15)]
+    [InlineData("which teams had a spillover ratio of 10% or less last sprint", "lte", 0.1)]
+    public void A_number_followed_by_or_more_or_or_fewer_is_a_threshold(string question, string op, double value)
+    {
+        var having = Assert.Single(Spec(question).Having);
+        Assert.Equal(op, having.Op);
+        Assert.Equal(value, having.Value, 3);
+    }
+
+    [Fact]
+    public void A_number_before_a_superlative_and_its_rows_is_the_limit_and_the_grouping()
+    {
+        var spec = Spec("5 slowest ppl by median cycle time this qtr");
+        Assert.Equal(["assignee"], spec.GroupBy);
+        Assert.Equal(5, spec.Limit);
+    }
+
+    [Theory]
+    [InlineData("what % of phx sprint tix got blocked at least once since dec", "blocked_issue_ratio")]
+    [InlineData("what share of tix went into atlas sprints with no pts on them, last 4 sprints", "unestimated_ratio")]
+    public void A_sprint_word_that_only_places_the_work_is_no_grouping_and_at_least_ranks_nothing(string question, string metric)
+    {
+        var spec = Spec(question);
+        Assert.Equal([metric], spec.Metrics);
+        Assert.Empty(spec.GroupBy);
+        Assert.Null(spec.Limit);
+        Assert.Empty(spec.Sort);
+    }
+
+    [Fact]
+    public void An_intent_phrase_inside_a_named_metrics_wording_names_the_metric() =>
+        Assert.Null(Spec("red flag score for each team's last sprint").Analysis);
+
+    [Fact]
+    public void A_share_of_an_amount_named_with_the_ratio_built_on_it_is_the_ratio_alone() =>
+        Assert.Equal(["carryover_ratio"], Spec("how much of nova's commitment was leftovers from the sprint before").Metrics);
+
+    [Theory]
+    [InlineData("typical time from a ticket being opened to done for atlas", "lead_time_p50")]
+    [InlineData("how long from starting work to done for atlas, median", "cycle_time_p50")]
+    public void Time_from_one_state_to_another_is_the_lead_or_cycle_time(string question, string metric) =>
+        Assert.Equal([metric], Spec(question).Metrics);
+
+    [Fact]
+    public void Two_verbs_sharing_a_noun_before_them_name_two_metrics() =>
+        Assert.Equal(["issues_created", "issues_closed"], Spec("tix opened vs closed last week, per team").Metrics);
+
+    [Fact]
+    public void The_past_month_is_a_rolling_window_and_last_month_the_calendar_one()
+    {
+        Assert.IsType<RollingTime>(Spec("tix closed per team past month").Time);
+        Assert.IsType<PeriodTime>(Spec("tix closed per team last month").Time);
+    }
+
+    [Fact]
+    public void How_is_someone_doing_with_a_name_that_is_no_value_asks_which_team()
+    {
+        var outcome = Ask("how's mike doing");
+        Assert.Null(outcome.Spec);
+        Assert.Contains("'mike'", outcome.Clarification!.Reason, StringComparison.Ordinal);
+        Assert.All(outcome.Clarification.Options, o => Assert.Equal("diagnose", Ask(o.Question).Spec!.Analysis));
+        Assert.Equal("diagnose", Spec("how is atlas doing").Analysis);
+    }
+
+    [Fact]
+    public void A_follow_up_word_of_several_metrics_is_the_one_of_the_previous_metrics_family()
+    {
+        var previous = SpecJson.Parse("""{"metrics":["cycle_time_p50"],"filters":[{"dimension":"team","op":"eq","values":["Nova"]}]}""").Spec;
+        var outcome = OfflineTranslator.Translate(new TranslationRequest("also the p90", AsOf, previous), new TranslationContext(ShippedCatalog.Catalog, [], Values, AsOf));
+        Assert.Equal(["cycle_time_p50", "cycle_time_p90"], outcome.Spec!.Metrics);
+        Assert.NotNull(Ask("also the p90").Clarification);
+    }
+
+    [Fact]
+    public void A_word_of_several_metrics_is_settled_by_the_concept_of_another_word() =>
+        Assert.Equal(["completed_sp"], Spec("how many pts did jonas finish in the last 3 sprints").Metrics);
+
+    [Fact]
+    public void An_amount_asked_of_a_share_asks_back_offering_the_amounts_it_is_built_on()
+    {
+        var outcome = Ask("how many points did nova carry over into this sprint");
+        Assert.Null(outcome.Spec);
+        Assert.Contains("asks for an amount", outcome.Clarification!.Reason, StringComparison.Ordinal);
+        Assert.Contains(outcome.Clarification.Options, o => Ask(o.Question).Spec?.Metrics is ["planned_sp"]);
+    }
+
+    [Fact]
+    public void The_first_half_of_a_year_is_its_first_six_months() =>
+        Assert.Equal(new BetweenTime("2025-01-01", "2025-06-30"), Spec("bugs created by phoenix in the first half of 2025").Time);
+
+    [Theory]
+    [InlineData("what's sarah's velocity", "sarah")]
+    [InlineData("tickets closed by priya this month", "priya")]
+    [InlineData("cycle time for tom vs jonas", "tom")]
+    [InlineData("velocity for the zeus team", "zeus")]
+    [InlineData("how much of orion's commitment was leftovers from the sprint before", "orion")]
+    public void An_unknown_word_where_a_name_stands_asks_back_rather_than_answering_for_everyone(string question, string name)
+    {
+        var outcome = Ask(question);
+        Assert.Null(outcome.Spec);
+        Assert.Contains($"'{name}'", outcome.Clarification!.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("cycle time in jan vs feb for atlas", "'vs'")]
+    [InlineData("teams whose cycle time went up this quarter", "'went up'")]
+    [InlineData("tickets over 5 points closed last month", "'points'")]
+    [InlineData("how many bugs were created in sprint 42", "'42'")]
+    public void A_part_of_the_question_the_spec_does_not_do_asks_back(string question, string part)
+    {
+        var outcome = Ask(question);
+        Assert.Null(outcome.Spec);
+        Assert.Contains(part, outcome.Clarification!.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_change_over_time_the_reading_missed_offers_the_comparison_with_the_period_before()
+    {
+        var options = Ask("teams whose cycle time went up this quarter").Clarification!.Options;
+        Assert.Contains(options, o => Ask(o.Question).Spec is { Compare: not null, Metrics: ["cycle_time_p50"], GroupBy: ["team"] });
+    }
+
+    [Theory]
+    [InlineData("velocity for each team this quarter vs last quarter")]
+    [InlineData("velocity vs spillover for atlas last 3 sprints")]
+    [InlineData("atlas vs phoenix velocity last 3 sprints")]
+    [InlineData("has velocity gone up sprint by sprint for atlas")]
+    public void A_comparison_or_change_the_spec_does_make_is_answered(string question) => Spec(question);
+
+    [Theory]
+    [InlineData("how does that compare to nova?", new[] { "Atlas", "Nova" })]
+    [InlineData("for phx and nova too", new[] { "Atlas", "Phoenix", "Nova" })]
+    public void A_follow_up_that_adds_values_keeps_the_previous_ones_side_by_side(string question, string[] teams)
+    {
+        var previous = SpecJson.Parse("""{"metrics":["velocity"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":3}}""").Spec;
+        var spec = OfflineTranslator.Translate(new TranslationRequest(question, AsOf, previous), new TranslationContext(ShippedCatalog.Catalog, [], Values, AsOf)).Spec!;
+        Assert.Equal(teams, Assert.Single(spec.Filters).Values);
+        Assert.Equal(["team"], spec.GroupBy);
+    }
+
+    [Fact]
+    public void A_follow_up_naming_another_value_alone_replaces_the_previous_one()
+    {
+        var previous = SpecJson.Parse("""{"metrics":["velocity"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}]}""").Spec;
+        var spec = OfflineTranslator.Translate(new TranslationRequest("what about phoenix", AsOf, previous), new TranslationContext(ShippedCatalog.Catalog, [], Values, AsOf)).Spec!;
+        Assert.Equal(["Phoenix"], Assert.Single(spec.Filters).Values);
+    }
+
+    [Fact]
+    public void How_often_asks_for_a_rate_and_an_amount_alone_asks_back() =>
+        Assert.Contains("'how often'", Ask("how often does phoenix hit its sprint commitment").Clarification!.Reason, StringComparison.Ordinal);
+
+    [Fact]
+    public void Anyone_asks_for_people_as_rows() =>
+        Assert.Equal(["assignee"], Spec("did anyone close more than 10 tickets last sprint").GroupBy);
+
+    [Fact]
+    public void How_many_with_a_verb_of_going_is_a_measure_not_a_diagnosis()
+    {
+        var outcome = Ask("how many hotfixes went out last month");
+        Assert.Null(outcome.Spec);
+        Assert.DoesNotContain("diagnosis", outcome.Clarification!.Reason, StringComparison.Ordinal);
+        Assert.Equal("diagnose", Spec("how did nova's last sprint go").Analysis);
+    }
+
+    [Fact]
+    public void A_month_after_a_time_word_is_the_month_even_where_it_spells_a_teams_key() =>
+        Assert.Equal(["Atlas"], Assert.Single(Spec("atlas wip each month since nov").Filters).Values);
 
     [Theory]
     [InlineData("how many stories did nova complete in the last 5 sprints", "completed_issues")]

@@ -75,12 +75,18 @@ public sealed class OfflineTranslatorTests
         Assert.Contains($"\"group_by\":{groups}", Spec(question), StringComparison.Ordinal);
 
     [Fact]
-    public void A_grouping_the_metric_does_not_allow_is_dropped_with_a_note()
+    public void A_grouping_the_metric_does_not_allow_asks_back_naming_it_with_the_reading_without_it_as_an_option()
     {
+        // before, "wip by assignee" answered the total WIP with a note: a confident answer to another question
         var outcome = Ask("wip by assignee");
-        Assert.Equal("""{"metrics":["wip"]}""", SpecJson.Write(outcome.Spec!));
-        Assert.Contains(outcome.Notes, n => n.Contains("assignee", StringComparison.Ordinal));
+        Assert.Null(outcome.Spec);
+        Assert.Contains("cannot be split by assignee", outcome.Clarification!.Reason, StringComparison.Ordinal);
+        Assert.Equal("""{"metrics":["wip"]}""", SpecJson.Write(Ask(outcome.Clarification.Options[0].Question).Spec!));
     }
+
+    [Fact]
+    public void A_filter_on_a_value_the_metric_already_is_about_is_no_loss() =>
+        Assert.Equal(["escaped_defects"], Ask("how many bugs did customers hit in prod this quarter").Spec!.Metrics);
 
     [Theory]
     [InlineData("velocity for atlas", """[{"dimension":"team","op":"eq","values":["Atlas"]}]""")]

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Npgsql;
 using SpiralAnalytics.Core.Analytics;
 using SpiralAnalytics.Core.Bundles;
+using SpiralAnalytics.Core.Catalog;
+using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Infrastructure.Analytics;
 using SpiralAnalytics.Infrastructure.Bundles;
 using SpiralAnalytics.Infrastructure.Data;
@@ -439,7 +441,7 @@ public sealed class KnownAnswerViewTests(PostgresServer server)
     public async Task Z_scores_use_the_previous_six_eligible_sprints_with_a_floored_sd_and_clipping()
     {
         var stats = (await QueryAsync("SELECT * FROM sprint_stats")).ToDictionary(r => (string)r["sprint_key"]!);
-        foreach (var metric in AnalyticsModel.ZScoredMetrics)
+        foreach (var metric in ZExpected.Keys)
         {
             var expected = ZExpected[metric];
             for (var i = 0; i < ZSprints.Length; i++)
@@ -455,7 +457,42 @@ public sealed class KnownAnswerViewTests(PostgresServer server)
             }
         }
 
-        Assert.Equal(AnalyticsModel.ZScoredMetrics.Order(), ZExpected.Keys.Order());
+    }
+
+    [Fact]
+    public async Task Z_scores_computed_from_the_catalog_definitions_equal_the_known_answers()
+    {
+        // The builder's z-scores (ZScoreSql over the per-sprint values the builder computes from each metric's catalog terms),
+        // not the view's columns: the same hand-computed answers.
+        var catalog = CatalogLoader.Load(Path.Combine(RepoPaths.Root, "catalog")).Catalog;
+        var metrics = ZExpected.Keys.Select(catalog.Get).ToList();
+        var p = new SqlParameters();
+        var ctes = ZScoreSql.Ctes("scores", metrics, "SELECT sprint_key FROM sprint_stats", null, catalog, p);
+        var rows = (await QueryAsync($"WITH {string.Join(",\n", ctes)}\nSELECT * FROM scores", [.. p.Values]))
+            .ToDictionary(r => (string)r["sprint_key"]!);
+        Assert.Equal(Sprints.Order(), rows.Keys.Order());
+        foreach (var metric in ZExpected.Keys)
+        {
+            for (var i = 0; i < Sprints.Length; i++)
+            {
+                AssertNear(StatsExpected[metric][i], rows[Sprints[i]][metric], $"{Sprints[i]} {metric}");
+            }
+
+            for (var i = 0; i < ZSprints.Length; i++)
+            {
+                AssertNear(ZExpected[metric][i], rows[ZSprints[i]][metric + "__z"], $"{ZSprints[i]} {metric}__z");
+            }
+
+            foreach (var sprint in new[] { "A1", "A2", "A3", "A4", "A5", "B1", "B2" })
+            {
+                Assert.Null(rows[sprint][metric + "__z"]);
+            }
+        }
+
+        // Which metrics have z-scores follows from the definitions: every one the views scored, and more (no hand list).
+        Assert.Superset(ZExpected.Keys.ToHashSet(), ZScoreSql.Scored(catalog).ToHashSet());
+        Assert.DoesNotContain("stuck_count", ZScoreSql.Scored(catalog));
+        Assert.DoesNotContain("sprint_problematic_score", ZScoreSql.Scored(catalog));
     }
 
     [Fact]
@@ -680,7 +717,7 @@ public sealed class KnownAnswerViewTests(PostgresServer server)
         Assert.Empty(missing);
 
         // Every z-scored sprint metric has a per-sprint expectation and a z expectation with a non-zero value.
-        Assert.All(AnalyticsModel.ZScoredMetrics, m => Assert.True(StatsExpected[m].Any(NonZero) && ZExpected[m].Any(z => z != 0), m));
+        Assert.All(ZExpected.Keys, m => Assert.True(StatsExpected[m].Any(NonZero) && ZExpected[m].Any(z => z != 0), m));
     }
 
     // ---------------------------------------------------------------------------------------------------------------

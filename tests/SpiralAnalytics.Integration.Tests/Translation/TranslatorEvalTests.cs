@@ -44,6 +44,8 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval-chat-dev.jsonl", "chatdev", 0),
         ("translator-eval-blind5.jsonl", "blind5", 0),
         ("translator-eval-blind6.jsonl", "blind6", 0),
+        ("translator-eval-blind7.jsonl", "blind7", 0),
+        ("translator-eval-dev8.jsonl", "dev8", 0),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();

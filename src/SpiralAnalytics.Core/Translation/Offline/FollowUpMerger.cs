@@ -31,12 +31,38 @@ public static class FollowUpMerger
 
     public static bool AddsMetrics(QuestionTokens q) => q.All.Any(t => t.Text is "also" or "too" or "plus" or "add" or "include") || (q.Has("as") && q.Has("well"));
 
-    /// <summary>The filters after a follow-up: the previous ones, with each dimension the question names replaced.</summary>
-    public static List<SpecFilter> MergeFilters(IReadOnlyList<SpecFilter> previous, IReadOnlyList<SpecFilter> named)
+    /// <summary>"for phx and nova too", "how does that compare to nova?": values added beside the previous ones, not instead.</summary>
+    public static bool AddsValues(QuestionTokens q) =>
+        AddsMetrics(q) || q.All.Any(t => t.Text is "compare" or "compared" or "vs" or "versus" or "against" or "alongside" or "beside");
+
+    /// <summary>
+    /// The filters after a follow-up: the previous ones, with each dimension the question names replaced, or, when the question
+    /// adds values (<paramref name="adds"/>), the previous values of that dimension and the new ones together.
+    /// </summary>
+    public static List<SpecFilter> MergeFilters(IReadOnlyList<SpecFilter> previous, IReadOnlyList<SpecFilter> named, bool adds = false)
     {
         var dims = named.Select(f => f.Dimension).ToHashSet(StringComparer.Ordinal);
-        return previous.Where(f => !dims.Contains(f.Dimension)).Concat(named).ToList();
+        var merged = previous.Where(f => !dims.Contains(f.Dimension)).ToList();
+        foreach (var filter in named)
+        {
+            var before = previous.FirstOrDefault(f => f.Dimension == filter.Dimension && !FilterOps.IsNegative(f.Op));
+            if (adds && before is not null && !FilterOps.IsNegative(filter.Op))
+            {
+                var values = before.Values.Concat(filter.Values).Distinct(StringComparer.Ordinal).ToList();
+                merged.Add(new SpecFilter(filter.Dimension, values.Count == 1 ? FilterOps.Eq : FilterOps.In, values));
+                continue;
+            }
+
+            merged.Add(filter);
+        }
+
+        return merged;
     }
+
+    /// <summary>The dimensions whose values a follow-up added to the previous ones: each of their values becomes a row.</summary>
+    public static IEnumerable<string> Widened(IReadOnlyList<SpecFilter> previous, IReadOnlyList<SpecFilter> merged) =>
+        merged.Where(f => f.Values.Count > 1 && previous.Any(p => p.Dimension == f.Dimension && p.Values.Count < f.Values.Count && !FilterOps.IsNegative(p.Op)))
+            .Select(f => f.Dimension);
 
     public static List<string> MergeGroups(IReadOnlyList<string> previous, IReadOnlyList<string> named, bool adds) =>
         named.Count == 0 ? previous.ToList() : adds ? previous.Concat(named).Distinct(StringComparer.Ordinal).ToList() : named.ToList();

@@ -77,7 +77,8 @@ public static class GroupingParser
                 replace = true;
             }
 
-            if (text == "who")
+            // "who closed the most", "anyone with more than 5 bugs": people are the rows
+            if (text is "who" or "whos" or "anyone" or "anybody" or "someone" or "somebody")
             {
                 Add(dims, Dimensions.Assignee);
                 q.Use(free[i].Index);
@@ -112,7 +113,7 @@ public static class GroupingParser
                           || (dimension == Dimensions.Sprint && AskedBefore(q.All, free[i].Index))
                           // "top 3 usergrid devs", "top 5 spring xd folks": the ranked people are rows
                           || (dimension == Dimensions.Assignee && plural && RankedBefore(q.All, free[i].Index));
-            if (!grouped)
+            if (!grouped || (previous is null || !Before.Contains(previous)) && Modifier(q.All, free[i].Index, dimension))
             {
                 continue;
             }
@@ -162,9 +163,25 @@ public static class GroupingParser
         return false;
     }
 
-    /// <summary>"which"/"what" one to three words before the word at <paramref name="i"/> ("which spring xd sprints").</summary>
+    /// <summary>
+    /// "which"/"what" one to three words before the word at <paramref name="i"/> ("which spring xd sprints"), not one asking for a
+    /// share ("what % of phx sprint tickets").
+    /// </summary>
     private static bool AskedBefore(IReadOnlyList<Token> all, int i) =>
-        Enumerable.Range(Math.Max(0, i - 4), Math.Min(i, 4)).Any(k => all[k].Text is "which" or "what");
+        Enumerable.Range(Math.Max(0, i - 4), Math.Min(i, 4)).Any(k => all[k].Text is "which" or "what"
+                                                                       && !(k + 1 < all.Count && all[k + 1].Text is "%" or "share" or "percent" or "percentage" or "fraction" or "proportion" or "part" or "portion"));
+
+    /// <summary>Things a sprint holds: "sprint tickets" is a kind of ticket, not a row per sprint.</summary>
+    private static readonly HashSet<string> Held = new(StringComparer.Ordinal) { "ticket", "issue", "item", "story", "task", "bug", "work", "point", "tix" };
+
+    /// <summary>
+    /// A sprint word that only places the work: before a noun of what sprints hold ("phx sprint tickets"), or after "into/in/during"
+    /// ("tickets that went into atlas sprints with no points"), unless a grouping word stands right before it.
+    /// </summary>
+    private static bool Modifier(IReadOnlyList<Token> all, int i, string dimension) =>
+        dimension == Dimensions.Sprint
+        && ((i + 1 < all.Count && Held.Contains(all[i + 1].Stem))
+            || Enumerable.Range(Math.Max(0, i - 2), Math.Min(i, 2)).Any(k => all[k].Text is "into" or "in" or "during" or "within"));
 
     private static void Add(List<string> dims, string dimension)
     {

@@ -188,9 +188,11 @@ public sealed class MetricMatcher
             }
 
             var head = all[end - 1];
+            var noun = all[mention.Position];
             for (var k = end + 1; k < all.Count && k <= end + 5; k++)
             {
-                if (q.IsUsed(k) || TwoWord(all[k], head, known) is not { } other || mentions.Any(m => m.Metric.Name == other.Metric.Name))
+                // "completed points vs committed" (the head last), "tickets opened vs closed" (the noun first)
+                if (q.IsUsed(k) || (TwoWord(all[k], head, known) ?? TwoWord(noun, all[k], known)) is not { } other || mentions.Any(m => m.Metric.Name == other.Metric.Name))
                 {
                     continue;
                 }
@@ -330,6 +332,12 @@ public sealed class MetricMatcher
     private static MetricDefinition? Untie(QuestionTokens q, IReadOnlyList<Token> words, IReadOnlyList<MetricDefinition> tied)
     {
         var form = AsksForCount(q) ? tied.Where(m => m.Unit != "ratio").ToList() : AsksForRate(q) ? tied.Where(m => m.Unit == "ratio").ToList() : [];
+        if (form.Count > 1 && CountedUnit(q) is { } unit && form.Where(m => m.Unit == unit).ToList() is [var counted])
+        {
+            // "finished the most tickets": the thing counted names the unit (issues, not points)
+            return counted;
+        }
+
         if (form.Count == 1)
         {
             return form[0];
@@ -353,6 +361,11 @@ public sealed class MetricMatcher
     private static bool AsksForCount(QuestionTokens q) =>
         q.All.Zip(q.All.Skip(1)).Any(p => (p.First.Text == "how" && p.Second.Text == "many")
                                           || (p.First.Text is "most" or "fewest" or "least" && CountNouns.Contains(p.Second.Stem)));
+
+    /// <summary>The unit of the thing counted after "most/fewest/least" or "how many": points, or issues for any other count noun.</summary>
+    private static string? CountedUnit(QuestionTokens q) =>
+        q.All.Zip(q.All.Skip(1)).Where(p => p.First.Text is "most" or "fewest" or "least" or "many" && CountNouns.Contains(p.Second.Stem))
+            .Select(p => p.Second.Stem == "point" ? "points" : "issues").FirstOrDefault();
 
     /// <summary>Things counted: "the most tickets", "the fewest bugs" ask for a count.</summary>
     private static readonly HashSet<string> CountNouns = new(StringComparer.Ordinal) { "issue", "ticket", "item", "bug", "story", "task", "defect", "point" };

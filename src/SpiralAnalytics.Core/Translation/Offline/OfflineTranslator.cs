@@ -67,7 +67,8 @@ public sealed class OfflineTranslator : IContextTranslator
         }
 
         metrics = Subsume(metrics, q);
-        var (intent, intentWords) = QuestionRules.Intent(q, vocabulary, metrics.Mentions.Count > 0);
+        var (intent, intentWords) = QuestionRules.Intent(q, vocabulary, metrics.Mentions.Count > 0,
+            metrics.Mentions.SelectMany(m => m.Metric.Synonyms.Prepend(m.Metric.DisplayName)).ToList());
         if (intent == QuestionIntent.Forecast)
         {
             return TranslationOutcome.Ask(clarifier.Forecast(intentWords!, filters.Filters), TranslatorNames.Offline, [],
@@ -89,6 +90,17 @@ public sealed class OfflineTranslator : IContextTranslator
                 evidence.Add(new TranslationEvidence(EvidenceParts.Analysis, intentWords, form, "vocabulary intent", 1.0));
             }
 
+            if (intent == QuestionIntent.Diagnose && intentWords?.StartsWith("how", StringComparison.Ordinal) == true && !filters.Filters.Any(f => f.Dimension == Dimensions.Team)
+                && Unknown(q, known, matcher, Familiar(catalog)) is [_, ..] strangers && context.Values.Members(Dimensions.Team) is [_, ..] teams)
+            {
+                // "how's mike doing": a name that is no team, person or value of the tenant; asked back, never read as everyone
+                evidence.Add(new TranslationEvidence(EvidenceParts.Filter, string.Join(", ", strangers), "no such team or person", "tenant values", 0));
+                return TranslationOutcome.Ask(new Clarification(
+                    $"I do not know '{string.Join("', '", strangers)}': the diagnosis is per team. Did you mean one of these?",
+                    teams.Take(4).Select(t => new ClarificationOption($"How is {t.Value} doing", $"how is {t.Value} doing")).ToList()),
+                    TranslatorNames.Offline, [], 1.0, evidence);
+            }
+
             if (Analysis(form, metrics, time, filters, analysisPrevious, context, evidence) is { } analysis)
             {
                 return analysis;
@@ -108,10 +120,16 @@ public sealed class OfflineTranslator : IContextTranslator
             metrics = new MetricReading([new MetricMention(measured, thresholds[0].Position, metrics.AmbiguousWord ?? measured.Name)], [], null);
         }
 
+        if (metrics.Mentions.Count == 0 && metrics.Ambiguous.Count > 1 && Settled(metrics, q, previousSpec) is { } settled)
+        {
+            metrics = new MetricReading([settled], [], null);
+            byWords = true;
+        }
+
         request = request with { Previous = previousSpec };
         var followUp = FollowUpMerger.IsFollowUp(request.Previous, q, metrics.Mentions.Count > 0);
         var previous = followUp ? request.Previous : null;
-        var reading = new QuestionReading(metrics.Mentions, time, grouping, filters.Filters, filters.Versus, ranking, thresholds, FollowUpMerger.AddsMetrics(q));
+        var reading = new QuestionReading(metrics.Mentions, time, grouping, filters.Filters, filters.Versus, ranking, thresholds, FollowUpMerger.AddsMetrics(q), FollowUpMerger.AddsValues(q));
 
         if (filters.Problem is { } problem)
         {
@@ -156,6 +174,12 @@ public sealed class OfflineTranslator : IContextTranslator
             shareNote = $"'{string.Join(", ", narrowing.Values)}' as a share of {whole.Name}: {part.Name}";
         }
 
+        if (AsksForShare(q) && definitions.Count > 1 && definitions.Any(r => r.Unit == "ratio"))
+        {
+            // "how much of orion's commitment was carryover": the share names the ratio; the amount it is built on is its base
+            definitions = definitions.Where(d => d.Unit == "ratio" || !definitions.Any(r => r.Unit == "ratio" && r.DependsOn.Contains(d.Name))).ToList();
+        }
+
         if (thresholds.Any(t => t.Unit == "ratio"))
         {
             // "more than a quarter of committed points spilled over": a share is the ratio's, not of the amount it is built on
@@ -184,13 +208,19 @@ public sealed class OfflineTranslator : IContextTranslator
         evidence.AddRange(Evidence(reading, spec, followUp, byWords));
         var unknown = Unknown(q, known, matcher, Familiar(catalog));
         var unmet = UnmetShare(q, spec, catalog);
+        var asksAmount = unmet is null ? UnmetAmount(q, spec, catalog) : null;
+        // a grouping or filter the question asked for that the metric cannot take: the answer would silently be another question's
+        var dropped = Dropped(reading, definitions, context.Values);
         var unused = Unused(q, spec, catalog, matcher, resolver);
         foreach (var word in unused)
         {
             evidence.Add(new TranslationEvidence(EvidenceParts.Metric, word, "a metric word no part of the reading explains", "unused catalog word", 0));
         }
 
-        var confidence = Math.Round(Math.Pow(UnusedFactor, unused.Count), 3) * Confidence(byWords, unknown.Count, repairs.Count, followUp && metrics.Mentions.Count > 0, filters.Dangling.Count + (unmet is null ? 0 : 1));
+        var names = NameLike(unknown, request.Question);
+        var loose = Unexplained(q, spec, thresholds, catalog);
+        var confidence = Math.Round(Math.Pow(UnusedFactor, unused.Count), 3) * Confidence(byWords, unknown.Count - names.Count, repairs.Count, followUp && metrics.Mentions.Count > 0,
+            filters.Dangling.Count + (unmet is null ? 0 : 1) + (asksAmount is null ? 0 : 1) + dropped.Count + names.Count + loose.Count);
         if (unmet is not null)
         {
             evidence.Add(new TranslationEvidence(EvidenceParts.Metric, unmet, "asks for a share, the metric is an amount", "unit words", 0));
@@ -210,15 +240,36 @@ public sealed class OfflineTranslator : IContextTranslator
         {
             var reason = filters.Dangling.Count > 0
                 ? $"I am not sure I read this right: I could not tell what '{string.Join("', '", filters.Dangling)}' leaves out, so this would include everything. Did you mean one of these?"
+                : names.Count > 0
+                ? $"I am not sure I read this right: no team, person or other value of yours is called '{string.Join("', '", names)}', so this would include everyone. Did you mean one of these?"
                 : unknown.Count > 0
                 ? $"I am not sure I read this right: I do not know '{string.Join("', '", unknown)}'. Did you mean one of these?"
+                : dropped.Count > 0
+                ? $"I am not sure I read this right: {string.Join("; ", dropped)}. Did you mean one of these?"
                 : unmet is not null
                 ? $"I am not sure I read this right: '{unmet}' asks for a share, and I found an amount. Did you mean one of these?"
+                : asksAmount is not null
+                ? $"I am not sure I read this right: '{asksAmount}' asks for an amount, and I found a share. Did you mean one of these?"
+                : loose.Count > 0
+                ? $"I am not sure I read this right: my reading does not use {string.Join("; ", loose)}. Did you mean one of these?"
                 : unused.Count > 0
                 ? $"I am not sure I read this right: my reading leaves out '{string.Join("', '", unused)}'. Did you mean one of these?"
                 : "I am not sure which metric you mean. Did you mean one of these?";
-            var likely = unmet is not null ? Shares(spec, catalog) : unused.Count > 0 ? Wording(unused, q, spec, catalog, matcher) : [];
-            return TranslationOutcome.Ask(Answerable(clarifier.Readings(reason, spec, context.Candidates, likely), request, context), TranslatorNames.Offline, notes, 1 - confidence, evidence);
+            var likely = unmet is not null ? Shares(spec, catalog) : asksAmount is not null ? Bases(spec, catalog) : unused.Count > 0 ? Wording(unused, q, spec, catalog, matcher) : [];
+            var clarification = clarifier.Readings(reason, spec, context.Candidates, likely);
+            if (loose.Count > 0 && spec.Time is not null && spec.Compare is null && spec.Analysis is null)
+            {
+                // "went up", "jan vs feb": the likely reading compares the window with the one before it
+                var compared = spec with { Compare = new CompareSpec(CompareSpec.PreviousPeriod) };
+                var display = string.Join(" and ", spec.MetricNames.Select(catalog.Find).OfType<MetricDefinition>().Select(m => m.DisplayName));
+                clarification = clarification with
+                {
+                    Options = clarification.Options.Take(1).Append(new ClarificationOption(SpecPhrases.Label(display, compared), SpecPhrases.Question(display, compared)))
+                        .Concat(clarification.Options.Skip(1)).Take(4).ToList(),
+                };
+            }
+
+            return TranslationOutcome.Ask(Answerable(clarification, request, context), TranslatorNames.Offline, notes, 1 - confidence, evidence);
         }
 
         return TranslationOutcome.Of(spec, TranslatorNames.Offline, notes, confidence, evidence);
@@ -313,6 +364,10 @@ public sealed class OfflineTranslator : IContextTranslator
         "exactly", "roughly", "approximately", "about", "around", "fix", "fixing", "fixes", "fixed", "yeah", "yes", "cheers", "hmm",
         "wondering", "interested", "care", "team's", "sorry", "btw", "fyi", "asap", "often", "usually", "generally", "typically",
         "pull", "bring", "up", "instead", "rather", "plus", "minus", "again", "same", "similar", "different", "diff", "separate", "unrelated",
+        "fraction", "proportion", "portion", "though", "although",
+        "tbh", "imo", "idk", "lmk", "nvm", "wrt", "lol", "haha", "ty", "thx", "ya", "yep", "nope", "pretty", "kinda", "sorta", "quickly",
+        "guess", "think", "wonder", "seem", "seems", "feel", "feels", "yall", "folks", "somebody", "help", "grab", "snapshot", "anyway",
+        "anyways", "honestly", "ish", "ok", "ok.", "alright", "hm", "huh", "um", "uh", "hiya", "morning", "afternoon", "all", "y'all",
     };
 
     /// <summary>Which words chose which part of the spec.</summary>
@@ -488,6 +543,42 @@ public sealed class OfflineTranslator : IContextTranslator
         return new MetricReading([new MetricMention(issues, at?.Index ?? 0, metrics.AmbiguousWord ?? issues.Name)], [], null);
     }
 
+    /// <summary>
+    /// A word several metrics share, settled by the rest of the question: in a follow-up, the one metric of the previous spec's
+    /// family ("also the p90" after median cycle time: cycle time p90, not lead time p90); else the one whose wording also has
+    /// the concept of another free word of the question ("pts did jonas finish": finish is complete, so completed story points).
+    /// </summary>
+    public static MetricMention? Settled(MetricReading metrics, QuestionTokens q, AnalyticsSpec? previous)
+    {
+        static string Family(string name) => name.Contains('_', StringComparison.Ordinal) ? name[..name.LastIndexOf('_')] : name;
+        var word = metrics.AmbiguousWord ?? "";
+        var position = q.All.FirstOrDefault(t => string.Equals(t.Raw, word, StringComparison.OrdinalIgnoreCase))?.Index ?? 0;
+        if (previous is not null && metrics.Ambiguous.Where(m => previous.MetricNames.Any(p => p != m.Name && Family(p) == Family(m.Name))).ToList() is [var kin])
+        {
+            return new MetricMention(kin, position, word);
+        }
+
+        var concepts = DomainVocabulary.Default.Concepts.Values;
+        var own = Tokenizer.Stems(word).ToHashSet(StringComparer.Ordinal);
+        var asked = q.Free.Where(t => !own.Contains(t.Stem) && t.Text.Length >= 3)
+            .SelectMany(t => concepts.Where(c => c.Contains(t.Text)).SelectMany(c => c)).Select(Tokenizer.Stem).ToHashSet(StringComparer.Ordinal);
+        if (asked.Count == 0)
+        {
+            return null;
+        }
+
+        static HashSet<string> Wording(MetricDefinition m) =>
+            m.Synonyms.Prepend(m.DisplayName).Prepend(CatalogText.NameAsWords(m.Name)).SelectMany(Tokenizer.Stems).ToHashSet(StringComparer.Ordinal);
+        var fitting = metrics.Ambiguous.Where(m => Wording(m).Overlaps(asked)).ToList();
+        if (fitting.Count > 1)
+        {
+            // both wordings have the concept: the one that also has the shared word ("points": completed story points)
+            fitting = fitting.Where(m => Wording(m).IsSupersetOf(own)).ToList();
+        }
+
+        return fitting is [var one] ? new MetricMention(one, position, word) : null;
+    }
+
     /// <summary>Words that list several metrics ("velocity and spillover", "wip vs unassigned wip").</summary>
     private static readonly HashSet<string> Listing = new(StringComparer.Ordinal) { "and", "or", "vs", "versus", "plus", "&", "also", "w" };
 
@@ -581,8 +672,135 @@ public sealed class OfflineTranslator : IContextTranslator
             return null;
         }
 
-        return q.Free.FirstOrDefault(t => ShareWords.Contains(t.Text))?.Raw;
+        if (q.Free.FirstOrDefault(t => ShareWords.Contains(t.Text))?.Raw is { } word)
+        {
+            return word;
+        }
+
+        // "how often does phoenix hit its commitment": how often asks for a rate, not the amount
+        var all = q.All;
+        return Enumerable.Range(0, Math.Max(0, all.Count - 1)).Any(i => all[i].Text == "how" && all[i + 1].Text == "often") ? "how often" : null;
     }
+
+    /// <summary>
+    /// The groupings and filters the question itself named that the metrics cannot take (the assembler leaves them out), said
+    /// in words; a filter on a value the metric's own wording or description already names ("bugs" beside escaped defects) is
+    /// no loss, as is a dimension one of whose values the metric's name already fixes ("bug count by issue type", "bug share for
+    /// stories": the metric is about one issue type).
+    /// </summary>
+    public static IReadOnlyList<string> Dropped(QuestionReading reading, IReadOnlyList<MetricDefinition> metrics, DimensionValues values)
+    {
+        if (metrics.Count == 0)
+        {
+            return [];
+        }
+
+        var allowed = Dimensions.All.Where(d => metrics.All(m => m.Dimensions.Contains(d))).ToHashSet(StringComparer.Ordinal);
+        var own = metrics.SelectMany(m => m.Synonyms.Prepend(m.DisplayName).Append(m.Description)).SelectMany(Tokenizer.Stems)
+            .SelectMany(x => new[] { x, Tokenizer.Root(x) }).ToHashSet(StringComparer.Ordinal);
+        var named = metrics.SelectMany(m => m.Synonyms.Prepend(m.DisplayName).Prepend(CatalogText.NameAsWords(m.Name))).SelectMany(Tokenizer.Stems)
+            .ToHashSet(StringComparer.Ordinal);
+        allowed.UnionWith(Dimensions.All.Where(d => values.Members(d).Any(v => Tokenizer.Stems(v.Value) is [var one] && named.Contains(one))));
+        var names = string.Join(", ", metrics.Select(m => m.DisplayName));
+        var groups = reading.Grouping.Dimensions.Concat(reading.Ranking?.Dimension is { } rows ? [rows] : []).Distinct(StringComparer.Ordinal)
+            .Where(d => !allowed.Contains(d)).Select(d => $"{names} cannot be split by {d.Replace('_', ' ')}");
+        var filters = reading.Filters.Where(f => !allowed.Contains(f.Dimension) && !f.Values.All(v => Tokenizer.Stems(v).All(own.Contains)))
+            .Select(f => $"{names} cannot be narrowed to {f.Dimension.Replace('_', ' ')} {string.Join(", ", f.Values)}");
+        return groups.Concat(filters).ToList();
+    }
+
+    /// <summary>
+    /// Parts of the question that say something the spec does not do: a comparison word ("cycle time in jan vs feb") with no
+    /// comparison, second metric, grouping or list of values; a word of change ("went up", "increased") with neither a comparison
+    /// nor a time grouping; a threshold in another unit than the metric's ("tickets over 5 points" is a size, not a count of
+    /// points); a number no part of the reading used ("in sprint 42"). Each would silently answer another question.
+    /// </summary>
+    public static IReadOnlyList<string> Unexplained(QuestionTokens q, AnalyticsSpec spec, IReadOnlyList<ThresholdReading> thresholds, MetricCatalog catalog)
+    {
+        var found = new List<string>();
+        var all = q.All;
+        var timed = spec.GroupBy.Any(g => g == Dimensions.Sprint || Dimensions.Calendar.Contains(g));
+        if (spec.Compare is null && spec.Analysis is null && spec.Metrics.Count < 2 && spec.GroupBy.Count == 0 && !spec.Filters.Any(f => f.Values.Count > 1)
+            && q.Free.FirstOrDefault(t => t.Text is "vs" or "versus" or "against") is { } versus)
+        {
+            found.Add($"'{versus.Raw}' (nothing is compared)");
+        }
+
+        if (spec.Compare is null && !timed && spec.Analysis is null)
+        {
+            var change = q.Free.FirstOrDefault(t => ChangeWords.Contains(t.Text)
+                                                    || (t.Text is "up" or "down" && t.Index > 0 && all[t.Index - 1].Text is "went" or "gone" or "go" or "going" or "trending"));
+            if (change is not null)
+            {
+                found.Add($"'{(change.Text is "up" or "down" ? all[change.Index - 1].Raw + " " : "")}{change.Raw}' (no comparison over time)");
+            }
+        }
+
+        var units = spec.MetricNames.Select(catalog.Find).OfType<MetricDefinition>().Select(m => m.Unit).ToHashSet(StringComparer.Ordinal);
+        foreach (var threshold in thresholds.Where(t => t.Unit is { } u && u != "ratio" && units.Count > 0 && !units.Contains(u)))
+        {
+            found.Add($"'{threshold.Unit}' (the metric counts {string.Join(", ", units)})");
+        }
+
+        foreach (var number in q.Free.Where(t => t.Text.Length > 0 && t.Text.All(char.IsDigit)))
+        {
+            found.Add($"'{number.Raw}'");
+        }
+
+        return found;
+    }
+
+    /// <summary>Words that ask how a value moved over time.</summary>
+    private static readonly HashSet<string> ChangeWords = new(StringComparer.Ordinal)
+    {
+        "increase", "increased", "increasing", "decrease", "decreased", "decreasing", "rose", "risen", "rising", "fell", "fallen", "falling",
+        "improve", "improved", "improving", "worsen", "worsened", "worsening", "change", "changed", "changing", "grew", "shrank", "shrunk",
+    };
+
+    /// <summary>
+    /// Unknown words standing where a name stands — possessive ("sarah's velocity"), after by/for/from/with/vs/and ("closed by
+    /// priya", "tom vs jonas"), next to a team word ("the zeus team", "team falcon") — are a team or person the tenant does not
+    /// have: reading past them would answer for everyone, so each counts as a qualifier the reading could not attach.
+    /// </summary>
+    public static IReadOnlyList<string> NameLike(IReadOnlyList<string> unknown, string question)
+    {
+        var text = question.Replace('’', '\'');
+        return unknown.Where(word => !DomainVocabulary.Default.TeamWords.Contains(word.ToLowerInvariant())).Where(word =>
+        {
+            var w = System.Text.RegularExpressions.Regex.Escape(word);
+            return System.Text.RegularExpressions.Regex.IsMatch(text,
+                $@"\b{w}'s?\b|\b(?:by|for|from|with|vs|versus|and|of|to)\s+{w}\b|\b{w}\s+(?:team|teams|folks|crew|squad|group)\b|(?<!\b(?:each|every|per|which|what|a|one|whole|entire|my|our|your)\s+)\b(?:team|squad)\s+{w}\b",
+                System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+        }).ToList();
+    }
+
+    /// <summary>
+    /// "how many points did orion carry over": a count asked ("how many" and a counted noun) while every metric of the spec is a
+    /// ratio; the words, or null.
+    /// </summary>
+    public static string? UnmetAmount(QuestionTokens q, AnalyticsSpec spec, MetricCatalog catalog)
+    {
+        if (spec.Metrics.Count == 0 || spec.MetricNames.Select(catalog.Find).Any(m => m is null || m.Unit != "ratio"))
+        {
+            return null;
+        }
+
+        var all = q.All;
+        for (var i = 0; i + 2 < all.Count; i++)
+        {
+            if (all[i].Text == "how" && all[i + 1].Text == "many" && all[i + 2].Stem is "point" or "ticket" or "issue" or "bug" or "story" or "item" or "task" or "tix")
+            {
+                return $"how many {all[i + 2].Raw}";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The amounts the spec's ratios are built on: the likely readings of an amount asked of a share.</summary>
+    private static IReadOnlyList<MetricDefinition> Bases(AnalyticsSpec spec, MetricCatalog catalog) =>
+        spec.MetricNames.Select(catalog.Find).OfType<MetricDefinition>().SelectMany(m => m.DependsOn).Distinct(StringComparer.Ordinal)
+            .Select(catalog.Find).OfType<MetricDefinition>().Where(m => m.IsActive && m.Unit != "ratio").ToList();
 
     /// <summary>The ratios built on the spec's metrics (they depend on them): the likely readings of a share asked of an amount.</summary>
     private static IReadOnlyList<MetricDefinition> Shares(AnalyticsSpec spec, MetricCatalog catalog) =>

@@ -11,7 +11,8 @@ public sealed record QuestionReading(
     IReadOnlyList<string> Versus,
     RankingReading? Ranking,
     IReadOnlyList<ThresholdReading> Thresholds,
-    bool AddsMetrics)
+    bool AddsMetrics,
+    bool AddsValues = false)
 {
     /// <summary>Whether anything besides metrics was understood (a follow-up that understood nothing must clarify).</summary>
     public bool HasModifiers =>

@@ -51,7 +51,8 @@ public static partial class QuestionRules
     }
 
     /// <summary>
-    /// Rewrites abbreviations ("pts" → points) and casual phrasings ("knock out" → completed) as whole words, leaving words that
+    /// Rewrites abbreviations ("pts" → points), then casual phrasings ("knock out" → completed, "avg pts per sprint" → velocity:
+    /// a phrase sees the spelled-out words) as whole words, leaving words that
     /// are the tenant's own values (<paramref name="values"/>: team keys, names) alone, and drops a new-topic marker
     /// ("diff question -"), saying so.
     /// </summary>
@@ -72,6 +73,26 @@ public static partial class QuestionRules
             }
         }
 
+        text = Words().Replace(text, m =>
+        {
+            var word = m.Value.ToLowerInvariant();
+            var dot = "";
+            if (!vocabulary.Abbreviations.ContainsKey(word) && word.EndsWith('.'))
+            {
+                (word, dot) = (word[..^1], ".");
+            }
+
+            if (!vocabulary.Abbreviations.TryGetValue(word, out var full)
+                || (values.Contains(word) && !(Vocabulary.Months.Contains(full) && TimePreposition().IsMatch(text[..m.Index]))))
+            {
+                // a tenant's value stays itself ("NOV" is Nova's key), except a month after a time word ("since nov")
+                return m.Value;
+            }
+
+            rewrites.Add(new TranslationEvidence(EvidenceParts.Vocabulary, m.Value, full, "vocabulary abbreviation", 1.0));
+            return full + dot;
+        });
+
         foreach (var phrase in vocabulary.Phrases)
         {
             var pattern = Cached(@"(?<![\w'])" + Regex.Escape(phrase.Says).Replace(@"\ ", @"[\s-]+", StringComparison.Ordinal) + @"(?![\w'])");
@@ -82,23 +103,15 @@ public static partial class QuestionRules
             }
         }
 
-        text = Words().Replace(text, m =>
+        foreach (var rewrite in vocabulary.Rewrites)
         {
-            var word = m.Value.ToLowerInvariant();
-            var dot = "";
-            if (!vocabulary.Abbreviations.ContainsKey(word) && word.EndsWith('.'))
+            if (rewrite.Pattern.Match(text) is { Success: true } match)
             {
-                (word, dot) = (word[..^1], ".");
+                text = rewrite.Pattern.Replace(text, " " + rewrite.Token + " ");
+                rewrites.Add(new TranslationEvidence(EvidenceParts.Vocabulary, match.Value.Trim(), rewrite.Token, "vocabulary rewrite", 0.9));
             }
+        }
 
-            if (values.Contains(word) || !vocabulary.Abbreviations.TryGetValue(word, out var full))
-            {
-                return m.Value;
-            }
-
-            rewrites.Add(new TranslationEvidence(EvidenceParts.Vocabulary, m.Value, full, "vocabulary abbreviation", 1.0));
-            return full + dot;
-        });
         return new QuestionText(Spaces().Replace(text, " ").Trim(), rewrites, newTopic);
     }
 
@@ -106,11 +119,17 @@ public static partial class QuestionRules
     /// The question's own intent from the vocabulary's intent phrases: anomalies, diagnose ("why did …", "what went wrong", or
     /// "how …" with "doing/going/go" when no metric is named), forecast; else metrics.
     /// </summary>
-    public static (QuestionIntent Intent, string? Words) Intent(QuestionTokens q, DomainVocabulary vocabulary, bool namesMetric)
+    /// <remarks>
+    /// An intent phrase that is part of the wording of a metric the question names (<paramref name="metricWording"/>: "red flag"
+    /// in "red flag sprints", the problem score) names that metric, not an intent.
+    /// </remarks>
+    public static (QuestionIntent Intent, string? Words) Intent(QuestionTokens q, DomainVocabulary vocabulary, bool namesMetric,
+        IReadOnlyList<string>? metricWording = null)
     {
         var text = " " + string.Join(" ", q.All.Select(t => t.Text)) + " ";
+        var wording = (metricWording ?? []).Select(w => " " + w.ToLowerInvariant() + " ").ToList();
         string? Find(string name) => vocabulary.Intent(name).Select(p => p.ToLowerInvariant().Replace("'", "", StringComparison.Ordinal))
-            .FirstOrDefault(p => text.Contains(" " + p + " ", StringComparison.Ordinal));
+            .FirstOrDefault(p => text.Contains(" " + p + " ", StringComparison.Ordinal) && !wording.Any(w => w.Contains(" " + p + " ", StringComparison.Ordinal)));
 
         if (Find("forecast") is { } forecast)
         {
@@ -133,7 +152,10 @@ public static partial class QuestionRules
             return (QuestionIntent.Diagnose, diagnose);
         }
 
-        if (!namesMetric && q.All.Count > 0 && q.All.Take(3).Any(t => t.Text is "how" or "hows") && Find("diagnose_how") is { } how)
+        // "how many hotfixes went out", "how long did it go": a measure asked, not how a team is doing
+        if (!namesMetric && q.All.Count > 0 && q.All.Take(3).Any(t => (t.Text is "how" or "hows")
+                && !(t.Index + 1 < q.All.Count && q.All[t.Index + 1].Text is "many" or "much" or "long" or "often" or "fast" or "far"))
+            && Find("diagnose_how") is { } how)
         {
             return (QuestionIntent.Diagnose, "how … " + how);
         }
@@ -147,11 +169,14 @@ public static partial class QuestionRules
     private static Regex Cached(string pattern) =>
         Patterns.GetOrAdd(pattern, p => new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200)));
 
-    [GeneratedRegex(@"(?<![\w'])[A-Za-z][A-Za-z0-9']*\.?(?![\w])", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\w'])[A-Za-z][A-Za-z0-9']*\.?(?!\w|/\w)", RegexOptions.CultureInvariant)]
     private static partial Regex Words();
 
     [GeneratedRegex(@"\s*(?<=\w\s*)[+&](?=\s*\w)\s*", RegexOptions.CultureInvariant)]
     private static partial Regex Plus();
+
+    [GeneratedRegex(@"\b(since|from|until|till|through|before|after|in|to|during)\s+$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex TimePreposition();
 
     [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
     private static partial Regex Spaces();

@@ -39,8 +39,8 @@ public static class RankingParser
             }
 
             var direction = High.Contains(text) && text != "more" ? "desc" : Low.Contains(text) ? "asc" : text is "best" or "worst" ? text : null;
-            // "highest priority" names a priority, not a ranking
-            if (direction is null || (i + 1 < free.Count && free[i + 1].Stem is "priority" or "prio"))
+            // "highest priority" names a priority, not a ranking; "at least once", "at most" bound a number, they rank nothing
+            if (direction is null || (i + 1 < free.Count && free[i + 1].Stem is "priority" or "prio") || (i > 0 && free[i - 1].Text == "at"))
             {
                 continue;
             }
@@ -86,9 +86,22 @@ public static class RankingParser
             limit = 1;
             if (order is { } o)
             {
-                // "sorted by lowest …": an order, every row
+                // "sorted by lowest …", "sort that highest first": an order, every row
                 q.Use(o.Position);
+                if (s.At + 1 < free.Count && free[s.At + 1].Text is "first" or "descending" or "ascending")
+                {
+                    q.Use(free[s.At + 1].Index);
+                }
+
                 limit = null;
+            }
+            else if (s.At > 0 && !q.IsUsed(free[s.At - 1].Index) && Vocabulary.Number(free[s.At - 1]) is > 0 and var before
+                     && Vocabulary.Year(free[s.At - 1]) is null && CountedRows(q, free, s.At + 1) is { } ranked)
+            {
+                // "5 slowest people", "3 biggest teams": the number counts the ranked rows
+                q.Use(free[s.At - 1].Index);
+                limit = before;
+                dimension = ranked;
             }
             else if (s.At + 1 < free.Count && free[s.At + 1].Text is "first" or "descending" or "ascending")
             {

@@ -60,7 +60,12 @@ public static class SpecAssembler
             f.Negated ? FilterOps.NotIn : f.Values.Count == 1 ? FilterOps.Eq : FilterOps.In, f.Values)).ToList();
         if (previous is not null)
         {
-            filters = FollowUpMerger.MergeFilters(previous.Filters, filters);
+            filters = FollowUpMerger.MergeFilters(previous.Filters, filters, reading.AddsValues);
+            foreach (var widened in FollowUpMerger.Widened(previous.Filters, filters).Where(d => allowed.Contains(d) && !groups.Contains(d)))
+            {
+                // "how does that compare to nova?": Atlas and Nova side by side
+                groups.Add(widened);
+            }
         }
 
         foreach (var dropped in filters.Where(f => !allowed.Contains(f.Dimension)).ToList())

@@ -29,8 +29,10 @@ public static class SpecPhrases
     public static string Question(string metricPhrase, AnalyticsSpec? parts) =>
         parts is null
             ? metricPhrase
-            : string.Join(" ", new[] { metricPhrase, Groups(parts.GroupBy), Filters(parts.Filters), Time(parts.Time) }.Where(s => s.Length > 0));
+            : string.Join(" ", new[] { metricPhrase, Groups(parts.GroupBy), Filters(parts.Filters), Time(parts.Time), Compare(parts) }.Where(s => s.Length > 0));
 
     public static string Label(string display, AnalyticsSpec? parts) =>
-        parts?.Time is null ? display : $"{display}, {Time(parts.Time)}";
+        parts?.Time is null ? display : $"{display}, {Time(parts.Time)}" + (parts.Compare is null ? "" : ", " + Compare(parts));
+
+    private static string Compare(AnalyticsSpec parts) => parts.Compare is null ? "" : "compared with the period before";
 }

@@ -8,7 +8,7 @@ namespace SpiralAnalytics.Core.Translation.Offline;
 /// </summary>
 public sealed record ThresholdReading(string Op, double Value, bool Percent, int Position, string? Unit = null);
 
-/// <summary>"above 30%", "more than 5 days", "at least 4", "below 20 points", "at most", "exactly" → having.</summary>
+/// <summary>"above 30%", "more than 5 days", "at least 4", "below 20 points", "at most", "exactly", "15% or more" → having.</summary>
 public static class ThresholdParser
 {
     private static readonly (string[] Words, string Op)[] Ops =
@@ -99,7 +99,57 @@ public static class ThresholdParser
             }
         }
 
+        Postfix(q, found);
         return found;
+    }
+
+    private static readonly HashSet<string> OrMore = new(StringComparer.Ordinal) { "more", "above", "higher", "greater", "over", "up", "better" };
+    private static readonly HashSet<string> OrLess = new(StringComparer.Ordinal) { "less", "fewer", "below", "lower", "under", "worse" };
+
+    /// <summary>"15% or more", "3 bugs or fewer", "10 points and up": the op after the number.</summary>
+    private static void Postfix(QuestionTokens q, List<ThresholdReading> found)
+    {
+        var free = q.Free;
+        for (var i = 0; i < free.Count; i++)
+        {
+            if (!double.TryParse(free[i].Text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+            {
+                continue;
+            }
+
+            var used = new List<int> { free[i].Index };
+            var k = i + 1;
+            var percent = k < free.Count && free[k].Text is "%" or "percent" or "pct";
+            if (percent)
+            {
+                used.Add(free[k].Index);
+                k++;
+            }
+
+            var unit = percent ? "ratio" : null;
+            while (k < free.Count && UnitWords.Contains(free[k].Stem))
+            {
+                unit ??= CatalogUnit(free[k].Stem);
+                used.Add(free[k].Index);
+                k++;
+            }
+
+            if (k + 1 >= free.Count || free[k].Text is not ("or" or "and") || free[k + 1].Index != free[k].Index + 1)
+            {
+                continue;
+            }
+
+            var op = OrMore.Contains(free[k + 1].Text) ? "gte" : OrLess.Contains(free[k + 1].Text) ? "lte" : null;
+            if (op is null || (free[k].Text == "and" && free[k + 1].Text != "up"))
+            {
+                continue;
+            }
+
+            used.AddRange([free[k].Index, free[k + 1].Index]);
+            q.Use(used);
+            found.Add(new ThresholdReading(op, value, percent, free[i].Index, unit));
+            i = k + 1;
+        }
     }
 
     private static (double Value, int Length)? Fraction(IReadOnlyList<Token> free, int at)

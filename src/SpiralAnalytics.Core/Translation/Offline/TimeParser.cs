@@ -186,6 +186,10 @@ public sealed class TimeParser(DateOnly asOf, TimeSpec? previous = null, IReadOn
                 return (unit, n) switch
                 {
                     ("sprint", _) => new LastSprintsTime(Math.Min(n ?? 1, SpecLimits.MaxSprints)),
+                    // "the past month" is the window reaching back from today, as "the past 2 months" is; "last month" the calendar one
+                    ("day" or "week" or "month", null) when text == "past" => new RollingTime(unit, 1),
+                    ("quarter", null) when text == "past" => new RollingTime("month", 3),
+                    ("year", null) when text == "past" => new RollingTime("month", 12),
                     (_, null) => new PeriodTime(unit, -1),
                     ("quarter", { } q) => new RollingTime("month", Math.Min(q * 3, SpecLimits.MaxRolling)),
                     ("year", { } y) => new RollingTime("month", Math.Min(y * 12, SpecLimits.MaxRolling)),

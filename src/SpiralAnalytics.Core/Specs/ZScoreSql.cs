@@ -1,0 +1,185 @@
+using System.Globalization;
+using SpiralAnalytics.Core.Analytics;
+using SpiralAnalytics.Core.Catalog;
+
+namespace SpiralAnalytics.Core.Specs;
+
+/// <summary>How a metric's per-sprint values are compared with the team's baseline: on ln(1 + x) for skewed durations, and the
+/// absolute floor of the standard deviation (research section 3: 0.05 for ratios, 1 for counts and points, log1p for durations).</summary>
+public sealed record ZScale(bool Log, double Floor);
+
+/// <summary>
+/// The one SQL definition of per-sprint z-scores (METRICS.md, research section 3), computed from the catalog definition of each
+/// metric version the answer uses: the per-sprint value comes from the query builder (<see cref="QueryBuilder.SprintValueCtes"/>,
+/// the code path that computes any answer grouped by sprint), the baseline is the team's previous <see cref="BaselineSprints"/>
+/// closed, non-low-sample sprints (one indexed LATERAL per sprint), z = (x − mean) / max(sd, 10% of |mean|, floor) clipped to
+/// ±<see cref="Clip"/>, null with fewer than <see cref="MinBaselineValues"/> values. Nothing here names a metric: which metrics
+/// have z-scores, and how each is scaled, follows from its definition.
+/// </summary>
+public static class ZScoreSql
+{
+    /// <summary>How many previous closed sprints form a team's baseline (METRICS.md: z-scores against the previous 6).</summary>
+    public const int BaselineSprints = 6;
+
+    /// <summary>A z-score needs at least this many baseline values.</summary>
+    public const int MinBaselineValues = 4;
+
+    /// <summary>z is clipped to ± this.</summary>
+    public const int Clip = 3;
+
+    /// <summary>The standard deviation is at least this share of |mean| (research section 3).</summary>
+    public const double RelativeFloor = 0.1;
+
+    private static readonly Dictionary<string, ZScale> Scales = new(StringComparer.Ordinal)
+    {
+        ["ratio"] = new(false, 0.05),
+        ["hours"] = new(true, 0.1),
+        ["days"] = new(true, 0.1),
+    };
+
+    private static readonly ZScale CountScale = new(false, 1);
+
+    /// <summary>The scale of a metric's z-score, from its unit (durations are skewed: log1p; counts and points: floor 1).</summary>
+    public static ZScale Scale(MetricDefinition metric) => Scales.GetValueOrDefault(metric.Unit, CountScale);
+
+    /// <summary>
+    /// Whether a metric has a per-sprint z-score: every metric whose value the builder can compute per sprint — any type but a
+    /// composite (which is made of z-scores), over known measures placed in a window (a snapshot at as_of has no per-sprint value).
+    /// </summary>
+    public static bool CanScore(MetricDefinition metric) =>
+        !HasNoSprintValue(metric)
+        && (metric.Type == MetricTypes.Sql || (metric.Measures.Any() && metric.Measures.All(m => AnalyticsModel.FindMeasure(m) is not null)));
+
+    /// <summary>A composite, or a snapshot at as_of: a metric that has no value per sprint (whatever else is wrong with it).</summary>
+    public static bool HasNoSprintValue(MetricDefinition metric) =>
+        metric.Type == MetricTypes.Composite || metric.Grain == MetricGrains.Snapshot
+        || metric.Measures.Any(m => AnalyticsModel.FindMeasure(m) is { TimeKind: TimeKind.Snapshot });
+
+    /// <summary>The names of the catalog's metrics that have z-scores (for messages and for validation).</summary>
+    public static IReadOnlyList<string> Scored(MetricCatalog catalog) => catalog.All.Where(CanScore).Select(m => m.Name).ToList();
+
+    /// <summary>The z-scored metrics a list of metrics stands for: a composite stands for its components (the catalog's versions).</summary>
+    public static IReadOnlyList<MetricDefinition> Expand(IEnumerable<MetricDefinition> metrics, MetricCatalog catalog)
+    {
+        var result = new List<MetricDefinition>();
+        foreach (var metric in metrics)
+        {
+            var scored = metric.Type == MetricTypes.Composite ? Components(metric, catalog) : [metric];
+            foreach (var m in scored)
+            {
+                if (!CanScore(m))
+                {
+                    throw new InvalidOperationException($"'{m.Name}' has no per-sprint z-score");
+                }
+
+                if (result.All(r => r.Name != m.Name))
+                {
+                    result.Add(m);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>A composite's component metrics, as the catalog the answer uses defines them.</summary>
+    public static IReadOnlyList<MetricDefinition> Components(MetricDefinition composite, MetricCatalog catalog) =>
+        (composite.Components ?? throw new InvalidOperationException($"'{composite.Name}' has no components")).Select(c => catalog.Get(c.Metric)).ToList();
+
+    /// <summary>A closed, non-low-sample sprint (of the row aliased <paramref name="alias"/>): what baselines are made of.</summary>
+    public static string Eligible(string alias) => $"{alias}.sprint_state = 'closed' AND NOT {alias}.low_sample";
+
+    /// <summary>
+    /// The CTEs of the z-scores of <paramref name="metrics"/> for the sprints <paramref name="targets"/> (a subquery of sprint keys):
+    /// <c>{name}_base (target_key, base_key)</c>, each target's baseline sprints; <c>{name}_sprints</c>, the sprints whose values are
+    /// needed (the targets, their baselines and <paramref name="extra"/>, a subquery of more sprint keys, e.g. a trend's); the
+    /// builder's value CTEs ending in <c>{name}_values (sprint_key, m, …)</c>; and <c>{name} (sprint_key, m, m__baseline, m__n,
+    /// m__z, …)</c> for every sprint of <c>{name}_sprints</c> (baseline and z only for the targets). Metric columns are the catalog
+    /// names (identifiers checked by the builder); <c>m__baseline</c> is the plain mean of the baseline sprints' values.
+    /// </summary>
+    public static IReadOnlyList<string> Ctes(string name, IReadOnlyList<MetricDefinition> metrics, string targets, string? extra, MetricCatalog catalog,
+        SqlParameters p)
+    {
+        var ctes = new List<string>
+        {
+            $"""
+            {name}_base AS (
+                SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
+                FROM sprint_stats t
+                CROSS JOIN LATERAL (
+                    SELECT b.sprint_key
+                    FROM sprint_stats b
+                    WHERE b.team_key = t.team_key AND {Eligible("b")}
+                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
+                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
+                    LIMIT {BaselineSprints}
+                ) b
+                WHERE t.sprint_key IN ({targets})
+            )
+            """,
+            $"""
+            {name}_sprints AS (
+                SELECT sprint_key, team_key, sprint_start_at, sprint_close_at
+                FROM sprint_stats
+                WHERE sprint_key IN ({targets})
+                   OR sprint_key IN (SELECT base_key FROM {name}_base){(extra is null ? "" : $"\n       OR sprint_key IN ({extra})")}
+            )
+            """,
+        };
+        ctes.AddRange(QueryBuilder.SprintValueCtes($"{name}_values", metrics, $"{name}_sprints", catalog, p));
+
+        var stats = new List<string>();
+        var select = new List<string> { "s.sprint_key" };
+        foreach (var metric in metrics)
+        {
+            var m = QueryBuilder.Ident(metric.Name);
+            var scale = Scale(metric);
+            var scaled = Scaled($"y.{m}", scale);
+            // The baseline shown is the plain mean; z compares on the metric's scale (ln(1 + x) for durations).
+            stats.Add($"avg(y.{m}) AS {m}__mean, " + (scale.Log ? $"avg({scaled}) AS {m}__smean, " : "") +
+                      $"stddev_samp({scaled}) AS {m}__sd, count(y.{m})::int AS {m}__n");
+            select.Add($"x.{m}");
+            select.Add($"z.{m}__mean AS {m}__baseline");
+            select.Add($"z.{m}__n");
+            select.Add($"{Z(Scaled($"x.{m}", scale), scale.Log ? $"z.{m}__smean" : $"z.{m}__mean", $"z.{m}__sd", $"z.{m}__n", scale.Floor)} AS {m}__z");
+        }
+
+        ctes.Add(
+            $"""
+            {name} AS (
+                SELECT {string.Join(",\n           ", select)}
+                FROM {name}_sprints s
+                LEFT JOIN {name}_values x ON x.sprint_key = s.sprint_key
+                LEFT JOIN (
+                    SELECT b.target_key,
+                           {string.Join(",\n               ", stats)}
+                    FROM {name}_base b
+                    JOIN {name}_values y ON y.sprint_key = b.base_key
+                    GROUP BY b.target_key
+                ) z ON z.target_key = s.sprint_key
+            )
+            """);
+        return ctes;
+    }
+
+    /// <summary>
+    /// <c>(VALUES ($n, z.m, z.m__z, z.m__baseline, z.m__n), …) x(metric, value, z, baseline, baseline_n)</c> over a row of a
+    /// <see cref="Ctes"/> output aliased <paramref name="alias"/>: metric names travel as parameters.
+    /// </summary>
+    public static string Unpivot(IReadOnlyList<MetricDefinition> metrics, string alias, SqlParameters p, string indent) =>
+        "(VALUES\n" + string.Join(",\n", metrics.Select(metric =>
+        {
+            var m = QueryBuilder.Ident(metric.Name);
+            return $"{indent}    ({p.Add(metric.Name, $"metric:{metric.Name}")}::text, {alias}.{m}::numeric, {alias}.{m}__z::numeric, " +
+                   $"{alias}.{m}__baseline::numeric, {alias}.{m}__n::int)";
+        })) + $"\n{indent}) x(metric, value, z, baseline, baseline_n)";
+
+    private static string Scaled(string x, ZScale scale) => scale.Log ? $"ln(1 + greatest({x}, 0))" : x;
+
+    /// <summary>z of <paramref name="x"/> against a baseline mean, sd and count: null with too few values, sd floored, clipped.</summary>
+    private static string Z(string x, string mean, string sd, string n, double floor) =>
+        $"CASE WHEN {x} IS NULL OR {mean} IS NULL OR {n} < {MinBaselineValues} THEN NULL " +
+        $"ELSE greatest(-{Clip}, least({Clip}, ({x} - {mean}) / greatest(coalesce({sd}, 0), {Number(RelativeFloor)} * abs({mean}), {Number(floor)}))) END";
+
+    private static string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -46,6 +46,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval-blind6.jsonl", "blind6", 0),
         ("translator-eval-blind7.jsonl", "blind7", 0),
         ("translator-eval-dev8.jsonl", "dev8", 0),
+        ("translator-eval-blind8.jsonl", "blind8", 0),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();

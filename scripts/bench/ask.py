@@ -22,27 +22,14 @@ p.add_argument("--sprints", type=int, default=130)
 p.add_argument("--samples", type=int, default=30)
 args = p.parse_args()
 
-state = os.environ.get("SPIRAL_STATE_DIR", os.path.join(root, ".local"))
-settings = {}
-env_file = os.path.join(state, "env")
-if os.path.exists(env_file):
-    settings.update(re.findall(r'^(\w+)="(.*)"$', open(env_file).read(), re.M))
-settings.update({k: v for k, v in os.environ.items() if k.startswith("ConnectionStrings__")})
-def conn(cs): return dict(kv.split("=", 1) for kv in cs.split(";") if kv)
-owner = conn(settings["ConnectionStrings__Owner"]); runtime = conn(settings["ConnectionStrings__Runtime"])
-db = f"spiral_bench_ask_{int(time.time())}"
-def with_db(c): return ";".join(f"{k}={db if k == 'Database' else v}" for k, v in c.items())
-key = "spiral-bench-ask-signing-key-for-local-runs-only-000"
-env = dict(os.environ, ConnectionStrings__Owner=with_db(owner), ConnectionStrings__Runtime=with_db(runtime),
-           ConnectionStrings__Redis=settings.get("ConnectionStrings__Redis", ""), Auth__SigningKey=key,
-           Logging__LogLevel__Default="Warning", Jobs__RefreshCron="0 0 1 1 *",
-           # the bench measures the pipeline, not the per-tenant ask limit (30/min by default would answer its load with 429)
-           RateLimits__Ask__PermitLimit=os.environ.get("RateLimits__Ask__PermitLimit", "100000"))
-
-def psql(sql, database="postgres"):
-    e = dict(os.environ, PGPASSWORD=owner["Password"])
-    subprocess.run(["psql", "-h", owner["Host"], "-p", owner["Port"], "-U", owner["Username"], "-d", database, "-qAtX", "-c", sql],
-                   check=True, capture_output=True, env=e)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchdb import BenchDb
+bench = BenchDb(root, f"spiral_bench_ask_{int(time.time())}",
+                Auth__SigningKey="spiral-bench-ask-signing-key-for-local-runs-only-000",
+                Logging__LogLevel__Default="Warning", Jobs__RefreshCron="0 0 1 1 *",
+                # the bench measures the pipeline, not the per-tenant ask limit (30/min by default would answer its load with 429)
+                RateLimits__Ask__PermitLimit=os.environ.get("RateLimits__Ask__PermitLimit", "100000"))
+state, db, env, psql = bench.state, bench.db, bench.env, bench.psql
 
 def spiral(*a):
     out = subprocess.run([os.path.join(root, "scripts", "spiral"), *a], capture_output=True, text=True, env=env)

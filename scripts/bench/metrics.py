@@ -18,27 +18,14 @@ p.add_argument("--db")
 p.add_argument("--only")
 args = p.parse_args()
 
-state = os.environ.get("SPIRAL_STATE_DIR", os.path.join(root, ".local"))
 if not os.environ.get("ConnectionStrings__Owner"):
     subprocess.run([os.path.join(root, "scripts", "local-up")], capture_output=True, check=True)
-settings = {}
-env_file = os.path.join(state, "env")
-if os.path.exists(env_file):
-    settings.update(re.findall(r'^(\w+)="(.*)"$', open(env_file).read(), re.M))
-settings.update({k: v for k, v in os.environ.items() if k.startswith("ConnectionStrings__")})
-def conn(cs): return dict(kv.split("=", 1) for kv in cs.split(";") if kv)
-owner = conn(settings["ConnectionStrings__Owner"]); runtime = conn(settings["ConnectionStrings__Runtime"])
-db = args.db or f"spiral_bench_metrics_{int(time.time())}"
-def with_db(c): return ";".join(f"{k}={db if k == 'Database' else v}" for k, v in c.items())
-key = "spiral-bench-metrics-signing-key-for-local-runs-only-0"
-env = dict(os.environ, ConnectionStrings__Owner=with_db(owner), ConnectionStrings__Runtime=with_db(runtime),
-           ConnectionStrings__Redis=settings.get("ConnectionStrings__Redis", ""), Auth__SigningKey=key,
-           Logging__LogLevel__Default="Warning", Jobs__Enabled="false", Query__StatementTimeoutSeconds="120")
-
-def psql(sql, database="postgres"):
-    e = dict(os.environ, PGPASSWORD=owner["Password"])
-    return subprocess.run(["psql", "-h", owner["Host"], "-p", owner["Port"], "-U", owner["Username"], "-d", database, "-qAtX", "-c", sql],
-                          check=True, capture_output=True, text=True, env=e).stdout.strip()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchdb import BenchDb
+bench = BenchDb(root, args.db or f"spiral_bench_metrics_{int(time.time())}",
+                Auth__SigningKey="spiral-bench-metrics-signing-key-for-local-runs-only-0",
+                Logging__LogLevel__Default="Warning", Jobs__Enabled="false", Query__StatementTimeoutSeconds="120")
+state, db, env, psql = bench.state, bench.db, bench.env, bench.psql
 
 def spiral(*a, progress=False):
     out = subprocess.run([os.path.join(root, "scripts", "spiral"), *a], stdout=subprocess.PIPE,

@@ -37,8 +37,7 @@ public static class JobsServiceCollectionExtensions
                     // a question waits for a worker: be told of new jobs (LISTEN/NOTIFY), poll only as the fallback
                     EnableLongPolling = options.LongPolling,
                     QueuePollInterval = TimeSpan.FromMilliseconds(options.QueuePollMilliseconds),
-                    // a node that dies mid-job hands the job on after this long; a live one renews it while the job runs
-                    UseSlidingInvisibilityTimeout = true,
+                    // a node that dies mid-job hands the job on after this long (a hard bound: see JobOptions)
                     InvisibilityTimeout = TimeSpan.FromSeconds(options.InvisibilityTimeoutSeconds),
                 }));
         builder.Services.AddHangfireServer(server =>

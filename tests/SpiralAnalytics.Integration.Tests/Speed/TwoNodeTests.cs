@@ -33,7 +33,7 @@ public sealed class TwoNodeTests(PostgresServer server)
             ["Jobs:Enabled"] = "true",
             ["Jobs:Workers"] = "1",
             ["Jobs:QueuePollMilliseconds"] = "200",
-            ["Jobs:InvisibilityTimeoutSeconds"] = "10",
+            ["Jobs:InvisibilityTimeoutSeconds"] = "20",
             ["Jobs:RefreshCron"] = "0 0 1 1 *",
             ["Query:StatementTimeoutSeconds"] = "120",
         };

@@ -180,7 +180,7 @@ public static partial class QueryBuilder
         {
             sql.Append(keys.Count == 0
                 ? "\nCROSS JOIN prev p"
-                : "\nLEFT JOIN prev p ON " + string.Join(" AND ", keys.Select(k => $"p.{k.Name} IS NOT DISTINCT FROM r.{k.Name}")));
+                : "\nLEFT JOIN prev p ON " + string.Join(" AND ", keys.Select(k => KeyMatch("p", "r", k))));
         }
 
         if (spec.Having.Count > 0)

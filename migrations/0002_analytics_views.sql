@@ -1,3 +1,7 @@
+-- Supersedes checksum 1f1e880acf4462ce169cc07501e635e6af613b25fcefe80714aa149a2732c777: until issue 15 this file also
+-- built mv_sprint_stats_enriched, which re-implemented 20 sprint metrics, their z-scores (analytics_z) and the problem score
+-- with its weights. Those formulas now live only in the catalog; 0017_sprint_stats_sums.sql drops them from databases that
+-- applied the earlier text and builds the per-sprint sums that replace them.
 -- Analytics views: materialized views that every catalog metric is computed from (see
 -- src/SpiralAnalytics.Core/Analytics/AnalyticsModel.cs for the column contract), and the tenant-filtered
 -- security_barrier views that are the only thing the runtime role may read of them.
@@ -21,15 +25,6 @@ GRANT SELECT ON analytics_refreshes TO spiral_app;
 CREATE INDEX issue_transitions_issue_at ON issue_transitions (tenant_id, issue_id, at);
 CREATE INDEX issue_blocks_issue ON issue_blocks (tenant_id, issue_id, blocked_from);
 CREATE INDEX comments_issue ON comments (tenant_id, issue_id, created_at);
-
--- z-score against a baseline: NULL with fewer than 4 baseline values; the standard deviation is floored
--- (10% of the mean, or the metric's absolute floor) and the result clipped to ±3 (research section 7).
-CREATE FUNCTION analytics_z(x numeric, mean numeric, sd numeric, n bigint, abs_floor numeric) RETURNS numeric
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT CASE WHEN x IS NULL OR mean IS NULL OR n < 4 THEN NULL
-                ELSE greatest(-3, least(3, (x - mean) / greatest(coalesce(sd, 0), 0.1 * abs(mean), abs_floor))) END
-$$;
 
 -- Status category of an issue at an instant: from its transitions; without transitions from its current
 -- category and resolved_at; NULL when it is done and nothing says since when.
@@ -280,130 +275,6 @@ CREATE UNIQUE INDEX mv_sprint_issue_facts_key ON mv_sprint_issue_facts (tenant_i
 ANALYZE mv_sprint_issue_facts;
 CREATE INDEX mv_sprint_issue_facts_close ON mv_sprint_issue_facts (tenant_id, sprint_close_at);
 
--- Sprint grain: every sprint-grain metric's value, its z-score against the team's previous 6 closed,
--- non-low-sample sprints, and the sprint problem score with each component's contribution (default weights;
--- the query builder recomputes the score from the z-scores with the catalog's weights).
-CREATE MATERIALIZED VIEW mv_sprint_stats_enriched AS
-WITH a AS (
-    SELECT tenant_id, sprint_id, min(team_key) AS team_key, min(team_name) AS team_name, min(sprint_key) AS sprint_key,
-           min(sprint_name) AS sprint_name, min(sprint_state) AS sprint_state, min(sprint_start_at) AS sprint_start_at,
-           min(sprint_close_at) AS sprint_close_at, bool_or(low_sample) AS low_sample,
-           sum(committed_points) AS committed_points, sum(committed_count) AS committed_count,
-           sum(committed_unestimated_count) AS committed_unestimated_count, sum(completed_points) AS completed_points,
-           sum(completed_count) AS completed_count, sum(committed_completed_points) AS committed_completed_points,
-           sum(spilled_points) AS spilled_points, sum(removed_points) AS removed_points, sum(added_points) AS added_points,
-           sum(reestimated_points) AS reestimated_points, sum(final_scope_points) AS final_scope_points,
-           sum(unplanned_completed_points) AS unplanned_completed_points, sum(carried_over_points) AS carried_over_points,
-           sum(completed_bug_count) AS completed_bug_count, sum(scope_count) AS scope_count, sum(blocked_count) AS blocked_count,
-           sum(blocked_hours) AS blocked_hours
-    FROM mv_sprint_issue_facts GROUP BY tenant_id, sprint_id
-), s AS (
-    SELECT a.*, sp.team_id FROM a JOIN sprints sp ON sp.tenant_id = a.tenant_id AND sp.id = a.sprint_id
-), v AS (
-    SELECT a.tenant_id, a.sprint_id, a.team_id, a.team_key, a.team_name, a.sprint_key, a.sprint_name, a.sprint_state,
-           a.sprint_start_at, a.sprint_close_at, a.low_sample,
-           a.committed_points, a.completed_points, abs(a.committed_points - a.completed_points) AS planning_error_points,
-           a.sprint_state = 'closed' AND NOT a.low_sample AS baseline_eligible,
-        a.completed_points AS velocity,
-        a.completed_count AS completed_issues,
-        a.committed_points AS planned_sp,
-        a.completed_points AS completed_sp,
-        a.added_points AS added_sp,
-        a.removed_points AS removed_sp,
-        a.committed_completed_points / nullif(a.committed_points, 0) AS say_do_ratio,
-        a.completed_points / nullif(a.final_scope_points, 0) AS completion_rate,
-        a.spilled_points / nullif(a.committed_points, 0) AS spillover_ratio,
-        a.carried_over_points / nullif(a.committed_points, 0) AS carryover_ratio,
-        a.added_points / nullif(a.committed_points, 0) AS scope_creep_ratio,
-        (a.added_points + a.removed_points + a.reestimated_points) / nullif(a.committed_points, 0) AS scope_churn_ratio,
-        abs(a.committed_points - a.completed_points) / nullif(a.committed_points, 0) AS accuracy_abs,
-        a.unplanned_completed_points / nullif(a.completed_points, 0) AS unplanned_work_share,
-        a.completed_bug_count::numeric / nullif(a.completed_count, 0) AS bug_share,
-        a.blocked_hours AS blocked_hours,
-        a.blocked_count::numeric / nullif(a.scope_count, 0) AS blocked_issue_ratio,
-        a.committed_unestimated_count::numeric / nullif(a.committed_count, 0) AS unestimated_ratio,
-        ev.reopened::numeric / nullif(ev.done_arrivals, 0) AS reopen_rate,
-        fl.cycle_time_p50 AS cycle_time_p50
-    FROM s a
-    LEFT JOIN LATERAL (
-        SELECT count(DISTINCT e.issue_id) FILTER (WHERE e.is_reopen = 1) AS reopened,
-               count(DISTINCT e.issue_id) FILTER (WHERE e.is_done_arrival = 1) AS done_arrivals
-        FROM mv_issue_events e
-        WHERE e.tenant_id = a.tenant_id AND e.team_key = a.team_key AND e.at > a.sprint_start_at AND e.at <= a.sprint_close_at
-    ) ev ON true
-    LEFT JOIN LATERAL (
-        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY f.cycle_time_days)::numeric AS cycle_time_p50
-        FROM mv_issue_flow f
-        WHERE f.tenant_id = a.tenant_id AND f.team_key = a.team_key AND f.resolved_at > a.sprint_start_at AND f.resolved_at <= a.sprint_close_at
-    ) fl ON true
-), ordered AS (
-    SELECT v.*,
-           count(*) FILTER (WHERE baseline_eligible) OVER (PARTITION BY tenant_id, team_id ORDER BY sprint_close_at NULLS LAST, sprint_id
-                                                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS eligible_before
-    FROM v
-), eligible AS (
-    SELECT v.tenant_id, v.team_id,
-           row_number() OVER (PARTITION BY v.tenant_id, v.team_id ORDER BY v.sprint_close_at, v.sprint_id) AS k,
-        avg(v.velocity) OVER bw AS velocity__mean, stddev_samp(v.velocity) OVER bw AS velocity__sd, count(v.velocity) OVER bw AS velocity__n,
-        avg(v.completed_issues) OVER bw AS completed_issues__mean, stddev_samp(v.completed_issues) OVER bw AS completed_issues__sd, count(v.completed_issues) OVER bw AS completed_issues__n,
-        avg(v.planned_sp) OVER bw AS planned_sp__mean, stddev_samp(v.planned_sp) OVER bw AS planned_sp__sd, count(v.planned_sp) OVER bw AS planned_sp__n,
-        avg(v.completed_sp) OVER bw AS completed_sp__mean, stddev_samp(v.completed_sp) OVER bw AS completed_sp__sd, count(v.completed_sp) OVER bw AS completed_sp__n,
-        avg(v.added_sp) OVER bw AS added_sp__mean, stddev_samp(v.added_sp) OVER bw AS added_sp__sd, count(v.added_sp) OVER bw AS added_sp__n,
-        avg(v.removed_sp) OVER bw AS removed_sp__mean, stddev_samp(v.removed_sp) OVER bw AS removed_sp__sd, count(v.removed_sp) OVER bw AS removed_sp__n,
-        avg(v.say_do_ratio) OVER bw AS say_do_ratio__mean, stddev_samp(v.say_do_ratio) OVER bw AS say_do_ratio__sd, count(v.say_do_ratio) OVER bw AS say_do_ratio__n,
-        avg(v.completion_rate) OVER bw AS completion_rate__mean, stddev_samp(v.completion_rate) OVER bw AS completion_rate__sd, count(v.completion_rate) OVER bw AS completion_rate__n,
-        avg(v.spillover_ratio) OVER bw AS spillover_ratio__mean, stddev_samp(v.spillover_ratio) OVER bw AS spillover_ratio__sd, count(v.spillover_ratio) OVER bw AS spillover_ratio__n,
-        avg(v.carryover_ratio) OVER bw AS carryover_ratio__mean, stddev_samp(v.carryover_ratio) OVER bw AS carryover_ratio__sd, count(v.carryover_ratio) OVER bw AS carryover_ratio__n,
-        avg(v.scope_creep_ratio) OVER bw AS scope_creep_ratio__mean, stddev_samp(v.scope_creep_ratio) OVER bw AS scope_creep_ratio__sd, count(v.scope_creep_ratio) OVER bw AS scope_creep_ratio__n,
-        avg(v.scope_churn_ratio) OVER bw AS scope_churn_ratio__mean, stddev_samp(v.scope_churn_ratio) OVER bw AS scope_churn_ratio__sd, count(v.scope_churn_ratio) OVER bw AS scope_churn_ratio__n,
-        avg(v.accuracy_abs) OVER bw AS accuracy_abs__mean, stddev_samp(v.accuracy_abs) OVER bw AS accuracy_abs__sd, count(v.accuracy_abs) OVER bw AS accuracy_abs__n,
-        avg(v.unplanned_work_share) OVER bw AS unplanned_work_share__mean, stddev_samp(v.unplanned_work_share) OVER bw AS unplanned_work_share__sd, count(v.unplanned_work_share) OVER bw AS unplanned_work_share__n,
-        avg(v.bug_share) OVER bw AS bug_share__mean, stddev_samp(v.bug_share) OVER bw AS bug_share__sd, count(v.bug_share) OVER bw AS bug_share__n,
-        avg(ln(1 + v.blocked_hours)) OVER bw AS blocked_hours__mean, stddev_samp(ln(1 + v.blocked_hours)) OVER bw AS blocked_hours__sd, count(v.blocked_hours) OVER bw AS blocked_hours__n,
-        avg(v.blocked_issue_ratio) OVER bw AS blocked_issue_ratio__mean, stddev_samp(v.blocked_issue_ratio) OVER bw AS blocked_issue_ratio__sd, count(v.blocked_issue_ratio) OVER bw AS blocked_issue_ratio__n,
-        avg(v.unestimated_ratio) OVER bw AS unestimated_ratio__mean, stddev_samp(v.unestimated_ratio) OVER bw AS unestimated_ratio__sd, count(v.unestimated_ratio) OVER bw AS unestimated_ratio__n,
-        avg(v.reopen_rate) OVER bw AS reopen_rate__mean, stddev_samp(v.reopen_rate) OVER bw AS reopen_rate__sd, count(v.reopen_rate) OVER bw AS reopen_rate__n,
-        avg(ln(1 + v.cycle_time_p50)) OVER bw AS cycle_time_p50__mean, stddev_samp(ln(1 + v.cycle_time_p50)) OVER bw AS cycle_time_p50__sd, count(v.cycle_time_p50) OVER bw AS cycle_time_p50__n
-    FROM v WHERE v.baseline_eligible
-    WINDOW bw AS (PARTITION BY v.tenant_id, v.team_id ORDER BY v.sprint_close_at, v.sprint_id ROWS BETWEEN 5 PRECEDING AND CURRENT ROW)
-), z AS (
-    SELECT v.*,
-    analytics_z(v.velocity, b.velocity__mean, b.velocity__sd, b.velocity__n, 1) AS z_velocity,
-    analytics_z(v.completed_issues, b.completed_issues__mean, b.completed_issues__sd, b.completed_issues__n, 1) AS z_completed_issues,
-    analytics_z(v.planned_sp, b.planned_sp__mean, b.planned_sp__sd, b.planned_sp__n, 1) AS z_planned_sp,
-    analytics_z(v.completed_sp, b.completed_sp__mean, b.completed_sp__sd, b.completed_sp__n, 1) AS z_completed_sp,
-    analytics_z(v.added_sp, b.added_sp__mean, b.added_sp__sd, b.added_sp__n, 1) AS z_added_sp,
-    analytics_z(v.removed_sp, b.removed_sp__mean, b.removed_sp__sd, b.removed_sp__n, 1) AS z_removed_sp,
-    analytics_z(v.say_do_ratio, b.say_do_ratio__mean, b.say_do_ratio__sd, b.say_do_ratio__n, 0.05) AS z_say_do_ratio,
-    analytics_z(v.completion_rate, b.completion_rate__mean, b.completion_rate__sd, b.completion_rate__n, 0.05) AS z_completion_rate,
-    analytics_z(v.spillover_ratio, b.spillover_ratio__mean, b.spillover_ratio__sd, b.spillover_ratio__n, 0.05) AS z_spillover_ratio,
-    analytics_z(v.carryover_ratio, b.carryover_ratio__mean, b.carryover_ratio__sd, b.carryover_ratio__n, 0.05) AS z_carryover_ratio,
-    analytics_z(v.scope_creep_ratio, b.scope_creep_ratio__mean, b.scope_creep_ratio__sd, b.scope_creep_ratio__n, 0.05) AS z_scope_creep_ratio,
-    analytics_z(v.scope_churn_ratio, b.scope_churn_ratio__mean, b.scope_churn_ratio__sd, b.scope_churn_ratio__n, 0.05) AS z_scope_churn_ratio,
-    analytics_z(v.accuracy_abs, b.accuracy_abs__mean, b.accuracy_abs__sd, b.accuracy_abs__n, 0.05) AS z_accuracy_abs,
-    analytics_z(v.unplanned_work_share, b.unplanned_work_share__mean, b.unplanned_work_share__sd, b.unplanned_work_share__n, 0.05) AS z_unplanned_work_share,
-    analytics_z(v.bug_share, b.bug_share__mean, b.bug_share__sd, b.bug_share__n, 0.05) AS z_bug_share,
-    analytics_z(ln(1 + v.blocked_hours), b.blocked_hours__mean, b.blocked_hours__sd, b.blocked_hours__n, 0.1) AS z_blocked_hours,
-    analytics_z(v.blocked_issue_ratio, b.blocked_issue_ratio__mean, b.blocked_issue_ratio__sd, b.blocked_issue_ratio__n, 0.05) AS z_blocked_issue_ratio,
-    analytics_z(v.unestimated_ratio, b.unestimated_ratio__mean, b.unestimated_ratio__sd, b.unestimated_ratio__n, 0.05) AS z_unestimated_ratio,
-    analytics_z(v.reopen_rate, b.reopen_rate__mean, b.reopen_rate__sd, b.reopen_rate__n, 0.05) AS z_reopen_rate,
-    analytics_z(ln(1 + v.cycle_time_p50), b.cycle_time_p50__mean, b.cycle_time_p50__sd, b.cycle_time_p50__n, 0.1) AS z_cycle_time_p50
-    FROM ordered v
-    LEFT JOIN eligible b ON b.tenant_id = v.tenant_id AND b.team_id = v.team_id AND b.k = v.eligible_before
-)
-SELECT z.*,
-    (coalesce(0.25 * (1) * z_spillover_ratio, 0) + coalesce(0.2 * (-1) * z_say_do_ratio, 0) + coalesce(0.2 * (1) * z_scope_churn_ratio, 0) + coalesce(0.15 * (1) * z_blocked_hours, 0) + coalesce(0.1 * (1) * z_reopen_rate, 0) + coalesce(0.1 * (1) * z_cycle_time_p50, 0)) / nullif(CASE WHEN z_spillover_ratio IS NULL THEN 0 ELSE 0.25 END + CASE WHEN z_say_do_ratio IS NULL THEN 0 ELSE 0.2 END + CASE WHEN z_scope_churn_ratio IS NULL THEN 0 ELSE 0.2 END + CASE WHEN z_blocked_hours IS NULL THEN 0 ELSE 0.15 END + CASE WHEN z_reopen_rate IS NULL THEN 0 ELSE 0.1 END + CASE WHEN z_cycle_time_p50 IS NULL THEN 0 ELSE 0.1 END, 0) AS sprint_problematic_score,
-    0.25 * (1) * z_spillover_ratio / nullif(CASE WHEN z_spillover_ratio IS NULL THEN 0 ELSE 0.25 END + CASE WHEN z_say_do_ratio IS NULL THEN 0 ELSE 0.2 END + CASE WHEN z_scope_churn_ratio IS NULL THEN 0 ELSE 0.2 END + CASE WHEN z_blocked_hours IS NULL THEN 0 ELSE 0.15 END + CASE WHEN z_reopen_rate IS NULL THEN 0 ELSE 0.1 END + CASE WHEN z_cycle_time_p50 IS NULL THEN 0 ELSE 0.1 END, 0) AS contrib_spillover_ratio,
-    0.2 * (-1) * z_say_do_ratio / nullif(CASE WHEN z_spillover_ratio IS NULL THEN 0 ELSE 0.25 END + CASE WHEN z_say_do_ratio IS NULL THEN 0 ELSE 0.2 END + CASE WHEN z_scope_churn_ratio IS NULL THEN 0 ELSE 0.2 END + CASE WHEN z_blocked_hours IS NULL THEN 0 ELSE 0.15 END + CASE WHEN z_reopen_rate IS NULL THEN 0 ELSE 0.1 END + CASE WHEN z_cycle_time_p50 IS NULL THEN 0 ELSE 0.1 END, 0) AS contrib_say_do_ratio,
-    0.2 * (1) * z_scope_churn_ratio / nullif(CASE WHEN z_spillover_ratio IS NULL THEN 0 ELSE 0.25 END + CASE WHEN z_say_do_ratio IS NULL THEN 0 ELSE 0.2 END + CASE WHEN z_scope_churn_ratio IS NULL THEN 0 ELSE 0.2 END + CASE WHEN z_blocked_hours IS NULL THEN 0 ELSE 0.15 END + CASE WHEN z_reopen_rate IS NULL THEN 0 ELSE 0.1 END + CASE WHEN z_cycle_time_p50 IS NULL THEN 0 ELSE 0.1 END, 0) AS contrib_scope_churn_ratio,
-    0.15 * (1) * z_blocked_hours / nullif(CASE WHEN z_spillover_ratio IS NULL THEN 0 ELSE 0.25 END + CASE WHEN z_say_do_ratio IS NULL THEN 0 ELSE 0.2 END + CASE WHEN z_scope_churn_ratio IS NULL THEN 0 ELSE 0.2 END + CASE WHEN z_blocked_hours IS NULL THEN 0 ELSE 0.15 END + CASE WHEN z_reopen_rate IS NULL THEN 0 ELSE 0.1 END + CASE WHEN z_cycle_time_p50 IS NULL THEN 0 ELSE 0.1 END, 0) AS contrib_blocked_hours,
-    0.1 * (1) * z_reopen_rate / nullif(CASE WHEN z_spillover_ratio IS NULL THEN 0 ELSE 0.25 END + CASE WHEN z_say_do_ratio IS NULL THEN 0 ELSE 0.2 END + CASE WHEN z_scope_churn_ratio IS NULL THEN 0 ELSE 0.2 END + CASE WHEN z_blocked_hours IS NULL THEN 0 ELSE 0.15 END + CASE WHEN z_reopen_rate IS NULL THEN 0 ELSE 0.1 END + CASE WHEN z_cycle_time_p50 IS NULL THEN 0 ELSE 0.1 END, 0) AS contrib_reopen_rate,
-    0.1 * (1) * z_cycle_time_p50 / nullif(CASE WHEN z_spillover_ratio IS NULL THEN 0 ELSE 0.25 END + CASE WHEN z_say_do_ratio IS NULL THEN 0 ELSE 0.2 END + CASE WHEN z_scope_churn_ratio IS NULL THEN 0 ELSE 0.2 END + CASE WHEN z_blocked_hours IS NULL THEN 0 ELSE 0.15 END + CASE WHEN z_reopen_rate IS NULL THEN 0 ELSE 0.1 END + CASE WHEN z_cycle_time_p50 IS NULL THEN 0 ELSE 0.1 END, 0) AS contrib_cycle_time_p50
-FROM z;
-CREATE UNIQUE INDEX mv_sprint_stats_enriched_key ON mv_sprint_stats_enriched (tenant_id, sprint_id);
-ANALYZE mv_sprint_stats_enriched;
-CREATE INDEX mv_sprint_stats_enriched_close ON mv_sprint_stats_enriched (tenant_id, sprint_close_at);
-
 -- Team × day: issues in the in-progress category at the end of each day (UTC), days without WIP as 0.
 CREATE MATERIALIZED VIEW mv_team_daily_wip AS
 WITH spans AS (
@@ -471,15 +342,6 @@ SELECT team_key, team_name, sprint_key, sprint_name, sprint_state, sprint_start_
        unplanned_completed_points, carried_over_points, completed_bug_count, scope_count, blocked_count, blocked_hours
 FROM mv_sprint_issue_facts WHERE tenant_id = current_tenant_id();
 
-CREATE VIEW sprint_stats WITH (security_barrier) AS
-SELECT team_key, team_name, sprint_key, sprint_name, sprint_state, sprint_start_at, sprint_close_at, low_sample,
-       committed_points, completed_points, planning_error_points,
-       velocity, completed_issues, planned_sp, completed_sp, added_sp, removed_sp, say_do_ratio, completion_rate, spillover_ratio, carryover_ratio, scope_creep_ratio, scope_churn_ratio, accuracy_abs, unplanned_work_share, bug_share, blocked_hours, blocked_issue_ratio, unestimated_ratio, reopen_rate, cycle_time_p50,
-       z_velocity, z_completed_issues, z_planned_sp, z_completed_sp, z_added_sp, z_removed_sp, z_say_do_ratio, z_completion_rate, z_spillover_ratio, z_carryover_ratio, z_scope_creep_ratio, z_scope_churn_ratio, z_accuracy_abs, z_unplanned_work_share, z_bug_share, z_blocked_hours, z_blocked_issue_ratio, z_unestimated_ratio, z_reopen_rate, z_cycle_time_p50,
-       sprint_problematic_score,
-       contrib_spillover_ratio, contrib_say_do_ratio, contrib_scope_churn_ratio, contrib_blocked_hours, contrib_reopen_rate, contrib_cycle_time_p50
-FROM mv_sprint_stats_enriched WHERE tenant_id = current_tenant_id();
-
 CREATE VIEW issue_flow WITH (security_barrier) AS
 SELECT team_key, team_name, issue_key, issue_type, priority, assignee, epic_key, status_category, created_at, resolved_at,
        created_count, bug_count, escaped_bug_count, resolved_count, comment_count, resolved_comment_count, lead_time_days,
@@ -504,8 +366,8 @@ SELECT i.key AS issue_key, c.comment_count, c.commenter_count, c.first_comment_a
 FROM mv_issue_comment_stats c JOIN issues i ON i.tenant_id = c.tenant_id AND i.id = c.issue_id
 WHERE c.tenant_id = current_tenant_id();
 
-REVOKE ALL ON mv_issue_comment_stats, mv_issue_flow, mv_issue_events, mv_sprint_issue_facts, mv_sprint_stats_enriched,
+REVOKE ALL ON mv_issue_comment_stats, mv_issue_flow, mv_issue_events, mv_sprint_issue_facts,
               mv_team_daily_wip, mv_issue_idle_segments, mv_merged_blocks, analytics_issue_base, analytics_status_intervals
          FROM PUBLIC;
-GRANT SELECT ON sprint_issue_facts, sprint_stats, issue_flow, issue_events, team_daily_wip, issue_idle_segments,
+GRANT SELECT ON sprint_issue_facts, issue_flow, issue_events, team_daily_wip, issue_idle_segments,
                 issue_comment_stats TO spiral_app;

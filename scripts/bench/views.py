@@ -59,7 +59,7 @@ def timed(sql):
 DONE_AT = "(SELECT max(t.at) FROM issue_transitions t WHERE t.issue_id = i.id AND t.to_category = 'done')"
 pairs = [
     ("velocity per team (sprint_stats)",
-     "SELECT team_name, avg(velocity) FROM sprint_stats GROUP BY team_name",
+     "SELECT team_name, avg(completed_points) FROM sprint_stats GROUP BY team_name",
      f"""SELECT tm.name, sum(coalesce(si.points_at_end, i.story_points, 0)) / count(DISTINCT s.id) FROM sprint_issues si
          JOIN sprints s ON s.id = si.sprint_id JOIN teams tm ON tm.id = s.team_id JOIN issues i ON i.id = si.issue_id
          WHERE i.status_category = 'done' AND {DONE_AT} > s.start_at AND {DONE_AT} <= coalesce(s.completed_at, s.end_at) GROUP BY tm.name"""),

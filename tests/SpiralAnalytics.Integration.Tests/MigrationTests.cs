@@ -58,6 +58,23 @@ public sealed class MigrationTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task A_rewritten_migration_is_accepted_only_when_it_names_the_text_the_database_applied()
+    {
+        var db = await server.EmptyDatabaseAsync("superseded");
+        await Migrator(db).MigrateAsync([First], Ct);
+        var rewritten = First with { Sql = $"-- Supersedes checksum {First.Checksum}: the table moves to 0002\nSELECT 1;" };
+        var misnamed = First with { Sql = $"-- Supersedes checksum {Second.Checksum}: not the applied text\nSELECT 1;" };
+
+        var error = await Assert.ThrowsAsync<UserErrorException>(() => Migrator(db).MigrateAsync([misnamed, Second], Ct));
+        var report = await Migrator(db).MigrateAsync([rewritten, Second], Ct);
+
+        Assert.Contains(error.Details, d => d.StartsWith("migration 0001_first.sql was edited after it was applied", StringComparison.Ordinal));
+        Assert.Equal(["0002_second.sql"], report.Applied);
+        Assert.True(await ScalarAsync<bool>(db, "SELECT to_regclass('first_table') IS NOT NULL"));
+        Assert.Equal(new[] { First.Checksum, rewritten.Checksum }.Order(StringComparer.Ordinal), rewritten.AcceptedChecksums.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Line_end_style_alone_is_not_an_edit()
     {
         var db = await server.EmptyDatabaseAsync("crlf");

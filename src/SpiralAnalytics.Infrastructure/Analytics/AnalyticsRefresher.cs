@@ -38,7 +38,7 @@ public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<Analytics
     public static readonly IReadOnlyList<string> MaterializedViews =
     [
         "mv_merged_blocks", "mv_issue_comment_stats", "mv_issue_flow", "mv_issue_events",
-        "mv_sprint_issue_facts", "mv_sprint_stats_enriched", "mv_team_daily_wip", "mv_issue_idle_segments",
+        "mv_sprint_issue_facts", "mv_sprint_stats", "mv_team_daily_wip", "mv_issue_idle_segments",
     ];
 
     public async Task<RefreshReport> RefreshAsync(IProgress<ViewRefresh>? progress, CancellationToken ct)

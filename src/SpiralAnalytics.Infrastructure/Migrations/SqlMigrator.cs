@@ -10,7 +10,8 @@ public sealed record MigrationReport(IReadOnlyList<string> Applied, int AlreadyA
 
 /// <summary>
 /// Applies migrations in name order as the owner role: each once, each in its own transaction, all under one
-/// advisory lock so two migrators never interleave. An applied migration whose text changed is refused.
+/// advisory lock so two migrators never interleave. An applied migration whose text changed is refused, unless the new
+/// text names the applied one as superseded (<see cref="Migration.AcceptedChecksums"/>).
 /// </summary>
 public sealed class SqlMigrator(SpiralDataSources data, ILogger<SqlMigrator> logger)
 {
@@ -55,7 +56,7 @@ public sealed class SqlMigrator(SpiralDataSources data, ILogger<SqlMigrator> log
     private static void RefuseEdited(IReadOnlyList<Migration> migrations, Dictionary<string, string> applied)
     {
         var edited = migrations
-            .Where(m => applied.TryGetValue(m.Name, out var checksum) && checksum != m.Checksum)
+            .Where(m => applied.TryGetValue(m.Name, out var checksum) && !m.AcceptedChecksums.Contains(checksum))
             .Select(m => $"migration {m.Name} was edited after it was applied (applied checksum {applied[m.Name][..12]}, now {m.Checksum[..12]})")
             .ToList();
         if (edited.Count > 0)

@@ -18,7 +18,7 @@ public sealed class AnalyticsViewIsolationTests(PostgresServer server) : IAsyncL
     public static readonly TheoryData<string, string> TenantViews = new()
     {
         { "sprint_issue_facts", "mv_sprint_issue_facts" },
-        { "sprint_stats", "mv_sprint_stats_enriched" },
+        { "sprint_stats", "mv_sprint_stats" },
         { "issue_flow", "mv_issue_flow" },
         { "issue_events", "mv_issue_events" },
         { "team_daily_wip", "mv_team_daily_wip" },

@@ -1,5 +1,7 @@
 using System.Globalization;
 using Npgsql;
+using SpiralAnalytics.Core.Catalog;
+using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Infrastructure.Analytics;
 using SpiralAnalytics.Infrastructure.Bundles;
 using SpiralAnalytics.Infrastructure.Data;
@@ -7,7 +9,7 @@ using SpiralAnalytics.Integration.Tests.Fixtures;
 
 namespace SpiralAnalytics.Integration.Tests.Analytics;
 
-/// <summary>The views against Jira itself: every sprint's totals from Jira's own sprint report.</summary>
+/// <summary>The views and the catalog's definitions against Jira itself: every sprint's totals from Jira's own sprint report.</summary>
 public sealed class JiraSprintReportTests(PostgresServer server, ITestOutputHelper output)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -45,13 +47,23 @@ public sealed class JiraSprintReportTests(PostgresServer server, ITestOutputHelp
     }
 
     [Fact]
-    public async Task Sprint_stats_velocity_and_completed_issues_equal_the_report_for_every_sprint()
+    public async Task Catalog_velocity_and_completed_issues_per_sprint_equal_the_report_for_every_sprint()
     {
         var db = await server.DatabaseAsync(nameof(JiraSprintReportTests));
         var tenant = await server.OnceAsync($"{nameof(JiraSprintReportTests)}:tenant", () => ImportJiraAsync(db));
         var expected = ReadReport();
+        // Each sprint's value as the query builder computes it from the shipped catalog definitions (the per-sprint values the
+        // z-scores read).
+        var catalog = CatalogLoader.Load(Path.Combine(RepoPaths.Root, "catalog")).Catalog;
+        var p = new SqlParameters();
+        var ctes = ZScoreSql.Ctes("scores", [catalog.Get("velocity"), catalog.Get("completed_issues")], "SELECT sprint_key FROM sprint_stats", null, catalog, p);
         await using var session = await TenantSession.BeginAsync(db.DataSources.Runtime, tenant, Ct);
-        await using var command = session.Command("SELECT sprint_key, velocity, completed_issues FROM sprint_stats");
+        await using var command = session.Command($"WITH {string.Join(",\n", ctes)}\nSELECT sprint_key, velocity::numeric, completed_issues::bigint FROM scores");
+        foreach (var value in p.Values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
         await using var reader = await command.ExecuteReaderAsync(Ct);
         var checkedSprints = 0;
         while (await reader.ReadAsync(Ct))

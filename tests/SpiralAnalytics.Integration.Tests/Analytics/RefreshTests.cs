@@ -71,7 +71,7 @@ public sealed class RefreshTests(PostgresServer server)
         await using var refresher = new NpgsqlConnection(db.OwnerConnectionString);
         await refresher.OpenAsync(Ct);
         await using var refreshing = await refresher.BeginTransactionAsync(Ct);
-        await using (var refresh = new NpgsqlCommand("REFRESH MATERIALIZED VIEW CONCURRENTLY mv_sprint_stats_enriched", refresher, refreshing))
+        await using (var refresh = new NpgsqlCommand("REFRESH MATERIALIZED VIEW CONCURRENTLY mv_sprint_stats", refresher, refreshing))
         {
             await refresh.ExecuteNonQueryAsync(Ct);
         }

@@ -115,7 +115,7 @@ public sealed class TenantMetricLifecycleTests(PostgresServer server)
             .Replace("name: sprint_goal_met_share", "name: broken_share", StringComparison.Ordinal)
             .Replace("display_name: Share of sprints whose goal was met", "display_name: Broken share", StringComparison.Ordinal)
             .Replace("[share of sprints whose goal was met, sprint goals met, goal hit rate]", "[broken a, broken b, broken c]", StringComparison.Ordinal)
-            .Replace("CASE WHEN s.say_do_ratio >= 0.8 THEN 1.0 ELSE 0.0 END AS value", "s.committed_points / (s.committed_points - s.committed_points) AS value",
+            .Replace("CASE WHEN s.committed_completed_points / nullif(s.committed_points, 0) >= 0.8 THEN 1.0 ELSE 0.0 END AS value", "s.committed_points / (s.committed_points - s.committed_points) AS value",
                 StringComparison.Ordinal);
         foreach (var (yaml, name) in new[] { (TenantMetricFixture.CriticalBugs, "critical_bugs_closed"), (TenantMetricFixture.GoalMet, "sprint_goal_met_share"), (failing, "broken_share") })
         {

@@ -102,17 +102,11 @@ public sealed class DemoSeedTests(PostgresServer server, ITestOutputHelper outpu
     {
         var db = await DatabaseAsync();
         var seeded = await SeededAndRefreshedAsync();
-        await using var session = await TenantSession.BeginAsync(db.DataSources.Runtime, seeded.Id, Ct);
-        var stats = new List<(string Team, decimal? Spillover, decimal? Blocked, decimal? Reopen)>();
-        await using (var command = session.Command(
-            "SELECT team_key, spillover_ratio, blocked_hours, reopen_rate FROM sprint_stats WHERE sprint_state = 'closed' ORDER BY team_key, sprint_close_at"))
-        {
-            await using var reader = await command.ExecuteReaderAsync(Ct);
-            while (await reader.ReadAsync(Ct))
-            {
-                stats.Add((reader.GetString(0), Nullable(reader, 1), Nullable(reader, 2), Nullable(reader, 3)));
-            }
-        }
+        var oracle = await SprintOracle.ReadAsync(db.OwnerConnectionString, seeded.Id, Ct);
+        var stats = oracle.Sprints.Values.Where(s => s.State == "closed").OrderBy(s => s.TeamKey, StringComparer.Ordinal).ThenBy(s => s.CloseAt)
+            .Select(s => (Team: s.TeamKey, Spillover: (decimal?)s.Values["spillover_ratio"], Blocked: (decimal?)s.Values["blocked_hours"],
+                Reopen: (decimal?)s.Values["reopen_rate"]))
+            .ToList();
 
         List<decimal> Of(string team, Func<(string Team, decimal? Spillover, decimal? Blocked, decimal? Reopen), decimal?> value) =>
             stats.Where(s => s.Team == team).Select(s => value(s) ?? 0).ToList();
@@ -201,7 +195,6 @@ public sealed class DemoSeedTests(PostgresServer server, ITestOutputHelper outpu
         Assert.Equal(0L, await command.ExecuteScalarAsync(Ct));
     }
 
-    private static decimal? Nullable(NpgsqlDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetDecimal(i);
 
     private static async Task<long> ScalarAsync(TenantSession session, string sql, params object[] parameters)
     {

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using SpiralAnalytics.Core.Bundles;
 using SpiralAnalytics.Core.Catalog;
 using SpiralAnalytics.Core.Diagnosis;
+using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Infrastructure.Analytics;
 using SpiralAnalytics.Infrastructure.Bundles;
 using SpiralAnalytics.Infrastructure.Catalog;
@@ -44,7 +45,7 @@ public sealed class DiagnosisKnownAnswerTests(PostgresServer server)
         ["cycle_time_p50"] =      [8.75,      11.0625,  100 / 24.0, 7,         3.25,      4,        2],
     };
 
-    // The view's z-scores of A7 (KnownAnswerViewTests.ZExpected) and the catalog's weights and directions.
+    // The z-scores of A7 (KnownAnswerViewTests.ZExpected) and the catalog's weights and directions.
     private static readonly Dictionary<string, (double Z, double Weight, int Direction)> A7 = new()
     {
         ["spillover_ratio"] = (0.8164965809277259, 0.25, 1),
@@ -106,6 +107,36 @@ public sealed class DiagnosisKnownAnswerTests(PostgresServer server)
         Assert.StartsWith($"{sprint.Sprint}: problem score {expectedScore.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}", team.Summary[0], StringComparison.Ordinal);
         Assert.Contains($"{sprint.Components[0].DisplayName} stood out first", team.Summary[0], StringComparison.Ordinal);
         Assert.StartsWith("Completed points went from 14 to 8 (−6)", team.Summary[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Problem_scores_and_contributions_of_A6_A7_and_A8_equal_the_known_answers()
+    {
+        // A6 and A7: Atlas's last two closed sprints after A7; A8: its sprint in progress. Known answers: KnownAnswerViewTests.
+        var closed = await QueryAsync($$$"""{"analysis":"diagnose","metrics":["sprint_problematic_score"],"filters":{{{Atlas}}},"time":{"type":"last_sprints","n":2}}""", AfterA7);
+        var current = await QueryAsync($$$"""{"analysis":"diagnose","metrics":["sprint_problematic_score"],"filters":{{{Atlas}}},"time":{"type":"current_sprint"}}""", DuringA8);
+        var sprints = Assert.Single(closed.Analysis!.Teams).Sprints.Concat(Assert.Single(current.Analysis!.Teams).Sprints).ToDictionary(s => s.SprintKey);
+
+        Assert.Equal(KnownAnswerViewTests.ZSprints, sprints.Keys.Order(StringComparer.Ordinal));
+        for (var i = 0; i < KnownAnswerViewTests.ZSprints.Length; i++)
+        {
+            var sprint = sprints[KnownAnswerViewTests.ZSprints[i]];
+            Near(KnownAnswerViewTests.ScoreExpected[i], sprint.ProblemScore, $"{sprint.SprintKey} score");
+            foreach (var (component, values) in KnownAnswerViewTests.ContributionsExpected)
+            {
+                Near(values[i], sprint.Components.Single(c => c.Metric == component).Contribution, $"{sprint.SprintKey} contribution of {component}");
+            }
+        }
+
+        // Sprints whose components have no z-score (too little history) have no score: A1 and A5, team B.
+        var bySprint = await QueryAsync("""{"metrics":["sprint_problematic_score"],"group_by":["sprint"],"time":{"type":"all"}}""", DuringA8);
+        var scores = bySprint.Rows.ToDictionary(r => (string)r["sprint_key"]!, r => r["sprint_problematic_score"]);
+        foreach (var sprint in new[] { "A1", "A5", "B1", "B2" })
+        {
+            Assert.Null(scores[sprint]);
+        }
+
+        Near(KnownAnswerViewTests.ScoreExpected[0], Number(bySprint.Rows.Single(r => (string)r["sprint_key"]! == "A6"), "sprint_problematic_score"), "A6 score by sprint");
     }
 
     [Fact]
@@ -192,11 +223,21 @@ public sealed class DiagnosisKnownAnswerTests(PostgresServer server)
 
         await using (var session = await Infrastructure.Data.TenantSession.BeginAsync(db.DataSources.Runtime, tenantId, Ct))
         {
-            await using var command = session.Command("SELECT low_sample, z_spillover_ratio::float8 FROM sprint_stats WHERE sprint_key = 'A8'");
+            // A8's z-score as the builder computes it for any sprint (ZScoreSql): what the exclusion must hide.
+            var catalog = CatalogLoader.Load(Path.Combine(RepoPaths.Root, "catalog")).Catalog;
+            var p = new SqlParameters();
+            var ctes = ZScoreSql.Ctes("scores", [catalog.Get("spillover_ratio")], "SELECT sprint_key FROM sprint_stats WHERE sprint_key = 'A8'", null, catalog, p);
+            await using var command = session.Command(
+                $"WITH {string.Join(",\n", ctes)}\nSELECT s.low_sample, z.spillover_ratio__z::float8 FROM scores z JOIN sprint_stats s ON s.sprint_key = z.sprint_key WHERE z.sprint_key = 'A8'");
+            foreach (var value in p.Values)
+            {
+                command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = value });
+            }
+
             await using var reader = await command.ExecuteReaderAsync(Ct);
             Assert.True(await reader.ReadAsync(Ct));
             Assert.True(reader.GetBoolean(0));
-            Assert.Equal(3, reader.GetDouble(1)); // the view's z: what the exclusion must hide
+            Assert.Equal(3, reader.GetDouble(1));
         }
 
         Near(0.5, Number(Assert.Single(single.Rows), "spillover_ratio"), "A8 spillover");

@@ -219,25 +219,20 @@ public sealed partial class ClosedSprintWindowTests(PostgresServer server)
     }
 
     /// <summary>
-    /// The problem score per team: the mean over the window's closed sprints of the catalog's weighted, oriented, ±3-clipped component
-    /// z-scores (read from the sprint view) over the weights of the components present. Weights and directions from the catalog file.
+    /// The problem score per team: the mean over the window's closed sprints (closed by as_of) of the independent per-sprint score
+    /// (<see cref="SprintOracle"/>: the catalog file's weights and directions over z-scores worked out in the test).
     /// </summary>
     private static async Task<Dictionary<string, double?>> ProblemScoresAsync(QueryFixture.Seeded seeded, DateTimeOffset from, DateTimeOffset to)
     {
-        var yaml = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "catalog", ProblemScore + ".yaml"), Ct);
-        var components = ComponentLine().Matches(yaml).Select(m => (Metric: m.Groups[1].Value,
-            Weight: double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), Direction: double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture))).ToList();
+        var components = SprintOracle.ProblemScoreComponents();
         Assert.NotEmpty(components);
-        string W(double x) => x.ToString(CultureInfo.InvariantCulture);
-        var top = string.Join(" + ", components.Select(c => $"coalesce({W(c.Weight)} * greatest(-3, least(3, {W(c.Direction)} * z_{c.Metric})), 0)"));
-        var bottom = string.Join(" + ", components.Select(c => $"CASE WHEN z_{c.Metric} IS NULL THEN 0 ELSE {W(c.Weight)} END"));
-        var sql = $"SELECT team_name, avg((({top}) / nullif({bottom}, 0))::float8) FROM mv_sprint_stats_enriched " +
-                  "WHERE tenant_id = $1 AND sprint_state = 'closed' AND sprint_close_at <= $2 AND sprint_close_at >= $3 AND sprint_close_at < $4 GROUP BY 1";
-        return await ReadAsync(seeded, sql, from, to);
+        var oracle = await SprintOracle.ReadAsync(seeded.Db.OwnerConnectionString, seeded.TenantId, Ct);
+        return oracle.Sprints.Values
+            .Where(s => s.State == "closed" && s.CloseAt <= QueryFixture.AsOf.UtcDateTime && s.CloseAt >= from.UtcDateTime && s.CloseAt < to.UtcDateTime)
+            .GroupBy(s => s.TeamName)
+            .ToDictionary(g => g.Key, g => g.Select(s => oracle.Score(s.Key, components)).OfType<double>().ToList() is { Count: > 0 } scores
+                ? scores.Average() : (double?)null, StringComparer.Ordinal);
     }
-
-    [GeneratedRegex(@"metric:\s*(\w+),\s*weight:\s*([0-9.]+),\s*direction:\s*([+-]?1)")]
-    private static partial Regex ComponentLine();
 
     private static Task<List<string>> ActiveSprintsAsync(QueryFixture.Seeded seeded) => ReadNamesAsync(seeded,
         "SELECT t.name || ' ' || s.name FROM sprints s JOIN teams t ON t.tenant_id = s.tenant_id AND t.id = s.team_id " +

@@ -14,7 +14,7 @@ namespace SpiralAnalytics.Integration.Tests.Query;
 /// its baseline and z-score (the anomaly flag columns), the problem score and the diagnosis' contributions, and is stamped on the
 /// answers' metric versions; pinned at 1.0.0 it still gives the old answer. The expectations are computed here independently:
 /// the new per-sprint values by SQL over the sprint × issue facts, z in C# (previous 6 closed non-low-sample sprints of the team,
-/// at least 4 values, sd floored at max(10% of |mean|, 0.05), clipped ±3), the other components' z-scores from the migration's view.
+/// at least 4 values, sd floored at max(10% of |mean|, 0.05), clipped ±3), the other components' z-scores from <see cref="SprintOracle"/>.
 /// </summary>
 public sealed class ComponentVersionTests(PostgresServer server)
 {
@@ -99,7 +99,7 @@ public sealed class ComponentVersionTests(PostgresServer server)
         Assert.Equal("tenant", answer.MetricLayers![Spillover]);
         AssertAnswer(answer, sprints, ownZ, s => s.NewValue);
         var answered = answer.Rows.Select(r => r["sprint_key"]!.GetValue<string>()).ToList();
-        Assert.Contains(answered, k => Differs(ownZ[k], sprints[k].ViewZ[Spillover]));
+        Assert.Contains(answered, k => Differs(ownZ[k], sprints[k].OracleZ[Spillover]));
 
         // diagnose accepts the tenant's version (it used to refuse it) and explains the score with it.
         var diagnosis = await executor.ExecuteAsync(
@@ -120,9 +120,9 @@ public sealed class ComponentVersionTests(PostgresServer server)
     public async Task A_new_version_of_a_component_moves_its_z_scores_the_problem_score_and_the_contributions()
     {
         var (executor, slug, sprints, before, _, _) = await BumpedAsync();
-        var oldZ = sprints.ToDictionary(s => s.Key, s => s.Value.ViewZ[Spillover]);
+        var oldZ = sprints.ToDictionary(s => s.Key, s => s.Value.OracleZ[Spillover]);
 
-        // At 1.0.0 the z-scores and the score agreed with the view's (the migration's formulas, an independent computation).
+        // At 1.0.0 the z-scores and the score agree with the oracle's (an independent computation).
         Assert.Equal("1.0.0", before.MetricVersions[Spillover]);
         AssertAnswer(before, sprints, oldZ, s => s.OldValue);
 
@@ -188,7 +188,7 @@ public sealed class ComponentVersionTests(PostgresServer server)
     public async Task The_pinned_old_version_of_a_component_does_not_move()
     {
         var (executor, slug, sprints, before, _, _) = await BumpedAsync();
-        var oldZ = sprints.ToDictionary(s => s.Key, s => s.Value.ViewZ[Spillover]);
+        var oldZ = sprints.ToDictionary(s => s.Key, s => s.Value.OracleZ[Spillover]);
 
         // Pinned at 1.0.0 the component (and the score that reads it in the same answer) gives the answer it gave before the bump.
         var pinned = await executor.ExecuteAsync(Spec.Replace("\"spillover_ratio\"]", "\"spillover_ratio@1.0.0\"]", StringComparison.Ordinal),
@@ -239,7 +239,7 @@ public sealed class ComponentVersionTests(PostgresServer server)
         double top = 0, bottom = 0;
         foreach (var (metric, weight, direction) in Components)
         {
-            if ((metric == Spillover ? spilloverZ : sprint.ViewZ[metric]) is { } z)
+            if ((metric == Spillover ? spilloverZ : sprint.OracleZ[metric]) is { } z)
             {
                 top += weight * Math.Clamp(direction * z, -3, 3);
                 bottom += weight;
@@ -251,7 +251,7 @@ public sealed class ComponentVersionTests(PostgresServer server)
 
     private static double? ExpectedContribution(SprintFacts sprint, double? spilloverZ) =>
         spilloverZ is not { } z ? null : Components[0].Weight * Math.Clamp(z, -3, 3)
-            / Components.Where(c => (c.Metric == Spillover ? spilloverZ : sprint.ViewZ[c.Metric]) is not null).Sum(c => c.Weight);
+            / Components.Where(c => (c.Metric == Spillover ? spilloverZ : sprint.OracleZ[c.Metric]) is not null).Sum(c => c.Weight);
 
     /// <summary>The team's previous 6 closed, non-low-sample sprints before this one (newest first), by close time then key.</summary>
     private static List<SprintFacts> Baseline(Dictionary<string, SprintFacts> sprints, string key)
@@ -282,24 +282,24 @@ public sealed class ComponentVersionTests(PostgresServer server)
     }
 
     private sealed record SprintFacts(string Key, string Team, DateTime CloseAt, bool Closed, bool LowSample, double? OldValue, double? NewValue,
-        Dictionary<string, double?> ViewZ);
+        Dictionary<string, double?> OracleZ);
 
-    /// <summary>Per sprint, over the owner's tables: both definitions' values from the facts, and the view's component z-scores.</summary>
+    /// <summary>Per sprint, over the owner's tables: both definitions' values from the facts, and the component z-scores of
+    /// <see cref="SprintOracle"/> (worked out in the test, at the shipped definitions).</summary>
     private static async Task<Dictionary<string, SprintFacts>> SprintsAsync(TestDatabase db, Guid tenantId, string numerator = "f.spilled_points + f.removed_points")
     {
-        var zColumns = string.Join(", ", Components.Select(c => $"s.z_{c.Metric}::float8"));
+        var oracle = await SprintOracle.ReadAsync(db.OwnerConnectionString, tenantId, Ct);
         await using var connection = new NpgsqlConnection(db.OwnerConnectionString);
         await connection.OpenAsync(Ct);
         await using var command = new NpgsqlCommand(
             $"""
              SELECT s.sprint_key, s.team_key, s.sprint_close_at, s.sprint_state = 'closed', s.low_sample,
                     (sum(f.spilled_points) / nullif(sum(f.committed_points), 0))::float8,
-                    (sum({numerator}) / nullif(sum(f.committed_points), 0))::float8,
-                    {zColumns}
-             FROM mv_sprint_stats_enriched s
+                    (sum({numerator}) / nullif(sum(f.committed_points), 0))::float8
+             FROM mv_sprint_stats s
              JOIN mv_sprint_issue_facts f ON f.tenant_id = s.tenant_id AND f.sprint_id = s.sprint_id
              WHERE s.tenant_id = $1
-             GROUP BY s.sprint_key, s.team_key, s.sprint_close_at, s.sprint_state, s.low_sample, {zColumns.Replace("::float8", "", StringComparison.Ordinal)}
+             GROUP BY s.sprint_key, s.team_key, s.sprint_close_at, s.sprint_state, s.low_sample
              """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
         var result = new Dictionary<string, SprintFacts>(StringComparer.Ordinal);
@@ -307,9 +307,9 @@ public sealed class ComponentVersionTests(PostgresServer server)
         while (await reader.ReadAsync(Ct))
         {
             double? At(int i) => reader.IsDBNull(i) ? null : reader.GetDouble(i);
-            var z = Components.Select((c, i) => (c.Metric, Z: At(7 + i))).ToDictionary(x => x.Metric, x => x.Z, StringComparer.Ordinal);
-            result[reader.GetString(0)] = new SprintFacts(reader.GetString(0), reader.GetString(1), reader.GetDateTime(2), reader.GetBoolean(3),
-                reader.GetBoolean(4), At(5), At(6), z);
+            var key = reader.GetString(0);
+            var z = Components.ToDictionary(c => c.Metric, c => oracle.Z(key, c.Metric), StringComparer.Ordinal);
+            result[key] = new SprintFacts(key, reader.GetString(1), reader.GetDateTime(2), reader.GetBoolean(3), reader.GetBoolean(4), At(5), At(6), z);
         }
 
         return result;

@@ -50,7 +50,7 @@ public sealed class CompositeVersionTests(PostgresServer server)
 
         var path = Path.Combine(folder, Score + ".yaml");
         var yaml = (await File.ReadAllTextAsync(path, Ct)).Replace("version: 1.0.0", "version: 1.1.0", StringComparison.Ordinal);
-        var oldWeights = await WeightsAsync(Path.Combine(RepoPaths.Root, "catalog", Score + ".yaml"));
+        var oldWeights = SprintOracle.ProblemScoreComponents().ToDictionary(c => c.Metric, c => c.Weight, StringComparer.Ordinal);
         foreach (var (metric, weight) in NewWeights)
         {
             var from = $"{{ metric: {metric}, weight: {oldWeights[metric].ToString(CultureInfo.InvariantCulture)},";
@@ -101,37 +101,15 @@ public sealed class CompositeVersionTests(PostgresServer server)
         }
     }
 
-    private static async Task<Dictionary<string, double>> WeightsAsync(string file)
-    {
-        var text = await File.ReadAllTextAsync(file, Ct);
-        return System.Text.RegularExpressions.Regex.Matches(text, @"metric:\s*(\w+),\s*weight:\s*([0-9.]+)")
-            .ToDictionary(m => m.Groups[1].Value, m => double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), StringComparer.Ordinal);
-    }
-
     /// <summary>
-    /// Per sprint: Σ weight × clip(direction × z, ±3) / Σ weights of the components with a z, over the sprint view's z-scores
-    /// (directions: say/do is better high, the rest better low).
+    /// Per sprint: Σ weight × clip(direction × z, ±3) / Σ weights of the components with a z, over z-scores worked out in the test
+    /// (<see cref="SprintOracle"/>; directions: say/do is better high, the rest better low).
     /// </summary>
     private static async Task<Dictionary<string, double?>> ScoresAsync(TestDatabase db, Guid tenantId, IReadOnlyDictionary<string, double> weights,
         IEnumerable<string> sprintKeys)
     {
-        string W(double x) => x.ToString(CultureInfo.InvariantCulture);
-        int Direction(string metric) => metric == "say_do_ratio" ? -1 : 1;
-        var top = string.Join(" + ", weights.Select(w => $"coalesce({W(w.Value)} * greatest(-3, least(3, {Direction(w.Key)} * z_{w.Key})), 0)"));
-        var bottom = string.Join(" + ", weights.Select(w => $"CASE WHEN z_{w.Key} IS NULL THEN 0 ELSE {W(w.Value)} END"));
-        await using var connection = new NpgsqlConnection(db.OwnerConnectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = new NpgsqlCommand(
-            $"SELECT sprint_key, (({top}) / nullif({bottom}, 0))::float8 FROM mv_sprint_stats_enriched WHERE tenant_id = $1 AND sprint_key = ANY($2)", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
-        command.Parameters.Add(new NpgsqlParameter { Value = sprintKeys.ToArray() });
-        var result = new Dictionary<string, double?>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(Ct);
-        while (await reader.ReadAsync(Ct))
-        {
-            result[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetDouble(1);
-        }
-
-        return result;
+        var components = weights.Select(w => new SprintOracle.Component(w.Key, w.Value, w.Key == "say_do_ratio" ? -1 : 1)).ToList();
+        var oracle = await SprintOracle.ReadAsync(db.OwnerConnectionString, tenantId, Ct);
+        return sprintKeys.Distinct(StringComparer.Ordinal).ToDictionary(k => k, k => oracle.Score(k, components), StringComparer.Ordinal);
     }
 }

@@ -15,8 +15,8 @@ using SpiralAnalytics.Integration.Tests.Query;
 namespace SpiralAnalytics.Integration.Tests.Watch;
 
 /// <summary>
-/// Alert rules through the API against a real webhook receiver (Kestrel on 127.0.0.1): what fires is checked against the
-/// sprint_stats view, each firing arrives once with a valid HMAC signature, failures are retried and recorded, rules that are
+/// Alert rules through the API against a real webhook receiver (Kestrel on 127.0.0.1): what fires is checked against
+/// SprintOracle's values, each firing arrives once with a valid HMAC signature, failures are retried and recorded, rules that are
 /// off deliver nothing, and tenants never see each other's rules or firings.
 /// </summary>
 public sealed class AlertTests(PostgresServer server)
@@ -48,22 +48,12 @@ public sealed class AlertTests(PostgresServer server)
 
     private static async Task<Dictionary<string, (string SprintKey, double? Spillover)>> LatestSpilloverAsync(TestDatabase db, Guid tenant)
     {
-        await using var session = await TenantSession.BeginAsync(db.DataSources.Runtime, tenant, Ct);
-        await using var command = session.Command(
-            """
-            SELECT DISTINCT ON (team_key) team_name, sprint_key, spillover_ratio::float8
-            FROM sprint_stats WHERE sprint_state = 'closed' AND sprint_close_at <= $1
-            ORDER BY team_key, sprint_close_at DESC, sprint_key DESC
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = new DateTimeOffset(2024, 4, 25, 0, 0, 0, TimeSpan.Zero) });
-        var latest = new Dictionary<string, (string, double?)>();
-        await using var reader = await command.ExecuteReaderAsync(Ct);
-        while (await reader.ReadAsync(Ct))
-        {
-            latest[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetDouble(2));
-        }
-
-        return latest;
+        var oracle = await SprintOracle.ReadAsync(db.OwnerConnectionString, tenant, Ct);
+        var asOf = new DateTime(2024, 4, 25, 0, 0, 0, DateTimeKind.Utc);
+        return oracle.Sprints.Values.Where(s => s.State == "closed" && s.CloseAt <= asOf)
+            .GroupBy(s => s.TeamKey)
+            .Select(team => team.OrderByDescending(s => s.CloseAt).ThenByDescending(s => s.Key, StringComparer.Ordinal).First())
+            .ToDictionary(s => s.TeamName, s => (s.Key, s.Values["spillover_ratio"]));
     }
 
     private static async Task<(string Id, string Secret)> CreateRuleAsync(HttpClient admin, object body)

@@ -78,7 +78,7 @@ public sealed class SqlBaselineTests
                 SELECT x.team, avg(x.completed_points) AS completed_points_per_sprint
                 FROM (
                     SELECT v.team_name AS team, v.sprint_key AS per_sprint, sum(v.completed_points) AS completed_points
-                    FROM sprint_issue_facts v
+                    FROM sprint_stats v
                     WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
                     GROUP BY 1, 2
                 ) x
@@ -109,7 +109,7 @@ public sealed class SqlBaselineTests
             ),
             c1 AS (
                 SELECT sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
             ),
             cur AS (
@@ -136,7 +136,7 @@ public sealed class SqlBaselineTests
             ),
             c1 AS (
                 SELECT v.team_name AS team, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
                   AND v.team_name = ANY($4)
                 GROUP BY 1
@@ -157,7 +157,7 @@ public sealed class SqlBaselineTests
             ),
             p1 AS (
                 SELECT v.team_name AS team, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM prev_sprints)
                   AND v.team_name = ANY($4)
                 GROUP BY 1
@@ -185,7 +185,7 @@ public sealed class SqlBaselineTests
             ),
             c1 AS (
                 SELECT v.team_name AS team, sum(v.completed_points) AS completed_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
                 GROUP BY 1
             ),
@@ -215,7 +215,7 @@ public sealed class SqlBaselineTests
             cur_z_values_1 AS (
                 SELECT w.sprint_key AS sprint_key, sum(v.completed_points) AS completed_points
                 FROM cur_z_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
+                JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
                 GROUP BY 1
             ),
             cur_z_values AS (
@@ -414,7 +414,7 @@ public sealed class SqlBaselineTests
                 SELECT x.team, x.sprint, x.sprint_key, x.sprint_close_at, avg(x.completed_points) AS completed_points_per_sprint
                 FROM (
                     SELECT v.team_name AS team, v.sprint_name AS sprint, v.sprint_key AS sprint_key, v.sprint_close_at AS sprint_close_at, sum(v.completed_points) AS completed_points
-                    FROM sprint_issue_facts v
+                    FROM sprint_stats v
                     WHERE v.sprint_state = 'closed' AND v.sprint_close_at <= $1
                     GROUP BY 1, 2, 3, 4
                 ) x
@@ -422,7 +422,7 @@ public sealed class SqlBaselineTests
             ),
             c2 AS (
                 SELECT v.team_name AS team, v.sprint_name AS sprint, v.sprint_key AS sprint_key, v.sprint_close_at AS sprint_close_at, sum(v.completed_count) AS completed_issues
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_state = 'closed' AND v.sprint_close_at <= $1
                 GROUP BY 1, 2, 3, 4
             ),
@@ -471,7 +471,7 @@ public sealed class SqlBaselineTests
                 FROM (
                     SELECT w.sprint_key AS sprint_key, sum(v.completed_points) AS completed_points
                     FROM cur_z_sprints w
-                    JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
+                    JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
                     GROUP BY 1
                 ) x
                 GROUP BY 1
@@ -479,7 +479,7 @@ public sealed class SqlBaselineTests
             cur_z_values_2 AS (
                 SELECT w.sprint_key AS sprint_key, sum(v.completed_count) AS completed_issues
                 FROM cur_z_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
+                JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
                 GROUP BY 1
             ),
             cur_z_values AS (
@@ -541,7 +541,7 @@ public sealed class SqlBaselineTests
             ),
             c1 AS (
                 SELECT v.sprint_name AS sprint, v.sprint_key AS sprint_key, v.sprint_close_at AS sprint_close_at, sum(v.completed_count) AS completed_issues
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
                   AND v.team_name = ANY($4)
                 GROUP BY 1, 2, 3
@@ -585,7 +585,7 @@ public sealed class SqlBaselineTests
             cur_z_values_1 AS (
                 SELECT w.sprint_key AS sprint_key, sum(v.completed_count) AS completed_issues
                 FROM cur_z_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
+                JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
                 GROUP BY 1
             ),
             cur_z_values AS (
@@ -688,7 +688,7 @@ public sealed class SqlBaselineTests
             c1_z_values_1 AS (
                 SELECT w.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
                 FROM c1_z_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
+                JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
                 GROUP BY 1
             ),
             c1_z_values_2 AS (
@@ -807,7 +807,7 @@ public sealed class SqlBaselineTests
                 SELECT x.team, avg(x.completed_points) AS completed_points_per_sprint
                 FROM (
                     SELECT v.team_name AS team, v.sprint_key AS per_sprint, sum(v.completed_points) AS completed_points
-                    FROM sprint_issue_facts v
+                    FROM sprint_stats v
                     WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
                     GROUP BY 1, 2
                 ) x
@@ -815,7 +815,7 @@ public sealed class SqlBaselineTests
             ),
             c2 AS (
                 SELECT v.team_name AS team, sum(v.committed_completed_points) AS committed_completed_points, sum(v.committed_points) AS committed_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
                 GROUP BY 1
             ),
@@ -932,7 +932,7 @@ public sealed class SqlBaselineTests
             """
             WITH c1 AS (
                 SELECT to_char(date_trunc('month', v.sprint_close_at, 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM') AS month, sum(v.committed_points) AS committed_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_close_at >= $1 AND v.sprint_close_at < $2
                   AND v.sprint_state = 'closed' AND v.sprint_close_at <= $3
                 GROUP BY 1
@@ -967,7 +967,7 @@ public sealed class SqlBaselineTests
             """
             WITH c1 AS (
                 SELECT to_char(date_trunc('quarter', v.sprint_close_at, 'UTC') AT TIME ZONE 'UTC', 'YYYY-"Q"Q') AS quarter, sum(v.completed_points) AS completed_points, sum(v.final_scope_points) AS final_scope_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_state = 'closed' AND v.sprint_close_at <= $1
                 GROUP BY 1
             ),
@@ -1041,7 +1041,7 @@ public sealed class SqlBaselineTests
             ),
             c1 AS (
                 SELECT v.team_name AS team, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.committed_points) AS committed_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
                   AND v.team_name = ANY($4)
                 GROUP BY 1
@@ -1062,7 +1062,7 @@ public sealed class SqlBaselineTests
             ),
             p1 AS (
                 SELECT v.team_name AS team, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.committed_points) AS committed_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM prev_sprints)
                   AND v.team_name = ANY($4)
                 GROUP BY 1
@@ -1389,7 +1389,7 @@ public sealed class SqlBaselineTests
             ),
             c1 AS (
                 SELECT sum(v.completed_count) AS completed_issues
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
             ),
             cur AS (
@@ -1471,7 +1471,7 @@ public sealed class SqlBaselineTests
             scores_values_1 AS (
                 SELECT w.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
                 FROM scores_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
+                JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
                 GROUP BY 1
             ),
             scores_values_2 AS (
@@ -1669,7 +1669,7 @@ public sealed class SqlBaselineTests
             scores_values_1 AS (
                 SELECT w.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
                 FROM scores_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
+                JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
                 GROUP BY 1
             ),
             scores_values_2 AS (

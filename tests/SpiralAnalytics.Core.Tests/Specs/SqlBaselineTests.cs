@@ -193,17 +193,18 @@ public sealed class SqlBaselineTests
                 SELECT c1.team, coalesce(c1.completed_points, 0) AS completed_sp
                 FROM c1
             ),
+            cur_z_order AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_state = 'closed' AND NOT s.low_sample AS eligible,
+                       count(*) FILTER (WHERE s.sprint_state = 'closed' AND NOT s.low_sample) OVER (PARTITION BY s.team_key ORDER BY s.sprint_close_at, s.sprint_key
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS eligible_before
+                FROM sprint_stats s
+                WHERE s.sprint_close_at IS NOT NULL
+            ),
             cur_z_base AS (
                 SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
-                FROM sprint_stats t
-                CROSS JOIN LATERAL (
-                    SELECT b.sprint_key
-                    FROM sprint_stats b
-                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
-                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                    LIMIT 6
-                ) b
+                FROM cur_z_order t
+                CROSS JOIN generate_series(1, 6) k(n)
+                JOIN cur_z_order b ON b.team_key = t.team_key AND b.eligible_before = t.eligible_before - k.n AND b.eligible
                 WHERE t.sprint_key IN (SELECT t.sprint_key FROM sprint_stats t WHERE t.sprint_key IN (SELECT sprint_key FROM cur_sprints))
             ),
             cur_z_sprints AS (
@@ -447,17 +448,18 @@ public sealed class SqlBaselineTests
                 FROM cur_keys k
                 LEFT JOIN cur c ON c.sprint_key = k.sprint_key
             ),
+            cur_z_order AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_state = 'closed' AND NOT s.low_sample AS eligible,
+                       count(*) FILTER (WHERE s.sprint_state = 'closed' AND NOT s.low_sample) OVER (PARTITION BY s.team_key ORDER BY s.sprint_close_at, s.sprint_key
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS eligible_before
+                FROM sprint_stats s
+                WHERE s.sprint_close_at IS NOT NULL
+            ),
             cur_z_base AS (
                 SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
-                FROM sprint_stats t
-                CROSS JOIN LATERAL (
-                    SELECT b.sprint_key
-                    FROM sprint_stats b
-                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
-                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                    LIMIT 6
-                ) b
+                FROM cur_z_order t
+                CROSS JOIN generate_series(1, 6) k(n)
+                JOIN cur_z_order b ON b.team_key = t.team_key AND b.eligible_before = t.eligible_before - k.n AND b.eligible
                 WHERE t.sprint_key IN (SELECT sprint_key FROM cur)
             ),
             cur_z_sprints AS (
@@ -563,17 +565,18 @@ public sealed class SqlBaselineTests
                 FROM cur_keys k
                 LEFT JOIN cur c ON c.sprint_key = k.sprint_key
             ),
+            cur_z_order AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_state = 'closed' AND NOT s.low_sample AS eligible,
+                       count(*) FILTER (WHERE s.sprint_state = 'closed' AND NOT s.low_sample) OVER (PARTITION BY s.team_key ORDER BY s.sprint_close_at, s.sprint_key
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS eligible_before
+                FROM sprint_stats s
+                WHERE s.sprint_close_at IS NOT NULL
+            ),
             cur_z_base AS (
                 SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
-                FROM sprint_stats t
-                CROSS JOIN LATERAL (
-                    SELECT b.sprint_key
-                    FROM sprint_stats b
-                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
-                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                    LIMIT 6
-                ) b
+                FROM cur_z_order t
+                CROSS JOIN generate_series(1, 6) k(n)
+                JOIN cur_z_order b ON b.team_key = t.team_key AND b.eligible_before = t.eligible_before - k.n AND b.eligible
                 WHERE t.sprint_key IN (SELECT sprint_key FROM cur)
             ),
             cur_z_sprints AS (
@@ -664,17 +667,18 @@ public sealed class SqlBaselineTests
                 ) s
                 WHERE s.recency BETWEEN $2 AND $3
             ),
+            c1_z_order AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_state = 'closed' AND NOT s.low_sample AS eligible,
+                       count(*) FILTER (WHERE s.sprint_state = 'closed' AND NOT s.low_sample) OVER (PARTITION BY s.team_key ORDER BY s.sprint_close_at, s.sprint_key
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS eligible_before
+                FROM sprint_stats s
+                WHERE s.sprint_close_at IS NOT NULL
+            ),
             c1_z_base AS (
                 SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
-                FROM sprint_stats t
-                CROSS JOIN LATERAL (
-                    SELECT b.sprint_key
-                    FROM sprint_stats b
-                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
-                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                    LIMIT 6
-                ) b
+                FROM c1_z_order t
+                CROSS JOIN generate_series(1, 6) k(n)
+                JOIN c1_z_order b ON b.team_key = t.team_key AND b.eligible_before = t.eligible_before - k.n AND b.eligible
                 WHERE t.sprint_key IN (SELECT v.sprint_key FROM sprint_stats v
                     WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints))
             ),
@@ -1152,17 +1156,18 @@ public sealed class SqlBaselineTests
                 FROM cur_keys k
                 LEFT JOIN cur c ON c.sprint_key = k.sprint_key
             ),
+            cur_z_order AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_state = 'closed' AND NOT s.low_sample AS eligible,
+                       count(*) FILTER (WHERE s.sprint_state = 'closed' AND NOT s.low_sample) OVER (PARTITION BY s.team_key ORDER BY s.sprint_close_at, s.sprint_key
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS eligible_before
+                FROM sprint_stats s
+                WHERE s.sprint_close_at IS NOT NULL
+            ),
             cur_z_base AS (
                 SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
-                FROM sprint_stats t
-                CROSS JOIN LATERAL (
-                    SELECT b.sprint_key
-                    FROM sprint_stats b
-                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
-                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                    LIMIT 6
-                ) b
+                FROM cur_z_order t
+                CROSS JOIN generate_series(1, 6) k(n)
+                JOIN cur_z_order b ON b.team_key = t.team_key AND b.eligible_before = t.eligible_before - k.n AND b.eligible
                 WHERE t.sprint_key IN (SELECT sprint_key FROM cur)
             ),
             cur_z_sprints AS (
@@ -1432,17 +1437,18 @@ public sealed class SqlBaselineTests
                        ($18::text, $19::numeric, $20::int, 5),
                        ($21::text, $22::numeric, $23::int, 6)
             ),
+            scores_order AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_state = 'closed' AND NOT s.low_sample AS eligible,
+                       count(*) FILTER (WHERE s.sprint_state = 'closed' AND NOT s.low_sample) OVER (PARTITION BY s.team_key ORDER BY s.sprint_close_at, s.sprint_key
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS eligible_before
+                FROM sprint_stats s
+                WHERE s.sprint_close_at IS NOT NULL
+            ),
             scores_base AS (
                 SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
-                FROM sprint_stats t
-                CROSS JOIN LATERAL (
-                    SELECT b.sprint_key
-                    FROM sprint_stats b
-                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
-                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                    LIMIT 6
-                ) b
+                FROM scores_order t
+                CROSS JOIN generate_series(1, 6) k(n)
+                JOIN scores_order b ON b.team_key = t.team_key AND b.eligible_before = t.eligible_before - k.n AND b.eligible
                 WHERE t.sprint_key IN (SELECT l.sprint_key FROM sprint_stats l WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND l.team_name = ANY($24))
             ),
             scores_sprints AS (
@@ -1647,17 +1653,18 @@ public sealed class SqlBaselineTests
                 FROM sprint_stats
                 WHERE sprint_state = 'closed' AND sprint_close_at <= $3 AND sprint_close_at >= $1 AND sprint_close_at < $2
             ),
+            scores_order AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_state = 'closed' AND NOT s.low_sample AS eligible,
+                       count(*) FILTER (WHERE s.sprint_state = 'closed' AND NOT s.low_sample) OVER (PARTITION BY s.team_key ORDER BY s.sprint_close_at, s.sprint_key
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS eligible_before
+                FROM sprint_stats s
+                WHERE s.sprint_close_at IS NOT NULL
+            ),
             scores_base AS (
                 SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
-                FROM sprint_stats t
-                CROSS JOIN LATERAL (
-                    SELECT b.sprint_key
-                    FROM sprint_stats b
-                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
-                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                    LIMIT 6
-                ) b
+                FROM scores_order t
+                CROSS JOIN generate_series(1, 6) k(n)
+                JOIN scores_order b ON b.team_key = t.team_key AND b.eligible_before = t.eligible_before - k.n AND b.eligible
                 WHERE t.sprint_key IN (SELECT l.sprint_key FROM sprint_stats l WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND l.team_name = ANY($4))
             ),
             scores_sprints AS (

@@ -181,7 +181,11 @@ public static class ZScoreSql
                    $"{alias}.{m}__baseline::numeric, {alias}.{m}__n::int)";
         })) + $"\n{indent}) x(metric, value, z, baseline, baseline_n)";
 
-    private static string Scaled(string x, ZScale scale) => scale.Log ? $"ln(1 + greatest({x}, 0))" : x;
+    /// <summary>
+    /// ln(1 + x) in double precision: ln of a numeric (hours are numeric sums) is arbitrary-precision and took ~0.6 s for the
+    /// 120,000 calls of an all-time problem score at 10,000 sprints; z is a float8 in every answer anyway.
+    /// </summary>
+    private static string Scaled(string x, ZScale scale) => scale.Log ? $"ln(1 + greatest({x}::float8, 0))" : x;
 
     /// <summary>z of <paramref name="x"/> against a baseline mean, sd and count: null with too few values, sd floored, clipped.</summary>
     private static string Z(string x, string mean, string sd, string n, double floor) =>

@@ -735,7 +735,7 @@ public sealed class SqlBaselineTests
                        x.blocked_hours,
                        z.blocked_hours__mean AS blocked_hours__baseline,
                        z.blocked_hours__n,
-                       CASE WHEN ln(1 + greatest(x.blocked_hours, 0)) IS NULL OR z.blocked_hours__smean IS NULL OR z.blocked_hours__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.blocked_hours, 0)) - z.blocked_hours__smean) / greatest(coalesce(z.blocked_hours__sd, 0), 0.1 * abs(z.blocked_hours__smean), 0.1))) END AS blocked_hours__z,
+                       CASE WHEN ln(1 + greatest(x.blocked_hours::float8, 0)) IS NULL OR z.blocked_hours__smean IS NULL OR z.blocked_hours__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.blocked_hours::float8, 0)) - z.blocked_hours__smean) / greatest(coalesce(z.blocked_hours__sd, 0), 0.1 * abs(z.blocked_hours__smean), 0.1))) END AS blocked_hours__z,
                        x.reopen_rate,
                        z.reopen_rate__mean AS reopen_rate__baseline,
                        z.reopen_rate__n,
@@ -743,7 +743,7 @@ public sealed class SqlBaselineTests
                        x.cycle_time_p50,
                        z.cycle_time_p50__mean AS cycle_time_p50__baseline,
                        z.cycle_time_p50__n,
-                       CASE WHEN ln(1 + greatest(x.cycle_time_p50, 0)) IS NULL OR z.cycle_time_p50__smean IS NULL OR z.cycle_time_p50__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.cycle_time_p50, 0)) - z.cycle_time_p50__smean) / greatest(coalesce(z.cycle_time_p50__sd, 0), 0.1 * abs(z.cycle_time_p50__smean), 0.1))) END AS cycle_time_p50__z
+                       CASE WHEN ln(1 + greatest(x.cycle_time_p50::float8, 0)) IS NULL OR z.cycle_time_p50__smean IS NULL OR z.cycle_time_p50__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.cycle_time_p50::float8, 0)) - z.cycle_time_p50__smean) / greatest(coalesce(z.cycle_time_p50__sd, 0), 0.1 * abs(z.cycle_time_p50__smean), 0.1))) END AS cycle_time_p50__z
                 FROM c1_z_sprints s
                 LEFT JOIN c1_z_values x ON x.sprint_key = s.sprint_key
                 LEFT JOIN (
@@ -751,9 +751,9 @@ public sealed class SqlBaselineTests
                            avg(y.spillover_ratio) AS spillover_ratio__mean, stddev_samp(y.spillover_ratio) AS spillover_ratio__sd, count(y.spillover_ratio)::int AS spillover_ratio__n,
                            avg(y.say_do_ratio) AS say_do_ratio__mean, stddev_samp(y.say_do_ratio) AS say_do_ratio__sd, count(y.say_do_ratio)::int AS say_do_ratio__n,
                            avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, stddev_samp(y.scope_churn_ratio) AS scope_churn_ratio__sd, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
-                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
                            avg(y.reopen_rate) AS reopen_rate__mean, stddev_samp(y.reopen_rate) AS reopen_rate__sd, count(y.reopen_rate)::int AS reopen_rate__n,
-                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
                     FROM c1_z_base b
                     JOIN c1_z_values y ON y.sprint_key = b.base_key
                     GROUP BY b.target_key
@@ -1520,7 +1520,7 @@ public sealed class SqlBaselineTests
                        x.blocked_hours,
                        z.blocked_hours__mean AS blocked_hours__baseline,
                        z.blocked_hours__n,
-                       CASE WHEN ln(1 + greatest(x.blocked_hours, 0)) IS NULL OR z.blocked_hours__smean IS NULL OR z.blocked_hours__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.blocked_hours, 0)) - z.blocked_hours__smean) / greatest(coalesce(z.blocked_hours__sd, 0), 0.1 * abs(z.blocked_hours__smean), 0.1))) END AS blocked_hours__z,
+                       CASE WHEN ln(1 + greatest(x.blocked_hours::float8, 0)) IS NULL OR z.blocked_hours__smean IS NULL OR z.blocked_hours__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.blocked_hours::float8, 0)) - z.blocked_hours__smean) / greatest(coalesce(z.blocked_hours__sd, 0), 0.1 * abs(z.blocked_hours__smean), 0.1))) END AS blocked_hours__z,
                        x.reopen_rate,
                        z.reopen_rate__mean AS reopen_rate__baseline,
                        z.reopen_rate__n,
@@ -1528,7 +1528,7 @@ public sealed class SqlBaselineTests
                        x.cycle_time_p50,
                        z.cycle_time_p50__mean AS cycle_time_p50__baseline,
                        z.cycle_time_p50__n,
-                       CASE WHEN ln(1 + greatest(x.cycle_time_p50, 0)) IS NULL OR z.cycle_time_p50__smean IS NULL OR z.cycle_time_p50__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.cycle_time_p50, 0)) - z.cycle_time_p50__smean) / greatest(coalesce(z.cycle_time_p50__sd, 0), 0.1 * abs(z.cycle_time_p50__smean), 0.1))) END AS cycle_time_p50__z
+                       CASE WHEN ln(1 + greatest(x.cycle_time_p50::float8, 0)) IS NULL OR z.cycle_time_p50__smean IS NULL OR z.cycle_time_p50__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.cycle_time_p50::float8, 0)) - z.cycle_time_p50__smean) / greatest(coalesce(z.cycle_time_p50__sd, 0), 0.1 * abs(z.cycle_time_p50__smean), 0.1))) END AS cycle_time_p50__z
                 FROM scores_sprints s
                 LEFT JOIN scores_values x ON x.sprint_key = s.sprint_key
                 LEFT JOIN (
@@ -1536,9 +1536,9 @@ public sealed class SqlBaselineTests
                            avg(y.spillover_ratio) AS spillover_ratio__mean, stddev_samp(y.spillover_ratio) AS spillover_ratio__sd, count(y.spillover_ratio)::int AS spillover_ratio__n,
                            avg(y.say_do_ratio) AS say_do_ratio__mean, stddev_samp(y.say_do_ratio) AS say_do_ratio__sd, count(y.say_do_ratio)::int AS say_do_ratio__n,
                            avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, stddev_samp(y.scope_churn_ratio) AS scope_churn_ratio__sd, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
-                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
                            avg(y.reopen_rate) AS reopen_rate__mean, stddev_samp(y.reopen_rate) AS reopen_rate__sd, count(y.reopen_rate)::int AS reopen_rate__n,
-                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
                     FROM scores_base b
                     JOIN scores_values y ON y.sprint_key = b.base_key
                     GROUP BY b.target_key
@@ -1719,7 +1719,7 @@ public sealed class SqlBaselineTests
                        x.blocked_hours,
                        z.blocked_hours__mean AS blocked_hours__baseline,
                        z.blocked_hours__n,
-                       CASE WHEN ln(1 + greatest(x.blocked_hours, 0)) IS NULL OR z.blocked_hours__smean IS NULL OR z.blocked_hours__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.blocked_hours, 0)) - z.blocked_hours__smean) / greatest(coalesce(z.blocked_hours__sd, 0), 0.1 * abs(z.blocked_hours__smean), 0.1))) END AS blocked_hours__z,
+                       CASE WHEN ln(1 + greatest(x.blocked_hours::float8, 0)) IS NULL OR z.blocked_hours__smean IS NULL OR z.blocked_hours__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.blocked_hours::float8, 0)) - z.blocked_hours__smean) / greatest(coalesce(z.blocked_hours__sd, 0), 0.1 * abs(z.blocked_hours__smean), 0.1))) END AS blocked_hours__z,
                        x.reopen_rate,
                        z.reopen_rate__mean AS reopen_rate__baseline,
                        z.reopen_rate__n,
@@ -1727,7 +1727,7 @@ public sealed class SqlBaselineTests
                        x.cycle_time_p50,
                        z.cycle_time_p50__mean AS cycle_time_p50__baseline,
                        z.cycle_time_p50__n,
-                       CASE WHEN ln(1 + greatest(x.cycle_time_p50, 0)) IS NULL OR z.cycle_time_p50__smean IS NULL OR z.cycle_time_p50__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.cycle_time_p50, 0)) - z.cycle_time_p50__smean) / greatest(coalesce(z.cycle_time_p50__sd, 0), 0.1 * abs(z.cycle_time_p50__smean), 0.1))) END AS cycle_time_p50__z
+                       CASE WHEN ln(1 + greatest(x.cycle_time_p50::float8, 0)) IS NULL OR z.cycle_time_p50__smean IS NULL OR z.cycle_time_p50__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.cycle_time_p50::float8, 0)) - z.cycle_time_p50__smean) / greatest(coalesce(z.cycle_time_p50__sd, 0), 0.1 * abs(z.cycle_time_p50__smean), 0.1))) END AS cycle_time_p50__z
                 FROM scores_sprints s
                 LEFT JOIN scores_values x ON x.sprint_key = s.sprint_key
                 LEFT JOIN (
@@ -1735,9 +1735,9 @@ public sealed class SqlBaselineTests
                            avg(y.spillover_ratio) AS spillover_ratio__mean, stddev_samp(y.spillover_ratio) AS spillover_ratio__sd, count(y.spillover_ratio)::int AS spillover_ratio__n,
                            avg(y.say_do_ratio) AS say_do_ratio__mean, stddev_samp(y.say_do_ratio) AS say_do_ratio__sd, count(y.say_do_ratio)::int AS say_do_ratio__n,
                            avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, stddev_samp(y.scope_churn_ratio) AS scope_churn_ratio__sd, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
-                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
                            avg(y.reopen_rate) AS reopen_rate__mean, stddev_samp(y.reopen_rate) AS reopen_rate__sd, count(y.reopen_rate)::int AS reopen_rate__n,
-                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
                     FROM scores_base b
                     JOIN scores_values y ON y.sprint_key = b.base_key
                     GROUP BY b.target_key

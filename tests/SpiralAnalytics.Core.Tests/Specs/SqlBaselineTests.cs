@@ -214,10 +214,14 @@ public sealed class SqlBaselineTests
                    OR sprint_key IN (SELECT base_key FROM cur_z_base)
             ),
             cur_z_values_1 AS (
-                SELECT w.sprint_key AS sprint_key, sum(v.completed_points) AS completed_points
+                SELECT w.sprint_key AS sprint_key, a.completed_points
                 FROM cur_z_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, sum(v.completed_points) AS completed_points
+                    FROM sprint_stats v
+                    WHERE v.sprint_key = w.sprint_key
+                ) a
+                WHERE a.n__rows > 0
             ),
             cur_z_values AS (
                 SELECT cur_z_values_1.sprint_key, coalesce(cur_z_values_1.completed_points, 0) AS completed_sp
@@ -479,10 +483,14 @@ public sealed class SqlBaselineTests
                 GROUP BY 1
             ),
             cur_z_values_2 AS (
-                SELECT w.sprint_key AS sprint_key, sum(v.completed_count) AS completed_issues
+                SELECT w.sprint_key AS sprint_key, a.completed_issues
                 FROM cur_z_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, sum(v.completed_count) AS completed_issues
+                    FROM sprint_stats v
+                    WHERE v.sprint_key = w.sprint_key
+                ) a
+                WHERE a.n__rows > 0
             ),
             cur_z_values AS (
                 SELECT k.sprint_key, cur_z_values_1.completed_points_per_sprint AS velocity, coalesce(cur_z_values_2.completed_issues, 0) AS completed_issues
@@ -586,10 +594,14 @@ public sealed class SqlBaselineTests
                    OR sprint_key IN (SELECT base_key FROM cur_z_base)
             ),
             cur_z_values_1 AS (
-                SELECT w.sprint_key AS sprint_key, sum(v.completed_count) AS completed_issues
+                SELECT w.sprint_key AS sprint_key, a.completed_issues
                 FROM cur_z_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, sum(v.completed_count) AS completed_issues
+                    FROM sprint_stats v
+                    WHERE v.sprint_key = w.sprint_key
+                ) a
+                WHERE a.n__rows > 0
             ),
             cur_z_values AS (
                 SELECT cur_z_values_1.sprint_key, coalesce(cur_z_values_1.completed_issues, 0) AS completed_issues
@@ -690,22 +702,34 @@ public sealed class SqlBaselineTests
                    OR sprint_key IN (SELECT base_key FROM c1_z_base)
             ),
             c1_z_values_1 AS (
-                SELECT w.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                SELECT w.sprint_key AS sprint_key, a.spilled_points, a.committed_points, a.committed_completed_points, a.added_points, a.removed_points, a.reestimated_points, a.blocked_hours
                 FROM c1_z_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                    FROM sprint_stats v
+                    WHERE v.sprint_key = w.sprint_key
+                ) a
+                WHERE a.n__rows > 0
             ),
             c1_z_values_2 AS (
-                SELECT w.sprint_key AS sprint_key, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
+                SELECT w.sprint_key AS sprint_key, a.reopened_issues, a.done_arrival_issues
                 FROM c1_z_sprints w
-                JOIN LATERAL (SELECT * FROM issue_events f WHERE f.team_key = w.team_key AND f.at > w.sprint_start_at AND f.at <= w.sprint_close_at OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
+                    FROM issue_events v
+                    WHERE v.team_key = w.team_key AND v.at > w.sprint_start_at AND v.at <= w.sprint_close_at
+                ) a
+                WHERE a.n__rows > 0
             ),
             c1_z_values_3 AS (
-                SELECT w.sprint_key AS sprint_key, percentile_cont($4) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
+                SELECT w.sprint_key AS sprint_key, a.cycle_time_days_p50
                 FROM c1_z_sprints w
-                JOIN LATERAL (SELECT * FROM issue_flow f WHERE f.team_key = w.team_key AND f.resolved_at > w.sprint_start_at AND f.resolved_at <= w.sprint_close_at OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, percentile_cont($4) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
+                    FROM issue_flow v
+                    WHERE v.team_key = w.team_key AND v.resolved_at > w.sprint_start_at AND v.resolved_at <= w.sprint_close_at
+                ) a
+                WHERE a.n__rows > 0
             ),
             c1_z_values AS (
                 SELECT k.sprint_key, coalesce(c1_z_values_1.spilled_points, 0)::numeric / nullif(c1_z_values_1.committed_points, 0) AS spillover_ratio, coalesce(c1_z_values_1.committed_completed_points, 0)::numeric / nullif(c1_z_values_1.committed_points, 0) AS say_do_ratio, (coalesce(c1_z_values_1.added_points, 0) + coalesce(c1_z_values_1.removed_points, 0) + coalesce(c1_z_values_1.reestimated_points, 0))::numeric / nullif(c1_z_values_1.committed_points, 0) AS scope_churn_ratio, coalesce(c1_z_values_1.blocked_hours, 0) AS blocked_hours, coalesce(c1_z_values_2.reopened_issues, 0)::numeric / nullif(c1_z_values_2.done_arrival_issues, 0) AS reopen_rate, c1_z_values_3.cycle_time_days_p50 AS cycle_time_p50
@@ -1177,10 +1201,14 @@ public sealed class SqlBaselineTests
                    OR sprint_key IN (SELECT base_key FROM cur_z_base)
             ),
             cur_z_values_1 AS (
-                SELECT w.sprint_key AS sprint_key, sum(v.planning_error_points) AS planning_error_points, sum(v.committed_points) AS sprint_committed_points
+                SELECT w.sprint_key AS sprint_key, a.planning_error_points, a.sprint_committed_points
                 FROM cur_z_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, sum(v.planning_error_points) AS planning_error_points, sum(v.committed_points) AS sprint_committed_points
+                    FROM sprint_stats v
+                    WHERE v.sprint_key = w.sprint_key
+                ) a
+                WHERE a.n__rows > 0
             ),
             cur_z_values AS (
                 SELECT cur_z_values_1.sprint_key, coalesce(cur_z_values_1.planning_error_points, 0)::numeric / nullif(cur_z_values_1.sprint_committed_points, 0) AS accuracy_abs
@@ -1475,22 +1503,34 @@ public sealed class SqlBaselineTests
                        WHERE t.sprint_key IN (SELECT l.sprint_key FROM sprint_stats l WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND l.team_name = ANY($24)))
             ),
             scores_values_1 AS (
-                SELECT w.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                SELECT w.sprint_key AS sprint_key, a.spilled_points, a.committed_points, a.committed_completed_points, a.added_points, a.removed_points, a.reestimated_points, a.blocked_hours
                 FROM scores_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                    FROM sprint_stats v
+                    WHERE v.sprint_key = w.sprint_key
+                ) a
+                WHERE a.n__rows > 0
             ),
             scores_values_2 AS (
-                SELECT w.sprint_key AS sprint_key, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
+                SELECT w.sprint_key AS sprint_key, a.reopened_issues, a.done_arrival_issues
                 FROM scores_sprints w
-                JOIN LATERAL (SELECT * FROM issue_events f WHERE f.team_key = w.team_key AND f.at > w.sprint_start_at AND f.at <= w.sprint_close_at OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
+                    FROM issue_events v
+                    WHERE v.team_key = w.team_key AND v.at > w.sprint_start_at AND v.at <= w.sprint_close_at
+                ) a
+                WHERE a.n__rows > 0
             ),
             scores_values_3 AS (
-                SELECT w.sprint_key AS sprint_key, percentile_cont($25) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
+                SELECT w.sprint_key AS sprint_key, a.cycle_time_days_p50
                 FROM scores_sprints w
-                JOIN LATERAL (SELECT * FROM issue_flow f WHERE f.team_key = w.team_key AND f.resolved_at > w.sprint_start_at AND f.resolved_at <= w.sprint_close_at OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, percentile_cont($25) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
+                    FROM issue_flow v
+                    WHERE v.team_key = w.team_key AND v.resolved_at > w.sprint_start_at AND v.resolved_at <= w.sprint_close_at
+                ) a
+                WHERE a.n__rows > 0
             ),
             scores_values AS (
                 SELECT k.sprint_key, coalesce(scores_values_1.spilled_points, 0)::numeric / nullif(scores_values_1.committed_points, 0) AS spillover_ratio, coalesce(scores_values_1.committed_completed_points, 0)::numeric / nullif(scores_values_1.committed_points, 0) AS say_do_ratio, (coalesce(scores_values_1.added_points, 0) + coalesce(scores_values_1.removed_points, 0) + coalesce(scores_values_1.reestimated_points, 0))::numeric / nullif(scores_values_1.committed_points, 0) AS scope_churn_ratio, coalesce(scores_values_1.blocked_hours, 0) AS blocked_hours, coalesce(scores_values_2.reopened_issues, 0)::numeric / nullif(scores_values_2.done_arrival_issues, 0) AS reopen_rate, scores_values_3.cycle_time_days_p50 AS cycle_time_p50
@@ -1674,22 +1714,34 @@ public sealed class SqlBaselineTests
                    OR sprint_key IN (SELECT base_key FROM scores_base)
             ),
             scores_values_1 AS (
-                SELECT w.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                SELECT w.sprint_key AS sprint_key, a.spilled_points, a.committed_points, a.committed_completed_points, a.added_points, a.removed_points, a.reestimated_points, a.blocked_hours
                 FROM scores_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                    FROM sprint_stats v
+                    WHERE v.sprint_key = w.sprint_key
+                ) a
+                WHERE a.n__rows > 0
             ),
             scores_values_2 AS (
-                SELECT w.sprint_key AS sprint_key, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
+                SELECT w.sprint_key AS sprint_key, a.reopened_issues, a.done_arrival_issues
                 FROM scores_sprints w
-                JOIN LATERAL (SELECT * FROM issue_events f WHERE f.team_key = w.team_key AND f.at > w.sprint_start_at AND f.at <= w.sprint_close_at OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
+                    FROM issue_events v
+                    WHERE v.team_key = w.team_key AND v.at > w.sprint_start_at AND v.at <= w.sprint_close_at
+                ) a
+                WHERE a.n__rows > 0
             ),
             scores_values_3 AS (
-                SELECT w.sprint_key AS sprint_key, percentile_cont($5) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
+                SELECT w.sprint_key AS sprint_key, a.cycle_time_days_p50
                 FROM scores_sprints w
-                JOIN LATERAL (SELECT * FROM issue_flow f WHERE f.team_key = w.team_key AND f.resolved_at > w.sprint_start_at AND f.resolved_at <= w.sprint_close_at OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, percentile_cont($5) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
+                    FROM issue_flow v
+                    WHERE v.team_key = w.team_key AND v.resolved_at > w.sprint_start_at AND v.resolved_at <= w.sprint_close_at
+                ) a
+                WHERE a.n__rows > 0
             ),
             scores_values AS (
                 SELECT k.sprint_key, coalesce(scores_values_1.spilled_points, 0)::numeric / nullif(scores_values_1.committed_points, 0) AS spillover_ratio, coalesce(scores_values_1.committed_completed_points, 0)::numeric / nullif(scores_values_1.committed_points, 0) AS say_do_ratio, (coalesce(scores_values_1.added_points, 0) + coalesce(scores_values_1.removed_points, 0) + coalesce(scores_values_1.reestimated_points, 0))::numeric / nullif(scores_values_1.committed_points, 0) AS scope_churn_ratio, coalesce(scores_values_1.blocked_hours, 0) AS blocked_hours, coalesce(scores_values_2.reopened_issues, 0)::numeric / nullif(scores_values_2.done_arrival_issues, 0) AS reopen_rate, scores_values_3.cycle_time_days_p50 AS cycle_time_p50

@@ -45,6 +45,9 @@ public sealed class DomainVocabulary
 
     public required IReadOnlySet<string> TeamWords { get; init; }
 
+    /// <summary>Words that point back at the conversation ("it", "the last one", "there").</summary>
+    public IReadOnlySet<string> BackReferences { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     public required IReadOnlyList<Regex> Hostile { get; init; }
 
     public required IReadOnlyList<VocabularyPattern> Compounds { get; init; }
@@ -128,6 +131,7 @@ public sealed class DomainVocabulary
             NewTopic = Strings(Node("new_topic")),
             Intents = ((YamlMappingNode)Node("intents")).Children.ToDictionary(kv => Text(kv.Key), kv => (IReadOnlyList<string>)Strings(kv.Value), StringComparer.Ordinal),
             TeamWords = Strings(Node("team_words")).ToHashSet(StringComparer.Ordinal),
+            BackReferences = Strings(Node("back_references")).ToHashSet(StringComparer.Ordinal),
             Hostile = Strings(Node("hostile")).Select(Pattern).ToList(),
             Compounds = Patterns("compounds"),
             Annotations = ((YamlSequenceNode)Node("annotations")).Children.Cast<YamlMappingNode>()

@@ -11,7 +11,12 @@ namespace SpiralAnalytics.Core.Translation.Offline;
 /// </summary>
 public static class FollowUpMerger
 {
-    private static readonly string[] Openers = ["and", "also", "same", "now", "then", "instead", "ok", "okay", "just", "only", "but", "plus", "so", "break", "split", "add", "include"];
+    private static readonly string[] Openers =
+        ["and", "also", "same", "now", "then", "instead", "ok", "okay", "just", "only", "but", "plus", "so", "break", "split", "add", "include",
+         "use", "switch", "swap", "change", "make"];
+
+    /// <summary>Words that say "the last question, changed" wherever they stand ("use the p90 instead", "same thing but weekly").</summary>
+    private static readonly string[] Anywhere = ["instead", "rather"];
 
     public static bool IsFollowUp(AnalyticsSpec? previous, QuestionTokens q, bool namesMetric)
     {
@@ -26,7 +31,19 @@ public static class FollowUpMerger
         }
 
         var all = q.All;
-        return all.Count > 0 && (Openers.Contains(all[0].Text) || (all.Count > 1 && all[0].Text is "what" or "how" && all[1].Text == "about"));
+        return all.Count > 0 && (Openers.Contains(all[0].Text) || all.Any(t => Anywhere.Contains(t.Text))
+                                 || (all.Count > 1 && all[0].Text is "what" or "how" && all[1].Text == "about"));
+    }
+
+    /// <summary>
+    /// The previous question's groupings a follow-up pins to one value ("by team" before, "… for nova" now): not named again by
+    /// the question, and the question's own filter on that dimension leaves one value (eq).
+    /// </summary>
+    public static IEnumerable<string> Pinned(IReadOnlyList<string> previous, IReadOnlyList<string> named, IEnumerable<string> filteredNow, IReadOnlyList<SpecFilter> merged)
+    {
+        var now = filteredNow.ToHashSet(StringComparer.Ordinal);
+        return previous.Where(d => !named.Contains(d) && now.Contains(d)
+                                   && merged.Any(f => f.Dimension == d && f.Op == FilterOps.Eq && f.Values.Count == 1));
     }
 
     public static bool AddsMetrics(QuestionTokens q) => q.All.Any(t => t.Text is "also" or "too" or "plus" or "add" or "include") || (q.Has("as") && q.Has("well"));

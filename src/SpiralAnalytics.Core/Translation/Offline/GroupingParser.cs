@@ -49,6 +49,54 @@ public static class GroupingParser
         return null;
     }
 
+    /// <summary>
+    /// The dimension a noun names at <paramref name="at"/>, or after up to <paramref name="skip"/> words that can only be names or
+    /// values ("which 2 vega ppl", "each nova person": the words between narrow the rows, they do not name them); where it starts.
+    /// </summary>
+    public static string? DimensionAfter(IReadOnlyList<Token> t, int at, int skip, out int start, out int length)
+    {
+        for (var k = at; k < t.Count && k <= at + skip; k++)
+        {
+            if (DimensionOf(t, k, out length) is { } dimension)
+            {
+                start = k;
+                return dimension;
+            }
+
+            if (!NameLike(t[k]))
+            {
+                break;
+            }
+        }
+
+        start = -1;
+        length = 0;
+        return null;
+    }
+
+    /// <summary>A word that can only be a name or a value: letters, not a grammar, ranking or number word.</summary>
+    private static bool NameLike(Token token) =>
+        token.Text.Length >= 2 && token.Text.All(char.IsLetter) && !Vocabulary.Filler.Contains(token.Text)
+        && !Vocabulary.Reserved.Contains(token.Text) && Vocabulary.Number(token) is null;
+
+    /// <summary>Words that ask for rows a few words ahead: "each nova person", "which 2 vega ppl", "any phoenix sprint".</summary>
+    private static readonly string[] Quantifiers = ["each", "every", "which", "what", "any"];
+
+    /// <summary>A quantifier two or three words before the noun at <paramref name="i"/>, only names, values or a count between.</summary>
+    private static int QuantifiedFrom(IReadOnlyList<Token> free, int i)
+    {
+        for (var k = i - 2; k >= Math.Max(0, i - 3); k--)
+        {
+            if (Quantifiers.Contains(free[k].Text)
+                && Enumerable.Range(k + 1, i - k - 1).All(x => NameLike(free[x]) || (Vocabulary.Number(free[x]) is > 0 && Vocabulary.Year(free[x]) is null)))
+            {
+                return k;
+            }
+        }
+
+        return -1;
+    }
+
     public static GroupingReading Parse(QuestionTokens q)
     {
         var dims = new List<string>();
@@ -103,7 +151,7 @@ public static class GroupingParser
             var plural = free[i + length - 1].Text != free[i + length - 1].Stem || free[i].Text == "people";
             var grouped = (previous is not null && Before.Contains(previous))
                           || (previous is not null && Vocabulary.Number(free[i - 1]) is not null && beforeThat is "top" or "bottom" or "the" or "best" or "worst")
-                          || (next is not null && After.Contains(next) && (plural || i == 0 || previous is "which" or "each"))
+                          || (next is not null && After.Contains(next) && (plural || i == 0 || previous is "which" or "each" or "any"))
                           || (i == 0 && plural)
                           || (previous is "and" or "or" && lastGrouped == i - 2)
                           || (previous is "down" or "out" && beforeThat is "it" or "this" or "that" or "down")
@@ -112,7 +160,9 @@ public static class GroupingParser
                           // "which aurora sprint had …", "which Atlas sprints …": the sprints asked for are rows
                           || (dimension == Dimensions.Sprint && AskedBefore(q.All, free[i].Index))
                           // "top 3 usergrid devs", "top 5 spring xd folks": the ranked people are rows
-                          || (dimension == Dimensions.Assignee && plural && RankedBefore(q.All, free[i].Index));
+                          || (dimension == Dimensions.Assignee && plural && RankedBefore(q.All, free[i].Index))
+                          // "comments per ticket for each nova person", "which 2 vega ppl had …": the rows asked for, narrowed
+                          || QuantifiedFrom(free, i) >= 0;
             if (!grouped || (previous is null || !Before.Contains(previous)) && Modifier(q.All, free[i].Index, dimension))
             {
                 continue;
@@ -134,9 +184,13 @@ public static class GroupingParser
             Add(dims, dimension);
             lastGrouped = i + length - 1;
             q.Use(free.Skip(i).Take(length).Select(t => t.Index));
-            if (previous is not null && Before.Contains(previous))
+            if (previous is not null && (Before.Contains(previous) || previous == "any"))
             {
                 q.Use(free[i - 1].Index);
+            }
+            else if (QuantifiedFrom(free, i) is >= 0 and var quantifier)
+            {
+                q.Use(free[quantifier].Index);
             }
         }
 

@@ -85,6 +85,10 @@ public sealed class OfflineTranslator : IContextTranslator
                 _ => previousSpec!.Analysis!,
             };
             var analysisPrevious = intent == QuestionIntent.Metrics ? previousSpec : null;
+            // a question of its own intent keeps only the conversation's team, and only when it points back at it ("why did it …")
+            IReadOnlyList<SpecFilter> scope = analysisPrevious is null && previousSpec is not null && QuestionRules.RefersBack(q, vocabulary)
+                ? previousSpec.Filters.Where(f => f.Dimension == Dimensions.Team && !FilterOps.IsNegative(f.Op)).ToList()
+                : [];
             if (intentWords is not null)
             {
                 evidence.Add(new TranslationEvidence(EvidenceParts.Analysis, intentWords, form, "vocabulary intent", 1.0));
@@ -101,7 +105,20 @@ public sealed class OfflineTranslator : IContextTranslator
                     TranslatorNames.Offline, [], 1.0, evidence);
             }
 
-            if (Analysis(form, metrics, time, filters, analysisPrevious, context, evidence) is { } analysis)
+            if (intent == QuestionIntent.Diagnose && intentWords?.StartsWith("how", StringComparison.Ordinal) == true && scope.Count == 0
+                && !filters.Filters.Any(f => f.Dimension == Dimensions.Team) && !q.All.Any(t => t.Text is "all" or "every" or "everyone" or "teams" or "overall")
+                && context.Values.Members(Dimensions.Team) is [_, _, ..] several)
+            {
+                // "how are we doing": the diagnosis is per team and the question names none; asked back, with every team as one option
+                evidence.Add(new TranslationEvidence(EvidenceParts.Filter, intentWords, "no team named", "tenant values", 0));
+                return TranslationOutcome.Ask(new Clarification(
+                    "Which team do you mean? The diagnosis looks at each team's last sprint against its own baseline.",
+                    several.Take(3).Select(t => new ClarificationOption($"How is {t.Value} doing", $"how is {t.Value} doing"))
+                        .Append(new ClarificationOption("How are all the teams doing", "how are all the teams doing")).ToList()),
+                    TranslatorNames.Offline, [], 1.0, evidence);
+            }
+
+            if (Analysis(form, metrics, time, filters, analysisPrevious, scope, context, evidence) is { } analysis)
             {
                 return analysis;
             }
@@ -413,7 +430,7 @@ public sealed class OfflineTranslator : IContextTranslator
     /// analysis (<paramref name="previous"/>) changes its teams or window.
     /// </summary>
     private static TranslationOutcome? Analysis(string form, MetricReading metrics, TimeReading time, FilterReading filters, AnalyticsSpec? previous,
-        TranslationContext context, List<TranslationEvidence> evidence)
+        IReadOnlyList<SpecFilter> scope, TranslationContext context, List<TranslationEvidence> evidence)
     {
         var catalog = context.Catalog;
         var composite = catalog.Active.Where(m => m.Type == MetricTypes.Composite && m.Grain == MetricGrains.Sprint).OrderBy(m => m.Name, StringComparer.Ordinal).FirstOrDefault();
@@ -431,6 +448,12 @@ public sealed class OfflineTranslator : IContextTranslator
         if (previous is not null && teams.Count == 0)
         {
             teams = previous.Filters.Where(f => f.Dimension == Dimensions.Team).ToList();
+        }
+
+        if (teams.Count == 0 && scope.Count > 0)
+        {
+            teams = scope.ToList();
+            notes.Add($"kept the team of the previous question: {string.Join(", ", scope.SelectMany(f => f.Values))}");
         }
 
         foreach (var other in filters.Filters.Where(f => f.Dimension != Dimensions.Team))
@@ -759,7 +782,8 @@ public sealed class OfflineTranslator : IContextTranslator
 
     /// <summary>
     /// Unknown words standing where a name stands — possessive ("sarah's velocity"), after by/for/from/with/vs/and ("closed by
-    /// priya", "tom vs jonas"), next to a team word ("the zeus team", "team falcon") — are a team or person the tenant does not
+    /// priya", "tom vs jonas"), compared with another ("compare kevin and jonas", "kevin vs jonas"), next to a team word ("the zeus team",
+    /// "team falcon") — are a team or person the tenant does not
     /// have: reading past them would answer for everyone, so each counts as a qualifier the reading could not attach.
     /// </summary>
     public static IReadOnlyList<string> NameLike(IReadOnlyList<string> unknown, string question)
@@ -769,7 +793,7 @@ public sealed class OfflineTranslator : IContextTranslator
         {
             var w = System.Text.RegularExpressions.Regex.Escape(word);
             return System.Text.RegularExpressions.Regex.IsMatch(text,
-                $@"\b{w}'s?\b|\b(?:by|for|from|with|vs|versus|and|of|to)\s+{w}\b|\b{w}\s+(?:team|teams|folks|crew|squad|group)\b|(?<!\b(?:each|every|per|which|what|a|one|whole|entire|my|our|your)\s+)\b(?:team|squad)\s+{w}\b",
+                $@"\b{w}'s?\b|\b(?:by|for|from|with|vs|versus|and|of|to)\s+{w}\b|\b(?:compare|between)\s+{w}\s+(?:and|&|vs|versus|with)\b|\b{w}\s+(?:vs|versus)\s+\w|\b{w}\s+(?:team|teams|folks|crew|squad|group)\b|(?<!\b(?:each|every|per|which|what|a|one|whole|entire|my|our|your)\s+)\b(?:team|squad)\s+{w}\b",
                 System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
         }).ToList();
     }

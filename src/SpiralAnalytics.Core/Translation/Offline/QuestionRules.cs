@@ -163,6 +163,14 @@ public static partial class QuestionRules
         return (QuestionIntent.Metrics, null);
     }
 
+    /// <summary>
+    /// Whether the question points back at the conversation (vocabulary <c>back_references</c>: "why did it go badly", "the last
+    /// one") without widening its scope ("all", "every", "teams"): a question of its own intent then keeps the previous team.
+    /// </summary>
+    public static bool RefersBack(QuestionTokens q, DomainVocabulary vocabulary) =>
+        q.All.Any(t => vocabulary.BackReferences.Contains(t.Text))
+        && !q.All.Any(t => t.Text is "all" or "every" or "everyone" or "everybody" or "teams" or "overall");
+
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
 
     /// <summary>A whole-word, case-insensitive pattern of the vocabulary, built once per process.</summary>

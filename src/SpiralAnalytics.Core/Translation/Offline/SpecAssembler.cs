@@ -66,6 +66,15 @@ public static class SpecAssembler
                 // "how does that compare to nova?": Atlas and Nova side by side
                 groups.Add(widened);
             }
+
+            foreach (var pinned in FollowUpMerger.Pinned(previous.GroupBy, named, reading.Filters.Select(f => f.Dimension), filters)
+                         .Where(d => groups.Contains(d) && reading.Metrics.Count > 0).ToList())
+            {
+                // "by team" before, "and what was the p90 lead time for nova in jan?" now: a question restated with its own metric that
+                // narrows the split to one team is about that team ("and for Atlas?" alone keeps the split, one row)
+                groups.Remove(pinned);
+                notes.Add($"no split by {pinned.Replace('_', ' ')}: the question narrows it to one");
+            }
         }
 
         foreach (var dropped in filters.Where(f => !allowed.Contains(f.Dimension)).ToList())

@@ -326,4 +326,86 @@ public sealed class OfflineTranslatorTests
     public void A_percentage_of_an_amount_is_the_share_of_it_the_verb_names() =>
         Assert.Equal("""{"metrics":["say_do_ratio"],"group_by":["team"],"having":[{"metric":"say_do_ratio","op":"gte","value":0.9}]}""",
             Spec("teams that completed at least 90% of their commitment"));
+    [Theory]
+    [InlineData("problem score by team last sprint, 3 worst", 3)]
+    [InlineData("spillover by team last 3 sprints worst 2", 2)]
+    public void A_count_beside_a_superlative_that_ends_the_question_is_the_limit(string question, int limit)
+    {
+        var spec = Parse(Spec(question));
+        Assert.Equal(limit, spec.Limit);
+        Assert.Equal(["team"], spec.GroupBy);
+    }
+
+    [Theory]
+    [InlineData("comments per ticket for each atlas person last quarter", "assignee")]
+    [InlineData("which 2 phoenix ppl had the highest average lead time last quarter", "assignee")]
+    [InlineData("any team with a spillover ratio over 30% last sprint?", "team")]
+    public void Rows_are_named_past_the_value_words_that_narrow_them(string question, string dimension)
+    {
+        var spec = Parse(Spec(question));
+        Assert.Equal([dimension], spec.GroupBy);
+    }
+
+    [Fact]
+    public void A_ranked_count_before_value_words_and_the_rows_is_the_limit()
+    {
+        var spec = Parse(Spec("which 2 phoenix ppl had the highest average lead time last quarter"));
+        Assert.Equal(2, spec.Limit);
+        Assert.Equal("Phoenix", Assert.Single(spec.Filters).Values.Single());
+    }
+
+    [Fact]
+    public void A_bare_last_n_before_a_grammar_word_in_a_sprint_question_counts_sprints() =>
+        Assert.Equal(new LastSprintsTime(6), Parse(Spec("atlas say/do per sprint over the last 6, only the sprints under 70%")).Time);
+
+    [Fact]
+    public void Instead_anywhere_makes_a_follow_up_that_keeps_the_rest_of_the_previous_question()
+    {
+        var previous = Parse("""{"metrics":["lead_time_p50"],"group_by":["team"],"time":{"type":"rolling","unit":"day","n":30}}""");
+        Assert.Equal("""{"metrics":["lead_time_p90"],"group_by":["team"],"time":{"type":"rolling","unit":"day","n":30}}""", Spec("use the p90 instead", previous));
+    }
+
+    [Theory]
+    [InlineData("what drove atlas's problem score in their last 2 sprints")]
+    [InlineData("phoenix's last sprint felt rough, whats behind it?")]
+    public void Causal_phrasings_ask_for_a_diagnosis(string question) =>
+        Assert.Equal("diagnose", Parse(Spec(question)).Analysis);
+
+    [Fact]
+    public void A_question_of_its_own_intent_that_points_back_keeps_only_the_conversations_team()
+    {
+        var previous = Parse("""{"metrics":["spillover_ratio"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"last_sprints","n":3}}""");
+        Assert.Equal("""{"analysis":"diagnose","metrics":["sprint_problematic_score"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"last_sprints","n":1}}""",
+            Spec("ok so why did the last one go so bad", previous));
+        // no pointing back, or a wider scope: the team is not kept
+        Assert.Empty(Parse(Spec("why did the last sprint go badly", previous)).Filters);
+        Assert.Empty(Parse(Spec("why did all the teams' last sprints go badly", previous)).Filters);
+    }
+
+    [Fact]
+    public void How_are_we_doing_asks_which_team_with_every_team_as_one_option()
+    {
+        var outcome = Ask("how are we doing");
+        Assert.Null(outcome.Spec);
+        var options = outcome.Clarification!.Options.Select(o => o.Question).ToList();
+        Assert.Contains("how are all the teams doing", options);
+        Assert.Contains("how is Atlas doing", options);
+        Assert.All(options, o => Assert.Equal("diagnose", Parse(Spec(o)).Analysis));
+    }
+
+    [Fact]
+    public void A_restated_follow_up_narrowed_to_one_team_drops_that_split_and_a_bare_one_keeps_it()
+    {
+        var previous = Parse("""{"metrics":["cycle_time_p50"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}""");
+        Assert.Empty(Parse(Spec("and what was the p90 lead time for atlas bugs in jan?", previous)).GroupBy);
+        Assert.Equal(["team"], Parse(Spec("and for Atlas?", previous)).GroupBy);
+    }
+
+    [Fact]
+    public void An_unknown_name_compared_with_a_known_one_is_asked_back()
+    {
+        var outcome = Ask("compare kevin and hiro on tickets closed this quarter");
+        Assert.Null(outcome.Spec);
+        Assert.Contains("kevin", outcome.Clarification!.Reason, StringComparison.Ordinal);
+    }
 }

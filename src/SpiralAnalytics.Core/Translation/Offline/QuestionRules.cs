@@ -168,8 +168,11 @@ public static partial class QuestionRules
     /// one") without widening its scope ("all", "every", "teams"): a question of its own intent then keeps the previous team.
     /// </summary>
     public static bool RefersBack(QuestionTokens q, DomainVocabulary vocabulary) =>
-        q.All.Any(t => vocabulary.BackReferences.Contains(t.Text))
+        q.All.Where((t, i) => vocabulary.BackReferences.Contains(t.Text) && !(i + 1 < q.All.Count && WindowUnits.Contains(q.All[i + 1].Stem))).Any()
         && !q.All.Any(t => t.Text is "all" or "every" or "everyone" or "everybody" or "teams" or "overall");
+
+    /// <summary>"this sprint", "that quarter": a window, not a reference to the conversation.</summary>
+    private static readonly HashSet<string> WindowUnits = new(StringComparer.Ordinal) { "sprint", "week", "month", "quarter", "year", "qtr", "wk", "mth" };
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
 

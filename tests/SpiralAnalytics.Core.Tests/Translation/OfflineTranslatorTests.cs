@@ -408,4 +408,17 @@ public sealed class OfflineTranslatorTests
         Assert.Null(outcome.Spec);
         Assert.Contains("kevin", outcome.Clarification!.Reason, StringComparison.Ordinal);
     }
+    [Fact]
+    public void The_part_rules_read_in_one_order_and_the_two_orders_differ_only_in_values_and_metric_words()
+    {
+        Assert.Equal(["time", "thresholds", "exclusions", "ranking", "metric phrases", "grouping", "values", "metric words"],
+            PartRules.ValuesFirst.Select(r => r.Name));
+        Assert.Equal(PartRules.ValuesFirst.Take(6), PartRules.MetricWordsFirst.Take(6));
+        Assert.Equal([PartRules.MetricWords, PartRules.Values], PartRules.MetricWordsFirst.Skip(6));
+    }
+
+    [Fact]
+    public void A_word_the_time_rule_took_is_not_read_again_by_a_later_rule() =>
+        // "last 3" is the window: neither a ranking limit nor a threshold
+        Assert.Equal("""{"metrics":["velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}""", Spec("velocity by team last 3 sprints"));
 }

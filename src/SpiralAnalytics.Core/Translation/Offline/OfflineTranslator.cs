@@ -488,31 +488,13 @@ public sealed class OfflineTranslator : IContextTranslator
         return TranslationOutcome.Of(repaired.Spec, TranslatorNames.Offline, notes, repaired.Notes.Count == 0 ? 0.9 : 0.8, evidence);
     }
 
-    /// <summary>The parsers in their order; single metric words are read after the tenant's values unless <paramref name="valuesFirst"/> is false.</summary>
+    /// <summary>The part rules in their order (<see cref="PartRules"/>); single metric words are read after the tenant's values unless <paramref name="valuesFirst"/> is false.</summary>
     private static (QuestionTokens Q, TimeReading Time, IReadOnlyList<ThresholdReading> Thresholds, RankingReading? Ranking, MetricReading Metrics,
         GroupingReading Grouping, FilterReading Filters, bool ByWords) Read(List<Token> tokens, DateOnly asOf, TimeSpec? previous, MetricMatcher matcher,
         FilterResolver resolver, IReadOnlySet<string> known, bool valuesFirst)
     {
-        var q = new QuestionTokens(tokens);
-        var time = new TimeParser(asOf, previous, known).Parse(q);
-        var thresholds = ThresholdParser.Parse(q);
-        var excluded = resolver.Exclusions(q, known);
-        var ranking = RankingParser.Parse(q);
-        var metrics = matcher.Match(q, known);
-        var grouping = GroupingParser.Parse(q);
-        var byWords = metrics.Mentions.Count == 0;
-        if (!valuesFirst && metrics.Mentions.Count == 0)
-        {
-            metrics = matcher.MatchWords(q, known);
-        }
-
-        var filters = resolver.Resolve(q, known, matcher.Pairs, excluded);
-        if (metrics.Mentions.Count == 0 && valuesFirst)
-        {
-            metrics = matcher.MatchWords(q, known);
-        }
-
-        return (q, time, thresholds, ranking, metrics, grouping, filters, byWords);
+        var r = PartRules.Read(tokens, valuesFirst ? PartRules.ValuesFirst : PartRules.MetricWordsFirst, new PartContext(asOf, previous, matcher, resolver, known));
+        return (r.Q, r.Time, r.Thresholds, r.Ranking, r.Metrics, r.Grouping, r.Filters, r.ByWords);
     }
 
     /// <summary>

@@ -421,4 +421,87 @@ public sealed class OfflineTranslatorTests
     public void A_word_the_time_rule_took_is_not_read_again_by_a_later_rule() =>
         // "last 3" is the window: neither a ranking limit nor a threshold
         Assert.Equal("""{"metrics":["velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}""", Spec("velocity by team last 3 sprints"));
+    [Theory]
+    [InlineData("no need for the comparison", """{"metrics":["say_do_ratio"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":3},"having":[{"metric":"say_do_ratio","op":"lt","value":0.8}],"sort":[{"by":"say_do_ratio"}],"limit":2}""")]
+    [InlineData("drop the limit, show everyone", """{"metrics":["say_do_ratio"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":3},"compare":{"type":"previous_period"},"having":[{"metric":"say_do_ratio","op":"lt","value":0.8}],"sort":[{"by":"say_do_ratio"}]}""")]
+    [InlineData("lose the threshold", """{"metrics":["say_do_ratio"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":3},"compare":{"type":"previous_period"},"sort":[{"by":"say_do_ratio"}],"limit":2}""")]
+    public void A_follow_up_that_takes_a_part_away_keeps_the_rest(string question, string expected)
+    {
+        var previous = Parse("""{"metrics":["say_do_ratio"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":3},"compare":{"type":"previous_period"},"having":[{"metric":"say_do_ratio","op":"lt","value":0.8}],"sort":[{"by":"say_do_ratio","dir":"asc"}],"limit":2}""");
+        Assert.Equal(expected, Spec(question, previous));
+    }
+
+    [Fact]
+    public void Including_a_value_the_previous_question_excluded_drops_the_exclusion()
+    {
+        var previous = Parse("""{"metrics":["cycle_time_p90"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]},{"dimension":"issue_type","op":"neq","values":["Bug"]}],"time":{"type":"period","unit":"year"}}""");
+        Assert.Equal("""{"metrics":["cycle_time_p90"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"period","unit":"year"}}""",
+            Spec("actually include bugs too", previous));
+    }
+
+    [Fact]
+    public void The_metric_after_instead_of_is_the_one_replaced()
+    {
+        var previous = Parse("""{"metrics":["lead_time_p50"],"group_by":["priority"],"time":{"type":"last_sprints","n":6}}""");
+        Assert.Equal("""{"metrics":["lead_time_p90"],"group_by":["priority"],"time":{"type":"last_sprints","n":6}}""", Spec("use p90 instead of the median", previous));
+    }
+
+    [Fact]
+    public void As_a_rate_after_an_amount_is_the_ratio_built_on_it()
+    {
+        var previous = Parse("""{"metrics":["reopened_count"],"group_by":["team"],"time":{"type":"period","unit":"month","offset":-1}}""");
+        Assert.Equal("""{"metrics":["reopen_rate"],"group_by":["team"],"time":{"type":"period","unit":"month","offset":-1}}""", Spec("as a rate pls", previous));
+    }
+
+    [Fact]
+    public void Moving_the_cutoff_keeps_the_previous_direction()
+    {
+        var previous = Parse("""{"metrics":["spillover_ratio"],"group_by":["team"],"time":{"type":"last_sprints","n":4},"having":[{"metric":"spillover_ratio","op":"gt","value":0.2}]}""");
+        Assert.Equal("""{"metrics":["spillover_ratio"],"group_by":["team"],"time":{"type":"last_sprints","n":4},"having":[{"metric":"spillover_ratio","op":"gt","value":0.3}]}""",
+            Spec("bump the cutoff to 30%", previous));
+    }
+
+    [Theory]
+    [InlineData("blocked hours by person north of 40 last quarter", "gt", 40)]
+    [InlineData("epics with 5+ tix reopened all time", "gte", 5)]
+    public void Loose_thresholds_are_bounds(string question, string op, double value)
+    {
+        var having = Assert.Single(Parse(Spec(question)).Having);
+        Assert.Equal((op, value), (having.Op, having.Value));
+    }
+
+    [Theory]
+    [InlineData("worst-case lead time (p90) on atlas stories, past 3 months")]
+    [InlineData("best case cycle time for phoenix last quarter")]
+    public void Worst_case_and_best_case_name_no_ranking(string question)
+    {
+        var spec = Parse(Spec(question));
+        Assert.Null(spec.Limit);
+        Assert.Empty(spec.Sort);
+    }
+
+    [Theory]
+    [InlineData("whose work slipped the most on phoenix over the last 3 sprints", "assignee")]
+    [InlineData("top 3 closers on the phoenix team this qtr", "assignee")]
+    [InlineData("teams whose completion rate was below 70% in the last 3 sprints", "team")]
+    public void The_rows_of_whose_and_of_agent_nouns(string question, string dimension) =>
+        Assert.Equal([dimension], Parse(Spec(question)).GroupBy);
+
+    [Fact]
+    public void Each_after_a_list_of_values_asks_for_a_row_per_value() =>
+        Assert.Equal(["team"], Parse(Spec("atlas & phoenix - tix closed this yr, each")).GroupBy);
+
+    [Fact]
+    public void Bugs_filed_against_a_team_compare_nothing() =>
+        Assert.Equal("""{"metrics":["bug_count"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"between","from":"2025-12-01","to":"2025-12-31"}}""",
+            Spec("how many bugs got filed against atlas in december"));
+
+    [Theory]
+    [InlineData("atlas's sprint in flight - how many pts added so far", "added_sp")]
+    [InlineData("how much of phoenix's last sprint commitment had no pts on it", "unestimated_ratio")]
+    public void Casual_phrasings_of_the_vocabulary(string question, string metric)
+    {
+        var spec = Parse(Spec(question));
+        Assert.Equal([metric], spec.MetricNames);
+    }
 }

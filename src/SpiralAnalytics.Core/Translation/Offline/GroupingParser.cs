@@ -3,7 +3,11 @@ using SpiralAnalytics.Core.Analytics;
 namespace SpiralAnalytics.Core.Translation.Offline;
 
 /// <summary>The groupings a question asks for (question order), and whether it asks for a trend.</summary>
-public sealed record GroupingReading(IReadOnlyList<string> Dimensions, bool Trend, bool Replace);
+public sealed record GroupingReading(IReadOnlyList<string> Dimensions, bool Trend, bool Replace)
+{
+    /// <summary>"felix & diego - tix closed this yr, each": a word that asks for one row per value listed, no dimension named.</summary>
+    public bool Each { get; init; }
+}
 
 /// <summary>
 /// "by/per/for each/across/which X", "X with/where …", "who", "weekly", and "trend"/"over time". Dimension words: team/squad,
@@ -126,7 +130,9 @@ public static class GroupingParser
             }
 
             // "who closed the most", "anyone with more than 5 bugs": people are the rows
-            if (text is "who" or "whos" or "anyone" or "anybody" or "someone" or "somebody")
+            // ("teams whose …": the rows are the noun before it, not people)
+            if (text is "who" or "whos" or "anyone" or "anybody" or "someone" or "somebody"
+                || (text is "whose" or "whom" && (i == 0 || DimensionOf(free, i - 1, out _) is null)))
             {
                 Add(dims, Dimensions.Assignee);
                 q.Use(free[i].Index);
@@ -200,7 +206,11 @@ public static class GroupingParser
             dims.Remove(Dimensions.Team);
         }
 
-        return new GroupingReading(dims, trend, replace);
+        // "…, each", "… separately", "… apiece": one row per listed value (the assembler finds which list)
+        var each = free.Where(t => !q.IsUsed(t.Index) && (t.Text is "separately" or "individually" or "apiece" or "respectively"
+                                                          || (t.Text == "each" && t.Index == q.All.Count - 1))).ToList();
+        q.Use(each.Select(t => t.Index));
+        return new GroupingReading(dims, trend, replace) { Each = each.Count > 0 };
     }
 
     /// <summary>"top N" (or "bottom N") ending one to three words before the word at <paramref name="i"/>.</summary>

@@ -66,7 +66,7 @@ public sealed class OfflineTranslator : IContextTranslator
             }
         }
 
-        metrics = Subsume(metrics, q);
+        metrics = Replaced(Subsume(metrics, q), q);
         var (intent, intentWords) = QuestionRules.Intent(q, vocabulary, metrics.Mentions.Count > 0,
             metrics.Mentions.SelectMany(m => m.Metric.Synonyms.Prepend(m.Metric.DisplayName)).ToList());
         if (intent == QuestionIntent.Forecast)
@@ -137,16 +137,22 @@ public sealed class OfflineTranslator : IContextTranslator
             metrics = new MetricReading([new MetricMention(measured, thresholds[0].Position, metrics.AmbiguousWord ?? measured.Name)], [], null);
         }
 
+        var leansOnPrevious = false;
         if (metrics.Mentions.Count == 0 && metrics.Ambiguous.Count > 1 && Settled(metrics, q, previousSpec) is { } settled)
         {
             metrics = new MetricReading([settled], [], null);
             byWords = true;
+            // "as a rate pls", "also the p90": a word settled by the previous question's metric is a follow-up of it
+            leansOnPrevious = previousSpec is not null && previousSpec.MetricNames.Any(p => Kin(p, settled.Metric));
         }
 
         request = request with { Previous = previousSpec };
-        var followUp = FollowUpMerger.IsFollowUp(request.Previous, q, metrics.Mentions.Count > 0);
+        var followUp = FollowUpMerger.IsFollowUp(request.Previous, q, metrics.Mentions.Count > 0 && !leansOnPrevious);
         var previous = followUp ? request.Previous : null;
-        var reading = new QuestionReading(metrics.Mentions, time, grouping, filters.Filters, filters.Versus, ranking, thresholds, FollowUpMerger.AddsMetrics(q), FollowUpMerger.AddsValues(q));
+        var reading = new QuestionReading(metrics.Mentions, time, grouping, filters.Filters, filters.Versus, ranking, thresholds, FollowUpMerger.AddsMetrics(q), FollowUpMerger.AddsValues(q))
+        {
+            Removed = text.Removed,
+        };
 
         if (filters.Problem is { } problem)
         {
@@ -553,6 +559,13 @@ public sealed class OfflineTranslator : IContextTranslator
     /// family ("also the p90" after median cycle time: cycle time p90, not lead time p90); else the one whose wording also has
     /// the concept of another free word of the question ("pts did jonas finish": finish is complete, so completed story points).
     /// </summary>
+    /// <summary>Same family (<c>lead_time_p50</c>, <c>lead_time_p90</c>), or built on it (catalog <c>depends_on</c>: reopen rate on reopened issues).</summary>
+    private static bool Kin(string previous, MetricDefinition metric)
+    {
+        static string Family(string name) => name.Contains('_', StringComparison.Ordinal) ? name[..name.LastIndexOf('_')] : name;
+        return previous != metric.Name && (Family(previous) == Family(metric.Name) || metric.DependsOn.Contains(previous));
+    }
+
     public static MetricMention? Settled(MetricReading metrics, QuestionTokens q, AnalyticsSpec? previous)
     {
         static string Family(string name) => name.Contains('_', StringComparison.Ordinal) ? name[..name.LastIndexOf('_')] : name;
@@ -561,6 +574,12 @@ public sealed class OfflineTranslator : IContextTranslator
         if (previous is not null && metrics.Ambiguous.Where(m => previous.MetricNames.Any(p => p != m.Name && Family(p) == Family(m.Name))).ToList() is [var kin])
         {
             return new MetricMention(kin, position, word);
+        }
+
+        // "as a rate pls" after reopened issues: the one candidate built on the previous metric (catalog depends_on)
+        if (previous is not null && metrics.Ambiguous.Where(m => previous.MetricNames.Any(p => p != m.Name && m.DependsOn.Contains(p))).ToList() is [var built])
+        {
+            return new MetricMention(built, position, word);
         }
 
         var concepts = DomainVocabulary.Default.Concepts.Values;
@@ -582,6 +601,25 @@ public sealed class OfflineTranslator : IContextTranslator
         }
 
         return fitting is [var one] ? new MetricMention(one, position, word) : null;
+    }
+
+    /// <summary>
+    /// "use p90 instead of the median", "lead time rather than cycle time": the metrics named after "instead of" / "rather than"
+    /// are the ones being replaced, when another is named before them.
+    /// </summary>
+    public static MetricReading Replaced(MetricReading metrics, QuestionTokens q)
+    {
+        var all = q.All;
+        var at = Enumerable.Range(0, Math.Max(0, all.Count - 1))
+            .FirstOrDefault(i => (all[i].Text == "instead" && all[i + 1].Text == "of") || (all[i].Text == "rather" && all[i + 1].Text == "than"), -1);
+        // what replaces them is named before (a metric, or a word several metrics share, settled later: "use p90 instead of the median")
+        if (at < 0 || !(metrics.Mentions.Any(m => m.Position < at) || metrics.Ambiguous.Count > 0))
+        {
+            return metrics;
+        }
+
+        q.Use([all[at].Index, all[at + 1].Index]);
+        return metrics with { Mentions = metrics.Mentions.Where(m => m.Position < at).ToList() };
     }
 
     /// <summary>Words that list several metrics ("velocity and spillover", "wip vs unassigned wip").</summary>
@@ -726,7 +764,9 @@ public sealed class OfflineTranslator : IContextTranslator
         var all = q.All;
         var timed = spec.GroupBy.Any(g => g == Dimensions.Sprint || Dimensions.Calendar.Contains(g));
         if (spec.Compare is null && spec.Analysis is null && spec.Metrics.Count < 2 && spec.GroupBy.Count == 0 && !spec.Filters.Any(f => f.Values.Count > 1)
-            && q.Free.FirstOrDefault(t => t.Text is "vs" or "versus" or "against") is { } versus)
+            && q.Free.FirstOrDefault(t => t.Text is "vs" or "versus"
+                                          // "bugs filed against atlas": against a value read as a filter is where they were filed
+                                          || (t.Text == "against" && !(t.Index + 1 < all.Count && q.IsUsed(all[t.Index + 1].Index) && Named(spec, all[t.Index + 1])))) is { } versus)
         {
             found.Add($"'{versus.Raw}' (nothing is compared)");
         }
@@ -754,6 +794,10 @@ public sealed class OfflineTranslator : IContextTranslator
 
         return found;
     }
+
+    /// <summary>Whether the token is (a word of) one of the spec's filter values.</summary>
+    private static bool Named(AnalyticsSpec spec, Token token) =>
+        spec.Filters.Any(f => f.Values.Any(v => Tokenizer.Stems(v).Contains(token.Stem) || string.Equals(v, token.Raw, StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>Words that ask how a value moved over time.</summary>
     private static readonly HashSet<string> ChangeWords = new(StringComparer.Ordinal)

@@ -109,7 +109,8 @@ public static class SpecAssembler
         {
             var metric = Nearest(reading.Metrics, metrics, t.Position, after: false);
             var value = metric.Unit == "ratio" && (t.Percent || t.Value > 1) ? t.Value / 100 : t.Value;
-            return new HavingClause(metric.Name, t.Op, Math.Round(value, 6));
+            var op = t.Op == ThresholdParser.Keep ? previous?.Having.FirstOrDefault(h => h.Metric == metric.Name)?.Op ?? "gt" : t.Op;
+            return new HavingClause(metric.Name, op, Math.Round(value, 6));
         }).ToList();
         if (having.Count == 0 && previous is not null)
         {
@@ -153,7 +154,7 @@ public static class SpecAssembler
             Sort = sort,
             Limit = limit,
         };
-        return (spec, notes);
+        return (previous is null ? spec : FollowUpMerger.Without(spec, reading.Removed, notes), notes);
     }
 
     /// <summary>The least a list of people must name to be read as a breakdown ("cycle time for Maya, Jonas and Kavya").</summary>
@@ -165,6 +166,13 @@ public static class SpecAssembler
     /// </summary>
     private static IEnumerable<string> Listed(QuestionReading reading, AnalyticsSpec? previous, List<string> notes)
     {
+        if (reading.Grouping.Each && reading.Grouping.Dimensions.Count == 0
+            && reading.Filters.FirstOrDefault(f => !f.Negated && f.Values.Count > 1) is { } listed)
+        {
+            notes.Add($"{listed.Values.Count} {listed.Dimension.Replace('_', ' ')} values, each asked for: one row each");
+            return [listed.Dimension];
+        }
+
         if (previous is not null || reading.Grouping.Dimensions.Count > 0 || reading.Grouping.Trend || reading.Ranking is not null
             || reading.Filters.FirstOrDefault(f => !f.Negated && f.Dimension == Dimensions.Assignee && f.Values.Count >= ListedPeople) is not { } people)
         {

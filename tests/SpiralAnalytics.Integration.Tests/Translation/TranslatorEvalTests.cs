@@ -50,6 +50,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval-dev9.jsonl", "dev9", 0),
         ("translator-eval-blind9.jsonl", "blind9", 0),
         ("translator-eval-dev10.jsonl", "dev10", 0),
+        ("translator-eval-blind10.jsonl", "blind10", 0),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();

@@ -52,6 +52,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval-dev10.jsonl", "dev10", 0),
         ("translator-eval-blind10.jsonl", "blind10", 0),
         ("translator-eval-dev11.jsonl", "dev11", 0),
+        ("translator-eval-blind11.jsonl", "blind11", 0),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();

@@ -16,7 +16,7 @@ public sealed record ScopeKeys(Guid[] Tenants, long[] Ids, bool All = false)
 /// <list type="bullet">
 /// <item>issue rows: issues whose own rows changed ('i'); an issue without a team of its own takes its last sprint's, so also
 /// such issues whose memberships changed ('m') or whose team's sprint sequence moved ('q'); and issues whose rows read the
-/// instant (still blocked, still in progress at the last refresh).</item>
+/// instant (blocked or in progress at the last refresh, still or until later).</item>
 /// <item>sprint rows: sprints whose row or memberships changed ('s'); every sprint of a team whose sequence moved ('q': the
 /// previous sprint, carried over); every sprint of a changed issue or of an issue whose memberships changed (its last sprint,
 /// carried over, the sprint's low_sample); sprints not closed at the last refresh (their rows read the instant).</item>
@@ -61,7 +61,7 @@ public sealed record RefreshScope(string? FullBecause, ScopeKeys Issues, ScopeKe
 
         CREATE TEMP TABLE refresh_issues ON COMMIT DROP AS
         SELECT tenant_id, issue_id FROM refresh_changed_issues
-        UNION SELECT tenant_id, issue_id FROM mv_merged_blocks WHERE blocked_to = 'infinity'
+        UNION SELECT tenant_id, issue_id FROM mv_merged_blocks WHERE blocked_to > $1
         UNION SELECT tenant_id, issue_id FROM mv_issue_idle_segments WHERE idle_to IS NULL;
 
         CREATE TEMP TABLE refresh_sprints ON COMMIT DROP AS

@@ -24,35 +24,41 @@ public sealed class PartialRefreshTests(PostgresServer server)
         var refresher = (AnalyticsRefresher)host.Services.GetService(typeof(AnalyticsRefresher))!;
         var slug = TestData.NewSlug("partial");
         var tenant = await TestData.CreateTenantAsync(db, slug);
+        // The other tenant's issues name their team; the known-answer issues take theirs from their last sprint (no team).
         var other = TestData.NewSlug("other");
-        await TestData.CreateTenantAsync(db, other);
+        var otherTenant = await TestData.CreateTenantAsync(db, other);
         var known = KnownAnswerFixture.Build();
+        var withTeams = known with { Issues = [.. known.Issues.Select(i => i with { TeamKey = i.Key[..1] })] };
         await ImportAsync(importer, known, slug);
-        await ImportAsync(importer, KnownAnswerFixture.Build(), other);
+        await ImportAsync(importer, withTeams, other);
         var first = await refresher.RefreshAsync(null, Ct);
         Assert.True(first.Full); // new teams: nothing to be partial about
         await AssertEqualToFullRebuildAsync(db);
         Assert.Equal(3m, await CarriedOverAsync(db, tenant, "A5"));
+        Assert.Equal(3m, await CarriedOverAsync(db, otherTenant, "A5"));
         var totalFacts = first.Views.Single(v => v.View == "mv_sprint_issue_facts").Rows;
 
-        // 1. Through the importer, one sprint of team A: A-14 re-estimated at close, A-15 removed before A4 closed. A-15 was
-        // carried over into A5 (unfinished in A4); removed instead, it is not: A5 changes although only A4's rows were imported.
-        var changed = known with
+        // 1. Through the importer, one sprint of team A in each tenant: A-14 re-estimated at close, A-15 removed before A4
+        // closed. A-15 was carried over into A5 (unfinished in A4); removed instead, it is not: A5 changes although only A4's
+        // rows changed.
+        CsvBundle Changed(CsvBundle bundle) => bundle with
         {
-            Memberships = [.. known.Memberships.Select(m => (m.SprintKey, m.IssueKey) switch
+            Memberships = [.. bundle.Memberships.Select(m => (m.SprintKey, m.IssueKey) switch
             {
                 ("A4", "A-14") => m with { PointsAtEnd = 9 },
                 ("A4", "A-15") => m with { RemovedAt = KnownAnswerFixture.T("2026-02-25 10:00") },
                 _ => m,
             })],
         };
-        await ImportAsync(importer, changed, slug);
+        await ImportAsync(importer, Changed(known), slug);
+        await ImportAsync(importer, Changed(withTeams), other);
         var partial = await refresher.RefreshAsync(null, Ct);
         Assert.False(partial.Full);
-        Assert.InRange(partial.Views.Single(v => v.View == "mv_sprint_issue_facts").Rows, 1, totalFacts / 2 - 1);
+        Assert.InRange(partial.Views.Single(v => v.View == "mv_sprint_issue_facts").Rows, 1, totalFacts / 2);
         Assert.Equal(first.DataVersion + 1, partial.DataVersion);
         await AssertEqualToFullRebuildAsync(db);
         Assert.Equal(0m, await CarriedOverAsync(db, tenant, "A5"));
+        Assert.Equal(0m, await CarriedOverAsync(db, otherTenant, "A5"));
 
         // 2. Written directly (any writer is tracked): a membership deleted, a comment, a block still open (its hours grow with
         // the refresh's instant), a new transition.

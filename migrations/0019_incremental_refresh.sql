@@ -16,6 +16,19 @@ DROP MATERIALIZED VIEW mv_issue_idle_segments, mv_team_daily_wip, mv_sprint_stat
     mv_issue_flow, mv_issue_comment_stats, mv_merged_blocks CASCADE;
 DROP VIEW analytics_status_intervals;
 
+-- The same rows as 0002's: the last sprint is looked up only for an issue without a team of its own (the condition inside the
+-- lateral is a one-time filter per issue; as the join's condition it was checked after the look-up, for every issue).
+CREATE OR REPLACE VIEW analytics_issue_base AS
+SELECT i.tenant_id, i.id AS issue_id, i.key AS issue_key, i.type AS issue_type, i.priority, i.assignee, i.epic_key, i.labels,
+       i.status_category, i.story_points, i.created_at, i.resolved_at AS resolved_at_given,
+       coalesce(i.team_id, last_sprint.team_id) AS team_id
+FROM issues i
+LEFT JOIN LATERAL (
+    SELECT s.team_id FROM sprint_issues si JOIN sprints s ON s.tenant_id = si.tenant_id AND s.id = si.sprint_id
+    WHERE i.team_id IS NULL AND si.tenant_id = i.tenant_id AND si.issue_id = i.id
+    ORDER BY coalesce(s.completed_at, s.end_at) DESC NULLS LAST, s.id DESC LIMIT 1
+) last_sprint ON true;
+
 ALTER TABLE analytics_refreshes
     ADD COLUMN as_of timestamptz,
     ADD COLUMN mode  text CHECK (mode IN ('full', 'partial'));
@@ -208,8 +221,9 @@ WITH w AS (
     JOIN w ON w.tenant_id = si.tenant_id AND w.sprint_id = si.sprint_id
     JOIN issues i ON i.tenant_id = si.tenant_id AND i.id = si.issue_id
     WHERE lower(i.type) NOT IN ('sub-task', 'subtask', 'epic')
-      AND (p_sprints IS NULL OR (si.tenant_id, si.issue_id) IN (
-              SELECT y.tenant_id, y.issue_id FROM sprint_issues y WHERE y.tenant_id = ANY (p_tenants) AND y.sprint_id = ANY (p_sprints)))
+      -- (an array, not IN: under the OR a sub-select is a filter over every membership; the array is an index look-up)
+      AND (p_sprints IS NULL OR (si.tenant_id = ANY (p_tenants) AND si.issue_id = ANY (ARRAY(
+              SELECT y.issue_id FROM sprint_issues y WHERE y.tenant_id = ANY (p_tenants) AND y.sprint_id = ANY (p_sprints)))))
 ), per_issue AS (
     -- every membership row of a sprint × issue carries the aggregates of all of them; the last one is kept
     SELECT m.*,

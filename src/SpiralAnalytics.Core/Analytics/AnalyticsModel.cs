@@ -53,6 +53,14 @@ public sealed record AnalyticsView(string Name, string Grain, IReadOnlyDictionar
 {
     /// <summary>Dimensions available on this view: its stored ones plus the calendar ones (from the measure's time column).</summary>
     public IEnumerable<string> Dimensions => DimensionColumns.Keys.Concat(Analytics.Dimensions.Calendar);
+
+    /// <summary>
+    /// A coarser view whose rows are groups of this view's rows (sprint_stats: one row per sprint of sprint_issue_facts) with the
+    /// same time column and, under the same names, the sum of the column of every <see cref="Aggregation.Sum"/> measure over this
+    /// view (<see cref="Measure.InRollup"/>). Null when there is none. Which queries may read it instead:
+    /// <c>QueryBuilder.SourceView</c>.
+    /// </summary>
+    public AnalyticsView? Rollup { get; init; }
 }
 
 /// <summary>
@@ -69,7 +77,15 @@ public sealed record Measure(
     string TimeColumn,
     TimeKind TimeKind = TimeKind.Window,
     string? SnapshotToColumn = null,
-    int SnapshotMinAgeDays = 0);
+    int SnapshotMinAgeDays = 0)
+{
+    /// <summary>
+    /// The one statement of which columns a rollup carries: the sum of every Sum measure of the view it rolls up, under the
+    /// measure's column name (migration 0017 for sprint_stats; an integration test holds the view to it). A sum over the rollup's
+    /// rows is then the sum over the view's rows (a sum of sums).
+    /// </summary>
+    public bool InRollup => Aggregation == Aggregation.Sum && View.Rollup is not null;
+}
 
 /// <summary>
 /// The whole vocabulary shared by the catalog (issue 3), the analytics views (migrations) and the query builder:
@@ -86,13 +102,16 @@ public static class AnalyticsModel
         [Dimensions.Epic] = "epic_key",
     };
 
-    /// <summary>Sprint × issue (the issue's last membership in the sprint). Time: the sprint's close (completed, else end).</summary>
-    public static readonly AnalyticsView SprintIssueFacts = new("sprint_issue_facts", "sprint × issue",
-        new Dictionary<string, string>(IssueDimensions) { [Dimensions.Sprint] = "sprint_name" });
-
     /// <summary>One row per sprint: its team, dates, state, low_sample flag and sprint-level sums. Z-scores are computed by the builder from the catalog (ZScoreSql), not read from the view.</summary>
     public static readonly AnalyticsView SprintStats = new("sprint_stats", "sprint",
         new Dictionary<string, string> { [Dimensions.Team] = "team_name", [Dimensions.Sprint] = "sprint_name" });
+
+    /// <summary>Sprint × issue (the issue's last membership in the sprint). Time: the sprint's close (completed, else end). Rolled up by sprint in <see cref="SprintStats"/>.</summary>
+    public static readonly AnalyticsView SprintIssueFacts = new("sprint_issue_facts", "sprint × issue",
+        new Dictionary<string, string>(IssueDimensions) { [Dimensions.Sprint] = "sprint_name" })
+    {
+        Rollup = SprintStats,
+    };
 
     /// <summary>One row per issue: lead and cycle time, blocked and in-progress hours, comments, bug flags.</summary>
     public static readonly AnalyticsView IssueFlow = new("issue_flow", "issue", IssueDimensions);

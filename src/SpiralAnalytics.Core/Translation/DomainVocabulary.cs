@@ -45,6 +45,15 @@ public sealed class DomainVocabulary
 
     public required IReadOnlySet<string> TeamWords { get; init; }
 
+    /// <summary>
+    /// A follow-up's words that take a part of the previous spec away ("drop the limit"): each pattern and the part it removes
+    /// (<c>compare</c>, <c>limit</c>, <c>having</c>, <c>sort</c>, <c>group_by</c>), built from the vocabulary's verbs and part words.
+    /// </summary>
+    public IReadOnlyList<VocabularyPattern> Removals { get; init; } = [];
+
+    /// <summary>Words that point back at the conversation ("it", "the last one", "there").</summary>
+    public IReadOnlySet<string> BackReferences { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     public required IReadOnlyList<Regex> Hostile { get; init; }
 
     public required IReadOnlyList<VocabularyPattern> Compounds { get; init; }
@@ -108,6 +117,16 @@ public sealed class DomainVocabulary
         static string Text(YamlNode node) => ((YamlScalarNode)node).Value ?? "";
         static List<string> Strings(YamlNode node) => ((YamlSequenceNode)node).Children.Select(Text).ToList();
         static Regex Pattern(string pattern) => new(pattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(200));
+        static string Alternatives(IEnumerable<string> words) =>
+            string.Join("|", words.OrderByDescending(w => w.Length).Select(w => Regex.Escape(w).Replace(@"\ ", @"\s+", StringComparison.Ordinal)));
+        List<VocabularyPattern> RemovalPatterns(YamlMappingNode node)
+        {
+            var verbs = Alternatives(Strings(node[new YamlScalarNode("verbs")]));
+            var parts = ((YamlMappingNode)node[new YamlScalarNode("parts")]).Children
+                .Select(kv => new VocabularyPattern(Pattern($@"(?<![\w'])(?:{verbs})\s+(?:(?:the|a|that|this)\s+)?(?:{Alternatives(Strings(kv.Value))})(?![\w'])"), Text(kv.Key)));
+            return [.. parts, new VocabularyPattern(Pattern($@"(?<![\w'])(?:{Alternatives(Strings(node[new YamlScalarNode("show_all")]))})(?![\w'])"), "limit")];
+        }
+
         List<VocabularyPattern> Patterns(string key) => ((YamlSequenceNode)Node(key)).Children.Cast<YamlMappingNode>()
             .Select(m => new VocabularyPattern(new Regex(@"\b(?:" + Text(m[new YamlScalarNode("pattern")]) + @")\b", RegexOptions.CultureInvariant),
                 Text(m[new YamlScalarNode("token")])))
@@ -128,6 +147,8 @@ public sealed class DomainVocabulary
             NewTopic = Strings(Node("new_topic")),
             Intents = ((YamlMappingNode)Node("intents")).Children.ToDictionary(kv => Text(kv.Key), kv => (IReadOnlyList<string>)Strings(kv.Value), StringComparer.Ordinal),
             TeamWords = Strings(Node("team_words")).ToHashSet(StringComparer.Ordinal),
+            BackReferences = Strings(Node("back_references")).ToHashSet(StringComparer.Ordinal),
+            Removals = RemovalPatterns((YamlMappingNode)Node("removals")),
             Hostile = Strings(Node("hostile")).Select(Pattern).ToList(),
             Compounds = Patterns("compounds"),
             Annotations = ((YamlSequenceNode)Node("annotations")).Children.Cast<YamlMappingNode>()

@@ -78,7 +78,7 @@ public sealed class SqlBaselineTests
                 SELECT x.team, avg(x.completed_points) AS completed_points_per_sprint
                 FROM (
                     SELECT v.team_name AS team, v.sprint_key AS per_sprint, sum(v.completed_points) AS completed_points
-                    FROM sprint_issue_facts v
+                    FROM sprint_stats v
                     WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
                     GROUP BY 1, 2
                 ) x
@@ -109,7 +109,7 @@ public sealed class SqlBaselineTests
             ),
             c1 AS (
                 SELECT sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
             ),
             cur AS (
@@ -136,7 +136,7 @@ public sealed class SqlBaselineTests
             ),
             c1 AS (
                 SELECT v.team_name AS team, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
                   AND v.team_name = ANY($4)
                 GROUP BY 1
@@ -157,7 +157,7 @@ public sealed class SqlBaselineTests
             ),
             p1 AS (
                 SELECT v.team_name AS team, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM prev_sprints)
                   AND v.team_name = ANY($4)
                 GROUP BY 1
@@ -185,7 +185,7 @@ public sealed class SqlBaselineTests
             ),
             c1 AS (
                 SELECT v.team_name AS team, sum(v.completed_points) AS completed_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
                 GROUP BY 1
             ),
@@ -193,17 +193,18 @@ public sealed class SqlBaselineTests
                 SELECT c1.team, coalesce(c1.completed_points, 0) AS completed_sp
                 FROM c1
             ),
+            cur_z_order AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_state = 'closed' AND NOT s.low_sample AS eligible,
+                       count(*) FILTER (WHERE s.sprint_state = 'closed' AND NOT s.low_sample) OVER (PARTITION BY s.team_key ORDER BY s.sprint_close_at, s.sprint_key
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS eligible_before
+                FROM sprint_stats s
+                WHERE s.sprint_close_at IS NOT NULL
+            ),
             cur_z_base AS (
                 SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
-                FROM sprint_stats t
-                CROSS JOIN LATERAL (
-                    SELECT b.sprint_key
-                    FROM sprint_stats b
-                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
-                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                    LIMIT 6
-                ) b
+                FROM cur_z_order t
+                CROSS JOIN generate_series(1, 6) k(n)
+                JOIN cur_z_order b ON b.team_key = t.team_key AND b.eligible_before = t.eligible_before - k.n AND b.eligible
                 WHERE t.sprint_key IN (SELECT t.sprint_key FROM sprint_stats t WHERE t.sprint_key IN (SELECT sprint_key FROM cur_sprints))
             ),
             cur_z_sprints AS (
@@ -213,10 +214,14 @@ public sealed class SqlBaselineTests
                    OR sprint_key IN (SELECT base_key FROM cur_z_base)
             ),
             cur_z_values_1 AS (
-                SELECT w.sprint_key AS sprint_key, sum(v.completed_points) AS completed_points
+                SELECT w.sprint_key AS sprint_key, a.completed_points
                 FROM cur_z_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, sum(v.completed_points) AS completed_points
+                    FROM sprint_stats v
+                    WHERE v.sprint_key = w.sprint_key
+                ) a
+                WHERE a.n__rows > 0
             ),
             cur_z_values AS (
                 SELECT cur_z_values_1.sprint_key, coalesce(cur_z_values_1.completed_points, 0) AS completed_sp
@@ -414,7 +419,7 @@ public sealed class SqlBaselineTests
                 SELECT x.team, x.sprint, x.sprint_key, x.sprint_close_at, avg(x.completed_points) AS completed_points_per_sprint
                 FROM (
                     SELECT v.team_name AS team, v.sprint_name AS sprint, v.sprint_key AS sprint_key, v.sprint_close_at AS sprint_close_at, sum(v.completed_points) AS completed_points
-                    FROM sprint_issue_facts v
+                    FROM sprint_stats v
                     WHERE v.sprint_state = 'closed' AND v.sprint_close_at <= $1
                     GROUP BY 1, 2, 3, 4
                 ) x
@@ -422,7 +427,7 @@ public sealed class SqlBaselineTests
             ),
             c2 AS (
                 SELECT v.team_name AS team, v.sprint_name AS sprint, v.sprint_key AS sprint_key, v.sprint_close_at AS sprint_close_at, sum(v.completed_count) AS completed_issues
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_state = 'closed' AND v.sprint_close_at <= $1
                 GROUP BY 1, 2, 3, 4
             ),
@@ -447,17 +452,18 @@ public sealed class SqlBaselineTests
                 FROM cur_keys k
                 LEFT JOIN cur c ON c.sprint_key = k.sprint_key
             ),
+            cur_z_order AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_state = 'closed' AND NOT s.low_sample AS eligible,
+                       count(*) FILTER (WHERE s.sprint_state = 'closed' AND NOT s.low_sample) OVER (PARTITION BY s.team_key ORDER BY s.sprint_close_at, s.sprint_key
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS eligible_before
+                FROM sprint_stats s
+                WHERE s.sprint_close_at IS NOT NULL
+            ),
             cur_z_base AS (
                 SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
-                FROM sprint_stats t
-                CROSS JOIN LATERAL (
-                    SELECT b.sprint_key
-                    FROM sprint_stats b
-                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
-                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                    LIMIT 6
-                ) b
+                FROM cur_z_order t
+                CROSS JOIN generate_series(1, 6) k(n)
+                JOIN cur_z_order b ON b.team_key = t.team_key AND b.eligible_before = t.eligible_before - k.n AND b.eligible
                 WHERE t.sprint_key IN (SELECT sprint_key FROM cur)
             ),
             cur_z_sprints AS (
@@ -471,16 +477,20 @@ public sealed class SqlBaselineTests
                 FROM (
                     SELECT w.sprint_key AS sprint_key, sum(v.completed_points) AS completed_points
                     FROM cur_z_sprints w
-                    JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
+                    JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
                     GROUP BY 1
                 ) x
                 GROUP BY 1
             ),
             cur_z_values_2 AS (
-                SELECT w.sprint_key AS sprint_key, sum(v.completed_count) AS completed_issues
+                SELECT w.sprint_key AS sprint_key, a.completed_issues
                 FROM cur_z_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, sum(v.completed_count) AS completed_issues
+                    FROM sprint_stats v
+                    WHERE v.sprint_key = w.sprint_key
+                ) a
+                WHERE a.n__rows > 0
             ),
             cur_z_values AS (
                 SELECT k.sprint_key, cur_z_values_1.completed_points_per_sprint AS velocity, coalesce(cur_z_values_2.completed_issues, 0) AS completed_issues
@@ -541,7 +551,7 @@ public sealed class SqlBaselineTests
             ),
             c1 AS (
                 SELECT v.sprint_name AS sprint, v.sprint_key AS sprint_key, v.sprint_close_at AS sprint_close_at, sum(v.completed_count) AS completed_issues
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
                   AND v.team_name = ANY($4)
                 GROUP BY 1, 2, 3
@@ -563,17 +573,18 @@ public sealed class SqlBaselineTests
                 FROM cur_keys k
                 LEFT JOIN cur c ON c.sprint_key = k.sprint_key
             ),
+            cur_z_order AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_state = 'closed' AND NOT s.low_sample AS eligible,
+                       count(*) FILTER (WHERE s.sprint_state = 'closed' AND NOT s.low_sample) OVER (PARTITION BY s.team_key ORDER BY s.sprint_close_at, s.sprint_key
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS eligible_before
+                FROM sprint_stats s
+                WHERE s.sprint_close_at IS NOT NULL
+            ),
             cur_z_base AS (
                 SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
-                FROM sprint_stats t
-                CROSS JOIN LATERAL (
-                    SELECT b.sprint_key
-                    FROM sprint_stats b
-                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
-                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                    LIMIT 6
-                ) b
+                FROM cur_z_order t
+                CROSS JOIN generate_series(1, 6) k(n)
+                JOIN cur_z_order b ON b.team_key = t.team_key AND b.eligible_before = t.eligible_before - k.n AND b.eligible
                 WHERE t.sprint_key IN (SELECT sprint_key FROM cur)
             ),
             cur_z_sprints AS (
@@ -583,10 +594,14 @@ public sealed class SqlBaselineTests
                    OR sprint_key IN (SELECT base_key FROM cur_z_base)
             ),
             cur_z_values_1 AS (
-                SELECT w.sprint_key AS sprint_key, sum(v.completed_count) AS completed_issues
+                SELECT w.sprint_key AS sprint_key, a.completed_issues
                 FROM cur_z_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, sum(v.completed_count) AS completed_issues
+                    FROM sprint_stats v
+                    WHERE v.sprint_key = w.sprint_key
+                ) a
+                WHERE a.n__rows > 0
             ),
             cur_z_values AS (
                 SELECT cur_z_values_1.sprint_key, coalesce(cur_z_values_1.completed_issues, 0) AS completed_issues
@@ -664,17 +679,18 @@ public sealed class SqlBaselineTests
                 ) s
                 WHERE s.recency BETWEEN $2 AND $3
             ),
+            c1_z_order AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_state = 'closed' AND NOT s.low_sample AS eligible,
+                       count(*) FILTER (WHERE s.sprint_state = 'closed' AND NOT s.low_sample) OVER (PARTITION BY s.team_key ORDER BY s.sprint_close_at, s.sprint_key
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS eligible_before
+                FROM sprint_stats s
+                WHERE s.sprint_close_at IS NOT NULL
+            ),
             c1_z_base AS (
                 SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
-                FROM sprint_stats t
-                CROSS JOIN LATERAL (
-                    SELECT b.sprint_key
-                    FROM sprint_stats b
-                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
-                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                    LIMIT 6
-                ) b
+                FROM c1_z_order t
+                CROSS JOIN generate_series(1, 6) k(n)
+                JOIN c1_z_order b ON b.team_key = t.team_key AND b.eligible_before = t.eligible_before - k.n AND b.eligible
                 WHERE t.sprint_key IN (SELECT v.sprint_key FROM sprint_stats v
                     WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints))
             ),
@@ -686,22 +702,34 @@ public sealed class SqlBaselineTests
                    OR sprint_key IN (SELECT base_key FROM c1_z_base)
             ),
             c1_z_values_1 AS (
-                SELECT w.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                SELECT w.sprint_key AS sprint_key, a.spilled_points, a.committed_points, a.committed_completed_points, a.added_points, a.removed_points, a.reestimated_points, a.blocked_hours
                 FROM c1_z_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                    FROM sprint_stats v
+                    WHERE v.sprint_key = w.sprint_key
+                ) a
+                WHERE a.n__rows > 0
             ),
             c1_z_values_2 AS (
-                SELECT w.sprint_key AS sprint_key, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
+                SELECT w.sprint_key AS sprint_key, a.reopened_issues, a.done_arrival_issues
                 FROM c1_z_sprints w
-                JOIN LATERAL (SELECT * FROM issue_events f WHERE f.team_key = w.team_key AND f.at > w.sprint_start_at AND f.at <= w.sprint_close_at OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
+                    FROM issue_events v
+                    WHERE v.team_key = w.team_key AND v.at > w.sprint_start_at AND v.at <= w.sprint_close_at
+                ) a
+                WHERE a.n__rows > 0
             ),
             c1_z_values_3 AS (
-                SELECT w.sprint_key AS sprint_key, percentile_cont($4) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
+                SELECT w.sprint_key AS sprint_key, a.cycle_time_days_p50
                 FROM c1_z_sprints w
-                JOIN LATERAL (SELECT * FROM issue_flow f WHERE f.team_key = w.team_key AND f.resolved_at > w.sprint_start_at AND f.resolved_at <= w.sprint_close_at OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, percentile_cont($4) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
+                    FROM issue_flow v
+                    WHERE v.team_key = w.team_key AND v.resolved_at > w.sprint_start_at AND v.resolved_at <= w.sprint_close_at
+                ) a
+                WHERE a.n__rows > 0
             ),
             c1_z_values AS (
                 SELECT k.sprint_key, coalesce(c1_z_values_1.spilled_points, 0)::numeric / nullif(c1_z_values_1.committed_points, 0) AS spillover_ratio, coalesce(c1_z_values_1.committed_completed_points, 0)::numeric / nullif(c1_z_values_1.committed_points, 0) AS say_do_ratio, (coalesce(c1_z_values_1.added_points, 0) + coalesce(c1_z_values_1.removed_points, 0) + coalesce(c1_z_values_1.reestimated_points, 0))::numeric / nullif(c1_z_values_1.committed_points, 0) AS scope_churn_ratio, coalesce(c1_z_values_1.blocked_hours, 0) AS blocked_hours, coalesce(c1_z_values_2.reopened_issues, 0)::numeric / nullif(c1_z_values_2.done_arrival_issues, 0) AS reopen_rate, c1_z_values_3.cycle_time_days_p50 AS cycle_time_p50
@@ -731,7 +759,7 @@ public sealed class SqlBaselineTests
                        x.blocked_hours,
                        z.blocked_hours__mean AS blocked_hours__baseline,
                        z.blocked_hours__n,
-                       CASE WHEN ln(1 + greatest(x.blocked_hours, 0)) IS NULL OR z.blocked_hours__smean IS NULL OR z.blocked_hours__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.blocked_hours, 0)) - z.blocked_hours__smean) / greatest(coalesce(z.blocked_hours__sd, 0), 0.1 * abs(z.blocked_hours__smean), 0.1))) END AS blocked_hours__z,
+                       CASE WHEN ln(1 + greatest(x.blocked_hours::float8, 0)) IS NULL OR z.blocked_hours__smean IS NULL OR z.blocked_hours__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.blocked_hours::float8, 0)) - z.blocked_hours__smean) / greatest(coalesce(z.blocked_hours__sd, 0), 0.1 * abs(z.blocked_hours__smean), 0.1))) END AS blocked_hours__z,
                        x.reopen_rate,
                        z.reopen_rate__mean AS reopen_rate__baseline,
                        z.reopen_rate__n,
@@ -739,7 +767,7 @@ public sealed class SqlBaselineTests
                        x.cycle_time_p50,
                        z.cycle_time_p50__mean AS cycle_time_p50__baseline,
                        z.cycle_time_p50__n,
-                       CASE WHEN ln(1 + greatest(x.cycle_time_p50, 0)) IS NULL OR z.cycle_time_p50__smean IS NULL OR z.cycle_time_p50__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.cycle_time_p50, 0)) - z.cycle_time_p50__smean) / greatest(coalesce(z.cycle_time_p50__sd, 0), 0.1 * abs(z.cycle_time_p50__smean), 0.1))) END AS cycle_time_p50__z
+                       CASE WHEN ln(1 + greatest(x.cycle_time_p50::float8, 0)) IS NULL OR z.cycle_time_p50__smean IS NULL OR z.cycle_time_p50__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.cycle_time_p50::float8, 0)) - z.cycle_time_p50__smean) / greatest(coalesce(z.cycle_time_p50__sd, 0), 0.1 * abs(z.cycle_time_p50__smean), 0.1))) END AS cycle_time_p50__z
                 FROM c1_z_sprints s
                 LEFT JOIN c1_z_values x ON x.sprint_key = s.sprint_key
                 LEFT JOIN (
@@ -747,9 +775,9 @@ public sealed class SqlBaselineTests
                            avg(y.spillover_ratio) AS spillover_ratio__mean, stddev_samp(y.spillover_ratio) AS spillover_ratio__sd, count(y.spillover_ratio)::int AS spillover_ratio__n,
                            avg(y.say_do_ratio) AS say_do_ratio__mean, stddev_samp(y.say_do_ratio) AS say_do_ratio__sd, count(y.say_do_ratio)::int AS say_do_ratio__n,
                            avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, stddev_samp(y.scope_churn_ratio) AS scope_churn_ratio__sd, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
-                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
                            avg(y.reopen_rate) AS reopen_rate__mean, stddev_samp(y.reopen_rate) AS reopen_rate__sd, count(y.reopen_rate)::int AS reopen_rate__n,
-                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
                     FROM c1_z_base b
                     JOIN c1_z_values y ON y.sprint_key = b.base_key
                     GROUP BY b.target_key
@@ -807,7 +835,7 @@ public sealed class SqlBaselineTests
                 SELECT x.team, avg(x.completed_points) AS completed_points_per_sprint
                 FROM (
                     SELECT v.team_name AS team, v.sprint_key AS per_sprint, sum(v.completed_points) AS completed_points
-                    FROM sprint_issue_facts v
+                    FROM sprint_stats v
                     WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
                     GROUP BY 1, 2
                 ) x
@@ -815,7 +843,7 @@ public sealed class SqlBaselineTests
             ),
             c2 AS (
                 SELECT v.team_name AS team, sum(v.committed_completed_points) AS committed_completed_points, sum(v.committed_points) AS committed_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
                 GROUP BY 1
             ),
@@ -932,7 +960,7 @@ public sealed class SqlBaselineTests
             """
             WITH c1 AS (
                 SELECT to_char(date_trunc('month', v.sprint_close_at, 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM') AS month, sum(v.committed_points) AS committed_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_close_at >= $1 AND v.sprint_close_at < $2
                   AND v.sprint_state = 'closed' AND v.sprint_close_at <= $3
                 GROUP BY 1
@@ -967,7 +995,7 @@ public sealed class SqlBaselineTests
             """
             WITH c1 AS (
                 SELECT to_char(date_trunc('quarter', v.sprint_close_at, 'UTC') AT TIME ZONE 'UTC', 'YYYY-"Q"Q') AS quarter, sum(v.completed_points) AS completed_points, sum(v.final_scope_points) AS final_scope_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_state = 'closed' AND v.sprint_close_at <= $1
                 GROUP BY 1
             ),
@@ -1041,7 +1069,7 @@ public sealed class SqlBaselineTests
             ),
             c1 AS (
                 SELECT v.team_name AS team, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.committed_points) AS committed_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
                   AND v.team_name = ANY($4)
                 GROUP BY 1
@@ -1062,7 +1090,7 @@ public sealed class SqlBaselineTests
             ),
             p1 AS (
                 SELECT v.team_name AS team, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.committed_points) AS committed_points
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM prev_sprints)
                   AND v.team_name = ANY($4)
                 GROUP BY 1
@@ -1152,17 +1180,18 @@ public sealed class SqlBaselineTests
                 FROM cur_keys k
                 LEFT JOIN cur c ON c.sprint_key = k.sprint_key
             ),
+            cur_z_order AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_state = 'closed' AND NOT s.low_sample AS eligible,
+                       count(*) FILTER (WHERE s.sprint_state = 'closed' AND NOT s.low_sample) OVER (PARTITION BY s.team_key ORDER BY s.sprint_close_at, s.sprint_key
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS eligible_before
+                FROM sprint_stats s
+                WHERE s.sprint_close_at IS NOT NULL
+            ),
             cur_z_base AS (
                 SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
-                FROM sprint_stats t
-                CROSS JOIN LATERAL (
-                    SELECT b.sprint_key
-                    FROM sprint_stats b
-                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
-                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                    LIMIT 6
-                ) b
+                FROM cur_z_order t
+                CROSS JOIN generate_series(1, 6) k(n)
+                JOIN cur_z_order b ON b.team_key = t.team_key AND b.eligible_before = t.eligible_before - k.n AND b.eligible
                 WHERE t.sprint_key IN (SELECT sprint_key FROM cur)
             ),
             cur_z_sprints AS (
@@ -1172,10 +1201,14 @@ public sealed class SqlBaselineTests
                    OR sprint_key IN (SELECT base_key FROM cur_z_base)
             ),
             cur_z_values_1 AS (
-                SELECT w.sprint_key AS sprint_key, sum(v.planning_error_points) AS planning_error_points, sum(v.committed_points) AS sprint_committed_points
+                SELECT w.sprint_key AS sprint_key, a.planning_error_points, a.sprint_committed_points
                 FROM cur_z_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_stats f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, sum(v.planning_error_points) AS planning_error_points, sum(v.committed_points) AS sprint_committed_points
+                    FROM sprint_stats v
+                    WHERE v.sprint_key = w.sprint_key
+                ) a
+                WHERE a.n__rows > 0
             ),
             cur_z_values AS (
                 SELECT cur_z_values_1.sprint_key, coalesce(cur_z_values_1.planning_error_points, 0)::numeric / nullif(cur_z_values_1.sprint_committed_points, 0) AS accuracy_abs
@@ -1389,7 +1422,7 @@ public sealed class SqlBaselineTests
             ),
             c1 AS (
                 SELECT sum(v.completed_count) AS completed_issues
-                FROM sprint_issue_facts v
+                FROM sprint_stats v
                 WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
             ),
             cur AS (
@@ -1432,17 +1465,18 @@ public sealed class SqlBaselineTests
                        ($18::text, $19::numeric, $20::int, 5),
                        ($21::text, $22::numeric, $23::int, 6)
             ),
+            scores_order AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_state = 'closed' AND NOT s.low_sample AS eligible,
+                       count(*) FILTER (WHERE s.sprint_state = 'closed' AND NOT s.low_sample) OVER (PARTITION BY s.team_key ORDER BY s.sprint_close_at, s.sprint_key
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS eligible_before
+                FROM sprint_stats s
+                WHERE s.sprint_close_at IS NOT NULL
+            ),
             scores_base AS (
                 SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
-                FROM sprint_stats t
-                CROSS JOIN LATERAL (
-                    SELECT b.sprint_key
-                    FROM sprint_stats b
-                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
-                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                    LIMIT 6
-                ) b
+                FROM scores_order t
+                CROSS JOIN generate_series(1, 6) k(n)
+                JOIN scores_order b ON b.team_key = t.team_key AND b.eligible_before = t.eligible_before - k.n AND b.eligible
                 WHERE t.sprint_key IN (SELECT l.sprint_key FROM sprint_stats l WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND l.team_name = ANY($24))
             ),
             scores_sprints AS (
@@ -1469,22 +1503,34 @@ public sealed class SqlBaselineTests
                        WHERE t.sprint_key IN (SELECT l.sprint_key FROM sprint_stats l WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND l.team_name = ANY($24)))
             ),
             scores_values_1 AS (
-                SELECT w.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                SELECT w.sprint_key AS sprint_key, a.spilled_points, a.committed_points, a.committed_completed_points, a.added_points, a.removed_points, a.reestimated_points, a.blocked_hours
                 FROM scores_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                    FROM sprint_stats v
+                    WHERE v.sprint_key = w.sprint_key
+                ) a
+                WHERE a.n__rows > 0
             ),
             scores_values_2 AS (
-                SELECT w.sprint_key AS sprint_key, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
+                SELECT w.sprint_key AS sprint_key, a.reopened_issues, a.done_arrival_issues
                 FROM scores_sprints w
-                JOIN LATERAL (SELECT * FROM issue_events f WHERE f.team_key = w.team_key AND f.at > w.sprint_start_at AND f.at <= w.sprint_close_at OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
+                    FROM issue_events v
+                    WHERE v.team_key = w.team_key AND v.at > w.sprint_start_at AND v.at <= w.sprint_close_at
+                ) a
+                WHERE a.n__rows > 0
             ),
             scores_values_3 AS (
-                SELECT w.sprint_key AS sprint_key, percentile_cont($25) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
+                SELECT w.sprint_key AS sprint_key, a.cycle_time_days_p50
                 FROM scores_sprints w
-                JOIN LATERAL (SELECT * FROM issue_flow f WHERE f.team_key = w.team_key AND f.resolved_at > w.sprint_start_at AND f.resolved_at <= w.sprint_close_at OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, percentile_cont($25) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
+                    FROM issue_flow v
+                    WHERE v.team_key = w.team_key AND v.resolved_at > w.sprint_start_at AND v.resolved_at <= w.sprint_close_at
+                ) a
+                WHERE a.n__rows > 0
             ),
             scores_values AS (
                 SELECT k.sprint_key, coalesce(scores_values_1.spilled_points, 0)::numeric / nullif(scores_values_1.committed_points, 0) AS spillover_ratio, coalesce(scores_values_1.committed_completed_points, 0)::numeric / nullif(scores_values_1.committed_points, 0) AS say_do_ratio, (coalesce(scores_values_1.added_points, 0) + coalesce(scores_values_1.removed_points, 0) + coalesce(scores_values_1.reestimated_points, 0))::numeric / nullif(scores_values_1.committed_points, 0) AS scope_churn_ratio, coalesce(scores_values_1.blocked_hours, 0) AS blocked_hours, coalesce(scores_values_2.reopened_issues, 0)::numeric / nullif(scores_values_2.done_arrival_issues, 0) AS reopen_rate, scores_values_3.cycle_time_days_p50 AS cycle_time_p50
@@ -1514,7 +1560,7 @@ public sealed class SqlBaselineTests
                        x.blocked_hours,
                        z.blocked_hours__mean AS blocked_hours__baseline,
                        z.blocked_hours__n,
-                       CASE WHEN ln(1 + greatest(x.blocked_hours, 0)) IS NULL OR z.blocked_hours__smean IS NULL OR z.blocked_hours__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.blocked_hours, 0)) - z.blocked_hours__smean) / greatest(coalesce(z.blocked_hours__sd, 0), 0.1 * abs(z.blocked_hours__smean), 0.1))) END AS blocked_hours__z,
+                       CASE WHEN ln(1 + greatest(x.blocked_hours::float8, 0)) IS NULL OR z.blocked_hours__smean IS NULL OR z.blocked_hours__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.blocked_hours::float8, 0)) - z.blocked_hours__smean) / greatest(coalesce(z.blocked_hours__sd, 0), 0.1 * abs(z.blocked_hours__smean), 0.1))) END AS blocked_hours__z,
                        x.reopen_rate,
                        z.reopen_rate__mean AS reopen_rate__baseline,
                        z.reopen_rate__n,
@@ -1522,7 +1568,7 @@ public sealed class SqlBaselineTests
                        x.cycle_time_p50,
                        z.cycle_time_p50__mean AS cycle_time_p50__baseline,
                        z.cycle_time_p50__n,
-                       CASE WHEN ln(1 + greatest(x.cycle_time_p50, 0)) IS NULL OR z.cycle_time_p50__smean IS NULL OR z.cycle_time_p50__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.cycle_time_p50, 0)) - z.cycle_time_p50__smean) / greatest(coalesce(z.cycle_time_p50__sd, 0), 0.1 * abs(z.cycle_time_p50__smean), 0.1))) END AS cycle_time_p50__z
+                       CASE WHEN ln(1 + greatest(x.cycle_time_p50::float8, 0)) IS NULL OR z.cycle_time_p50__smean IS NULL OR z.cycle_time_p50__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.cycle_time_p50::float8, 0)) - z.cycle_time_p50__smean) / greatest(coalesce(z.cycle_time_p50__sd, 0), 0.1 * abs(z.cycle_time_p50__smean), 0.1))) END AS cycle_time_p50__z
                 FROM scores_sprints s
                 LEFT JOIN scores_values x ON x.sprint_key = s.sprint_key
                 LEFT JOIN (
@@ -1530,9 +1576,9 @@ public sealed class SqlBaselineTests
                            avg(y.spillover_ratio) AS spillover_ratio__mean, stddev_samp(y.spillover_ratio) AS spillover_ratio__sd, count(y.spillover_ratio)::int AS spillover_ratio__n,
                            avg(y.say_do_ratio) AS say_do_ratio__mean, stddev_samp(y.say_do_ratio) AS say_do_ratio__sd, count(y.say_do_ratio)::int AS say_do_ratio__n,
                            avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, stddev_samp(y.scope_churn_ratio) AS scope_churn_ratio__sd, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
-                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
                            avg(y.reopen_rate) AS reopen_rate__mean, stddev_samp(y.reopen_rate) AS reopen_rate__sd, count(y.reopen_rate)::int AS reopen_rate__n,
-                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
                     FROM scores_base b
                     JOIN scores_values y ON y.sprint_key = b.base_key
                     GROUP BY b.target_key
@@ -1647,17 +1693,18 @@ public sealed class SqlBaselineTests
                 FROM sprint_stats
                 WHERE sprint_state = 'closed' AND sprint_close_at <= $3 AND sprint_close_at >= $1 AND sprint_close_at < $2
             ),
+            scores_order AS (
+                SELECT s.sprint_key, s.team_key, s.sprint_state = 'closed' AND NOT s.low_sample AS eligible,
+                       count(*) FILTER (WHERE s.sprint_state = 'closed' AND NOT s.low_sample) OVER (PARTITION BY s.team_key ORDER BY s.sprint_close_at, s.sprint_key
+                                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS eligible_before
+                FROM sprint_stats s
+                WHERE s.sprint_close_at IS NOT NULL
+            ),
             scores_base AS (
                 SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
-                FROM sprint_stats t
-                CROSS JOIN LATERAL (
-                    SELECT b.sprint_key
-                    FROM sprint_stats b
-                    WHERE b.team_key = t.team_key AND b.sprint_state = 'closed' AND NOT b.low_sample
-                      AND b.sprint_close_at <= t.sprint_close_at AND (b.sprint_close_at, b.sprint_key) < (t.sprint_close_at, t.sprint_key)
-                    ORDER BY b.sprint_close_at DESC, b.sprint_key DESC
-                    LIMIT 6
-                ) b
+                FROM scores_order t
+                CROSS JOIN generate_series(1, 6) k(n)
+                JOIN scores_order b ON b.team_key = t.team_key AND b.eligible_before = t.eligible_before - k.n AND b.eligible
                 WHERE t.sprint_key IN (SELECT l.sprint_key FROM sprint_stats l WHERE l.sprint_key IN (SELECT sprint_key FROM cur_sprints) AND l.team_name = ANY($4))
             ),
             scores_sprints AS (
@@ -1667,22 +1714,34 @@ public sealed class SqlBaselineTests
                    OR sprint_key IN (SELECT base_key FROM scores_base)
             ),
             scores_values_1 AS (
-                SELECT w.sprint_key AS sprint_key, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                SELECT w.sprint_key AS sprint_key, a.spilled_points, a.committed_points, a.committed_completed_points, a.added_points, a.removed_points, a.reestimated_points, a.blocked_hours
                 FROM scores_sprints w
-                JOIN LATERAL (SELECT * FROM sprint_issue_facts f WHERE f.sprint_key = w.sprint_key OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
+                    FROM sprint_stats v
+                    WHERE v.sprint_key = w.sprint_key
+                ) a
+                WHERE a.n__rows > 0
             ),
             scores_values_2 AS (
-                SELECT w.sprint_key AS sprint_key, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
+                SELECT w.sprint_key AS sprint_key, a.reopened_issues, a.done_arrival_issues
                 FROM scores_sprints w
-                JOIN LATERAL (SELECT * FROM issue_events f WHERE f.team_key = w.team_key AND f.at > w.sprint_start_at AND f.at <= w.sprint_close_at OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
+                    FROM issue_events v
+                    WHERE v.team_key = w.team_key AND v.at > w.sprint_start_at AND v.at <= w.sprint_close_at
+                ) a
+                WHERE a.n__rows > 0
             ),
             scores_values_3 AS (
-                SELECT w.sprint_key AS sprint_key, percentile_cont($5) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
+                SELECT w.sprint_key AS sprint_key, a.cycle_time_days_p50
                 FROM scores_sprints w
-                JOIN LATERAL (SELECT * FROM issue_flow f WHERE f.team_key = w.team_key AND f.resolved_at > w.sprint_start_at AND f.resolved_at <= w.sprint_close_at OFFSET 0) v ON true
-                GROUP BY 1
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS n__rows, percentile_cont($5) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
+                    FROM issue_flow v
+                    WHERE v.team_key = w.team_key AND v.resolved_at > w.sprint_start_at AND v.resolved_at <= w.sprint_close_at
+                ) a
+                WHERE a.n__rows > 0
             ),
             scores_values AS (
                 SELECT k.sprint_key, coalesce(scores_values_1.spilled_points, 0)::numeric / nullif(scores_values_1.committed_points, 0) AS spillover_ratio, coalesce(scores_values_1.committed_completed_points, 0)::numeric / nullif(scores_values_1.committed_points, 0) AS say_do_ratio, (coalesce(scores_values_1.added_points, 0) + coalesce(scores_values_1.removed_points, 0) + coalesce(scores_values_1.reestimated_points, 0))::numeric / nullif(scores_values_1.committed_points, 0) AS scope_churn_ratio, coalesce(scores_values_1.blocked_hours, 0) AS blocked_hours, coalesce(scores_values_2.reopened_issues, 0)::numeric / nullif(scores_values_2.done_arrival_issues, 0) AS reopen_rate, scores_values_3.cycle_time_days_p50 AS cycle_time_p50
@@ -1712,7 +1771,7 @@ public sealed class SqlBaselineTests
                        x.blocked_hours,
                        z.blocked_hours__mean AS blocked_hours__baseline,
                        z.blocked_hours__n,
-                       CASE WHEN ln(1 + greatest(x.blocked_hours, 0)) IS NULL OR z.blocked_hours__smean IS NULL OR z.blocked_hours__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.blocked_hours, 0)) - z.blocked_hours__smean) / greatest(coalesce(z.blocked_hours__sd, 0), 0.1 * abs(z.blocked_hours__smean), 0.1))) END AS blocked_hours__z,
+                       CASE WHEN ln(1 + greatest(x.blocked_hours::float8, 0)) IS NULL OR z.blocked_hours__smean IS NULL OR z.blocked_hours__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.blocked_hours::float8, 0)) - z.blocked_hours__smean) / greatest(coalesce(z.blocked_hours__sd, 0), 0.1 * abs(z.blocked_hours__smean), 0.1))) END AS blocked_hours__z,
                        x.reopen_rate,
                        z.reopen_rate__mean AS reopen_rate__baseline,
                        z.reopen_rate__n,
@@ -1720,7 +1779,7 @@ public sealed class SqlBaselineTests
                        x.cycle_time_p50,
                        z.cycle_time_p50__mean AS cycle_time_p50__baseline,
                        z.cycle_time_p50__n,
-                       CASE WHEN ln(1 + greatest(x.cycle_time_p50, 0)) IS NULL OR z.cycle_time_p50__smean IS NULL OR z.cycle_time_p50__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.cycle_time_p50, 0)) - z.cycle_time_p50__smean) / greatest(coalesce(z.cycle_time_p50__sd, 0), 0.1 * abs(z.cycle_time_p50__smean), 0.1))) END AS cycle_time_p50__z
+                       CASE WHEN ln(1 + greatest(x.cycle_time_p50::float8, 0)) IS NULL OR z.cycle_time_p50__smean IS NULL OR z.cycle_time_p50__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.cycle_time_p50::float8, 0)) - z.cycle_time_p50__smean) / greatest(coalesce(z.cycle_time_p50__sd, 0), 0.1 * abs(z.cycle_time_p50__smean), 0.1))) END AS cycle_time_p50__z
                 FROM scores_sprints s
                 LEFT JOIN scores_values x ON x.sprint_key = s.sprint_key
                 LEFT JOIN (
@@ -1728,9 +1787,9 @@ public sealed class SqlBaselineTests
                            avg(y.spillover_ratio) AS spillover_ratio__mean, stddev_samp(y.spillover_ratio) AS spillover_ratio__sd, count(y.spillover_ratio)::int AS spillover_ratio__n,
                            avg(y.say_do_ratio) AS say_do_ratio__mean, stddev_samp(y.say_do_ratio) AS say_do_ratio__sd, count(y.say_do_ratio)::int AS say_do_ratio__n,
                            avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, stddev_samp(y.scope_churn_ratio) AS scope_churn_ratio__sd, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
-                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
                            avg(y.reopen_rate) AS reopen_rate__mean, stddev_samp(y.reopen_rate) AS reopen_rate__sd, count(y.reopen_rate)::int AS reopen_rate__n,
-                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
                     FROM scores_base b
                     JOIN scores_values y ON y.sprint_key = b.base_key
                     GROUP BY b.target_key

@@ -326,4 +326,182 @@ public sealed class OfflineTranslatorTests
     public void A_percentage_of_an_amount_is_the_share_of_it_the_verb_names() =>
         Assert.Equal("""{"metrics":["say_do_ratio"],"group_by":["team"],"having":[{"metric":"say_do_ratio","op":"gte","value":0.9}]}""",
             Spec("teams that completed at least 90% of their commitment"));
+    [Theory]
+    [InlineData("problem score by team last sprint, 3 worst", 3)]
+    [InlineData("spillover by team last 3 sprints worst 2", 2)]
+    public void A_count_beside_a_superlative_that_ends_the_question_is_the_limit(string question, int limit)
+    {
+        var spec = Parse(Spec(question));
+        Assert.Equal(limit, spec.Limit);
+        Assert.Equal(["team"], spec.GroupBy);
+    }
+
+    [Theory]
+    [InlineData("comments per ticket for each atlas person last quarter", "assignee")]
+    [InlineData("which 2 phoenix ppl had the highest average lead time last quarter", "assignee")]
+    [InlineData("any team with a spillover ratio over 30% last sprint?", "team")]
+    public void Rows_are_named_past_the_value_words_that_narrow_them(string question, string dimension)
+    {
+        var spec = Parse(Spec(question));
+        Assert.Equal([dimension], spec.GroupBy);
+    }
+
+    [Fact]
+    public void A_ranked_count_before_value_words_and_the_rows_is_the_limit()
+    {
+        var spec = Parse(Spec("which 2 phoenix ppl had the highest average lead time last quarter"));
+        Assert.Equal(2, spec.Limit);
+        Assert.Equal("Phoenix", Assert.Single(spec.Filters).Values.Single());
+    }
+
+    [Fact]
+    public void A_bare_last_n_before_a_grammar_word_in_a_sprint_question_counts_sprints() =>
+        Assert.Equal(new LastSprintsTime(6), Parse(Spec("atlas say/do per sprint over the last 6, only the sprints under 70%")).Time);
+
+    [Fact]
+    public void Instead_anywhere_makes_a_follow_up_that_keeps_the_rest_of_the_previous_question()
+    {
+        var previous = Parse("""{"metrics":["lead_time_p50"],"group_by":["team"],"time":{"type":"rolling","unit":"day","n":30}}""");
+        Assert.Equal("""{"metrics":["lead_time_p90"],"group_by":["team"],"time":{"type":"rolling","unit":"day","n":30}}""", Spec("use the p90 instead", previous));
+    }
+
+    [Theory]
+    [InlineData("what drove atlas's problem score in their last 2 sprints")]
+    [InlineData("phoenix's last sprint felt rough, whats behind it?")]
+    public void Causal_phrasings_ask_for_a_diagnosis(string question) =>
+        Assert.Equal("diagnose", Parse(Spec(question)).Analysis);
+
+    [Fact]
+    public void A_question_of_its_own_intent_that_points_back_keeps_only_the_conversations_team()
+    {
+        var previous = Parse("""{"metrics":["spillover_ratio"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"last_sprints","n":3}}""");
+        Assert.Equal("""{"analysis":"diagnose","metrics":["sprint_problematic_score"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"last_sprints","n":1}}""",
+            Spec("ok so why did the last one go so bad", previous));
+        // no pointing back, or a wider scope: the team is not kept
+        Assert.Empty(Parse(Spec("why did the last sprint go badly", previous)).Filters);
+        Assert.Empty(Parse(Spec("why did all the teams' last sprints go badly", previous)).Filters);
+    }
+
+    [Fact]
+    public void How_are_we_doing_asks_which_team_with_every_team_as_one_option()
+    {
+        var outcome = Ask("how are we doing");
+        Assert.Null(outcome.Spec);
+        var options = outcome.Clarification!.Options.Select(o => o.Question).ToList();
+        Assert.Contains("how are all the teams doing", options);
+        Assert.Contains("how is Atlas doing", options);
+        Assert.All(options, o => Assert.Equal("diagnose", Parse(Spec(o)).Analysis));
+    }
+
+    [Fact]
+    public void A_restated_follow_up_narrowed_to_one_team_drops_that_split_and_a_bare_one_keeps_it()
+    {
+        var previous = Parse("""{"metrics":["cycle_time_p50"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}""");
+        Assert.Empty(Parse(Spec("and what was the p90 lead time for atlas bugs in jan?", previous)).GroupBy);
+        Assert.Equal(["team"], Parse(Spec("and for Atlas?", previous)).GroupBy);
+    }
+
+    [Fact]
+    public void An_unknown_name_compared_with_a_known_one_is_asked_back()
+    {
+        var outcome = Ask("compare kevin and hiro on tickets closed this quarter");
+        Assert.Null(outcome.Spec);
+        Assert.Contains("kevin", outcome.Clarification!.Reason, StringComparison.Ordinal);
+    }
+    [Fact]
+    public void The_part_rules_read_in_one_order_and_the_two_orders_differ_only_in_values_and_metric_words()
+    {
+        Assert.Equal(["time", "thresholds", "exclusions", "ranking", "metric phrases", "grouping", "values", "metric words"],
+            PartRules.ValuesFirst.Select(r => r.Name));
+        Assert.Equal(PartRules.ValuesFirst.Take(6), PartRules.MetricWordsFirst.Take(6));
+        Assert.Equal([PartRules.MetricWords, PartRules.Values], PartRules.MetricWordsFirst.Skip(6));
+    }
+
+    [Fact]
+    public void A_word_the_time_rule_took_is_not_read_again_by_a_later_rule() =>
+        // "last 3" is the window: neither a ranking limit nor a threshold
+        Assert.Equal("""{"metrics":["velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}""", Spec("velocity by team last 3 sprints"));
+    [Theory]
+    [InlineData("no need for the comparison", """{"metrics":["say_do_ratio"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":3},"having":[{"metric":"say_do_ratio","op":"lt","value":0.8}],"sort":[{"by":"say_do_ratio"}],"limit":2}""")]
+    [InlineData("drop the limit, show everyone", """{"metrics":["say_do_ratio"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":3},"compare":{"type":"previous_period"},"having":[{"metric":"say_do_ratio","op":"lt","value":0.8}],"sort":[{"by":"say_do_ratio"}]}""")]
+    [InlineData("lose the threshold", """{"metrics":["say_do_ratio"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":3},"compare":{"type":"previous_period"},"sort":[{"by":"say_do_ratio"}],"limit":2}""")]
+    public void A_follow_up_that_takes_a_part_away_keeps_the_rest(string question, string expected)
+    {
+        var previous = Parse("""{"metrics":["say_do_ratio"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":3},"compare":{"type":"previous_period"},"having":[{"metric":"say_do_ratio","op":"lt","value":0.8}],"sort":[{"by":"say_do_ratio","dir":"asc"}],"limit":2}""");
+        Assert.Equal(expected, Spec(question, previous));
+    }
+
+    [Fact]
+    public void Including_a_value_the_previous_question_excluded_drops_the_exclusion()
+    {
+        var previous = Parse("""{"metrics":["cycle_time_p90"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]},{"dimension":"issue_type","op":"neq","values":["Bug"]}],"time":{"type":"period","unit":"year"}}""");
+        Assert.Equal("""{"metrics":["cycle_time_p90"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"period","unit":"year"}}""",
+            Spec("actually include bugs too", previous));
+    }
+
+    [Fact]
+    public void The_metric_after_instead_of_is_the_one_replaced()
+    {
+        var previous = Parse("""{"metrics":["lead_time_p50"],"group_by":["priority"],"time":{"type":"last_sprints","n":6}}""");
+        Assert.Equal("""{"metrics":["lead_time_p90"],"group_by":["priority"],"time":{"type":"last_sprints","n":6}}""", Spec("use p90 instead of the median", previous));
+    }
+
+    [Fact]
+    public void As_a_rate_after_an_amount_is_the_ratio_built_on_it()
+    {
+        var previous = Parse("""{"metrics":["reopened_count"],"group_by":["team"],"time":{"type":"period","unit":"month","offset":-1}}""");
+        Assert.Equal("""{"metrics":["reopen_rate"],"group_by":["team"],"time":{"type":"period","unit":"month","offset":-1}}""", Spec("as a rate pls", previous));
+    }
+
+    [Fact]
+    public void Moving_the_cutoff_keeps_the_previous_direction()
+    {
+        var previous = Parse("""{"metrics":["spillover_ratio"],"group_by":["team"],"time":{"type":"last_sprints","n":4},"having":[{"metric":"spillover_ratio","op":"gt","value":0.2}]}""");
+        Assert.Equal("""{"metrics":["spillover_ratio"],"group_by":["team"],"time":{"type":"last_sprints","n":4},"having":[{"metric":"spillover_ratio","op":"gt","value":0.3}]}""",
+            Spec("bump the cutoff to 30%", previous));
+    }
+
+    [Theory]
+    [InlineData("blocked hours by person north of 40 last quarter", "gt", 40)]
+    [InlineData("epics with 5+ tix reopened all time", "gte", 5)]
+    public void Loose_thresholds_are_bounds(string question, string op, double value)
+    {
+        var having = Assert.Single(Parse(Spec(question)).Having);
+        Assert.Equal((op, value), (having.Op, having.Value));
+    }
+
+    [Theory]
+    [InlineData("worst-case lead time (p90) on atlas stories, past 3 months")]
+    [InlineData("best case cycle time for phoenix last quarter")]
+    public void Worst_case_and_best_case_name_no_ranking(string question)
+    {
+        var spec = Parse(Spec(question));
+        Assert.Null(spec.Limit);
+        Assert.Empty(spec.Sort);
+    }
+
+    [Theory]
+    [InlineData("whose work slipped the most on phoenix over the last 3 sprints", "assignee")]
+    [InlineData("top 3 closers on the phoenix team this qtr", "assignee")]
+    [InlineData("teams whose completion rate was below 70% in the last 3 sprints", "team")]
+    public void The_rows_of_whose_and_of_agent_nouns(string question, string dimension) =>
+        Assert.Equal([dimension], Parse(Spec(question)).GroupBy);
+
+    [Fact]
+    public void Each_after_a_list_of_values_asks_for_a_row_per_value() =>
+        Assert.Equal(["team"], Parse(Spec("atlas & phoenix - tix closed this yr, each")).GroupBy);
+
+    [Fact]
+    public void Bugs_filed_against_a_team_compare_nothing() =>
+        Assert.Equal("""{"metrics":["bug_count"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"between","from":"2025-12-01","to":"2025-12-31"}}""",
+            Spec("how many bugs got filed against atlas in december"));
+
+    [Theory]
+    [InlineData("atlas's sprint in flight - how many pts added so far", "added_sp")]
+    [InlineData("how much of phoenix's last sprint commitment had no pts on it", "unestimated_ratio")]
+    public void Casual_phrasings_of_the_vocabulary(string question, string metric)
+    {
+        var spec = Parse(Spec(question));
+        Assert.Equal([metric], spec.MetricNames);
+    }
 }

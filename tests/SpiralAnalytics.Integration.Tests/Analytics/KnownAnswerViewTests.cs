@@ -429,6 +429,32 @@ public sealed class KnownAnswerViewTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task The_rollup_holds_each_sprints_sum_of_every_measure_the_builder_reads_from_it()
+    {
+        // The builder answers sums without issue-level keys or filters from sprint_stats (QueryBuilder.SourceView): it must hold,
+        // per sprint, exactly the sum of each such measure's sprint_issue_facts column, and the same team, sprint, state and close.
+        var rollup = AnalyticsModel.SprintIssueFacts.Rollup!;
+        var sums = AnalyticsModel.Measures.Where(m => m.InRollup).Select(m => m.Column).Distinct().ToList();
+        var labels = rollup.DimensionColumns.Values.Append("sprint_state").Append("sprint_close_at").Distinct().ToList();
+        Assert.Contains("completed_points", sums);
+        var facts = (await QueryAsync(
+                $"SELECT f.sprint_key, {string.Join(", ", sums.Select(c => $"sum(f.{c}) AS {c}").Concat(labels.Select(c => $"min(f.{c}) AS {c}")))} " +
+                "FROM sprint_issue_facts f GROUP BY f.sprint_key"))
+            .ToDictionary(r => (string)r["sprint_key"]!);
+        var rolled = (await QueryAsync($"SELECT s.sprint_key, {string.Join(", ", sums.Concat(labels).Select(c => $"s.{c}"))} FROM {rollup.Name} s"))
+            .ToDictionary(r => (string)r["sprint_key"]!);
+        Assert.Equal(Sprints.Order(), facts.Keys.Order());
+        Assert.Equal(facts.Keys.Order(), rolled.Keys.Order());
+        foreach (var (sprint, row) in facts)
+        {
+            foreach (var column in sums.Concat(labels))
+            {
+                Assert.True(Equals(row[column], rolled[sprint][column]), $"{sprint} {column}: facts {row[column]}, rollup {rolled[sprint][column]}");
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_sprint_with_nothing_committed_has_null_commitment_ratios()
     {
         var b2 = (await CatalogValuesAsync())["B2"];

@@ -47,6 +47,10 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval-blind7.jsonl", "blind7", 0),
         ("translator-eval-dev8.jsonl", "dev8", 0),
         ("translator-eval-blind8.jsonl", "blind8", 0),
+        ("translator-eval-dev9.jsonl", "dev9", 0),
+        ("translator-eval-blind9.jsonl", "blind9", 0),
+        ("translator-eval-dev10.jsonl", "dev10", 0),
+        ("translator-eval-blind10.jsonl", "blind10", 0),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();
@@ -110,7 +114,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         {
             var slug = c.Tenant == "demo" ? tenants.Demo : tenants.Jira;
             var request = new TranslationRequest(c.Question, c.AsOf, c.Previous);
-            var expected = c.Expected is null ? null : Comparable(c.Expected);
+            var expected = c.Expected is null ? null : Comparable(c.Expected, c.AsOf);
             try
             {
                 var context = await loader.LoadAsync(slug, request, Ct);
@@ -124,7 +128,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
                         invalid.Add($"{c.Id} {c.Question}: {string.Join("; ", errors)}");
                     }
 
-                    var exact = !c.Clarify && Comparable(spec) == expected;
+                    var exact = !c.Clarify && Comparable(spec, c.AsOf) == expected;
                     verdicts.Add(new Verdict(c, got, exact, !exact, false, exact, outcome.Confidence));
                 }
                 else
@@ -136,7 +140,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
                     {
                         var next = new TranslationRequest(option.Question, c.AsOf, c.Previous);
                         var answer = await translator.TranslateAsync(next, await loader.LoadAsync(slug, next, Ct), Ct);
-                        options.Add(answer.Spec is { } s ? Comparable(s) : "clarification");
+                        options.Add(answer.Spec is { } s ? Comparable(s, c.AsOf) : "clarification");
                     }
 
                     var got = "clarification: " + outcome.Clarification.Reason + " | options: "
@@ -226,12 +230,24 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
     /// A spec as compared: filters are a conjunction, so their order does not matter, and a one-value <c>in</c>/<c>not_in</c>
     /// is the same filter as <c>eq</c>/<c>neq</c> (the sets were written with either form).
     /// </summary>
-    private static string Comparable(AnalyticsSpec spec) => SpecJson.Write(spec with
+    /// <summary>
+    /// A spec in a form where two specs that ask the same thing compare equal: one-value lists as eq/neq, filters in one order,
+    /// and a calendar window by the dates it resolves to at as_of (ANALYTICS-SPEC.md lets "january" be a period with an offset or
+    /// a between with its dates: the same window, the same answer).
+    /// </summary>
+    private static string Comparable(AnalyticsSpec spec, DateTimeOffset asOf)
     {
-        Filters = spec.Filters
-            .Select(f => f.Values.Count == 1 ? f with { Op = f.Op switch { "in" => "eq", "not_in" => "neq", var op => op } } : f)
-            .OrderBy(f => f.Dimension, StringComparer.Ordinal).ThenBy(f => f.Op, StringComparer.Ordinal).ToList(),
-    });
+        var time = TimeResolver.Resolve(spec.Time, asOf);
+        var calendar = spec.Time is not null && time.Current is CalendarWindow;
+        var json = SpecJson.Write(spec with
+        {
+            Filters = spec.Filters
+                .Select(f => f.Values.Count == 1 ? f with { Op = f.Op switch { "in" => "eq", "not_in" => "neq", var op => op } } : f)
+                .OrderBy(f => f.Dimension, StringComparer.Ordinal).ThenBy(f => f.Op, StringComparer.Ordinal).ToList(),
+            Time = calendar ? null : spec.Time,
+        });
+        return calendar ? $"{json} window {time.Current.Describe()} previous {time.Previous?.Describe()}" : json;
+    }
 
     private static string Report(IReadOnlyList<Verdict> verdicts)
     {

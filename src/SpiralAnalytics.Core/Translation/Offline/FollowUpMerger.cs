@@ -11,7 +11,12 @@ namespace SpiralAnalytics.Core.Translation.Offline;
 /// </summary>
 public static class FollowUpMerger
 {
-    private static readonly string[] Openers = ["and", "also", "same", "now", "then", "instead", "ok", "okay", "just", "only", "but", "plus", "so", "break", "split", "add", "include"];
+    private static readonly string[] Openers =
+        ["and", "also", "same", "now", "then", "instead", "ok", "okay", "just", "only", "but", "plus", "so", "break", "split", "add", "include",
+         "use", "switch", "swap", "change", "make"];
+
+    /// <summary>Words that say "the last question, changed" wherever they stand ("use the p90 instead", "same thing but weekly").</summary>
+    private static readonly string[] Anywhere = ["instead", "rather"];
 
     public static bool IsFollowUp(AnalyticsSpec? previous, QuestionTokens q, bool namesMetric)
     {
@@ -26,7 +31,37 @@ public static class FollowUpMerger
         }
 
         var all = q.All;
-        return all.Count > 0 && (Openers.Contains(all[0].Text) || (all.Count > 1 && all[0].Text is "what" or "how" && all[1].Text == "about"));
+        return all.Count > 0 && (Openers.Contains(all[0].Text) || all.Any(t => Anywhere.Contains(t.Text))
+                                 || (all.Count > 1 && all[0].Text is "what" or "how" && all[1].Text == "about"));
+    }
+
+    /// <summary>A follow-up's spec without the parts the question took away ("no need for the comparison", "drop the limit").</summary>
+    public static AnalyticsSpec Without(AnalyticsSpec spec, IReadOnlySet<string> removed, List<string> notes)
+    {
+        foreach (var part in removed)
+        {
+            notes.Add($"without the previous question's {part.Replace('_', ' ')}");
+        }
+
+        return spec with
+        {
+            Compare = removed.Contains("compare") ? null : spec.Compare,
+            Limit = removed.Contains("limit") || removed.Contains("sort") ? null : spec.Limit,
+            Having = removed.Contains("having") ? [] : spec.Having,
+            Sort = removed.Contains("sort") ? [] : spec.Sort,
+            GroupBy = removed.Contains("group_by") ? [] : spec.GroupBy,
+        };
+    }
+
+    /// <summary>
+    /// The previous question's groupings a follow-up pins to one value ("by team" before, "… for nova" now): not named again by
+    /// the question, and the question's own filter on that dimension leaves one value (eq).
+    /// </summary>
+    public static IEnumerable<string> Pinned(IReadOnlyList<string> previous, IReadOnlyList<string> named, IEnumerable<string> filteredNow, IReadOnlyList<SpecFilter> merged)
+    {
+        var now = filteredNow.ToHashSet(StringComparer.Ordinal);
+        return previous.Where(d => !named.Contains(d) && now.Contains(d)
+                                   && merged.Any(f => f.Dimension == d && f.Op == FilterOps.Eq && f.Values.Count == 1));
     }
 
     public static bool AddsMetrics(QuestionTokens q) => q.All.Any(t => t.Text is "also" or "too" or "plus" or "add" or "include") || (q.Has("as") && q.Has("well"));
@@ -45,6 +80,19 @@ public static class FollowUpMerger
         var merged = previous.Where(f => !dims.Contains(f.Dimension)).ToList();
         foreach (var filter in named)
         {
+            var excluded = previous.FirstOrDefault(f => f.Dimension == filter.Dimension && FilterOps.IsNegative(f.Op));
+            if (adds && !FilterOps.IsNegative(filter.Op) && excluded is not null && filter.Values.All(excluded.Values.Contains))
+            {
+                // "actually include bugs too" after "excluding bugs": the exclusion loses those values, nothing is narrowed
+                var left = excluded.Values.Except(filter.Values, StringComparer.Ordinal).ToList();
+                if (left.Count > 0)
+                {
+                    merged.Add(new SpecFilter(filter.Dimension, left.Count == 1 ? FilterOps.Neq : FilterOps.NotIn, left));
+                }
+
+                continue;
+            }
+
             var before = previous.FirstOrDefault(f => f.Dimension == filter.Dimension && !FilterOps.IsNegative(f.Op));
             if (adds && before is not null && !FilterOps.IsNegative(filter.Op))
             {

@@ -3,7 +3,11 @@ using SpiralAnalytics.Core.Analytics;
 namespace SpiralAnalytics.Core.Translation.Offline;
 
 /// <summary>The groupings a question asks for (question order), and whether it asks for a trend.</summary>
-public sealed record GroupingReading(IReadOnlyList<string> Dimensions, bool Trend, bool Replace);
+public sealed record GroupingReading(IReadOnlyList<string> Dimensions, bool Trend, bool Replace)
+{
+    /// <summary>"felix & diego - tix closed this yr, each": a word that asks for one row per value listed, no dimension named.</summary>
+    public bool Each { get; init; }
+}
 
 /// <summary>
 /// "by/per/for each/across/which X", "X with/where …", "who", "weekly", and "trend"/"over time". Dimension words: team/squad,
@@ -49,6 +53,54 @@ public static class GroupingParser
         return null;
     }
 
+    /// <summary>
+    /// The dimension a noun names at <paramref name="at"/>, or after up to <paramref name="skip"/> words that can only be names or
+    /// values ("which 2 vega ppl", "each nova person": the words between narrow the rows, they do not name them); where it starts.
+    /// </summary>
+    public static string? DimensionAfter(IReadOnlyList<Token> t, int at, int skip, out int start, out int length)
+    {
+        for (var k = at; k < t.Count && k <= at + skip; k++)
+        {
+            if (DimensionOf(t, k, out length) is { } dimension)
+            {
+                start = k;
+                return dimension;
+            }
+
+            if (!NameLike(t[k]))
+            {
+                break;
+            }
+        }
+
+        start = -1;
+        length = 0;
+        return null;
+    }
+
+    /// <summary>A word that can only be a name or a value: letters, not a grammar, ranking or number word.</summary>
+    private static bool NameLike(Token token) =>
+        token.Text.Length >= 2 && token.Text.All(char.IsLetter) && !Vocabulary.Filler.Contains(token.Text)
+        && !Vocabulary.Reserved.Contains(token.Text) && Vocabulary.Number(token) is null;
+
+    /// <summary>Words that ask for rows a few words ahead: "each nova person", "which 2 vega ppl", "any phoenix sprint".</summary>
+    private static readonly string[] Quantifiers = ["each", "every", "which", "what", "any"];
+
+    /// <summary>A quantifier two or three words before the noun at <paramref name="i"/>, only names, values or a count between.</summary>
+    private static int QuantifiedFrom(IReadOnlyList<Token> free, int i)
+    {
+        for (var k = i - 2; k >= Math.Max(0, i - 3); k--)
+        {
+            if (Quantifiers.Contains(free[k].Text)
+                && Enumerable.Range(k + 1, i - k - 1).All(x => NameLike(free[x]) || (Vocabulary.Number(free[x]) is > 0 && Vocabulary.Year(free[x]) is null)))
+            {
+                return k;
+            }
+        }
+
+        return -1;
+    }
+
     public static GroupingReading Parse(QuestionTokens q)
     {
         var dims = new List<string>();
@@ -78,7 +130,9 @@ public static class GroupingParser
             }
 
             // "who closed the most", "anyone with more than 5 bugs": people are the rows
-            if (text is "who" or "whos" or "anyone" or "anybody" or "someone" or "somebody")
+            // ("teams whose …": the rows are the noun before it, not people)
+            if (text is "who" or "whos" or "anyone" or "anybody" or "someone" or "somebody"
+                || (text is "whose" or "whom" && (i == 0 || DimensionOf(free, i - 1, out _) is null)))
             {
                 Add(dims, Dimensions.Assignee);
                 q.Use(free[i].Index);
@@ -103,7 +157,7 @@ public static class GroupingParser
             var plural = free[i + length - 1].Text != free[i + length - 1].Stem || free[i].Text == "people";
             var grouped = (previous is not null && Before.Contains(previous))
                           || (previous is not null && Vocabulary.Number(free[i - 1]) is not null && beforeThat is "top" or "bottom" or "the" or "best" or "worst")
-                          || (next is not null && After.Contains(next) && (plural || i == 0 || previous is "which" or "each"))
+                          || (next is not null && After.Contains(next) && (plural || i == 0 || previous is "which" or "each" or "any"))
                           || (i == 0 && plural)
                           || (previous is "and" or "or" && lastGrouped == i - 2)
                           || (previous is "down" or "out" && beforeThat is "it" or "this" or "that" or "down")
@@ -112,7 +166,9 @@ public static class GroupingParser
                           // "which aurora sprint had …", "which Atlas sprints …": the sprints asked for are rows
                           || (dimension == Dimensions.Sprint && AskedBefore(q.All, free[i].Index))
                           // "top 3 usergrid devs", "top 5 spring xd folks": the ranked people are rows
-                          || (dimension == Dimensions.Assignee && plural && RankedBefore(q.All, free[i].Index));
+                          || (dimension == Dimensions.Assignee && plural && RankedBefore(q.All, free[i].Index))
+                          // "comments per ticket for each nova person", "which 2 vega ppl had …": the rows asked for, narrowed
+                          || QuantifiedFrom(free, i) >= 0;
             if (!grouped || (previous is null || !Before.Contains(previous)) && Modifier(q.All, free[i].Index, dimension))
             {
                 continue;
@@ -134,9 +190,13 @@ public static class GroupingParser
             Add(dims, dimension);
             lastGrouped = i + length - 1;
             q.Use(free.Skip(i).Take(length).Select(t => t.Index));
-            if (previous is not null && Before.Contains(previous))
+            if (previous is not null && (Before.Contains(previous) || previous == "any"))
             {
                 q.Use(free[i - 1].Index);
+            }
+            else if (QuantifiedFrom(free, i) is >= 0 and var quantifier)
+            {
+                q.Use(free[quantifier].Index);
             }
         }
 
@@ -146,7 +206,11 @@ public static class GroupingParser
             dims.Remove(Dimensions.Team);
         }
 
-        return new GroupingReading(dims, trend, replace);
+        // "…, each", "… separately", "… apiece": one row per listed value (the assembler finds which list)
+        var each = free.Where(t => !q.IsUsed(t.Index) && (t.Text is "separately" or "individually" or "apiece" or "respectively"
+                                                          || (t.Text == "each" && t.Index == q.All.Count - 1))).ToList();
+        q.Use(each.Select(t => t.Index));
+        return new GroupingReading(dims, trend, replace) { Each = each.Count > 0 };
     }
 
     /// <summary>"top N" (or "bottom N") ending one to three words before the word at <paramref name="i"/>.</summary>

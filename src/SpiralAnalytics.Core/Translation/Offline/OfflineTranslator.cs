@@ -66,7 +66,7 @@ public sealed class OfflineTranslator : IContextTranslator
             }
         }
 
-        metrics = Subsume(metrics, q);
+        metrics = Replaced(Subsume(metrics, q), q);
         var (intent, intentWords) = QuestionRules.Intent(q, vocabulary, metrics.Mentions.Count > 0,
             metrics.Mentions.SelectMany(m => m.Metric.Synonyms.Prepend(m.Metric.DisplayName)).ToList());
         if (intent == QuestionIntent.Forecast)
@@ -85,6 +85,10 @@ public sealed class OfflineTranslator : IContextTranslator
                 _ => previousSpec!.Analysis!,
             };
             var analysisPrevious = intent == QuestionIntent.Metrics ? previousSpec : null;
+            // a question of its own intent keeps only the conversation's team, and only when it points back at it ("why did it …")
+            IReadOnlyList<SpecFilter> scope = analysisPrevious is null && previousSpec is not null && QuestionRules.RefersBack(q, vocabulary)
+                ? previousSpec.Filters.Where(f => f.Dimension == Dimensions.Team && !FilterOps.IsNegative(f.Op)).ToList()
+                : [];
             if (intentWords is not null)
             {
                 evidence.Add(new TranslationEvidence(EvidenceParts.Analysis, intentWords, form, "vocabulary intent", 1.0));
@@ -101,7 +105,20 @@ public sealed class OfflineTranslator : IContextTranslator
                     TranslatorNames.Offline, [], 1.0, evidence);
             }
 
-            if (Analysis(form, metrics, time, filters, analysisPrevious, context, evidence) is { } analysis)
+            if (intent == QuestionIntent.Diagnose && intentWords?.StartsWith("how", StringComparison.Ordinal) == true && scope.Count == 0
+                && !filters.Filters.Any(f => f.Dimension == Dimensions.Team) && !q.All.Any(t => t.Text is "all" or "every" or "everyone" or "teams" or "overall")
+                && context.Values.Members(Dimensions.Team) is [_, _, ..] several)
+            {
+                // "how are we doing": the diagnosis is per team and the question names none; asked back, with every team as one option
+                evidence.Add(new TranslationEvidence(EvidenceParts.Filter, intentWords, "no team named", "tenant values", 0));
+                return TranslationOutcome.Ask(new Clarification(
+                    "Which team do you mean? The diagnosis looks at each team's last sprint against its own baseline.",
+                    several.Take(3).Select(t => new ClarificationOption($"How is {t.Value} doing", $"how is {t.Value} doing"))
+                        .Append(new ClarificationOption("How are all the teams doing", "how are all the teams doing")).ToList()),
+                    TranslatorNames.Offline, [], 1.0, evidence);
+            }
+
+            if (Analysis(form, metrics, time, filters, analysisPrevious, scope, context, evidence) is { } analysis)
             {
                 return analysis;
             }
@@ -120,16 +137,22 @@ public sealed class OfflineTranslator : IContextTranslator
             metrics = new MetricReading([new MetricMention(measured, thresholds[0].Position, metrics.AmbiguousWord ?? measured.Name)], [], null);
         }
 
+        var leansOnPrevious = false;
         if (metrics.Mentions.Count == 0 && metrics.Ambiguous.Count > 1 && Settled(metrics, q, previousSpec) is { } settled)
         {
             metrics = new MetricReading([settled], [], null);
             byWords = true;
+            // "as a rate pls", "also the p90": a word settled by the previous question's metric is a follow-up of it
+            leansOnPrevious = previousSpec is not null && previousSpec.MetricNames.Any(p => Kin(p, settled.Metric));
         }
 
         request = request with { Previous = previousSpec };
-        var followUp = FollowUpMerger.IsFollowUp(request.Previous, q, metrics.Mentions.Count > 0);
+        var followUp = FollowUpMerger.IsFollowUp(request.Previous, q, metrics.Mentions.Count > 0 && !leansOnPrevious);
         var previous = followUp ? request.Previous : null;
-        var reading = new QuestionReading(metrics.Mentions, time, grouping, filters.Filters, filters.Versus, ranking, thresholds, FollowUpMerger.AddsMetrics(q), FollowUpMerger.AddsValues(q));
+        var reading = new QuestionReading(metrics.Mentions, time, grouping, filters.Filters, filters.Versus, ranking, thresholds, FollowUpMerger.AddsMetrics(q), FollowUpMerger.AddsValues(q))
+        {
+            Removed = text.Removed,
+        };
 
         if (filters.Problem is { } problem)
         {
@@ -413,7 +436,7 @@ public sealed class OfflineTranslator : IContextTranslator
     /// analysis (<paramref name="previous"/>) changes its teams or window.
     /// </summary>
     private static TranslationOutcome? Analysis(string form, MetricReading metrics, TimeReading time, FilterReading filters, AnalyticsSpec? previous,
-        TranslationContext context, List<TranslationEvidence> evidence)
+        IReadOnlyList<SpecFilter> scope, TranslationContext context, List<TranslationEvidence> evidence)
     {
         var catalog = context.Catalog;
         var composite = catalog.Active.Where(m => m.Type == MetricTypes.Composite && m.Grain == MetricGrains.Sprint).OrderBy(m => m.Name, StringComparer.Ordinal).FirstOrDefault();
@@ -431,6 +454,12 @@ public sealed class OfflineTranslator : IContextTranslator
         if (previous is not null && teams.Count == 0)
         {
             teams = previous.Filters.Where(f => f.Dimension == Dimensions.Team).ToList();
+        }
+
+        if (teams.Count == 0 && scope.Count > 0)
+        {
+            teams = scope.ToList();
+            notes.Add($"kept the team of the previous question: {string.Join(", ", scope.SelectMany(f => f.Values))}");
         }
 
         foreach (var other in filters.Filters.Where(f => f.Dimension != Dimensions.Team))
@@ -465,31 +494,13 @@ public sealed class OfflineTranslator : IContextTranslator
         return TranslationOutcome.Of(repaired.Spec, TranslatorNames.Offline, notes, repaired.Notes.Count == 0 ? 0.9 : 0.8, evidence);
     }
 
-    /// <summary>The parsers in their order; single metric words are read after the tenant's values unless <paramref name="valuesFirst"/> is false.</summary>
+    /// <summary>The part rules in their order (<see cref="PartRules"/>); single metric words are read after the tenant's values unless <paramref name="valuesFirst"/> is false.</summary>
     private static (QuestionTokens Q, TimeReading Time, IReadOnlyList<ThresholdReading> Thresholds, RankingReading? Ranking, MetricReading Metrics,
         GroupingReading Grouping, FilterReading Filters, bool ByWords) Read(List<Token> tokens, DateOnly asOf, TimeSpec? previous, MetricMatcher matcher,
         FilterResolver resolver, IReadOnlySet<string> known, bool valuesFirst)
     {
-        var q = new QuestionTokens(tokens);
-        var time = new TimeParser(asOf, previous, known).Parse(q);
-        var thresholds = ThresholdParser.Parse(q);
-        var excluded = resolver.Exclusions(q, known);
-        var ranking = RankingParser.Parse(q);
-        var metrics = matcher.Match(q, known);
-        var grouping = GroupingParser.Parse(q);
-        var byWords = metrics.Mentions.Count == 0;
-        if (!valuesFirst && metrics.Mentions.Count == 0)
-        {
-            metrics = matcher.MatchWords(q, known);
-        }
-
-        var filters = resolver.Resolve(q, known, matcher.Pairs, excluded);
-        if (metrics.Mentions.Count == 0 && valuesFirst)
-        {
-            metrics = matcher.MatchWords(q, known);
-        }
-
-        return (q, time, thresholds, ranking, metrics, grouping, filters, byWords);
+        var r = PartRules.Read(tokens, valuesFirst ? PartRules.ValuesFirst : PartRules.MetricWordsFirst, new PartContext(asOf, previous, matcher, resolver, known));
+        return (r.Q, r.Time, r.Thresholds, r.Ranking, r.Metrics, r.Grouping, r.Filters, r.ByWords);
     }
 
     /// <summary>
@@ -548,6 +559,13 @@ public sealed class OfflineTranslator : IContextTranslator
     /// family ("also the p90" after median cycle time: cycle time p90, not lead time p90); else the one whose wording also has
     /// the concept of another free word of the question ("pts did jonas finish": finish is complete, so completed story points).
     /// </summary>
+    /// <summary>Same family (<c>lead_time_p50</c>, <c>lead_time_p90</c>), or built on it (catalog <c>depends_on</c>: reopen rate on reopened issues).</summary>
+    private static bool Kin(string previous, MetricDefinition metric)
+    {
+        static string Family(string name) => name.Contains('_', StringComparison.Ordinal) ? name[..name.LastIndexOf('_')] : name;
+        return previous != metric.Name && (Family(previous) == Family(metric.Name) || metric.DependsOn.Contains(previous));
+    }
+
     public static MetricMention? Settled(MetricReading metrics, QuestionTokens q, AnalyticsSpec? previous)
     {
         static string Family(string name) => name.Contains('_', StringComparison.Ordinal) ? name[..name.LastIndexOf('_')] : name;
@@ -556,6 +574,12 @@ public sealed class OfflineTranslator : IContextTranslator
         if (previous is not null && metrics.Ambiguous.Where(m => previous.MetricNames.Any(p => p != m.Name && Family(p) == Family(m.Name))).ToList() is [var kin])
         {
             return new MetricMention(kin, position, word);
+        }
+
+        // "as a rate pls" after reopened issues: the one candidate built on the previous metric (catalog depends_on)
+        if (previous is not null && metrics.Ambiguous.Where(m => previous.MetricNames.Any(p => p != m.Name && m.DependsOn.Contains(p))).ToList() is [var built])
+        {
+            return new MetricMention(built, position, word);
         }
 
         var concepts = DomainVocabulary.Default.Concepts.Values;
@@ -577,6 +601,25 @@ public sealed class OfflineTranslator : IContextTranslator
         }
 
         return fitting is [var one] ? new MetricMention(one, position, word) : null;
+    }
+
+    /// <summary>
+    /// "use p90 instead of the median", "lead time rather than cycle time": the metrics named after "instead of" / "rather than"
+    /// are the ones being replaced, when another is named before them.
+    /// </summary>
+    public static MetricReading Replaced(MetricReading metrics, QuestionTokens q)
+    {
+        var all = q.All;
+        var at = Enumerable.Range(0, Math.Max(0, all.Count - 1))
+            .FirstOrDefault(i => (all[i].Text == "instead" && all[i + 1].Text == "of") || (all[i].Text == "rather" && all[i + 1].Text == "than"), -1);
+        // what replaces them is named before (a metric, or a word several metrics share, settled later: "use p90 instead of the median")
+        if (at < 0 || !(metrics.Mentions.Any(m => m.Position < at) || metrics.Ambiguous.Count > 0))
+        {
+            return metrics;
+        }
+
+        q.Use([all[at].Index, all[at + 1].Index]);
+        return metrics with { Mentions = metrics.Mentions.Where(m => m.Position < at).ToList() };
     }
 
     /// <summary>Words that list several metrics ("velocity and spillover", "wip vs unassigned wip").</summary>
@@ -721,7 +764,9 @@ public sealed class OfflineTranslator : IContextTranslator
         var all = q.All;
         var timed = spec.GroupBy.Any(g => g == Dimensions.Sprint || Dimensions.Calendar.Contains(g));
         if (spec.Compare is null && spec.Analysis is null && spec.Metrics.Count < 2 && spec.GroupBy.Count == 0 && !spec.Filters.Any(f => f.Values.Count > 1)
-            && q.Free.FirstOrDefault(t => t.Text is "vs" or "versus" or "against") is { } versus)
+            && q.Free.FirstOrDefault(t => t.Text is "vs" or "versus"
+                                          // "bugs filed against atlas": against a value read as a filter is where they were filed
+                                          || (t.Text == "against" && !(t.Index + 1 < all.Count && q.IsUsed(all[t.Index + 1].Index) && Named(spec, all[t.Index + 1])))) is { } versus)
         {
             found.Add($"'{versus.Raw}' (nothing is compared)");
         }
@@ -750,6 +795,10 @@ public sealed class OfflineTranslator : IContextTranslator
         return found;
     }
 
+    /// <summary>Whether the token is (a word of) one of the spec's filter values.</summary>
+    private static bool Named(AnalyticsSpec spec, Token token) =>
+        spec.Filters.Any(f => f.Values.Any(v => Tokenizer.Stems(v).Contains(token.Stem) || string.Equals(v, token.Raw, StringComparison.OrdinalIgnoreCase)));
+
     /// <summary>Words that ask how a value moved over time.</summary>
     private static readonly HashSet<string> ChangeWords = new(StringComparer.Ordinal)
     {
@@ -759,7 +808,8 @@ public sealed class OfflineTranslator : IContextTranslator
 
     /// <summary>
     /// Unknown words standing where a name stands — possessive ("sarah's velocity"), after by/for/from/with/vs/and ("closed by
-    /// priya", "tom vs jonas"), next to a team word ("the zeus team", "team falcon") — are a team or person the tenant does not
+    /// priya", "tom vs jonas"), compared with another ("compare kevin and jonas", "kevin vs jonas"), next to a team word ("the zeus team",
+    /// "team falcon") — are a team or person the tenant does not
     /// have: reading past them would answer for everyone, so each counts as a qualifier the reading could not attach.
     /// </summary>
     public static IReadOnlyList<string> NameLike(IReadOnlyList<string> unknown, string question)
@@ -769,7 +819,7 @@ public sealed class OfflineTranslator : IContextTranslator
         {
             var w = System.Text.RegularExpressions.Regex.Escape(word);
             return System.Text.RegularExpressions.Regex.IsMatch(text,
-                $@"\b{w}'s?\b|\b(?:by|for|from|with|vs|versus|and|of|to)\s+{w}\b|\b{w}\s+(?:team|teams|folks|crew|squad|group)\b|(?<!\b(?:each|every|per|which|what|a|one|whole|entire|my|our|your)\s+)\b(?:team|squad)\s+{w}\b",
+                $@"\b{w}'s?\b|\b(?:by|for|from|with|vs|versus|and|of|to)\s+{w}\b|\b(?:compare|between)\s+{w}\s+(?:and|&|vs|versus|with)\b|\b{w}\s+(?:vs|versus)\s+\w|\b{w}\s+(?:team|teams|folks|crew|squad|group)\b|(?<!\b(?:each|every|per|which|what|a|one|whole|entire|my|our|your)\s+)\b(?:team|squad)\s+{w}\b",
                 System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
         }).ToList();
     }

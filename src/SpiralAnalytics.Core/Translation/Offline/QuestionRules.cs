@@ -19,7 +19,11 @@ public enum QuestionIntent
 }
 
 /// <summary>The question after the vocabulary rule: the text the parsers read, what was rewritten, and the markers found.</summary>
-public sealed record QuestionText(string Text, IReadOnlyList<TranslationEvidence> Rewrites, bool NewTopic);
+public sealed record QuestionText(string Text, IReadOnlyList<TranslationEvidence> Rewrites, bool NewTopic)
+{
+    /// <summary>The parts of the previous spec the question takes away ("drop the limit": <c>limit</c>), vocabulary <c>removals</c>.</summary>
+    public IReadOnlySet<string> Removed { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+}
 
 /// <summary>
 /// The rules that read a question as a whole, in order, before the parsers (time, thresholds, ranking, metrics, grouping,
@@ -60,8 +64,21 @@ public static partial class QuestionRules
     {
         var rewrites = new List<TranslationEvidence>();
         // "high + highest prio", "spillover & say/do": a plus or ampersand between words lists them
-        var text = " " + Plus().Replace(question.Replace('’', '\''), " and ") + " ";
+        // "5+ tix", "10%+": a number and a plus is that number or more; a plus between other words lists them
+        var text = " " + Plus().Replace(OrMore().Replace(question.Replace('’', '\''), "$1 or more "), " and ") + " ";
         var newTopic = false;
+        var removed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var removal in vocabulary.Removals)
+        {
+            if (removal.Pattern.Match(text) is { Success: true } match)
+            {
+                // "no need for the comparison": a part taken away, its words read no further
+                text = removal.Pattern.Replace(text, " ");
+                removed.Add(removal.Token);
+                rewrites.Add(new TranslationEvidence(EvidenceParts.FollowUp, match.Value.Trim(), $"without {removal.Token.Replace('_', ' ')}", "vocabulary removals", 1.0));
+            }
+        }
+
         foreach (var marker in vocabulary.NewTopic)
         {
             var pattern = Cached(@"(?<![\w'])" + Regex.Escape(marker) + @"(?![\w'])[\s,:;.!?-]*");
@@ -112,7 +129,7 @@ public static partial class QuestionRules
             }
         }
 
-        return new QuestionText(Spaces().Replace(text, " ").Trim(), rewrites, newTopic);
+        return new QuestionText(Spaces().Replace(text, " ").Trim(), rewrites, newTopic) { Removed = removed };
     }
 
     /// <summary>
@@ -163,6 +180,17 @@ public static partial class QuestionRules
         return (QuestionIntent.Metrics, null);
     }
 
+    /// <summary>
+    /// Whether the question points back at the conversation (vocabulary <c>back_references</c>: "why did it go badly", "the last
+    /// one") without widening its scope ("all", "every", "teams"): a question of its own intent then keeps the previous team.
+    /// </summary>
+    public static bool RefersBack(QuestionTokens q, DomainVocabulary vocabulary) =>
+        q.All.Where((t, i) => vocabulary.BackReferences.Contains(t.Text) && !(i + 1 < q.All.Count && WindowUnits.Contains(q.All[i + 1].Stem))).Any()
+        && !q.All.Any(t => t.Text is "all" or "every" or "everyone" or "everybody" or "teams" or "overall");
+
+    /// <summary>"this sprint", "that quarter": a window, not a reference to the conversation.</summary>
+    private static readonly HashSet<string> WindowUnits = new(StringComparer.Ordinal) { "sprint", "week", "month", "quarter", "year", "qtr", "wk", "mth" };
+
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
 
     /// <summary>A whole-word, case-insensitive pattern of the vocabulary, built once per process.</summary>
@@ -174,6 +202,9 @@ public static partial class QuestionRules
 
     [GeneratedRegex(@"\s*(?<=\w\s*)[+&](?=\s*\w)\s*", RegexOptions.CultureInvariant)]
     private static partial Regex Plus();
+
+    [GeneratedRegex(@"\b(\d+(?:\.\d+)?\s*%?)\+(?!\s*\d)", RegexOptions.CultureInvariant)]
+    private static partial Regex OrMore();
 
     [GeneratedRegex(@"\b(since|from|until|till|through|before|after|in|to|during)\s+$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex TimePreposition();

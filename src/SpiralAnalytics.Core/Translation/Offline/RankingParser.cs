@@ -1,3 +1,5 @@
+using SpiralAnalytics.Core.Analytics;
+
 namespace SpiralAnalytics.Core.Translation.Offline;
 
 /// <summary>
@@ -39,8 +41,9 @@ public static class RankingParser
             }
 
             var direction = High.Contains(text) && text != "more" ? "desc" : Low.Contains(text) ? "asc" : text is "best" or "worst" ? text : null;
-            // "highest priority" names a priority, not a ranking; "at least once", "at most" bound a number, they rank nothing
-            if (direction is null || (i + 1 < free.Count && free[i + 1].Stem is "priority" or "prio") || (i > 0 && free[i - 1].Text == "at"))
+            // "highest priority" names a priority, not a ranking; "at least once", "at most" bound a number, they rank nothing;
+            // "worst-case lead time" is a kind of value (the p90), not a ranking
+            if (direction is null || (i + 1 < free.Count && free[i + 1].Stem is "priority" or "prio" or "case") || (i > 0 && free[i - 1].Text == "at"))
             {
                 continue;
             }
@@ -129,6 +132,11 @@ public static class RankingParser
                 limit = counted.N;
                 dimension = counted.Dimension;
             }
+            else if (Counted(q, free, s.At == free.Count - 1 ? s.At - 1 : s.At == free.Count - 2 ? s.At + 1 : -1) is { } beside)
+            {
+                // "problem score by team last sprint, 3 worst", "… worst 3": a count beside a superlative that ends the question
+                limit = beside;
+            }
             else if (Requested(q, free) is { } requested)
             {
                 // "who closed the most? give me 5": how many rows to show, asked for apart
@@ -140,15 +148,43 @@ public static class RankingParser
     }
 
     /// <summary>The dimension a plural noun at <paramref name="at"/> names ("teams", "sprints", "people"), consumed.</summary>
+    /// <remarks>Up to two name or value words may stand before the noun ("which 2 vega ppl"): they narrow the rows and stay free.</remarks>
     private static string? CountedRows(QuestionTokens q, IReadOnlyList<Token> free, int at)
     {
-        if (at >= free.Count || q.IsUsed(free[at].Index) || GroupingParser.DimensionOf(free, at, out var length) is not { } dimension)
+        if (at < free.Count && !q.IsUsed(free[at].Index) && AgentNoun(free[at]))
+        {
+            // "top 3 closers", "the 2 biggest slippers": people named by what they do (the word stays free: it also names the metric)
+            return Dimensions.Assignee;
+        }
+
+        if (at >= free.Count || q.IsUsed(free[at].Index) || GroupingParser.DimensionAfter(free, at, 2, out var start, out var length) is not { } dimension
+            || free.Skip(at).Take(start - at + length).Any(t => q.IsUsed(t.Index)))
         {
             return null;
         }
 
-        q.Use(free.Skip(at).Take(length).Select(t => t.Index));
+        q.Use(free.Skip(start).Take(length).Select(t => t.Index));
         return dimension;
+    }
+
+    /// <summary>Plural nouns ending like agent nouns that name no people.</summary>
+    private static readonly HashSet<string> NotAgents = new(StringComparer.Ordinal) { "numbers", "others", "orders", "filters", "quarters", "counters", "errors", "factors", "letters", "matters", "layers", "sectors", "colors", "colours", "vectors", "monitors" };
+
+    /// <summary>"closers", "finishers", "committers": a plural noun of someone who does something (-ers, -ors).</summary>
+    private static bool AgentNoun(Token token) =>
+        token.Text.Length >= 6 && token.Text.All(char.IsLetter) && (token.Text.EndsWith("ers", StringComparison.Ordinal) || token.Text.EndsWith("ors", StringComparison.Ordinal))
+        && !NotAgents.Contains(token.Text) && !Vocabulary.Filler.Contains(token.Text) && GroupingParser.DimensionOf([token], 0, out _) is null;
+
+    /// <summary>The free count at <paramref name="at"/> (not a year), consumed; null if there is none.</summary>
+    private static int? Counted(QuestionTokens q, IReadOnlyList<Token> free, int at)
+    {
+        if (at < 0 || at >= free.Count || q.IsUsed(free[at].Index) || Vocabulary.Number(free[at]) is not (> 0 and var n) || Vocabulary.Year(free[at]) is not null)
+        {
+            return null;
+        }
+
+        q.Use(free[at].Index);
+        return n;
     }
 
     /// <summary>"give me 5", "show 10", "list the 3": a number of rows asked for by a verb of showing, consumed.</summary>

@@ -66,6 +66,15 @@ public static class SpecAssembler
                 // "how does that compare to nova?": Atlas and Nova side by side
                 groups.Add(widened);
             }
+
+            foreach (var pinned in FollowUpMerger.Pinned(previous.GroupBy, named, reading.Filters.Select(f => f.Dimension), filters)
+                         .Where(d => groups.Contains(d) && reading.Metrics.Count > 0).ToList())
+            {
+                // "by team" before, "and what was the p90 lead time for nova in jan?" now: a question restated with its own metric that
+                // narrows the split to one team is about that team ("and for Atlas?" alone keeps the split, one row)
+                groups.Remove(pinned);
+                notes.Add($"no split by {pinned.Replace('_', ' ')}: the question narrows it to one");
+            }
         }
 
         foreach (var dropped in filters.Where(f => !allowed.Contains(f.Dimension)).ToList())
@@ -100,7 +109,8 @@ public static class SpecAssembler
         {
             var metric = Nearest(reading.Metrics, metrics, t.Position, after: false);
             var value = metric.Unit == "ratio" && (t.Percent || t.Value > 1) ? t.Value / 100 : t.Value;
-            return new HavingClause(metric.Name, t.Op, Math.Round(value, 6));
+            var op = t.Op == ThresholdParser.Keep ? previous?.Having.FirstOrDefault(h => h.Metric == metric.Name)?.Op ?? "gt" : t.Op;
+            return new HavingClause(metric.Name, op, Math.Round(value, 6));
         }).ToList();
         if (having.Count == 0 && previous is not null)
         {
@@ -144,7 +154,7 @@ public static class SpecAssembler
             Sort = sort,
             Limit = limit,
         };
-        return (spec, notes);
+        return (previous is null ? spec : FollowUpMerger.Without(spec, reading.Removed, notes), notes);
     }
 
     /// <summary>The least a list of people must name to be read as a breakdown ("cycle time for Maya, Jonas and Kavya").</summary>
@@ -156,6 +166,13 @@ public static class SpecAssembler
     /// </summary>
     private static IEnumerable<string> Listed(QuestionReading reading, AnalyticsSpec? previous, List<string> notes)
     {
+        if (reading.Grouping.Each && reading.Grouping.Dimensions.Count == 0
+            && reading.Filters.FirstOrDefault(f => !f.Negated && f.Values.Count > 1) is { } listed)
+        {
+            notes.Add($"{listed.Values.Count} {listed.Dimension.Replace('_', ' ')} values, each asked for: one row each");
+            return [listed.Dimension];
+        }
+
         if (previous is not null || reading.Grouping.Dimensions.Count > 0 || reading.Grouping.Trend || reading.Ranking is not null
             || reading.Filters.FirstOrDefault(f => !f.Negated && f.Dimension == Dimensions.Assignee && f.Values.Count >= ListedPeople) is not { } people)
         {

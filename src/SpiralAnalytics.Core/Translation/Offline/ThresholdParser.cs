@@ -14,12 +14,18 @@ public static class ThresholdParser
     private static readonly (string[] Words, string Op)[] Ops =
     [
         (["more", "than"], "gt"), (["greater", "than"], "gt"), (["higher", "than"], "gt"), (["larger", "than"], "gt"), (["bigger", "than"], "gt"),
-        (["above"], "gt"), (["over"], "gt"), (["exceeding"], "gt"), (["exceeds"], "gt"), (["exceed"], "gt"),
+        (["above"], "gt"), (["over"], "gt"), (["north", "of"], "gt"), (["upwards", "of"], "gt"), (["exceeding"], "gt"), (["exceeds"], "gt"), (["exceed"], "gt"),
         (["at", "least"], "gte"), (["no", "less", "than"], "gte"), (["not", "less", "than"], "gte"),
-        (["less", "than"], "lt"), (["fewer", "than"], "lt"), (["lower", "than"], "lt"), (["smaller", "than"], "lt"), (["below"], "lt"), (["under"], "lt"),
+        (["less", "than"], "lt"), (["fewer", "than"], "lt"), (["lower", "than"], "lt"), (["smaller", "than"], "lt"), (["below"], "lt"), (["under"], "lt"), (["south", "of"], "lt"),
         (["at", "most"], "lte"), (["no", "more", "than"], "lte"), (["not", "more", "than"], "lte"),
         (["exactly"], "eq"), (["equal", "to"], "eq"), (["equals"], "eq"),
+        // "bump the cutoff to 30%", "set the threshold at 20%": the bound moves, its direction stays (the previous question's)
+        (["cutoff", "to"], Keep), (["cutoff", "at"], Keep), (["cutoff", "of"], Keep), (["threshold", "to"], Keep), (["threshold", "at"], Keep),
+        (["threshold", "of"], Keep), (["bar", "to"], Keep), (["bar", "at"], Keep),
     ];
+
+    /// <summary>The op of a threshold whose direction the question does not say (the previous question's, else above).</summary>
+    public const string Keep = "keep";
 
     private static readonly string[] UnitWords = ["day", "hour", "point", "sp", "issue", "ticket", "bug", "comment", "item", "percent", "pct", "story"];
 

@@ -162,10 +162,11 @@ public sealed class TimeParser(DateOnly asOf, TimeSpec? previous = null, IReadOn
                 return previous is RollingTime r ? new RollingTime(r.Unit, Math.Min(n.Value, SpecLimits.MaxRolling)) : new LastSprintsTime(Math.Min(n.Value, SpecLimits.MaxSprints));
             }
 
-            if (n is > 1 and <= SpecLimits.MaxSprints && text == "last" && (unitToken is null || unitToken.Text is "and" or "or" or "pls" or "please" or "for" or "by" or "per")
+            if (n is > 1 and <= SpecLimits.MaxSprints && text == "last" && (unitToken is null || unitToken.Text is "pls" or "please" || Vocabulary.Filler.Contains(unitToken.Text))
                 && t.Any(x => x.Stem == "sprint"))
             {
-                // "committed vs completed, sprint by sprint, last 6": a bare count of a question about sprints counts sprints
+                // "committed vs completed, sprint by sprint, last 6", "per sprint over the last 6, only …": a bare count (a grammar
+                // word, or nothing, after it) of a question about sprints counts sprints
                 used = [t[i].Index, t[i + 1].Index];
                 return new LastSprintsTime(n.Value);
             }

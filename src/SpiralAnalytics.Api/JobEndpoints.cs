@@ -45,7 +45,7 @@ public static class JobEndpoints
         Guid id, HttpContext http, TenantDirectory tenants, JobStore jobs, JobEventReader reader, CancellationToken ct)
     {
         var tenantId = await tenants.ResolveAsync(http.User.Tenant(), ct);
-        if (await jobs.GetAsync(tenantId, id, ct) is null)
+        if (!await jobs.ExistsAsync(tenantId, id, ct))
         {
             return TypedResults.NotFound();
         }

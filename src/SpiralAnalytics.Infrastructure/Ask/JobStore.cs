@@ -67,6 +67,10 @@ public sealed class JobStore(SpiralDataSources data)
     public Task<JobRecord?> GetAsync(Guid tenantId, Guid jobId, CancellationToken ct) =>
         InSessionAsync(tenantId, async db => Record(await ById(db, jobId, ct)), ct);
 
+    /// <summary>Whether the tenant has the job (its id only: what the events stream checks before it follows the job's stream).</summary>
+    public Task<bool> ExistsAsync(Guid tenantId, Guid jobId, CancellationToken ct) =>
+        InSessionAsync(tenantId, db => db.Jobs.AnyAsync(j => j.Id == jobId, ct), ct);
+
     /// <summary>
     /// Moves a queued job (or one a crashed worker left mid-run) to <c>translating</c> and counts the attempt; null when
     /// the job is final or cancelling, i.e. there is nothing to run.

@@ -504,4 +504,33 @@ public sealed class OfflineTranslatorTests
         var spec = Parse(Spec(question));
         Assert.Equal([metric], spec.MetricNames);
     }
+    [Fact]
+    public void Leave_a_value_out_of_it_is_an_exclusion()
+    {
+        var previous = Parse("""{"metrics":["completed_sp"],"group_by":["assignee"],"time":{"type":"period","unit":"quarter"},"sort":[{"by":"completed_sp","dir":"desc"}],"limit":3}""");
+        var spec = Parse(Spec("leave phoenix out of it", previous));
+        var filter = Assert.Single(spec.Filters);
+        Assert.Equal("team", filter.Dimension);
+        Assert.Equal(["Phoenix"], filter.Values);
+        Assert.True(FilterOps.IsNegative(filter.Op));
+        Assert.Equal(["assignee"], spec.GroupBy);
+        Assert.Equal(3, spec.Limit);
+    }
+
+    [Fact]
+    public void A_follow_up_that_swaps_the_metric_keeps_the_ranking_on_the_new_one()
+    {
+        var previous = Parse("""{"metrics":["spillover_ratio"],"group_by":["team"],"time":{"type":"period","unit":"quarter","offset":-1},"sort":[{"by":"spillover_ratio","dir":"desc"}],"limit":2}""");
+        Assert.Equal("""{"metrics":["scope_churn_ratio"],"group_by":["team"],"time":{"type":"period","unit":"quarter","offset":-1},"sort":[{"by":"scope_churn_ratio","dir":"desc"}],"limit":2}""",
+            Spec("same but for scope churn", previous));
+    }
+
+    [Theory]
+    [InlineData("explain atlas's rough last sprint", "diagnose")]
+    public void Explain_asks_for_a_diagnosis(string question, string analysis) =>
+        Assert.Equal(analysis, Parse(Spec(question)).Analysis);
+
+    [Fact]
+    public void The_sprint_thats_running_now_is_the_current_sprint() =>
+        Assert.Equal(new CurrentSprintTime(), Parse(Spec("completed tix by type for atlas in the sprint thats running now")).Time);
 }

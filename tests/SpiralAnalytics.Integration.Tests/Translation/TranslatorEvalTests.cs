@@ -51,6 +51,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval-blind9.jsonl", "blind9", 0),
         ("translator-eval-dev10.jsonl", "dev10", 0),
         ("translator-eval-blind10.jsonl", "blind10", 0),
+        ("translator-eval-dev11.jsonl", "dev11", 0),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();
@@ -231,7 +232,8 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
     /// is the same filter as <c>eq</c>/<c>neq</c> (the sets were written with either form).
     /// </summary>
     /// <summary>
-    /// A spec in a form where two specs that ask the same thing compare equal: one-value lists as eq/neq, filters in one order,
+    /// A spec in a form where two specs that ask the same thing compare equal: one-value lists as eq/neq, filters, their values
+    /// and the groupings in one order (the same rows, the columns in another order),
     /// and a calendar window by the dates it resolves to at as_of (ANALYTICS-SPEC.md lets "january" be a period with an offset or
     /// a between with its dates: the same window, the same answer).
     /// </summary>
@@ -243,7 +245,9 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         {
             Filters = spec.Filters
                 .Select(f => f.Values.Count == 1 ? f with { Op = f.Op switch { "in" => "eq", "not_in" => "neq", var op => op } } : f)
+                .Select(f => f with { Values = f.Values.Order(StringComparer.Ordinal).ToList() })
                 .OrderBy(f => f.Dimension, StringComparer.Ordinal).ThenBy(f => f.Op, StringComparer.Ordinal).ToList(),
+            GroupBy = spec.GroupBy.Order(StringComparer.Ordinal).ToList(),
             Time = calendar ? null : spec.Time,
         });
         return calendar ? $"{json} window {time.Current.Describe()} previous {time.Previous?.Describe()}" : json;

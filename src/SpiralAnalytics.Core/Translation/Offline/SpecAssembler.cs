@@ -112,6 +112,10 @@ public static class SpecAssembler
             var op = t.Op == ThresholdParser.Keep ? previous?.Having.FirstOrDefault(h => h.Metric == metric.Name)?.Op ?? "gt" : t.Op;
             return new HavingClause(metric.Name, op, Math.Round(value, 6));
         }).ToList();
+        // a follow-up that swaps the one metric for another ("same but for scope churn") keeps its ranking on the new one (a bound
+        // is not moved: 20% of one metric means nothing for another)
+        var swapped = previous is { Metrics.Count: 1 } && names.Count == 1 && previous.MetricNames.First() != names[0]
+            ? (From: previous.MetricNames.First(), To: names[0]) : default;
         if (having.Count == 0 && previous is not null)
         {
             having = previous.Having.Where(h => names.Contains(h.Metric)).ToList();
@@ -139,7 +143,8 @@ public static class SpecAssembler
         }
         else if (previous is not null && !reading.Grouping.Trend)
         {
-            sort = previous.Sort.Where(s => names.Contains(s.By) || groups.Contains(s.By)).ToList();
+            sort = previous.Sort.Select(s => s.By == swapped.From && swapped.To is not null ? s with { By = swapped.To } : s)
+                .Where(s => names.Contains(s.By) || groups.Contains(s.By)).ToList();
             limit = previous.Limit;
         }
 

@@ -56,8 +56,8 @@ internal static partial class Log
     public static partial void StaleEmbeddings(ILogger logger, int count, string embedderId);
 
     // 300-319: analytics views
-    [LoggerMessage(300, LogLevel.Information, "Refreshed the analytics views: data version {Version} in {Milliseconds} ms")]
-    public static partial void AnalyticsRefreshed(ILogger logger, long version, long milliseconds);
+    [LoggerMessage(300, LogLevel.Information, "Refreshed the analytics views ({Mode}): data version {Version} in {Milliseconds} ms")]
+    public static partial void AnalyticsRefreshed(ILogger logger, long version, string mode, long milliseconds);
 
     [LoggerMessage(301, LogLevel.Information, "Analytics views refresh scheduled: cron '{Cron}' (UTC)")]
     public static partial void RefreshScheduled(ILogger logger, string cron);

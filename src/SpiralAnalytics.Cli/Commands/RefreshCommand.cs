@@ -12,7 +12,11 @@ internal static class RefreshCommand
         {
             Description = "check that this tenant exists first (the views hold every tenant, so all are refreshed)",
         };
-        var command = new Command("refresh", "Refresh the analytics materialized views; prints the duration and the new data version") { tenant };
+        var full = new Option<bool>("--full")
+        {
+            Description = "rebuild every row of every view (by default only the rows of what changed since the last refresh)",
+        };
+        var command = new Command("refresh", "Refresh the analytics views; prints the duration and the new data version") { tenant, full };
         command.SetAction(async (parse, ct) =>
         {
             using var host = cli.BuildHost();
@@ -21,9 +25,10 @@ internal static class RefreshCommand
                 await cli.Service<TenantDirectory>(host).ResolveAsync(slug, ct);
             }
 
-            var report = await cli.Service<AnalyticsRefresher>(host).RefreshAsync(new SynchronousProgress<ViewRefresh>(v => cli.Error.WriteLine(
-                $"  {v.View,-26} {v.Rows,10} rows  {v.Duration.TotalSeconds,7:0.00} s")), ct);
-            await cli.Out.WriteLineAsync($"refreshed the analytics views in {report.Duration.TotalSeconds:0.00} s; data version {report.DataVersion}");
+            var report = await cli.Service<AnalyticsRefresher>(host).RefreshAsync(parse.GetValue(full), new SynchronousProgress<ViewRefresh>(v => cli.Error.WriteLine(
+                $"  {v.View,-26} {v.Rows,10} rows{(v.Full ? "" : $" rewritten ({v.Deleted} deleted)")}  {v.Duration.TotalSeconds,7:0.00} s")), ct);
+            var mode = report.FullBecause is { } reason ? $"full ({reason})" : "partial";
+            await cli.Out.WriteLineAsync($"refreshed the analytics views in {report.Duration.TotalSeconds:0.00} s ({mode}); data version {report.DataVersion}");
             foreach (var note in report.Notes)
             {
                 await cli.Out.WriteLineAsync(note);

@@ -6,14 +6,28 @@ using SpiralAnalytics.Infrastructure.Data;
 
 namespace SpiralAnalytics.Infrastructure.Analytics;
 
-/// <summary>What one refresh did: the new data version, how long it took, and the rows of each view.</summary>
+/// <summary>
+/// What one refresh did: the new data version, how long it took, whether it rebuilt every row (<see cref="Full"/>) or only the
+/// rows of what changed (and why it was full), and each view's rows written.
+/// </summary>
 public sealed record RefreshReport(long DataVersion, TimeSpan Duration, IReadOnlyList<ViewRefresh> Views)
 {
     /// <summary>What ran after the views (e.g. tenant metrics materialized), one line each.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    public bool Full { get; init; } = true;
+
+    /// <summary>Why a refresh rebuilt everything (asked for, a team changed, ...); null for a partial one.</summary>
+    public string? FullBecause { get; init; }
 }
 
-public sealed record ViewRefresh(string View, long Rows, TimeSpan Duration);
+/// <summary>One view's part: rows written (every row of a full refresh; the rewritten keys' rows of a partial one) and rows deleted.</summary>
+public sealed record ViewRefresh(string View, long Rows, TimeSpan Duration)
+{
+    public long Deleted { get; init; }
+
+    public bool Full { get; init; } = true;
+}
 
 /// <summary>
 /// What runs after each successful refresh, in registration order (tenant metrics are materialized, the alert evaluation
@@ -26,53 +40,71 @@ public interface IAfterRefresh
 }
 
 /// <summary>
-/// Refreshes the analytics materialized views (owner role) in dependency order, concurrently so queries keep
-/// reading the previous contents meanwhile, then records the refresh: its id is the new data version.
+/// Refreshes the analytics views (owner role; tables filled by one SQL function each, migration 0019) in dependency order, in
+/// one transaction so queries keep reading the previous rows meanwhile and never wait, and records the refresh in it: its id
+/// is the new data version. A partial refresh (the default) rewrites only the rows of what changed since the last one
+/// (<see cref="RefreshScope"/>); a full one rebuilds every row, with the same functions, so both give the same rows.
 /// One refresh at a time (advisory lock); a second caller waits for the first and then refreshes again.
 /// </summary>
 public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<AnalyticsRefresher> logger, IEnumerable<IAfterRefresh>? followers = null)
 {
     private const long LockKey = 0x5350_4952_4146; // "SPIRAF"
 
-    /// <summary>Dependency order: each view reads only base tables and the views before it.</summary>
-    public static readonly IReadOnlyList<string> MaterializedViews =
-    [
-        "mv_merged_blocks", "mv_issue_comment_stats", "mv_issue_flow", "mv_issue_events",
-        "mv_sprint_issue_facts", "mv_sprint_stats", "mv_team_daily_wip", "mv_issue_idle_segments",
-    ];
+    /// <summary>The views' tables in dependency order (<see cref="AnalyticsViews.All"/>).</summary>
+    public static readonly IReadOnlyList<string> MaterializedViews = [.. AnalyticsViews.All.Select(v => v.Name)];
 
-    public async Task<RefreshReport> RefreshAsync(IProgress<ViewRefresh>? progress, CancellationToken ct)
+    /// <summary>A partial refresh when what changed is known, else a full one.</summary>
+    public Task<RefreshReport> RefreshAsync(IProgress<ViewRefresh>? progress, CancellationToken ct) => RefreshAsync(full: false, progress, ct);
+
+    public async Task<RefreshReport> RefreshAsync(bool full, IProgress<ViewRefresh>? progress, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         await using var connection = await data.Owner.OpenConnectionAsync(ct);
-        await ExecuteAsync(connection, $"SELECT pg_advisory_lock({LockKey})", ct);
+        await ExecuteAsync(connection, null, $"SELECT pg_advisory_lock({LockKey})", ct);
         try
         {
-            var populated = await PopulatedAsync(connection, ct);
+            long version;
+            RefreshScope scope;
             var views = new List<ViewRefresh>();
-            foreach (var view in MaterializedViews)
+            await using (var transaction = await connection.BeginTransactionAsync(ct))
             {
-                var viewClock = Stopwatch.StartNew();
-                // CONCURRENTLY needs a populated view; the first refresh of an unpopulated one is a plain one.
-                var concurrently = populated.Contains(view) ? "CONCURRENTLY " : "";
-                await ExecuteAsync(connection, $"REFRESH MATERIALIZED VIEW {concurrently}{view}", ct);
-                // The views after this one are planned on its statistics: give them today's.
-                await ExecuteAsync(connection, $"ANALYZE {view}", ct);
-                var rows = await ScalarAsync<long>(connection, $"SELECT count(*) FROM {view}", ct);
-                var refresh = new ViewRefresh(view, rows, viewClock.Elapsed);
-                views.Add(refresh);
-                progress?.Report(refresh);
+                // The instant every "still open" row is computed against: the transaction's now(), recorded with the refresh.
+                DateTimeOffset asOf;
+                DateTimeOffset? previousAsOf;
+                await using (var instants = new NpgsqlCommand(
+                    "SELECT now(), (SELECT as_of FROM analytics_refreshes ORDER BY id DESC LIMIT 1)", connection, transaction))
+                await using (var reader = await instants.ExecuteReaderAsync(ct))
+                {
+                    await reader.ReadAsync(ct);
+                    asOf = reader.GetFieldValue<DateTimeOffset>(0);
+                    previousAsOf = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1);
+                }
+
+                scope = await RefreshScope.TakeAsync(connection, transaction, full, previousAsOf, asOf, ct);
+                foreach (var view in AnalyticsViews.All)
+                {
+                    var refresh = await RefreshViewAsync(connection, transaction, view, scope.For(view.Key), asOf, ct);
+                    views.Add(refresh);
+                    progress?.Report(refresh);
+                }
+
+                await using var record = new NpgsqlCommand(
+                    """
+                    INSERT INTO analytics_refreshes (started_at, finished_at, duration_ms, row_counts, as_of, mode)
+                    VALUES ($1, clock_timestamp(), $2, $3::jsonb, $4, $5) RETURNING id
+                    """,
+                    connection, transaction);
+                record.Parameters.Add(new NpgsqlParameter { Value = started });
+                record.Parameters.Add(new NpgsqlParameter { Value = (int)clock.ElapsedMilliseconds });
+                record.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(views.ToDictionary(v => v.View, v => v.Rows)) });
+                record.Parameters.Add(new NpgsqlParameter { Value = asOf });
+                record.Parameters.Add(new NpgsqlParameter { Value = scope.FullBecause is null ? "partial" : "full" });
+                version = (long)(await record.ExecuteScalarAsync(ct))!;
+                await transaction.CommitAsync(ct);
             }
 
-            await using var record = new NpgsqlCommand(
-                "INSERT INTO analytics_refreshes (started_at, finished_at, duration_ms, row_counts) VALUES ($1, now(), $2, $3::jsonb) RETURNING id",
-                connection);
-            record.Parameters.Add(new NpgsqlParameter { Value = started });
-            record.Parameters.Add(new NpgsqlParameter { Value = (int)clock.ElapsedMilliseconds });
-            record.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(views.ToDictionary(v => v.View, v => v.Rows)) });
-            var version = (long)(await record.ExecuteScalarAsync(ct))!;
-            Log.AnalyticsRefreshed(logger, version, clock.ElapsedMilliseconds);
+            Log.AnalyticsRefreshed(logger, version, scope.FullBecause is null ? "partial" : "full", clock.ElapsedMilliseconds);
             var notes = new List<string>();
             foreach (var follower in followers ?? [])
             {
@@ -91,12 +123,59 @@ public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<Analytics
                 }
             }
 
-            return new RefreshReport(version, clock.Elapsed, views) { Notes = notes };
+            return new RefreshReport(version, clock.Elapsed, views) { Notes = notes, Full = scope.FullBecause is not null, FullBecause = scope.FullBecause };
         }
         finally
         {
-            await ExecuteAsync(connection, $"SELECT pg_advisory_unlock({LockKey})", CancellationToken.None);
+            await ExecuteAsync(connection, null, $"SELECT pg_advisory_unlock({LockKey})", CancellationToken.None);
         }
+    }
+
+    private static async Task<ViewRefresh> RefreshViewAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, AnalyticsView view, ScopeKeys keys, DateTimeOffset asOf, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        if (keys.All)
+        {
+            await using var rebuild = new NpgsqlBatch(connection, transaction) { Timeout = 0 };
+            var delete = new NpgsqlBatchCommand(view.DeleteAllSql);
+            var insert = new NpgsqlBatchCommand(view.RebuildSql);
+            if (view.ReadsAsOf)
+            {
+                insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = asOf });
+            }
+
+            rebuild.BatchCommands.Add(delete);
+            rebuild.BatchCommands.Add(insert);
+            await rebuild.ExecuteNonQueryAsync(ct);
+            // The views after this one are planned on its statistics: give them today's.
+            await ExecuteAsync(connection, transaction, $"ANALYZE {view.Name}", ct);
+            return new ViewRefresh(view.Name, insert.RecordsAffected, clock.Elapsed) { Deleted = delete.RecordsAffected };
+        }
+
+        if (keys.IsEmpty)
+        {
+            return new ViewRefresh(view.Name, 0, clock.Elapsed) { Full = false };
+        }
+
+        await using var partial = new NpgsqlBatch(connection, transaction) { Timeout = 0 };
+        var deleteKeys = new NpgsqlBatchCommand(view.DeleteSql);
+        var insertKeys = new NpgsqlBatchCommand(view.InsertSql);
+        foreach (var command in new[] { deleteKeys, insertKeys })
+        {
+            command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = keys.Tenants });
+            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = keys.Ids });
+        }
+
+        if (view.ReadsAsOf)
+        {
+            insertKeys.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = asOf });
+        }
+
+        partial.BatchCommands.Add(deleteKeys);
+        partial.BatchCommands.Add(insertKeys);
+        await partial.ExecuteNonQueryAsync(ct);
+        return new ViewRefresh(view.Name, insertKeys.RecordsAffected, clock.Elapsed) { Deleted = deleteKeys.RecordsAffected, Full = false };
     }
 
     /// <summary>The current data version (0 before the first refresh); readable by the runtime role.</summary>
@@ -106,28 +185,9 @@ public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<Analytics
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    private static async Task<HashSet<string>> PopulatedAsync(NpgsqlConnection connection, CancellationToken ct)
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("SELECT matviewname FROM pg_matviews WHERE schemaname = 'public' AND ispopulated", connection);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(ct))
-        {
-            names.Add(reader.GetString(0));
-        }
-
-        return names;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
         await command.ExecuteNonQueryAsync(ct);
-    }
-
-    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-        return (T)(await command.ExecuteScalarAsync(ct))!;
     }
 }

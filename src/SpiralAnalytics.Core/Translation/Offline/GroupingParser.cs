@@ -67,7 +67,7 @@ public static class GroupingParser
                 return dimension;
             }
 
-            if (!NameLike(t[k]))
+            if (!ValueLike(t[k]))
             {
                 break;
             }
@@ -79,7 +79,7 @@ public static class GroupingParser
     }
 
     /// <summary>A word that can only be a name or a value: letters, not a grammar, ranking or number word.</summary>
-    private static bool NameLike(Token token) =>
+    private static bool ValueLike(Token token) =>
         token.Text.Length >= 2 && token.Text.All(char.IsLetter) && !Vocabulary.Filler.Contains(token.Text)
         && !Vocabulary.Reserved.Contains(token.Text) && Vocabulary.Number(token) is null;
 
@@ -92,7 +92,7 @@ public static class GroupingParser
         for (var k = i - 2; k >= Math.Max(0, i - 3); k--)
         {
             if (Quantifiers.Contains(free[k].Text)
-                && Enumerable.Range(k + 1, i - k - 1).All(x => NameLike(free[x]) || (Vocabulary.Number(free[x]) is > 0 && Vocabulary.Year(free[x]) is null)))
+                && Enumerable.Range(k + 1, i - k - 1).All(x => ValueLike(free[x]) || (Vocabulary.Number(free[x]) is > 0 && Vocabulary.Year(free[x]) is null)))
             {
                 return k;
             }

@@ -106,7 +106,7 @@ public sealed class OfflineTranslator : IContextTranslator
             }
 
             if (intent == QuestionIntent.Diagnose && intentWords?.StartsWith("how", StringComparison.Ordinal) == true && scope.Count == 0
-                && !filters.Filters.Any(f => f.Dimension == Dimensions.Team) && !q.All.Any(t => t.Text is "all" or "every" or "everyone" or "teams" or "overall")
+                && !filters.Filters.Any(f => f.Dimension == Dimensions.Team) && !QuestionRules.WidensScope(q)
                 && context.Values.Members(Dimensions.Team) is [_, _, ..] several)
             {
                 // "how are we doing": the diagnosis is per team and the question names none; asked back, with every team as one option
@@ -554,30 +554,35 @@ public sealed class OfflineTranslator : IContextTranslator
         return new MetricReading([new MetricMention(issues, at?.Index ?? 0, metrics.AmbiguousWord ?? issues.Name)], [], null);
     }
 
+    /// <summary>Another metric of the same family (<c>lead_time_p50</c>, <c>lead_time_p90</c>).</summary>
+    private static bool SameFamily(string previous, MetricDefinition metric)
+    {
+        static string Family(string name) => name.Contains('_', StringComparison.Ordinal) ? name[..name.LastIndexOf('_')] : name;
+        return previous != metric.Name && Family(previous) == Family(metric.Name);
+    }
+
+    /// <summary>A metric built on the previous one (catalog <c>depends_on</c>: reopen rate on reopened issues).</summary>
+    private static bool BuiltOn(string previous, MetricDefinition metric) => previous != metric.Name && metric.DependsOn.Contains(previous);
+
+    /// <summary>Either: a word settled by such a metric makes the question a follow-up of the previous one.</summary>
+    private static bool Kin(string previous, MetricDefinition metric) => SameFamily(previous, metric) || BuiltOn(previous, metric);
+
     /// <summary>
     /// A word several metrics share, settled by the rest of the question: in a follow-up, the one metric of the previous spec's
     /// family ("also the p90" after median cycle time: cycle time p90, not lead time p90); else the one whose wording also has
     /// the concept of another free word of the question ("pts did jonas finish": finish is complete, so completed story points).
     /// </summary>
-    /// <summary>Same family (<c>lead_time_p50</c>, <c>lead_time_p90</c>), or built on it (catalog <c>depends_on</c>: reopen rate on reopened issues).</summary>
-    private static bool Kin(string previous, MetricDefinition metric)
-    {
-        static string Family(string name) => name.Contains('_', StringComparison.Ordinal) ? name[..name.LastIndexOf('_')] : name;
-        return previous != metric.Name && (Family(previous) == Family(metric.Name) || metric.DependsOn.Contains(previous));
-    }
-
     public static MetricMention? Settled(MetricReading metrics, QuestionTokens q, AnalyticsSpec? previous)
     {
-        static string Family(string name) => name.Contains('_', StringComparison.Ordinal) ? name[..name.LastIndexOf('_')] : name;
         var word = metrics.AmbiguousWord ?? "";
         var position = q.All.FirstOrDefault(t => string.Equals(t.Raw, word, StringComparison.OrdinalIgnoreCase))?.Index ?? 0;
-        if (previous is not null && metrics.Ambiguous.Where(m => previous.MetricNames.Any(p => p != m.Name && Family(p) == Family(m.Name))).ToList() is [var kin])
+        if (previous is not null && metrics.Ambiguous.Where(m => previous.MetricNames.Any(p => SameFamily(p, m))).ToList() is [var kin])
         {
             return new MetricMention(kin, position, word);
         }
 
         // "as a rate pls" after reopened issues: the one candidate built on the previous metric (catalog depends_on)
-        if (previous is not null && metrics.Ambiguous.Where(m => previous.MetricNames.Any(p => p != m.Name && m.DependsOn.Contains(p))).ToList() is [var built])
+        if (previous is not null && metrics.Ambiguous.Where(m => previous.MetricNames.Any(p => BuiltOn(p, m))).ToList() is [var built])
         {
             return new MetricMention(built, position, word);
         }

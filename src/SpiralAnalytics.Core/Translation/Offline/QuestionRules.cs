@@ -183,13 +183,14 @@ public static partial class QuestionRules
     /// <summary>
     /// Whether the question points back at the conversation (vocabulary <c>back_references</c>: "why did it go badly", "the last
     /// one") without widening its scope ("all", "every", "teams"): a question of its own intent then keeps the previous team.
+    /// A reference word right before a window unit ("this sprint", "that quarter") names a window, not the conversation.
     /// </summary>
     public static bool RefersBack(QuestionTokens q, DomainVocabulary vocabulary) =>
-        q.All.Where((t, i) => vocabulary.BackReferences.Contains(t.Text) && !(i + 1 < q.All.Count && WindowUnits.Contains(q.All[i + 1].Stem))).Any()
-        && !q.All.Any(t => t.Text is "all" or "every" or "everyone" or "everybody" or "teams" or "overall");
+        q.All.Where((t, i) => vocabulary.BackReferences.Contains(t.Text) && !(i + 1 < q.All.Count && TimeParser.ExactUnit(q.All[i + 1]) is not null)).Any()
+        && !WidensScope(q);
 
-    /// <summary>"this sprint", "that quarter": a window, not a reference to the conversation.</summary>
-    private static readonly HashSet<string> WindowUnits = new(StringComparer.Ordinal) { "sprint", "week", "month", "quarter", "year", "qtr", "wk", "mth" };
+    /// <summary>"all the teams", "everyone", "overall": the question asks about every team, not one.</summary>
+    public static bool WidensScope(QuestionTokens q) => q.All.Any(t => t.Text is "all" or "every" or "everyone" or "everybody" or "teams" or "overall");
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
 

@@ -132,7 +132,8 @@ public sealed class TimeParser(DateOnly asOf, TimeSpec? previous = null, IReadOn
 
     private static readonly string[] LongUnits = ["sprint", "month", "quarter"];
 
-    private static string? ExactUnit(Token token) => token.Stem switch
+    /// <summary>The window unit a word names ("sprint", "qtr", "wks"), or null.</summary>
+    internal static string? ExactUnit(Token token) => token.Stem switch
     {
         "day" or "week" or "month" or "quarter" or "year" or "sprint" => token.Stem,
         "iteration" => "sprint",

@@ -51,16 +51,38 @@ public enum TimeKind
 /// <param name="DimensionColumns">Dimension → column holding its display value.</param>
 public sealed record AnalyticsView(string Name, string Grain, IReadOnlyDictionary<string, string> DimensionColumns)
 {
-    /// <summary>Dimensions available on this view: its stored ones plus the calendar ones (from the measure's time column).</summary>
-    public IEnumerable<string> Dimensions => DimensionColumns.Keys.Concat(Analytics.Dimensions.Calendar);
+    /// <summary>
+    /// Dimensions available on this view: its stored ones plus the calendar ones (from the measure's time column) that its time
+    /// column can place a row in (a month-grain view has no weeks).
+    /// </summary>
+    public IEnumerable<string> Dimensions => DimensionColumns.Keys.Concat(TimeGrain == Month
+        ? [Analytics.Dimensions.Month, Analytics.Dimensions.Quarter]
+        : Analytics.Dimensions.Calendar);
 
     /// <summary>
-    /// A coarser view whose rows are groups of this view's rows (sprint_stats: one row per sprint of sprint_issue_facts) with the
-    /// same time column and, under the same names, the sum of the column of every <see cref="Aggregation.Sum"/> measure over this
-    /// view (<see cref="Measure.InRollup"/>). Null when there is none. Which queries may read it instead:
+    /// Coarser views whose rows are groups of this view's rows — sprint_stats: one row per sprint of sprint_issue_facts; the
+    /// issue_flow month views: one row per team and month of creation or of resolution — each holding, for the measures of this
+    /// view placed by its <see cref="RollupTimeColumn"/>, the sum of the column of every <see cref="Aggregation.Sum"/> measure
+    /// under the same name (<see cref="Measure.InRollup"/>), and that time column. Which queries may read one instead:
     /// <c>QueryBuilder.SourceView</c>.
     /// </summary>
-    public AnalyticsView? Rollup { get; init; }
+    public IReadOnlyList<AnalyticsView> Rollups { get; init; } = [];
+
+    /// <summary>For a rollup: the time column (of the rolled-up view's measures) whose sums it holds, under the same name.</summary>
+    public string? RollupTimeColumn { get; init; }
+
+    /// <summary>
+    /// Null: a row's time column is the exact instant of what it sums. <see cref="Month"/>: it is the first instant of the row's
+    /// UTC month, so a window selects the same rows as over the rolled-up view only when its bounds are month starts (or there
+    /// are none: all time), and calendar buckets finer than a month cannot be told apart.
+    /// </summary>
+    public string? TimeGrain { get; init; }
+
+    /// <summary>The <see cref="TimeGrain"/> of a view whose rows are UTC months.</summary>
+    public const string Month = "month";
+
+    /// <summary>The rollup that holds the sums of this view's measures placed by <paramref name="timeColumn"/>, or null.</summary>
+    public AnalyticsView? RollupFor(string timeColumn) => Rollups.FirstOrDefault(r => r.RollupTimeColumn == timeColumn);
 }
 
 /// <summary>
@@ -80,11 +102,15 @@ public sealed record Measure(
     int SnapshotMinAgeDays = 0)
 {
     /// <summary>
-    /// The one statement of which columns a rollup carries: the sum of every Sum measure of the view it rolls up, under the
-    /// measure's column name (migration 0017 for sprint_stats; an integration test holds the view to it). A sum over the rollup's
-    /// rows is then the sum over the view's rows (a sum of sums).
+    /// The one statement of which columns a rollup carries: the sum of every Sum measure of the view it rolls up that is placed
+    /// by the rollup's time column, under the measure's column name (migration 0017 for sprint_stats, 0020 for the issue_flow
+    /// months; integration tests hold the views to it). A sum over the rollup's rows is then the sum over the view's rows (a sum
+    /// of sums).
     /// </summary>
-    public bool InRollup => Aggregation == Aggregation.Sum && View.Rollup is not null;
+    public bool InRollup => Aggregation == Aggregation.Sum && View.RollupFor(TimeColumn) is not null;
+
+    /// <summary>The rollup that carries this measure (<see cref="InRollup"/>), or null.</summary>
+    public AnalyticsView? Rollup => InRollup ? View.RollupFor(TimeColumn) : null;
 }
 
 /// <summary>
@@ -104,17 +130,39 @@ public static class AnalyticsModel
 
     /// <summary>One row per sprint: its team, dates, state, low_sample flag and sprint-level sums. Z-scores are computed by the builder from the catalog (ZScoreSql), not read from the view.</summary>
     public static readonly AnalyticsView SprintStats = new("sprint_stats", "sprint",
-        new Dictionary<string, string> { [Dimensions.Team] = "team_name", [Dimensions.Sprint] = "sprint_name" });
+        new Dictionary<string, string> { [Dimensions.Team] = "team_name", [Dimensions.Sprint] = "sprint_name" })
+    {
+        RollupTimeColumn = SprintClose,
+    };
 
     /// <summary>Sprint × issue (the issue's last membership in the sprint). Time: the sprint's close (completed, else end). Rolled up by sprint in <see cref="SprintStats"/>.</summary>
     public static readonly AnalyticsView SprintIssueFacts = new("sprint_issue_facts", "sprint × issue",
         new Dictionary<string, string>(IssueDimensions) { [Dimensions.Sprint] = "sprint_name" })
     {
-        Rollup = SprintStats,
+        Rollups = [SprintStats],
     };
 
-    /// <summary>One row per issue: lead and cycle time, blocked and in-progress hours, comments, bug flags.</summary>
-    public static readonly AnalyticsView IssueFlow = new("issue_flow", "issue", IssueDimensions);
+    private static readonly Dictionary<string, string> TeamOnly = new() { [Dimensions.Team] = "team_name" };
+
+    /// <summary>One row per team and UTC month of creation (migration 0020): the sums of the issue_flow measures placed by <c>created_at</c>.</summary>
+    public static readonly AnalyticsView IssueFlowCreatedMonths = new("issue_flow_created_months", "team × month of creation", TeamOnly)
+    {
+        RollupTimeColumn = "created_at",
+        TimeGrain = AnalyticsView.Month,
+    };
+
+    /// <summary>One row per team and UTC month of resolution (migration 0020): the sums of the issue_flow measures placed by <c>resolved_at</c>.</summary>
+    public static readonly AnalyticsView IssueFlowResolvedMonths = new("issue_flow_resolved_months", "team × month of resolution", TeamOnly)
+    {
+        RollupTimeColumn = "resolved_at",
+        TimeGrain = AnalyticsView.Month,
+    };
+
+    /// <summary>One row per issue: lead and cycle time, blocked and in-progress hours, comments, bug flags. Its sums rolled up by team and month.</summary>
+    public static readonly AnalyticsView IssueFlow = new("issue_flow", "issue", IssueDimensions)
+    {
+        Rollups = [IssueFlowCreatedMonths, IssueFlowResolvedMonths],
+    };
 
     /// <summary>One row per status transition that matters: arrivals in done and reopens (done → not done).</summary>
     public static readonly AnalyticsView IssueEvents = new("issue_events", "issue transition", IssueDimensions);
@@ -126,9 +174,10 @@ public static class AnalyticsModel
     /// <summary>One row per stretch without activity (transition or comment) while an issue is in progress.</summary>
     public static readonly AnalyticsView IssueIdleSegments = new("issue_idle_segments", "in-progress idle stretch", IssueDimensions);
 
-    public static readonly IReadOnlyList<AnalyticsView> Views = [SprintIssueFacts, SprintStats, IssueFlow, IssueEvents, TeamDailyWip, IssueIdleSegments];
+    public static readonly IReadOnlyList<AnalyticsView> Views =
+        [SprintIssueFacts, SprintStats, IssueFlow, IssueFlowCreatedMonths, IssueFlowResolvedMonths, IssueEvents, TeamDailyWip, IssueIdleSegments];
 
-    /// <summary>Every view has <c>team_key</c> and <c>issue_key</c> (distinct counts) except sprint_stats and team_daily_wip;
+    /// <summary>Every view has <c>team_key</c> and <c>issue_key</c> (distinct counts) except the rollups and team_daily_wip (the rollups have <c>team_key</c>);
     /// sprint-grain views have <c>sprint_key</c> and <c>sprint_close_at</c> (sprint rows are keyed and ordered by them).</summary>
     public const string IssueKeyColumn = "issue_key";
 

@@ -686,7 +686,7 @@ public static partial class QueryBuilder
     private static string TermValue(string column, string function) =>
         function is AggregateFunctions.Count or AggregateFunctions.Sum ? $"coalesce({column}, 0)" : column;
 
-    private static bool HasIssueKey(AnalyticsView view) => view != AnalyticsModel.SprintStats && view != AnalyticsModel.TeamDailyWip;
+    private static bool HasIssueKey(AnalyticsView view) => view.RollupTimeColumn is null && view != AnalyticsModel.TeamDailyWip;
 
     /// <summary>A tenant term: its function over the measure's column, restricted by its row filter (values compared case-insensitively, as parameters).</summary>
     private static string TermSql(Aggregate a, AnalyticsView view, SqlParameters p)
@@ -775,7 +775,7 @@ public static partial class QueryBuilder
     {
         foreach (var group in plan.Groups)
         {
-            var view = SourceView(group, keys, filters);
+            var view = SourceView(group, keys, filters, window, series is not null);
             var keyColumns = keys.Select(k => $"{KeyExpression(k, view, group.TimeColumn)} AS {k.Name}").ToList();
             var from = $"{view.Name} v";
             var where = new List<string>();
@@ -934,20 +934,32 @@ public static partial class QueryBuilder
     }
 
     /// <summary>
-    /// The view a group reads: its view's rollup (<see cref="AnalyticsView.Rollup"/>) when that gives the identical result — every
-    /// aggregate a plain sum of a measure the rollup carries (<see cref="Measure.InRollup"/>: a sum of sums is the sum, and a
-    /// per-sprint mean sums each sprint first), and every group key and filter on a dimension the rollup has (its stored ones and
-    /// the calendar buckets of the time column it shares), so no key or filter needs a row the rollup has summed away (an
-    /// assignee, an issue type…). Otherwise the group's own view.
+    /// The view a group reads: the rollup of its view for its time column (<see cref="AnalyticsView.RollupFor"/>) when that gives
+    /// the identical result — every aggregate a plain sum of a measure the rollup carries (<see cref="Measure.InRollup"/>: a sum of
+    /// sums is the sum, and a per-sprint mean sums each sprint first), and every group key and filter on a dimension the rollup
+    /// has (its stored ones and the calendar buckets of the time column it shares), so no key or filter needs a row the rollup
+    /// has summed away (an assignee, an issue type…); for a rollup of months (<see cref="AnalyticsView.TimeGrain"/>) also a plain
+    /// group over all time or over a calendar window from a month start to a month start (each issue's time is in the window
+    /// exactly when its month is), never a sprint window or a sprint's values. Otherwise the group's own view.
     /// </summary>
-    private static AnalyticsView SourceView(Group group, IEnumerable<Key> keys, IEnumerable<SpecFilter> filters) =>
-        group.View.Rollup is { } rollup
+    private static AnalyticsView SourceView(Group group, IEnumerable<Key> keys, IEnumerable<SpecFilter> filters, ResolvedWindow window,
+        bool series) =>
+        group.View.RollupFor(group.TimeColumn) is { } rollup
+        && group.TimeKind == TimeKind.Window
         && group.Kind is GroupKind.Plain or GroupKind.PerSprint
         && group.Aggregates.All(a => a.Kind is "plain" or "per_sprint" && a.Measure.InRollup)
         && keys.All(k => rollup.Dimensions.Contains(k.Dimension))
         && filters.All(f => rollup.DimensionColumns.ContainsKey(f.Dimension))
+        && (rollup.TimeGrain is null || (group.Kind == GroupKind.Plain && !series && MonthAligned(window)))
             ? rollup
             : group.View;
+
+    /// <summary>All time, or a calendar window whose bounds are both the first instant of a UTC month.</summary>
+    private static bool MonthAligned(ResolvedWindow window)
+    {
+        static bool MonthStart(DateTimeOffset t) => t.UtcDateTime == new DateTime(t.UtcDateTime.Year, t.UtcDateTime.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+        return window is AllTimeWindow || (window is CalendarWindow calendar && MonthStart(calendar.From) && MonthStart(calendar.To));
+    }
 
     /// <summary>The row count of a sprint's LATERAL aggregate: a sprint with no rows has no value.</summary>
     private const string RowCount = "n__rows";

@@ -45,6 +45,8 @@ public static class AnalyticsViews
         new("mv_merged_blocks", "analytics_merged_blocks_rows", ViewKey.Issue, ReadsAsOf: false),
         new("mv_issue_comment_stats", "analytics_issue_comment_stats_rows", ViewKey.Issue, ReadsAsOf: false),
         new("mv_issue_flow", "analytics_issue_flow_rows", ViewKey.Issue, ReadsAsOf: true),
+        // 0020: per team and month, the sums of mv_issue_flow (keyed by team; team 0 = the issues without one)
+        new("mv_issue_flow_months", "analytics_issue_flow_months_rows", ViewKey.Team, ReadsAsOf: false),
         new("mv_issue_events", "analytics_issue_events_rows", ViewKey.Issue, ReadsAsOf: false),
         new("mv_sprint_issue_facts", "analytics_sprint_issue_facts_rows", ViewKey.Sprint, ReadsAsOf: true),
         new("mv_sprint_stats", "analytics_sprint_stats_rows", ViewKey.Sprint, ReadsAsOf: false),

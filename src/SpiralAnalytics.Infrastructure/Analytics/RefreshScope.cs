@@ -20,7 +20,8 @@ public sealed record ScopeKeys(Guid[] Tenants, long[] Ids, bool All = false)
 /// <item>sprint rows: sprints whose row or memberships changed ('s'); every sprint of a team whose sequence moved ('q': the
 /// previous sprint, carried over); every sprint of a changed issue or of an issue whose memberships changed (its last sprint,
 /// carried over, the sprint's low_sample); sprints not closed at the last refresh (their rows read the instant).</item>
-/// <item>team rows (daily WIP): the teams of the changed issues, before and after; every team on a new UTC day.</item>
+/// <item>team rows (daily WIP, the issue sums per month): the teams of the changed issues, before and after (team 0: an issue
+/// without a team, whose month sums are kept under 0; no WIP row has it); every team on a new UTC day.</item>
 /// </list>
 /// A changed team row ('t'), no earlier refresh that recorded its instant, or more than a fifth (and 10,000) of the issues or
 /// sprints to rewrite makes it a full refresh. Everything runs in the refresher's transaction, which consumes the changes.
@@ -77,14 +78,13 @@ public sealed record RefreshScope(string? FullBecause, ScopeKeys Issues, ScopeKe
         WHERE coalesce(s.completed_at, s.end_at) IS NULL OR coalesce(s.completed_at, s.end_at) > $1;
 
         CREATE TEMP TABLE refresh_teams ON COMMIT DROP AS
-        SELECT b.tenant_id, b.team_id
+        SELECT b.tenant_id, coalesce(b.team_id, 0) AS team_id
         FROM refresh_changed_issues c JOIN analytics_issue_base b ON b.tenant_id = c.tenant_id AND b.issue_id = c.issue_id
-        WHERE b.team_id IS NOT NULL
         UNION
-        SELECT t.tenant_id, t.id
+        SELECT f.tenant_id, coalesce(t.id, 0)
         FROM refresh_changed_issues c
         JOIN mv_issue_flow f ON f.tenant_id = c.tenant_id AND f.issue_id = c.issue_id
-        JOIN teams t ON t.tenant_id = f.tenant_id AND t.key = f.team_key;
+        LEFT JOIN teams t ON t.tenant_id = f.tenant_id AND t.key = f.team_key;
         """;
 
     private const string KeysSql = """

@@ -3,8 +3,9 @@ using SpiralAnalytics.Core.Analytics;
 namespace SpiralAnalytics.Core.Tests.Specs;
 
 /// <summary>
-/// When the builder reads the per-sprint rollup (sprint_stats) instead of sprint_issue_facts: sums only, and no group key or
-/// filter the rollup has summed away. That the answers are the same is proved against the database (KnownAnswerViewTests,
+/// When the builder reads the per-sprint rollup (sprint_stats) instead of sprint_issue_facts, or a month rollup of issue_flow
+/// (issue_flow_created_months, issue_flow_resolved_months) instead of issue_flow: sums only, no group key or filter the rollup
+/// has summed away, and for the months a window of whole months. That the answers are the same is proved against the database (KnownAnswerViewTests,
 /// the Query suites); here, which view each spec reads.
 /// </summary>
 public sealed class RollupSourceTests
@@ -13,13 +14,56 @@ public sealed class RollupSourceTests
     private const string Rollup = "FROM sprint_stats v";
 
     [Fact]
-    public void The_rollup_carries_every_sum_measure_of_sprint_issue_facts_and_nothing_of_other_views()
+    public void The_rollups_carry_every_sum_measure_of_sprint_issue_facts_and_issue_flow_and_nothing_of_other_views()
     {
-        Assert.Same(AnalyticsModel.SprintStats, AnalyticsModel.SprintIssueFacts.Rollup);
-        var facts = AnalyticsModel.Measures.Where(m => m.View == AnalyticsModel.SprintIssueFacts).ToList();
-        Assert.NotEmpty(facts);
-        Assert.All(facts, m => Assert.Equal(m.Aggregation == Aggregation.Sum, m.InRollup));
-        Assert.All(AnalyticsModel.Measures.Where(m => m.View != AnalyticsModel.SprintIssueFacts), m => Assert.False(m.InRollup, m.Name));
+        Assert.Same(AnalyticsModel.SprintStats, AnalyticsModel.SprintIssueFacts.RollupFor("sprint_close_at"));
+        Assert.Same(AnalyticsModel.IssueFlowCreatedMonths, AnalyticsModel.IssueFlow.RollupFor("created_at"));
+        Assert.Same(AnalyticsModel.IssueFlowResolvedMonths, AnalyticsModel.IssueFlow.RollupFor("resolved_at"));
+        var rolled = new[] { AnalyticsModel.SprintIssueFacts, AnalyticsModel.IssueFlow };
+        var measures = AnalyticsModel.Measures.Where(m => rolled.Contains(m.View)).ToList();
+        Assert.Contains(measures, m => m.View == AnalyticsModel.IssueFlow && m.InRollup);
+        Assert.All(measures, m => Assert.Equal(m.Aggregation == Aggregation.Sum, m.InRollup));
+        Assert.All(measures.Where(m => m.InRollup), m => Assert.Equal(m.TimeColumn, m.Rollup!.RollupTimeColumn));
+        Assert.All(AnalyticsModel.Measures.Where(m => !rolled.Contains(m.View)), m => Assert.False(m.InRollup, m.Name));
+    }
+
+    [Theory]
+    [InlineData("""{"metrics":["bug_count"],"group_by":["team"],"time":{"type":"all"}}""", "issue_flow_created_months")]
+    [InlineData("""{"metrics":["issues_closed"],"group_by":["team","quarter"],"time":{"type":"all"}}""", "issue_flow_resolved_months")]
+    [InlineData("""{"metrics":["comments_per_issue"],"group_by":["month"],"time":{"type":"period","unit":"year","offset":-1}}""", "issue_flow_resolved_months")]
+    [InlineData("""{"metrics":["flow_efficiency"],"group_by":["team"],"time":{"type":"period","unit":"quarter","offset":-1},"compare":{"type":"previous_period"}}""", "issue_flow_resolved_months")]
+    [InlineData("""{"metrics":["escaped_defects"],"filters":[{"dimension":"team","op":"eq","values":["Nova"]}],"time":{"type":"between","from":"2025-01-01","to":"2025-03-31"}}""", "issue_flow_created_months")]
+    public void An_issue_sum_over_whole_months_by_team_or_calendar_reads_the_month_rollup(string json, string rollup)
+    {
+        var sql = SpecTestData.Build(json).Sql;
+        Assert.Contains($"FROM {rollup} v", sql, StringComparison.Ordinal);
+        Assert.DoesNotContain("FROM issue_flow v", sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Throughput_reads_both_month_rollups_each_by_its_own_time_column()
+    {
+        var sql = SpecTestData.Build("""{"metrics":["throughput_ratio"],"group_by":["team"],"time":{"type":"period","unit":"quarter","offset":-1}}""").Sql;
+        Assert.Contains("FROM issue_flow_resolved_months v\n    WHERE v.resolved_at >= $", sql, StringComparison.Ordinal);
+        Assert.Contains("FROM issue_flow_created_months v\n    WHERE v.created_at >= $", sql, StringComparison.Ordinal);
+        Assert.DoesNotContain("FROM issue_flow v", sql, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"metrics":["bug_count"],"group_by":["team"],"time":{"type":"rolling","unit":"day","n":30}}""")] // ends at as_of
+    [InlineData("""{"metrics":["bug_count"],"group_by":["team"],"time":{"type":"between","from":"2025-01-01","to":"2025-03-30"}}""")]
+    [InlineData("""{"metrics":["bug_count"],"group_by":["team"],"time":{"type":"period","unit":"week","offset":-1}}""")]
+    [InlineData("""{"metrics":["issues_closed"],"group_by":["week"],"time":{"type":"all"}}""")]
+    [InlineData("""{"metrics":["issues_closed"],"group_by":["team"],"time":{"type":"last_sprints","n":6}}""")]
+    [InlineData("""{"metrics":["issues_closed"],"group_by":["assignee"],"time":{"type":"all"}}""")]
+    [InlineData("""{"metrics":["issues_closed"],"filters":[{"dimension":"issue_type","op":"eq","values":["Bug"]}],"time":{"type":"all"}}""")]
+    [InlineData("""{"metrics":["cycle_time_avg"],"group_by":["team"],"time":{"type":"all"}}""")]
+    [InlineData("""{"metrics":["lead_time_p90"],"group_by":["team"],"time":{"type":"all"}}""")]
+    public void Issue_values_windows_that_cut_a_month_weeks_and_issue_dimensions_read_issue_flow(string json)
+    {
+        var sql = SpecTestData.Build(json).Sql;
+        Assert.Contains("FROM issue_flow v", sql, StringComparison.Ordinal);
+        Assert.DoesNotContain("_months", sql, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -455,6 +455,40 @@ public sealed class KnownAnswerViewTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task The_month_rollups_hold_each_teams_monthly_sum_of_every_issue_flow_measure_the_builder_reads_from_them()
+    {
+        // The builder answers issue sums over whole months by team or month from the month rollups (QueryBuilder.SourceView): each
+        // must hold, per team and UTC month of its time column (a null time included), exactly the sum of each such measure's
+        // issue_flow column, and no (team, month) that has no issue.
+        var rollups = AnalyticsModel.IssueFlow.Rollups;
+        Assert.Equal(2, rollups.Count);
+        foreach (var rollup in rollups)
+        {
+            var time = rollup.RollupTimeColumn!;
+            var sums = AnalyticsModel.Measures.Where(m => m.Rollup == rollup).Select(m => m.Column).Distinct().ToList();
+            Assert.NotEmpty(sums);
+            string Key(Dictionary<string, object?> r) => $"{r["team_name"]}|{r["month"]}";
+            var flow = (await QueryAsync(
+                    $"SELECT f.team_name, to_char(date_trunc('month', f.{time}, 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS month, " +
+                    $"{string.Join(", ", sums.Select(c => $"sum(f.{c})::numeric AS {c}"))} FROM issue_flow f GROUP BY 1, 2"))
+                .ToDictionary(Key);
+            var rolled = (await QueryAsync(
+                    $"SELECT r.team_name, to_char(r.{time} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS month, " +
+                    $"{string.Join(", ", sums.Select(c => $"sum(r.{c})::numeric AS {c}"))} FROM {rollup.Name} r GROUP BY 1, 2"))
+                .ToDictionary(Key);
+            Assert.True(flow.Count > 1, $"{rollup.Name}: the known answers span more than one month");
+            Assert.Equal(flow.Keys.Order(), rolled.Keys.Order());
+            foreach (var (key, row) in flow)
+            {
+                foreach (var column in sums)
+                {
+                    Assert.True(Equals(row[column], rolled[key][column]), $"{rollup.Name} {key} {column}: issue_flow {row[column]}, rollup {rolled[key][column]}");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_sprint_with_nothing_committed_has_null_commitment_ratios()
     {
         var b2 = (await CatalogValuesAsync())["B2"];

@@ -78,6 +78,17 @@ public sealed record AnalyticsView(string Name, string Grain, IReadOnlyDictionar
     /// </summary>
     public string? TimeGrain { get; init; }
 
+    /// <summary>
+    /// For a rollup of <see cref="Aggregation.CountDistinctIssues"/> measures (issue_events_months): the column holding, per row,
+    /// the month of its issue's previous row of the same kind (null: none). A row counts its <see cref="CountColumn"/> issues in a
+    /// window (or a calendar bucket) when that month is before the window's (or the bucket's) first month: each issue is counted
+    /// once, at its first row there, so the distinct count is a sum.
+    /// </summary>
+    public string? PreviousColumn { get; init; }
+
+    /// <summary>With <see cref="PreviousColumn"/>: the column holding how many of the rolled-up rows (one issue each) a row stands for.</summary>
+    public string? CountColumn { get; init; }
+
     /// <summary>The <see cref="TimeGrain"/> of a view whose rows are UTC months.</summary>
     public const string Month = "month";
 
@@ -105,9 +116,11 @@ public sealed record Measure(
     /// The one statement of which columns a rollup carries: the sum of every Sum measure of the view it rolls up that is placed
     /// by the rollup's time column, under the measure's column name (migration 0017 for sprint_stats, 0020 for the issue_flow
     /// months; integration tests hold the views to it). A sum over the rollup's rows is then the sum over the view's rows (a sum
-    /// of sums).
+    /// of sums). A rollup with a <see cref="AnalyticsView.PreviousColumn"/> (issue_events_months) carries every distinct-issue
+    /// count of its view instead: the measure's 0/1 column, as a key of its rows.
     /// </summary>
-    public bool InRollup => Aggregation == Aggregation.Sum && View.RollupFor(TimeColumn) is not null;
+    public bool InRollup => View.RollupFor(TimeColumn) is { } rollup
+                            && (Aggregation == Aggregation.Sum || (Aggregation == Aggregation.CountDistinctIssues && rollup.PreviousColumn is not null));
 
     /// <summary>The rollup that carries this measure (<see cref="InRollup"/>), or null.</summary>
     public AnalyticsView? Rollup => InRollup ? View.RollupFor(TimeColumn) : null;
@@ -164,8 +177,23 @@ public static class AnalyticsModel
         Rollups = [IssueFlowCreatedMonths, IssueFlowResolvedMonths],
     };
 
-    /// <summary>One row per status transition that matters: arrivals in done and reopens (done → not done).</summary>
-    public static readonly AnalyticsView IssueEvents = new("issue_events", "issue transition", IssueDimensions);
+    /// <summary>
+    /// One row per team, UTC month, kind (reopen or done arrival) and month of the same issue's previous event of that kind
+    /// (migration 0020): how many events. The distinct issues of a kind over whole months are a sum of it.
+    /// </summary>
+    public static readonly AnalyticsView IssueEventsMonths = new("issue_events_months", "team × month × kind × previous month", TeamOnly)
+    {
+        RollupTimeColumn = "at",
+        TimeGrain = AnalyticsView.Month,
+        PreviousColumn = "previous_at",
+        CountColumn = "events",
+    };
+
+    /// <summary>One row per status transition that matters: arrivals in done and reopens (done → not done). Counted per team and month in <see cref="IssueEventsMonths"/>.</summary>
+    public static readonly AnalyticsView IssueEvents = new("issue_events", "issue transition", IssueDimensions)
+    {
+        Rollups = [IssueEventsMonths],
+    };
 
     /// <summary>One row per team and day (days without WIP included, as 0).</summary>
     public static readonly AnalyticsView TeamDailyWip = new("team_daily_wip", "team × day",
@@ -175,7 +203,7 @@ public static class AnalyticsModel
     public static readonly AnalyticsView IssueIdleSegments = new("issue_idle_segments", "in-progress idle stretch", IssueDimensions);
 
     public static readonly IReadOnlyList<AnalyticsView> Views =
-        [SprintIssueFacts, SprintStats, IssueFlow, IssueFlowCreatedMonths, IssueFlowResolvedMonths, IssueEvents, TeamDailyWip, IssueIdleSegments];
+        [SprintIssueFacts, SprintStats, IssueFlow, IssueFlowCreatedMonths, IssueFlowResolvedMonths, IssueEvents, IssueEventsMonths, TeamDailyWip, IssueIdleSegments];
 
     /// <summary>Every view has <c>team_key</c> and <c>issue_key</c> (distinct counts) except the rollups and team_daily_wip (the rollups have <c>team_key</c>);
     /// sprint-grain views have <c>sprint_key</c> and <c>sprint_close_at</c> (sprint rows are keyed and ordered by them).</summary>

@@ -908,6 +908,8 @@ public static partial class QueryBuilder
                         {
                             Aggregation.Sum => $"sum(v.{a.Measure.Column}) AS {a.Alias}",
                             Aggregation.Avg => $"avg(v.{a.Measure.Column}) AS {a.Alias}",
+                            Aggregation.CountDistinctIssues when view.PreviousColumn is { } previous =>
+                                $"coalesce(sum(v.{view.CountColumn}) FILTER (WHERE v.{a.Measure.Column} = 1 AND {FirstInWindow(previous, keys, group.TimeColumn, window, prefix, p)}), 0) AS {a.Alias}",
                             Aggregation.CountDistinctIssues => $"count(DISTINCT v.{AnalyticsModel.IssueKeyColumn}) FILTER (WHERE v.{a.Measure.Column} = 1) AS {a.Alias}",
                             _ => throw new InvalidOperationException($"measure '{a.Measure.Name}' of issue values needs a statistic"),
                         },
@@ -953,6 +955,32 @@ public static partial class QueryBuilder
         && (rollup.TimeGrain is null || (group.Kind == GroupKind.Plain && !series && MonthAligned(window)))
             ? rollup
             : group.View;
+
+    /// <summary>
+    /// Over a rollup with a <see cref="AnalyticsView.PreviousColumn"/>: the rows that count their issues in the group — those whose
+    /// issue's previous row of the kind is before the first month of the window (a calendar window's start) and of the row's
+    /// calendar bucket (a month or quarter key), i.e. the issue's first row there; over all time without buckets, its first row.
+    /// </summary>
+    private static string FirstInWindow(string previous, IEnumerable<Key> keys, string timeColumn, ResolvedWindow window, string prefix, SqlParameters p)
+    {
+        var starts = new List<string>();
+        if (window is CalendarWindow calendar)
+        {
+            starts.Add(p.Add(calendar.From, $"{prefix}_from"));
+        }
+
+        foreach (var unit in keys.Select(k => k.Dimension).Where(d => Dimensions.Calendar.Contains(d)).Distinct())
+        {
+            starts.Add($"date_trunc('{Ident(unit)}', v.{timeColumn}, 'UTC')");
+        }
+
+        return starts.Count switch
+        {
+            0 => $"v.{previous} IS NULL",
+            1 => $"(v.{previous} IS NULL OR v.{previous} < {starts[0]})",
+            _ => $"(v.{previous} IS NULL OR v.{previous} < greatest({string.Join(", ", starts)}))",
+        };
+    }
 
     /// <summary>All time, or a calendar window whose bounds are both the first instant of a UTC month.</summary>
     private static bool MonthAligned(ResolvedWindow window)

@@ -48,6 +48,8 @@ public static class AnalyticsViews
         // 0020: per team and month, the sums of mv_issue_flow (keyed by team; team 0 = the issues without one)
         new("mv_issue_flow_months", "analytics_issue_flow_months_rows", ViewKey.Team, ReadsAsOf: false),
         new("mv_issue_events", "analytics_issue_events_rows", ViewKey.Issue, ReadsAsOf: false),
+        // 0020: per team, month and kind, the events counted once per issue (keyed by team like the issue sums per month)
+        new("mv_issue_events_months", "analytics_issue_events_months_rows", ViewKey.Team, ReadsAsOf: false),
         new("mv_sprint_issue_facts", "analytics_sprint_issue_facts_rows", ViewKey.Sprint, ReadsAsOf: true),
         new("mv_sprint_stats", "analytics_sprint_stats_rows", ViewKey.Sprint, ReadsAsOf: false),
         new("mv_team_daily_wip", "analytics_team_daily_wip_rows", ViewKey.Team, ReadsAsOf: true),

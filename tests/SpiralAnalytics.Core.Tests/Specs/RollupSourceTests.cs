@@ -14,15 +14,17 @@ public sealed class RollupSourceTests
     private const string Rollup = "FROM sprint_stats v";
 
     [Fact]
-    public void The_rollups_carry_every_sum_measure_of_sprint_issue_facts_and_issue_flow_and_nothing_of_other_views()
+    public void The_rollups_carry_every_sum_of_sprint_issue_facts_and_issue_flow_every_distinct_issue_count_of_issue_events_and_nothing_else()
     {
         Assert.Same(AnalyticsModel.SprintStats, AnalyticsModel.SprintIssueFacts.RollupFor("sprint_close_at"));
         Assert.Same(AnalyticsModel.IssueFlowCreatedMonths, AnalyticsModel.IssueFlow.RollupFor("created_at"));
         Assert.Same(AnalyticsModel.IssueFlowResolvedMonths, AnalyticsModel.IssueFlow.RollupFor("resolved_at"));
-        var rolled = new[] { AnalyticsModel.SprintIssueFacts, AnalyticsModel.IssueFlow };
+        Assert.Same(AnalyticsModel.IssueEventsMonths, AnalyticsModel.IssueEvents.RollupFor("at"));
+        var rolled = new[] { AnalyticsModel.SprintIssueFacts, AnalyticsModel.IssueFlow, AnalyticsModel.IssueEvents };
         var measures = AnalyticsModel.Measures.Where(m => rolled.Contains(m.View)).ToList();
         Assert.Contains(measures, m => m.View == AnalyticsModel.IssueFlow && m.InRollup);
-        Assert.All(measures, m => Assert.Equal(m.Aggregation == Aggregation.Sum, m.InRollup));
+        Assert.Contains(measures, m => m.View == AnalyticsModel.IssueEvents && m.InRollup);
+        Assert.All(measures, m => Assert.Equal(m.Aggregation == (m.View == AnalyticsModel.IssueEvents ? Aggregation.CountDistinctIssues : Aggregation.Sum), m.InRollup));
         Assert.All(measures.Where(m => m.InRollup), m => Assert.Equal(m.TimeColumn, m.Rollup!.RollupTimeColumn));
         Assert.All(AnalyticsModel.Measures.Where(m => !rolled.Contains(m.View)), m => Assert.False(m.InRollup, m.Name));
     }
@@ -47,6 +49,36 @@ public sealed class RollupSourceTests
         Assert.Contains("FROM issue_flow_resolved_months v\n    WHERE v.resolved_at >= $", sql, StringComparison.Ordinal);
         Assert.Contains("FROM issue_flow_created_months v\n    WHERE v.created_at >= $", sql, StringComparison.Ordinal);
         Assert.DoesNotContain("FROM issue_flow v", sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Distinct_reopened_issues_over_whole_months_are_a_sum_of_each_issues_first_event_in_the_window_and_bucket()
+    {
+        var all = SpecTestData.Build("""{"metrics":["reopen_rate"],"group_by":["team"],"time":{"type":"all"}}""").Sql;
+        Assert.Contains("FROM issue_events_months v", all, StringComparison.Ordinal);
+        Assert.Contains("coalesce(sum(v.events) FILTER (WHERE v.is_reopen = 1 AND v.previous_at IS NULL), 0) AS reopened_issues", all, StringComparison.Ordinal);
+        Assert.Contains("FILTER (WHERE v.is_done_arrival = 1 AND v.previous_at IS NULL)", all, StringComparison.Ordinal);
+        Assert.DoesNotContain("count(DISTINCT", all, StringComparison.Ordinal);
+
+        var year = SpecTestData.Build("""{"metrics":["reopened_count"],"group_by":["quarter"],"time":{"type":"period","unit":"year","offset":-1}}""");
+        Assert.Contains("FROM issue_events_months v", year.Sql, StringComparison.Ordinal);
+        Assert.Matches(@"v\.previous_at < greatest\(\$\d+, date_trunc\('quarter', v\.at, 'UTC'\)\)", year.Sql);
+
+        var month = SpecTestData.Build("""{"metrics":["reopened_count"],"group_by":["team"],"time":{"type":"period","unit":"month","offset":-1}}""");
+        Assert.Matches(@"\(v\.previous_at IS NULL OR v\.previous_at < \$\d+\)", month.Sql);
+    }
+
+    [Theory]
+    [InlineData("""{"metrics":["reopened_count"],"group_by":["team"],"time":{"type":"rolling","unit":"day","n":30}}""")]
+    [InlineData("""{"metrics":["reopen_rate"],"group_by":["week"],"time":{"type":"all"}}""")]
+    [InlineData("""{"metrics":["reopen_rate"],"group_by":["assignee"],"time":{"type":"all"}}""")]
+    [InlineData("""{"metrics":["reopen_rate"],"group_by":["team"],"time":{"type":"last_sprints","n":6}}""")]
+    public void Distinct_issue_counts_that_cut_a_month_or_need_an_issue_dimension_read_issue_events(string json)
+    {
+        var sql = SpecTestData.Build(json).Sql;
+        Assert.Contains("count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1)", sql, StringComparison.Ordinal);
+        Assert.Contains("FROM issue_events v", sql, StringComparison.Ordinal);
+        Assert.DoesNotContain("_months", sql, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -27,6 +27,7 @@ public sealed class AnalyticsViewIsolationTests(PostgresServer server) : IAsyncL
         // 0020 (issue 16): the issue_flow sums per team and month, one view per time column
         { "issue_flow_created_months", "(SELECT tenant_id FROM mv_issue_flow_months WHERE basis = 'c') AS months" },
         { "issue_flow_resolved_months", "(SELECT tenant_id FROM mv_issue_flow_months WHERE basis = 'r') AS months" },
+        { "issue_events_months", "mv_issue_events_months" },
         // 0007 (issue 14): views over RLS tables that tenant metrics read (row filters on labels; SQL metrics on goals)
         { "issue_labels", "(SELECT i.tenant_id FROM issues i CROSS JOIN LATERAL unnest(i.labels)) AS labels" },
         { "sprint_goals", "sprints" },

@@ -489,6 +489,30 @@ public sealed class KnownAnswerViewTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task The_event_month_rollup_counts_each_issue_once_per_team_and_month_and_once_over_all_time()
+    {
+        // reopened issues and done arrivals over whole months are sums of the rows whose issue's previous event of the kind is in
+        // an earlier month (QueryBuilder.FirstInWindow): per team and month, and per team over all time (no previous event at all),
+        // they must be the distinct issues of issue_events.
+        foreach (var (column, month) in new[] { ("is_reopen", true), ("is_done_arrival", true), ("is_reopen", false), ("is_done_arrival", false) })
+        {
+            var bucket = month ? "to_char(date_trunc('month', e.at, 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM')" : "'all'";
+            var rolledBucket = month ? "to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM')" : "'all'";
+            var first = month ? "(r.previous_at IS NULL OR r.previous_at < r.at)" : "r.previous_at IS NULL";
+            string Key(Dictionary<string, object?> r) => $"{r["team_name"]}|{r["bucket"]}";
+            var distinct = (await QueryAsync(
+                    $"SELECT e.team_name, {bucket} AS bucket, count(DISTINCT e.issue_key) FILTER (WHERE e.{column} = 1) AS n FROM issue_events e GROUP BY 1, 2"))
+                .ToDictionary(Key, r => Convert.ToInt64(r["n"], CultureInfo.InvariantCulture));
+            var rolled = (await QueryAsync(
+                    $"SELECT r.team_name, {rolledBucket} AS bucket, coalesce(sum(r.events) FILTER (WHERE r.{column} = 1 AND {first}), 0) AS n " +
+                    $"FROM {AnalyticsModel.IssueEventsMonths.Name} r GROUP BY 1, 2"))
+                .ToDictionary(Key, r => Convert.ToInt64(r["n"], CultureInfo.InvariantCulture));
+            Assert.Contains(distinct.Values, n => n > 0);
+            Assert.Equal(distinct.OrderBy(p => p.Key, StringComparer.Ordinal), rolled.OrderBy(p => p.Key, StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task A_sprint_with_nothing_committed_has_null_commitment_ratios()
     {
         var b2 = (await CatalogValuesAsync())["B2"];

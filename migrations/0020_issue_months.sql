@@ -9,7 +9,13 @@
 --    month instead of one per issue (4,610 rows for 395,321 issues in the 10,000-sprint bench).
 --    Filled from mv_issue_flow (refreshed before it in the same transaction) by analytics_issue_flow_months_rows, keyed by team
 --    (the refresh rewrites the teams of the changed issues, before and after; team 0 = the issues without a team).
--- 2. Covering indexes for the per-sprint values (z-scores, the problem score): each sprint's issues by team and time are read
+-- 2. mv_issue_events_months: per team, UTC month of the event, kind (reopen / done arrival) and UTC month of the same issue's
+--    previous event of that kind (NULL: its first), the number of events. An issue counts once in a window for a kind when one of
+--    its events of that kind is in the window, i.e. for its first event there: the one whose previous event (of the kind) is
+--    before the window. With month bounds, "before the window" is "previous month < the window's first month", so the count of
+--    distinct issues of issue_events (reopened issues, done arrivals) over whole months, by team, month or quarter, is a sum
+--    over these rows (the view issue_events_months; QueryBuilder renders it). Keyed by team like mv_issue_flow_months.
+-- 3. Covering indexes for the per-sprint values (z-scores, the problem score): each sprint's issues by team and time are read
 --    from the index alone (10,000 range scans each; with a heap fetch per row they were most of the all-time problem score).
 
 CREATE FUNCTION analytics_issue_flow_months_rows(p_tenants uuid[], p_teams bigint[])
@@ -56,9 +62,42 @@ SELECT team_key, team_name, month AS resolved_at, resolved_count, resolved_comme
        unblocked_in_progress_hours
 FROM mv_issue_flow_months WHERE tenant_id = current_tenant_id() AND basis = 'r';
 
-REVOKE ALL ON mv_issue_flow_months FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics_issue_flow_months_rows(uuid[], bigint[]) FROM PUBLIC;
-GRANT SELECT ON issue_flow_created_months, issue_flow_resolved_months TO spiral_app;
+CREATE FUNCTION analytics_issue_events_months_rows(p_tenants uuid[], p_teams bigint[])
+RETURNS TABLE (tenant_id uuid, team_id bigint, month timestamptz, is_reopen int, previous_month timestamptz, team_key text,
+               team_name text, is_done_arrival int, events bigint)
+LANGUAGE sql STABLE
+AS $$
+WITH e AS (
+    SELECT e.tenant_id, coalesce(t.id, 0) AS team_id, e.team_key, e.team_name, e.is_reopen, e.is_done_arrival,
+           date_trunc('month', e.at, 'UTC') AS month,
+           date_trunc('month', lag(e.at) OVER (PARTITION BY e.tenant_id, e.issue_id, e.is_reopen ORDER BY e.at, e.to_status), 'UTC')
+               AS previous_month
+    FROM mv_issue_events e
+    LEFT JOIN teams t ON t.tenant_id = e.tenant_id AND t.key = e.team_key
+    WHERE p_teams IS NULL
+       OR (e.tenant_id = ANY (p_tenants)
+           AND (e.team_key = ANY (ARRAY(SELECT k.key FROM teams k WHERE k.tenant_id = ANY (p_tenants) AND k.id = ANY (p_teams)))
+                OR (e.team_key IS NULL AND 0 = ANY (p_teams)))
+           AND coalesce(t.id, 0) = ANY (p_teams))
+)
+SELECT e.tenant_id, e.team_id, e.month, e.is_reopen, e.previous_month, min(e.team_key), min(e.team_name), min(e.is_done_arrival),
+       count(*)
+FROM e
+GROUP BY e.tenant_id, e.team_id, e.month, e.is_reopen, e.previous_month
+$$;
+CREATE TABLE mv_issue_events_months AS SELECT * FROM analytics_issue_events_months_rows(NULL, NULL);
+CREATE UNIQUE INDEX mv_issue_events_months_key ON mv_issue_events_months (tenant_id, team_id, month, is_reopen, previous_month)
+    NULLS NOT DISTINCT;
+CREATE INDEX mv_issue_events_months_month ON mv_issue_events_months (tenant_id, month);
+ANALYZE mv_issue_events_months;
+
+CREATE VIEW issue_events_months WITH (security_barrier) AS
+SELECT team_key, team_name, month AS at, previous_month AS previous_at, is_reopen, is_done_arrival, events
+FROM mv_issue_events_months WHERE tenant_id = current_tenant_id();
+
+REVOKE ALL ON mv_issue_flow_months, mv_issue_events_months FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_issue_flow_months_rows(uuid[], bigint[]), analytics_issue_events_months_rows(uuid[], bigint[]) FROM PUBLIC;
+GRANT SELECT ON issue_flow_created_months, issue_flow_resolved_months, issue_events_months TO spiral_app;
 
 -- The per-sprint values read each sprint's issues of its team in (start, close]: from the index alone.
 DROP INDEX mv_issue_flow_team_resolved;

@@ -433,8 +433,8 @@ public sealed class KnownAnswerViewTests(PostgresServer server)
     {
         // The builder answers sums without issue-level keys or filters from sprint_stats (QueryBuilder.SourceView): it must hold,
         // per sprint, exactly the sum of each such measure's sprint_issue_facts column, and the same team, sprint, state and close.
-        var rollup = AnalyticsModel.SprintIssueFacts.Rollup!;
-        var sums = AnalyticsModel.Measures.Where(m => m.InRollup).Select(m => m.Column).Distinct().ToList();
+        var rollup = AnalyticsModel.SprintIssueFacts.RollupFor("sprint_close_at")!;
+        var sums = AnalyticsModel.Measures.Where(m => m.Rollup == rollup).Select(m => m.Column).Distinct().ToList();
         var labels = rollup.DimensionColumns.Values.Append("sprint_state").Append("sprint_close_at").Distinct().ToList();
         Assert.Contains("completed_points", sums);
         var facts = (await QueryAsync(

@@ -903,6 +903,8 @@ public static partial class QueryBuilder
                     {
                         "term" => TermSql(a, view, p),
                         "percentile" => $"percentile_cont({p.Add(a.P, $"p:{a.P.ToString(CultureInfo.InvariantCulture)}")}) WITHIN GROUP (ORDER BY v.{a.Measure.Column}) AS {a.Alias}",
+                        // over a rollup that holds means: the sum and the number of the values, as avg() divides them
+                        "mean" when view.HoldsMeans => $"sum(v.{a.Measure.Column}_sum) / nullif(sum(v.{a.Measure.Column}_count), 0)::numeric AS {a.Alias}",
                         "mean" => $"avg(v.{a.Measure.Column}) AS {a.Alias}",
                         _ => a.Measure.Aggregation switch
                         {
@@ -937,19 +939,20 @@ public static partial class QueryBuilder
 
     /// <summary>
     /// The view a group reads: the rollup of its view for its time column (<see cref="AnalyticsView.RollupFor"/>) when that gives
-    /// the identical result — every aggregate a plain sum of a measure the rollup carries (<see cref="Measure.InRollup"/>: a sum of
-    /// sums is the sum, and a per-sprint mean sums each sprint first), and every group key and filter on a dimension the rollup
-    /// has (its stored ones and the calendar buckets of the time column it shares), so no key or filter needs a row the rollup
-    /// has summed away (an assignee, an issue type…); for a rollup of months (<see cref="AnalyticsView.TimeGrain"/>) also a plain
-    /// group over all time or over a calendar window from a month start to a month start (each issue's time is in the window
-    /// exactly when its month is), never a sprint window or a sprint's values. Otherwise the group's own view.
+    /// the identical result — every aggregate one the rollup carries (<see cref="Measure.InRollup"/>): a plain sum (a sum of sums
+    /// is the sum, and a per-sprint mean sums each sprint first), a distinct-issue count (<see cref="FirstInWindow"/>) or the mean
+    /// of an issue value (its sum / its number, <see cref="AnalyticsView.HoldsMeans"/>) — and every group key and filter on a
+    /// dimension the rollup has (its stored ones and the calendar buckets of the time column it shares), so no key or filter needs
+    /// a row the rollup has summed away (an assignee, an issue type…); for a rollup of months (<see cref="AnalyticsView.TimeGrain"/>)
+    /// also a plain group over all time or over a calendar window from a month start to a month start (each issue's time is in
+    /// the window exactly when its month is), never a sprint window or a sprint's values. Otherwise the group's own view.
     /// </summary>
     private static AnalyticsView SourceView(Group group, IEnumerable<Key> keys, IEnumerable<SpecFilter> filters, ResolvedWindow window,
         bool series) =>
         group.View.RollupFor(group.TimeColumn) is { } rollup
         && group.TimeKind == TimeKind.Window
         && group.Kind is GroupKind.Plain or GroupKind.PerSprint
-        && group.Aggregates.All(a => a.Kind is "plain" or "per_sprint" && a.Measure.InRollup)
+        && group.Aggregates.All(a => a.Measure.InRollup && (a.Measure.Aggregation == Aggregation.Values ? a.Kind == "mean" : a.Kind is "plain" or "per_sprint"))
         && keys.All(k => rollup.Dimensions.Contains(k.Dimension))
         && filters.All(f => rollup.DimensionColumns.ContainsKey(f.Dimension))
         && (rollup.TimeGrain is null || (group.Kind == GroupKind.Plain && !series && MonthAligned(window)))

@@ -24,7 +24,11 @@ public sealed class RollupSourceTests
         var measures = AnalyticsModel.Measures.Where(m => rolled.Contains(m.View)).ToList();
         Assert.Contains(measures, m => m.View == AnalyticsModel.IssueFlow && m.InRollup);
         Assert.Contains(measures, m => m.View == AnalyticsModel.IssueEvents && m.InRollup);
-        Assert.All(measures, m => Assert.Equal(m.Aggregation == (m.View == AnalyticsModel.IssueEvents ? Aggregation.CountDistinctIssues : Aggregation.Sum), m.InRollup));
+        Assert.All(measures, m => Assert.Equal(
+            m.Aggregation == Aggregation.Sum
+            || (m.View == AnalyticsModel.IssueEvents && m.Aggregation == Aggregation.CountDistinctIssues)
+            || (m.View == AnalyticsModel.IssueFlow && m.Aggregation == Aggregation.Values),
+            m.InRollup));
         Assert.All(measures.Where(m => m.InRollup), m => Assert.Equal(m.TimeColumn, m.Rollup!.RollupTimeColumn));
         Assert.All(AnalyticsModel.Measures.Where(m => !rolled.Contains(m.View)), m => Assert.False(m.InRollup, m.Name));
     }
@@ -40,6 +44,16 @@ public sealed class RollupSourceTests
         var sql = SpecTestData.Build(json).Sql;
         Assert.Contains($"FROM {rollup} v", sql, StringComparison.Ordinal);
         Assert.DoesNotContain("FROM issue_flow v", sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_mean_of_an_issue_value_over_whole_months_is_its_sum_over_its_number()
+    {
+        var sql = SpecTestData.Build("""{"metrics":["cycle_time_avg","lead_time_avg"],"group_by":["team","quarter"],"time":{"type":"all"}}""").Sql;
+        Assert.Contains("FROM issue_flow_resolved_months v", sql, StringComparison.Ordinal);
+        Assert.Contains("sum(v.cycle_time_days_sum) / nullif(sum(v.cycle_time_days_count), 0)::numeric AS cycle_time_days_mean", sql, StringComparison.Ordinal);
+        Assert.Contains("sum(v.lead_time_days_sum) / nullif(sum(v.lead_time_days_count), 0)::numeric AS lead_time_days_mean", sql, StringComparison.Ordinal);
+        Assert.DoesNotContain("avg(", sql, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -89,8 +103,9 @@ public sealed class RollupSourceTests
     [InlineData("""{"metrics":["issues_closed"],"group_by":["team"],"time":{"type":"last_sprints","n":6}}""")]
     [InlineData("""{"metrics":["issues_closed"],"group_by":["assignee"],"time":{"type":"all"}}""")]
     [InlineData("""{"metrics":["issues_closed"],"filters":[{"dimension":"issue_type","op":"eq","values":["Bug"]}],"time":{"type":"all"}}""")]
-    [InlineData("""{"metrics":["cycle_time_avg"],"group_by":["team"],"time":{"type":"all"}}""")]
     [InlineData("""{"metrics":["lead_time_p90"],"group_by":["team"],"time":{"type":"all"}}""")]
+    [InlineData("""{"metrics":["cycle_time_avg","cycle_time_p50"],"group_by":["team"],"time":{"type":"all"}}""")] // one group: the percentile needs the values
+    [InlineData("""{"metrics":["cycle_time_avg"],"group_by":["team"],"time":{"type":"last_sprints","n":6}}""")]
     public void Issue_values_windows_that_cut_a_month_weeks_and_issue_dimensions_read_issue_flow(string json)
     {
         var sql = SpecTestData.Build(json).Sql;

@@ -455,7 +455,7 @@ public sealed class KnownAnswerViewTests(PostgresServer server)
     }
 
     [Fact]
-    public async Task The_month_rollups_hold_each_teams_monthly_sum_of_every_issue_flow_measure_the_builder_reads_from_them()
+    public async Task The_month_rollups_hold_each_teams_monthly_sum_and_mean_of_every_issue_flow_measure_the_builder_reads_from_them()
     {
         // The builder answers issue sums over whole months by team or month from the month rollups (QueryBuilder.SourceView): each
         // must hold, per team and UTC month of its time column (a null time included), exactly the sum of each such measure's
@@ -465,22 +465,25 @@ public sealed class KnownAnswerViewTests(PostgresServer server)
         foreach (var rollup in rollups)
         {
             var time = rollup.RollupTimeColumn!;
-            var sums = AnalyticsModel.Measures.Where(m => m.Rollup == rollup).Select(m => m.Column).Distinct().ToList();
+            var sums = AnalyticsModel.Measures.Where(m => m.Rollup == rollup && m.Aggregation == Aggregation.Sum).Select(m => m.Column).Distinct().ToList();
+            var means = AnalyticsModel.Measures.Where(m => m.Rollup == rollup && m.Aggregation == Aggregation.Values).Select(m => m.Column).ToList();
             Assert.NotEmpty(sums);
+            Assert.Equal(rollup.HoldsMeans, means.Count > 0);
             string Key(Dictionary<string, object?> r) => $"{r["team_name"]}|{r["month"]}";
             var flow = (await QueryAsync(
                     $"SELECT f.team_name, to_char(date_trunc('month', f.{time}, 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS month, " +
-                    $"{string.Join(", ", sums.Select(c => $"sum(f.{c})::numeric AS {c}"))} FROM issue_flow f GROUP BY 1, 2"))
+                    $"{string.Join(", ", sums.Select(c => $"sum(f.{c})::numeric AS {c}").Concat(means.Select(c => $"avg(f.{c}) AS {c}")))} FROM issue_flow f GROUP BY 1, 2"))
                 .ToDictionary(Key);
             var rolled = (await QueryAsync(
                     $"SELECT r.team_name, to_char(r.{time} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS month, " +
-                    $"{string.Join(", ", sums.Select(c => $"sum(r.{c})::numeric AS {c}"))} FROM {rollup.Name} r GROUP BY 1, 2"))
+                    $"{string.Join(", ", sums.Select(c => $"sum(r.{c})::numeric AS {c}").Concat(means.Select(c => $"sum(r.{c}_sum) / nullif(sum(r.{c}_count), 0)::numeric AS {c}")))} " +
+                    $"FROM {rollup.Name} r GROUP BY 1, 2"))
                 .ToDictionary(Key);
             Assert.True(flow.Count > 1, $"{rollup.Name}: the known answers span more than one month");
             Assert.Equal(flow.Keys.Order(), rolled.Keys.Order());
             foreach (var (key, row) in flow)
             {
-                foreach (var column in sums)
+                foreach (var column in sums.Concat(means))
                 {
                     Assert.True(Equals(row[column], rolled[key][column]), $"{rollup.Name} {key} {column}: issue_flow {row[column]}, rollup {rolled[key][column]}");
                 }

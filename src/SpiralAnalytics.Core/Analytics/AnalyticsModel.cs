@@ -90,11 +90,11 @@ public sealed record AnalyticsView(string Name, string Grain, IReadOnlyDictionar
     public string? CountColumn { get; init; }
 
     /// <summary>
-    /// For a rollup: it also holds, for each <see cref="Aggregation.Values"/> measure placed by its time column, the sum and the
-    /// number of the non-null values (<c>{column}_sum</c>, <c>{column}_count</c>), so their mean is sum / number (as avg computes
-    /// it); percentiles still need the values themselves.
+    /// For a rollup: it also holds, for each <see cref="Aggregation.Values"/> measure placed by its time column, the sum, the
+    /// number and the list of the non-null values (<c>{column}_sum</c>, <c>{column}_count</c>, <c>{column}_values</c>): their mean
+    /// is sum / number (as avg computes it), a percentile is taken over the rows' lists unnested (the same values).
     /// </summary>
-    public bool HoldsMeans { get; init; }
+    public bool HoldsValues { get; init; }
 
     /// <summary>The <see cref="TimeGrain"/> of a view whose rows are UTC months.</summary>
     public const string Month = "month";
@@ -124,13 +124,13 @@ public sealed record Measure(
     /// by the rollup's time column, under the measure's column name (migration 0017 for sprint_stats, 0020 for the issue_flow
     /// months; integration tests hold the views to it). A sum over the rollup's rows is then the sum over the view's rows (a sum
     /// of sums). A rollup with a <see cref="AnalyticsView.PreviousColumn"/> (issue_events_months) carries every distinct-issue
-    /// count of its view instead: the measure's 0/1 column, as a key of its rows; one that <see cref="AnalyticsView.HoldsMeans"/>
-    /// carries the mean of each issue value (not its percentiles).
+    /// count of its view instead: the measure's 0/1 column, as a key of its rows; one that <see cref="AnalyticsView.HoldsValues"/>
+    /// carries the mean and the percentiles of each issue value.
     /// </summary>
     public bool InRollup => View.RollupFor(TimeColumn) is { } rollup
                             && (Aggregation == Aggregation.Sum
                                 || (Aggregation == Aggregation.CountDistinctIssues && rollup.PreviousColumn is not null)
-                                || (Aggregation == Aggregation.Values && rollup.HoldsMeans));
+                                || (Aggregation == Aggregation.Values && rollup.HoldsValues));
 
     /// <summary>The rollup that carries this measure (<see cref="InRollup"/>), or null.</summary>
     public AnalyticsView? Rollup => InRollup ? View.RollupFor(TimeColumn) : null;
@@ -179,7 +179,7 @@ public static class AnalyticsModel
     {
         RollupTimeColumn = "resolved_at",
         TimeGrain = AnalyticsView.Month,
-        HoldsMeans = true,
+        HoldsValues = true,
     };
 
     /// <summary>One row per issue: lead and cycle time, blocked and in-progress hours, comments, bug flags. Its sums rolled up by team and month.</summary>

@@ -778,6 +778,16 @@ public static partial class QueryBuilder
             var view = SourceView(group, keys, filters, window, series is not null);
             var keyColumns = keys.Select(k => $"{KeyExpression(k, view, group.TimeColumn)} AS {k.Name}").ToList();
             var from = $"{view.Name} v";
+            // A rollup's lists of issue values, unnested for percentiles (and the means beside them): column u.{measure column}.
+            // LEFT: a row with no value still makes its group, as its issues do over the rolled-up view.
+            var unnested = view.HoldsValues && group.Aggregates.Any(a => a.Kind == "percentile")
+                ? group.Aggregates.Select(a => a.Measure.Column).Distinct().ToList()
+                : null;
+            if (unnested is not null)
+            {
+                from += $"\n    LEFT JOIN LATERAL unnest({string.Join(", ", unnested.Select(c => $"v.{c}_values"))}) AS u({string.Join(", ", unnested)}) ON true";
+            }
+
             var where = new List<string>();
             string? perSprintRows = null;
             if (series is not null)
@@ -902,9 +912,10 @@ public static partial class QueryBuilder
                     var aggregates = group.Aggregates.Select(a => a.Kind switch
                     {
                         "term" => TermSql(a, view, p),
-                        "percentile" => $"percentile_cont({p.Add(a.P, $"p:{a.P.ToString(CultureInfo.InvariantCulture)}")}) WITHIN GROUP (ORDER BY v.{a.Measure.Column}) AS {a.Alias}",
-                        // over a rollup that holds means: the sum and the number of the values, as avg() divides them
-                        "mean" when view.HoldsMeans => $"sum(v.{a.Measure.Column}_sum) / nullif(sum(v.{a.Measure.Column}_count), 0)::numeric AS {a.Alias}",
+                        "percentile" => $"percentile_cont({p.Add(a.P, $"p:{a.P.ToString(CultureInfo.InvariantCulture)}")}) WITHIN GROUP (ORDER BY {(unnested is null ? "v" : "u")}.{a.Measure.Column}) AS {a.Alias}",
+                        "mean" when unnested is not null => $"avg(u.{a.Measure.Column}) AS {a.Alias}",
+                        // over a rollup that holds the values: their sum and number, as avg() divides them
+                        "mean" when view.HoldsValues => $"sum(v.{a.Measure.Column}_sum) / nullif(sum(v.{a.Measure.Column}_count), 0)::numeric AS {a.Alias}",
                         "mean" => $"avg(v.{a.Measure.Column}) AS {a.Alias}",
                         _ => a.Measure.Aggregation switch
                         {
@@ -941,7 +952,8 @@ public static partial class QueryBuilder
     /// The view a group reads: the rollup of its view for its time column (<see cref="AnalyticsView.RollupFor"/>) when that gives
     /// the identical result — every aggregate one the rollup carries (<see cref="Measure.InRollup"/>): a plain sum (a sum of sums
     /// is the sum, and a per-sprint mean sums each sprint first), a distinct-issue count (<see cref="FirstInWindow"/>) or the mean
-    /// of an issue value (its sum / its number, <see cref="AnalyticsView.HoldsMeans"/>) — and every group key and filter on a
+    /// or a percentile of an issue value (its sum / its number, its lists unnested: <see cref="AnalyticsView.HoldsValues"/>; a
+    /// percentile only beside other issue values, as the unnested rows repeat a row's sums) — and every group key and filter on a
     /// dimension the rollup has (its stored ones and the calendar buckets of the time column it shares), so no key or filter needs
     /// a row the rollup has summed away (an assignee, an issue type…); for a rollup of months (<see cref="AnalyticsView.TimeGrain"/>)
     /// also a plain group over all time or over a calendar window from a month start to a month start (each issue's time is in
@@ -952,7 +964,8 @@ public static partial class QueryBuilder
         group.View.RollupFor(group.TimeColumn) is { } rollup
         && group.TimeKind == TimeKind.Window
         && group.Kind is GroupKind.Plain or GroupKind.PerSprint
-        && group.Aggregates.All(a => a.Measure.InRollup && (a.Measure.Aggregation == Aggregation.Values ? a.Kind == "mean" : a.Kind is "plain" or "per_sprint"))
+        && group.Aggregates.All(a => a.Measure.InRollup && (a.Measure.Aggregation == Aggregation.Values ? a.Kind is "mean" or "percentile" : a.Kind is "plain" or "per_sprint"))
+        && !(group.Aggregates.Any(a => a.Kind == "percentile") && group.Aggregates.Any(a => a.Measure.Aggregation != Aggregation.Values))
         && keys.All(k => rollup.Dimensions.Contains(k.Dimension))
         && filters.All(f => rollup.DimensionColumns.ContainsKey(f.Dimension))
         && (rollup.TimeGrain is null || (group.Kind == GroupKind.Plain && !series && MonthAligned(window)))

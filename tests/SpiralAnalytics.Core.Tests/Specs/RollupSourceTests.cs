@@ -57,6 +57,17 @@ public sealed class RollupSourceTests
     }
 
     [Fact]
+    public void Percentiles_of_issue_values_over_whole_months_unnest_the_months_lists_of_values()
+    {
+        var sql = SpecTestData.Build("""{"metrics":["cycle_time_p50","lead_time_p90","cycle_time_avg"],"group_by":["team"],"time":{"type":"all"}}""").Sql;
+        Assert.Contains("FROM issue_flow_resolved_months v\n    LEFT JOIN LATERAL unnest(v.cycle_time_days_values, v.lead_time_days_values) AS u(cycle_time_days, lead_time_days) ON true", sql, StringComparison.Ordinal);
+        Assert.Matches(@"percentile_cont\(\$\d+\) WITHIN GROUP \(ORDER BY u\.cycle_time_days\) AS cycle_time_days_p50", sql);
+        Assert.Matches(@"percentile_cont\(\$\d+\) WITHIN GROUP \(ORDER BY u\.lead_time_days\) AS lead_time_days_p90", sql);
+        Assert.Contains("avg(u.cycle_time_days) AS cycle_time_days_mean", sql, StringComparison.Ordinal);
+        Assert.DoesNotContain("FROM issue_flow v", sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Throughput_reads_both_month_rollups_each_by_its_own_time_column()
     {
         var sql = SpecTestData.Build("""{"metrics":["throughput_ratio"],"group_by":["team"],"time":{"type":"period","unit":"quarter","offset":-1}}""").Sql;
@@ -103,8 +114,8 @@ public sealed class RollupSourceTests
     [InlineData("""{"metrics":["issues_closed"],"group_by":["team"],"time":{"type":"last_sprints","n":6}}""")]
     [InlineData("""{"metrics":["issues_closed"],"group_by":["assignee"],"time":{"type":"all"}}""")]
     [InlineData("""{"metrics":["issues_closed"],"filters":[{"dimension":"issue_type","op":"eq","values":["Bug"]}],"time":{"type":"all"}}""")]
-    [InlineData("""{"metrics":["lead_time_p90"],"group_by":["team"],"time":{"type":"all"}}""")]
-    [InlineData("""{"metrics":["cycle_time_avg","cycle_time_p50"],"group_by":["team"],"time":{"type":"all"}}""")] // one group: the percentile needs the values
+    [InlineData("""{"metrics":["lead_time_p90"],"group_by":["team"],"time":{"type":"rolling","unit":"month","n":3}}""")]
+    [InlineData("""{"metrics":["cycle_time_p50","issues_closed"],"group_by":["team"],"time":{"type":"all"}}""")] // one group: unnested values would repeat the sums
     [InlineData("""{"metrics":["cycle_time_avg"],"group_by":["team"],"time":{"type":"last_sprints","n":6}}""")]
     public void Issue_values_windows_that_cut_a_month_weeks_and_issue_dimensions_read_issue_flow(string json)
     {
@@ -142,11 +153,12 @@ public sealed class RollupSourceTests
     }
 
     [Fact]
-    public void Only_the_sprint_grain_group_of_a_mixed_answer_moves_to_the_rollup()
+    public void Each_group_of_a_mixed_answer_moves_to_its_own_rollup()
     {
         var sql = SpecTestData.Build("""{"metrics":["velocity","cycle_time_p50"],"group_by":["team"],"time":{"type":"all"}}""").Sql;
         Assert.Contains(Rollup, sql, StringComparison.Ordinal);
-        Assert.Contains("FROM issue_flow v", sql, StringComparison.Ordinal);
+        Assert.Contains("FROM issue_flow_resolved_months v", sql, StringComparison.Ordinal);
+        Assert.DoesNotContain("FROM issue_flow v", sql, StringComparison.Ordinal);
         Assert.DoesNotContain(Facts, sql, StringComparison.Ordinal);
     }
 

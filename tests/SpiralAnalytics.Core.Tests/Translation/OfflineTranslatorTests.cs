@@ -1,3 +1,4 @@
+using SpiralAnalytics.Core.Catalog;
 using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Core.Tests.Catalog;
 using SpiralAnalytics.Core.Translation;
@@ -311,6 +312,25 @@ public sealed class OfflineTranslatorTests
     [Fact]
     public void A_count_narrowed_to_bugs_is_the_bug_metric() =>
         Assert.Equal("""{"metrics":["bug_count"],"group_by":["month"]}""", Spec("issues created per month, only bugs"));
+
+    [Fact]
+    public void The_catalog_relations_not_the_metric_names_decide_narrowed_metrics_and_shares()
+    {
+        // The same catalog without its share_of/narrows fields: the names, descriptions and synonyms still say "bugs" and
+        // "share of", but nothing relates the metrics, so the amount stays an amount narrowed by a filter.
+        var unrelated = new MetricCatalog(ShippedCatalog.Catalog.All.Select(m => m with { ShareOf = null, Narrows = null }));
+        string Unrelated(string question)
+        {
+            var outcome = OfflineTranslator.Translate(new TranslationRequest(question, AsOf, null), new TranslationContext(unrelated, [], Values, AsOf));
+            return outcome.Spec is null ? "clarification" : SpecJson.Write(outcome.Spec);
+        }
+
+        Assert.Equal("""{"metrics":["bug_count"],"group_by":["month"]}""", Spec("issues created per month, only bugs"));
+        Assert.Equal("""{"metrics":["issues_created"],"group_by":["month"],"filters":[{"dimension":"issue_type","op":"eq","values":["Bug"]}]}""",
+            Unrelated("issues created per month, only bugs"));
+        Assert.Equal("""{"metrics":["bug_share"],"group_by":["team"]}""", Spec("what fraction of completed issues were bugs, by team"));
+        Assert.NotEqual("""{"metrics":["bug_share"],"group_by":["team"]}""", Unrelated("what fraction of completed issues were bugs, by team"));
+    }
 
     [Fact]
     public void The_fewest_of_a_counted_thing_asks_for_the_count() =>

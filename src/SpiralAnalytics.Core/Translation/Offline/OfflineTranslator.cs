@@ -504,14 +504,14 @@ public sealed class OfflineTranslator : IContextTranslator
     }
 
     /// <summary>
-    /// The share metric built on <paramref name="amount"/> (a ratio depending on it whose definition starts "Share of …") whose
+    /// The share of <paramref name="amount"/> (a metric whose catalog <c>share_of</c> names it, with no row filter) whose
     /// definition's first clause uses most of the question's words no parser took ("completed"), if exactly one does.
     /// </summary>
     private static MetricDefinition? Share(MetricDefinition amount, QuestionTokens q, MetricCatalog catalog)
     {
         var words = q.Free.Where(t => t.Text.Length > 2 && !Vocabulary.Filler.Contains(t.Text) && !Vocabulary.Reserved.Contains(t.Text)).ToList();
         var scored = catalog.Active
-            .Where(m => m.Unit == "ratio" && m.DependsOn.Contains(amount.Name) && m.Description.StartsWith("Share of", StringComparison.Ordinal))
+            .Where(m => m.ShareOf is { Where: null } share && share.Metric == amount.Name)
             .Select(m =>
             {
                 var clause = Tokenizer.Stems(m.Description.Split(':', '.')[0]).ToHashSet(StringComparer.Ordinal);
@@ -879,37 +879,36 @@ public sealed class OfflineTranslator : IContextTranslator
     }
 
     /// <summary>
-    /// The ratio built on <paramref name="whole"/> (it depends on it) whose name, display name or a synonym names the value of one
-    /// of the question's filters ("Bug share of completed" for Bug), if exactly one such ratio and filter exist: that value
-    /// narrows the amount to the ratio's numerator, so the filter is the ratio's own, not one to apply.
+    /// The share of <paramref name="whole"/> that one of the question's filters names (catalog <c>share_of</c> with that row
+    /// filter: bug share is the share of completed issues with issue type Bug), if exactly one metric is.
     /// </summary>
     public static (MetricDefinition Part, FilterMention Narrowing)? NarrowedShare(MetricDefinition whole, IReadOnlyList<FilterMention> filters, MetricCatalog catalog)
     {
         var found = (
-            from filter in filters.Where(f => !f.Negated && f.Values.Count == 1)
-            let value = Tokenizer.Stems(filter.Values[0])
-            from ratio in catalog.Active.Where(m => m.Unit == "ratio" && m.DependsOn.Contains(whole.Name))
-            where ratio.Synonyms.Prepend(ratio.DisplayName).Prepend(CatalogText.NameAsWords(ratio.Name))
-                .Any(phrase => Tokenizer.Stems(phrase) is var words && value.All(words.Contains))
+            from filter in filters.Where(f => !f.Negated)
+            from ratio in catalog.Active
+            where ratio.ShareOf is { } share && share.Metric == whole.Name && share.IsNarrowedTo(filter.Dimension, filter.Values.ToList())
             select (ratio, filter)).DistinctBy(x => x.ratio.Name).ToList();
         return found is [var one] ? one : null;
     }
 
     /// <summary>
-    /// A count of issues narrowed to one issue type, when the catalog has a metric for that type's count ("Issues created" for
-    /// Bug is "Bugs created"): that metric, without the filter.
+    /// A metric narrowed to the values of one of the spec's filters, when the catalog has a metric that is exactly that
+    /// (catalog <c>narrows</c>: bugs created is issues created with issue type Bug): that metric, without the filter.
     /// </summary>
     private static AnalyticsSpec Dedicated(AnalyticsSpec spec, MetricCatalog catalog, List<string> notes)
     {
-        if (spec.Metrics.Count != 1 || spec.Filters.Where(f => f.Dimension == Dimensions.IssueType).ToList() is not [{ Op: "eq" or "in", Values: [var type] } filter]
-            || catalog.Find(spec.Metrics[0]) is not { } metric || !metric.DisplayName.StartsWith("Issues ", StringComparison.Ordinal))
+        if (spec.Metrics is not [var name] || catalog.Find(name) is not { } metric)
         {
             return spec;
         }
 
-        var name = type + "s " + metric.DisplayName["Issues ".Length..];
-        if (catalog.Active.FirstOrDefault(m => string.Equals(m.DisplayName, name, StringComparison.OrdinalIgnoreCase)) is not { } dedicated
-            || dedicated.Unit != metric.Unit || dedicated.TimeColumn != metric.TimeColumn)
+        var found = (
+            from candidate in spec.Filters.Where(f => f.Op is "eq" or "in")
+            from narrowed in catalog.Active
+            where narrowed.Narrows is { } narrows && narrows.Metric == metric.Name && narrows.IsNarrowedTo(candidate.Dimension, candidate.Values.ToList())
+            select (narrowed, candidate)).ToList();
+        if (found is not [var (dedicated, filter)])
         {
             return spec;
         }
@@ -920,7 +919,7 @@ public sealed class OfflineTranslator : IContextTranslator
             return spec;
         }
 
-        notes.Add($"{metric.Name} of {type} issues is {dedicated.Name}");
+        notes.Add($"{metric.Name} of {string.Join(", ", filter.Values)} issues is {dedicated.Name}");
         return spec with
         {
             Metrics = [dedicated.Name],

@@ -86,8 +86,9 @@ public sealed class OfflineTranslator : IContextTranslator
             };
             var analysisPrevious = intent == QuestionIntent.Metrics ? previousSpec : null;
             // a question of its own intent keeps only the conversation's team, and only when it points back at it ("why did it …")
-            IReadOnlyList<SpecFilter> scope = analysisPrevious is null && previousSpec is not null && QuestionRules.RefersBack(q, vocabulary)
-                ? previousSpec.Filters.Where(f => f.Dimension == Dimensions.Team && !FilterOps.IsNegative(f.Op)).ToList()
+            var pointedAt = analysisPrevious is null && previousSpec is not null && QuestionRules.RefersBack(q, vocabulary) ? previousSpec : null;
+            IReadOnlyList<SpecFilter> scope = pointedAt is not null
+                ? pointedAt.Filters.Where(f => f.Dimension == Dimensions.Team && !FilterOps.IsNegative(f.Op)).ToList()
                 : [];
             if (intentWords is not null)
             {
@@ -118,7 +119,11 @@ public sealed class OfflineTranslator : IContextTranslator
                     TranslatorNames.Offline, [], 1.0, evidence);
             }
 
-            if (Analysis(form, metrics, time, filters, analysisPrevious, scope, context, evidence) is { } analysis)
+            // "anything unusual in there?": a search for unusual sprints pointed at the previous answer looks in it — its window
+            // and, unless it asks for anything "else", its sprint metrics
+            var searched = form == AnalysisForms.Anomalies && pointedAt is not null ? pointedAt : null;
+            var lookElsewhere = q.All.Any(t => t.Text is "else" or "other" or "others");
+            if (Analysis(form, metrics, time, filters, analysisPrevious, scope, searched, lookElsewhere, context, evidence) is { } analysis)
             {
                 return analysis;
             }
@@ -195,6 +200,21 @@ public sealed class OfflineTranslator : IContextTranslator
                 Filters = reading.Filters.Where(f => f != narrowing).ToList(),
             };
             shareNote = $"'{string.Join(", ", narrowing.Values)}' as a share of {whole.Name}: {part.Name}";
+        }
+
+        if (shareNote is null && !thresholds.Any(t => t.Unit == "ratio") && definitions is [{ Unit: not "ratio" } asked] && AsksForShare(q)
+            && Share(asked, q, catalog) is { } named)
+        {
+            // "what share of vega's commitment was carried over": the share of the amount (catalog share_of) the other words name
+            definitions = [named];
+            reading = reading with { Metrics = [new MetricMention(named, reading.Metrics.FirstOrDefault()?.Position ?? 0, named.Name)] };
+            shareNote = $"a share of {asked.Name}: {named.Name}";
+        }
+
+        definitions = Totalled(definitions, reading.Metrics, q, catalog, out var totalNote);
+        if (totalNote is not null)
+        {
+            shareNote = shareNote is null ? totalNote : $"{shareNote}; {totalNote}";
         }
 
         if (AsksForShare(q) && definitions.Count > 1 && definitions.Any(r => r.Unit == "ratio"))
@@ -436,7 +456,7 @@ public sealed class OfflineTranslator : IContextTranslator
     /// analysis (<paramref name="previous"/>) changes its teams or window.
     /// </summary>
     private static TranslationOutcome? Analysis(string form, MetricReading metrics, TimeReading time, FilterReading filters, AnalyticsSpec? previous,
-        IReadOnlyList<SpecFilter> scope, TranslationContext context, List<TranslationEvidence> evidence)
+        IReadOnlyList<SpecFilter> scope, AnalyticsSpec? searched, bool lookElsewhere, TranslationContext context, List<TranslationEvidence> evidence)
     {
         var catalog = context.Catalog;
         var composite = catalog.Active.Where(m => m.Type == MetricTypes.Composite && m.Grain == MetricGrains.Sprint).OrderBy(m => m.Name, StringComparer.Ordinal).FirstOrDefault();
@@ -447,8 +467,16 @@ public sealed class OfflineTranslator : IContextTranslator
 
         var notes = new List<string> { form == AnalysisForms.Diagnose ? "read as a diagnosis of the sprints" : "read as a search for unusual sprints" };
         var named = metrics.Mentions.Select(m => m.Metric).Where(m => m.Grain == MetricGrains.Sprint && m.Type != MetricTypes.Composite).DistinctBy(m => m.Name).Take(SpecLimits.MaxMetrics).ToList();
+        var shown = searched is null || lookElsewhere ? [] : searched.MetricNames.Select(catalog.Find).OfType<MetricDefinition>()
+            .Where(m => m.Grain == MetricGrains.Sprint && m.Type != MetricTypes.Composite && !ZScoreSql.HasNoSprintValue(m)).Select(m => m.Name).ToList();
         var names = form == AnalysisForms.Anomalies && named.Count > 0 ? named.Select(m => m.Name).ToList()
-            : previous?.Analysis == form ? previous.Metrics.ToList() : [composite.Name];
+            : previous?.Analysis == form ? previous.Metrics.ToList()
+            : shown.Count > 0 && shown.Count == searched!.Metrics.Count ? shown : [composite.Name];
+        if (names.SequenceEqual(shown) && shown.Count > 0)
+        {
+            notes.Add($"looked for unusual sprints in the previous answer's {string.Join(", ", shown)}");
+        }
+
         var teams = filters.Filters.Where(f => f.Dimension == Dimensions.Team)
             .Select(f => new SpecFilter(f.Dimension, f.Negated ? FilterOps.NotIn : f.Values.Count == 1 ? FilterOps.Eq : FilterOps.In, f.Values)).ToList();
         if (previous is not null && teams.Count == 0)
@@ -467,7 +495,7 @@ public sealed class OfflineTranslator : IContextTranslator
             notes.Add($"{other.Dimension.Replace('_', ' ')} {string.Join(", ", other.Values)} left out: the analysis is per team");
         }
 
-        var window = time.Time ?? (time.Compare ? time.Implied : null) ?? previous?.Time ?? (form == AnalysisForms.Diagnose ? new LastSprintsTime(1) : null);
+        var window = time.Time ?? (time.Compare ? time.Implied : null) ?? previous?.Time ?? searched?.Time ?? (form == AnalysisForms.Diagnose ? new LastSprintsTime(1) : null);
         var spec = context.Values.Canonicalize(new AnalyticsSpec
         {
             Analysis = form,
@@ -522,6 +550,40 @@ public sealed class OfflineTranslator : IContextTranslator
     }
 
     /// <summary>
+    /// "total pts wanda shipped in the last 3 sprints": a total asks for the sum of a measure, so a metric that is the per-sprint
+    /// mean of it (velocity) becomes the one metric summing the same measure (completed story points) — unless the question
+    /// named the mean by its own name.
+    /// </summary>
+    private static List<MetricDefinition> Totalled(List<MetricDefinition> definitions, IReadOnlyList<MetricMention> mentions, QuestionTokens q,
+        MetricCatalog catalog, out string? note)
+    {
+        note = null;
+        if (!q.All.Any(t => t.Text is "total" or "totals" or "totaled" or "totalled" or "sum" or "altogether" or "cumulative" or "combined"))
+        {
+            return definitions;
+        }
+
+        var result = new List<MetricDefinition>();
+        foreach (var d in definitions)
+        {
+            var byName = mentions.Any(m => m.Metric == d && (CatalogText.Normalize(m.Phrase) == CatalogText.Normalize(CatalogText.NameAsWords(d.Name))
+                                                             || CatalogText.Normalize(m.Phrase) == CatalogText.Normalize(d.DisplayName)));
+            if (d.Statistic == "mean_per_sprint" && !byName
+                && catalog.Active.Where(m => m.Type == MetricTypes.Simple && m.Measure == d.Measure && m.Statistic is null).ToList() is [var sum])
+            {
+                note = $"a total: {sum.Name}, the sum of what {d.Name} averages per sprint";
+                result.Add(sum);
+            }
+            else
+            {
+                result.Add(d);
+            }
+        }
+
+        return result.DistinctBy(m => m.Name).ToList();
+    }
+
+    /// <summary>
     /// "how many tix did atlas get over the line", "how many stories did nova complete": a word that could mean several metrics,
     /// in a question that counts ("how many", "number of", "count of"), means the one counting issues, when exactly one of them
     /// does and the question names no other unit ("how many points …").
@@ -529,7 +591,10 @@ public sealed class OfflineTranslator : IContextTranslator
     public static MetricReading? Counted(MetricReading metrics, QuestionTokens q)
     {
         var all = q.All;
-        var counts = Enumerable.Range(0, Math.Max(0, all.Count - 1)).Any(i => (all[i].Text, all[i + 1].Text) is ("how", "many") or ("number", "of") or ("count", "of"));
+        // "tix hiro got done per sprint": a noun for issues counts them as surely as "how many" does (not in a share of them)
+        var counts = Enumerable.Range(0, Math.Max(0, all.Count - 1)).Any(i => (all[i].Text, all[i + 1].Text) is ("how", "many") or ("number", "of") or ("count", "of"))
+                     || (all.Any(t => t.Text is "tickets" or "ticket" or "issues" or "issue" or "items") && !AsksForShare(q)
+                         && !all.Any(t => t.Text is "%" or "percent" or "percentage" or "rate" or "ratio" or "share"));
         if (!counts || metrics.Mentions.Count > 0 || metrics.Ambiguous.Count < 2
             || metrics.Ambiguous.Where(m => m.Unit == "issues").ToList() is not [var issues])
         {
@@ -723,6 +788,12 @@ public sealed class OfflineTranslator : IContextTranslator
         if (q.Free.FirstOrDefault(t => ShareWords.Contains(t.Text))?.Raw is { } word)
         {
             return word;
+        }
+
+        // "how much of the commitment did atlas finish": a share of an amount that has shares (catalog share_of), none of them named
+        if (AsksForShare(q) && catalog.Active.Any(m => m.ShareOf is { } share && spec.MetricNames.Contains(share.Metric)))
+        {
+            return "how much of";
         }
 
         // "how often does phoenix hit its commitment": how often asks for a rate, not the amount

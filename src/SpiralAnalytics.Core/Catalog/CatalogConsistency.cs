@@ -51,6 +51,8 @@ public static class CatalogConsistency
                 }
             }
 
+            problems.AddRange(Related(metric, "share_of", d.ShareOf, byName, unreadable));
+            problems.AddRange(Related(metric, "narrows", d.Narrows, byName, unreadable));
             for (var i = 0; i < (d.Components?.Count ?? 0); i++)
             {
                 var component = d.Components![i];
@@ -72,6 +74,50 @@ public static class CatalogConsistency
         problems.AddRange(Cycles(metrics, byName));
         problems.AddRange(SynonymClashes(metrics));
         return problems;
+    }
+
+    /// <summary>
+    /// The metric a <c>share_of</c> or <c>narrows</c> names exists and fits: a share is of an amount (not another ratio); a
+    /// narrowed metric counts what the other counts, in the same unit and by the same time column; the rows named are
+    /// dimensions of the other metric.
+    /// </summary>
+    private static IEnumerable<CatalogProblem> Related(LoadedMetric metric, string field, MetricRelation? relation,
+        Dictionary<string, LoadedMetric> byName, IReadOnlySet<string>? unreadable)
+    {
+        if (relation is null)
+        {
+            yield break;
+        }
+
+        var d = metric.Definition;
+        if (!byName.TryGetValue(relation.Metric, out var loaded))
+        {
+            if (unreadable?.Contains(relation.Metric) != true)
+            {
+                yield return Problem(metric, $"{field}.metric",
+                    $"'{relation.Metric}' is not in the catalog{CatalogText.DidYouMean(relation.Metric, byName.Keys)}");
+            }
+
+            yield break;
+        }
+
+        var other = loaded.Definition;
+        if (field == "share_of" && other.Unit == MetricUnits.Ratio)
+        {
+            yield return Problem(metric, $"{field}.metric", $"'{other.Name}' is a ratio itself; a share is of an amount (points, issues, hours)");
+        }
+
+        if (field == "narrows" && (other.Unit != d.Unit || other.TimeColumn != d.TimeColumn))
+        {
+            yield return Problem(metric, $"{field}.metric",
+                $"'{other.Name}' counts {other.Unit} by {other.TimeColumn}, this metric {d.Unit} by {d.TimeColumn}: a narrowed metric counts the same thing");
+        }
+
+        foreach (var dimension in (relation.Where?.Keys ?? []).Where(k => Analytics.Dimensions.All.Contains(k) && !other.Dimensions.Contains(k)))
+        {
+            yield return Problem(metric, $"{field}.where.{dimension}",
+                $"'{other.Name}' has no dimension '{dimension}' to narrow by (its dimensions: {string.Join(", ", other.Dimensions)})");
+        }
     }
 
     private static IEnumerable<CatalogProblem> Cycles(IReadOnlyList<LoadedMetric> metrics, Dictionary<string, LoadedMetric> byName)

@@ -45,11 +45,13 @@ public static class CatalogYamlReader
     [
         "name", "display_name", "category", "description", "type", "measure", "statistic", "p", "numerator", "denominator",
         "components", "aggregate", "where", "numerator_of", "denominator_of", "sql", "output", "rollup",
-        "unit", "direction", "grain", "time_column", "dimensions", "synonyms", "depends_on", "version", "status",
+        "unit", "direction", "grain", "time_column", "dimensions", "synonyms", "depends_on", "share_of", "narrows", "version", "status",
         "replaced_by", "deprecation_reason",
     ];
 
     private static readonly IReadOnlyList<string> TermFields = ["aggregate", "measure", "p", "where"];
+
+    private static readonly IReadOnlyList<string> RelationFields = ["metric", "where"];
 
     private static readonly IReadOnlyList<string> ComponentFields = ["metric", "weight", "direction"];
 
@@ -153,6 +155,8 @@ public static class CatalogYamlReader
                 Dimensions = OptionalList("dimensions"),
                 Synonyms = OptionalList("synonyms"),
                 DependsOn = OptionalList("depends_on") ?? [],
+                ShareOf = Relation("share_of"),
+                Narrows = Relation("narrows"),
                 Version = String("version"),
                 Status = String("status"),
                 ReplacedBy = String("replaced_by"),
@@ -192,6 +196,8 @@ public static class CatalogYamlReader
                     Dimensions = definition.Dimensions!,
                     Synonyms = definition.Synonyms!,
                     DependsOn = definition.DependsOn,
+                    ShareOf = definition.ShareOf,
+                    Narrows = definition.Narrows,
                     Version = definition.Version!,
                     Status = definition.Status!,
                     ReplacedBy = definition.ReplacedBy,
@@ -298,6 +304,49 @@ public static class CatalogYamlReader
             var p = values.TryGetValue("p", out var pn) ? Number(pn, $"{field}.p") : null;
             var where = values.TryGetValue("where", out var w) ? Where(w, $"{field}.where") : null;
             return aggregate is null || measure is null ? null : new AggregateTerm { Aggregate = aggregate, Measure = measure, P = p, Where = where };
+        }
+
+        /// <summary>A relation to another metric: its name (<c>share_of: planned_sp</c>) or { metric, where }.</summary>
+        private MetricRelation? Relation(string field)
+        {
+            if (!_fields.TryGetValue(field, out var node) || IsNull(node))
+            {
+                return null;
+            }
+
+            if (node is YamlScalarNode)
+            {
+                return Scalar(node, field) is { Length: > 0 } name ? new MetricRelation { Metric = name } : null;
+            }
+
+            if (node is not YamlMappingNode mapping)
+            {
+                Problem(Line(node), field, "expected a metric name, or { metric: NAME, where: { dimension: [values] } }");
+                return null;
+            }
+
+            var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+            foreach (var (keyNode, value) in mapping.Children)
+            {
+                var key = (keyNode as YamlScalarNode)?.Value ?? "";
+                if (!RelationFields.Contains(key))
+                {
+                    Problem(Line(keyNode), $"{field}.{key}", $"unknown field{Suggest(key, RelationFields)} (fields: {string.Join(", ", RelationFields)})");
+                    continue;
+                }
+
+                values[key] = value;
+                _lines[$"{field}.{key}"] = Line(keyNode);
+            }
+
+            if (!values.TryGetValue("metric", out var m))
+            {
+                Problem(Line(node), $"{field}.metric", "missing required field");
+                return null;
+            }
+
+            var where = values.TryGetValue("where", out var w) ? Where(w, $"{field}.where") : null;
+            return Scalar(m, $"{field}.metric") is { Length: > 0 } metric ? new MetricRelation { Metric = metric, Where = where } : null;
         }
 
         private string? String(string field) => _fields.TryGetValue(field, out var node) ? Scalar(node, field) : null;

@@ -103,6 +103,8 @@ public static partial class CatalogYamlWriter
         }
 
         FlowList(yaml, "depends_on", m.DependsOn);
+        Relation(yaml, "share_of", m.ShareOf);
+        Relation(yaml, "narrows", m.Narrows);
         Field(yaml, "version", m.Version);
         Field(yaml, "status", m.Status);
         yaml.Append("replaced_by: ").Append(m.ReplacedBy is null ? "null" : Scalar(m.ReplacedBy)).Append('\n');
@@ -131,6 +133,18 @@ public static partial class CatalogYamlWriter
         }
 
         return "{ " + string.Join(", ", parts) + " }";
+    }
+
+    private static void Relation(StringBuilder yaml, string key, MetricRelation? relation)
+    {
+        if (relation is null)
+        {
+            return;
+        }
+
+        yaml.Append(key).Append(": ").Append(relation.Where is null
+            ? Scalar(relation.Metric)
+            : $"{{ metric: {Scalar(relation.Metric)}, where: {FlowWhere(relation.Where)} }}").Append('\n');
     }
 
     private static void Field(StringBuilder yaml, string key, string value) => yaml.Append(key).Append(": ").Append(Scalar(value)).Append('\n');

@@ -85,6 +85,20 @@ public sealed record MetricDefinition
     /// <summary>Catalog metrics this one is defined in terms of.</summary>
     public IReadOnlyList<string> DependsOn { get; init; } = [];
 
+    /// <summary>
+    /// A ratio that is the share of an amount metric (spillover of the committed points): the part it counts is described by
+    /// its definition; with <see cref="MetricRelation.Where"/>, the part is the amount's rows with those values (bug share of
+    /// completed issues: issue_type Bug). Read by the translator ("what % of our completed tickets were bugs"), checked by
+    /// <c>catalog validate</c>; it does not change how the metric is computed.
+    /// </summary>
+    public MetricRelation? ShareOf { get; init; }
+
+    /// <summary>
+    /// A metric that is another one narrowed to some rows (bugs created: issues created with issue_type Bug): the
+    /// translator answers "issues created, bugs only" with it. Same unit and time column as that metric.
+    /// </summary>
+    public MetricRelation? Narrows { get; init; }
+
     /// <summary>Semantic version (MAJOR.MINOR.PATCH); a changed definition needs a higher one.</summary>
     public required string Version { get; init; }
 
@@ -113,6 +127,8 @@ public sealed record MetricDefinition
         Where = AggregateTerm.Sorted(Where),
         NumeratorOf = NumeratorOf is null ? null : NumeratorOf with { Where = AggregateTerm.Sorted(NumeratorOf.Where) },
         DenominatorOf = DenominatorOf is null ? null : DenominatorOf with { Where = AggregateTerm.Sorted(DenominatorOf.Where) },
+        ShareOf = ShareOf is null ? null : ShareOf with { Where = AggregateTerm.Sorted(ShareOf.Where) },
+        Narrows = Narrows is null ? null : Narrows with { Where = AggregateTerm.Sorted(Narrows.Where) },
     };
 
     /// <summary>Every measure the metric reads (composites and SQL metrics read none).</summary>
@@ -143,6 +159,22 @@ public sealed record AggregateTerm
     /// <summary>A row filter with its dimensions in ordinal order (an insertion-ordered dictionary keeps it).</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>>? Sorted(IReadOnlyDictionary<string, IReadOnlyList<string>>? where) =>
         where?.OrderBy(w => w.Key, StringComparer.Ordinal).ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal);
+}
+
+/// <summary>
+/// How one metric relates to another (<see cref="MetricDefinition.ShareOf"/>, <see cref="MetricDefinition.Narrows"/>): the
+/// other metric, and the rows of it meant (dimension → values), if only some.
+/// </summary>
+public sealed record MetricRelation
+{
+    public required string Metric { get; init; }
+
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? Where { get; init; }
+
+    /// <summary>True when <paramref name="dimension"/> = <paramref name="values"/> (as a set, case-insensitive) is exactly the row filter.</summary>
+    public bool IsNarrowedTo(string dimension, IReadOnlyCollection<string> values) =>
+        Where is { Count: 1 } where && where.TryGetValue(dimension, out var wanted)
+        && wanted.Count == values.Count && wanted.All(w => values.Contains(w, StringComparer.OrdinalIgnoreCase));
 }
 
 /// <summary>The two layers of the catalog: shipped (global, operator-only) and tenant (per tenant, under RLS).</summary>
@@ -231,7 +263,9 @@ public static class MetricStatistics
 
 public static class MetricUnits
 {
-    public static readonly IReadOnlyList<string> All = ["points", "issues", "ratio", "days", "hours", "comments", "sigma"];
+    public const string Ratio = "ratio";
+
+    public static readonly IReadOnlyList<string> All = ["points", "issues", Ratio, "days", "hours", "comments", "sigma"];
 }
 
 public static class MetricCategories

@@ -114,6 +114,70 @@ public sealed class MetricDefinitionValidator : AbstractValidator<MetricDefiniti
 
         RuleFor(m => m).Custom(CheckDuplicates);
         RuleFor(m => m).Custom(CheckFormula);
+        RuleFor(m => m).Custom(CheckRelations);
+    }
+
+    /// <summary>
+    /// <c>share_of</c>: a ratio, the share of a metric it depends on; <c>narrows</c>: another metric restricted to rows, so
+    /// it names them. Rows are named by dimension. What the related metric is (its unit, its dimensions) is checked by
+    /// <see cref="CatalogConsistency"/>.
+    /// </summary>
+    private static void CheckRelations(MetricDefinition m, ValidationContext<MetricDefinition> context)
+    {
+        if (m.ShareOf is { } share)
+        {
+            if (m.Unit != MetricUnits.Ratio)
+            {
+                context.AddFailure(new ValidationFailure("share_of", $"only a ratio is a share of another metric; this one's unit is {m.Unit}"));
+            }
+
+            if (share.Metric == m.Name)
+            {
+                context.AddFailure(new ValidationFailure("share_of.metric", "a metric cannot be a share of itself"));
+            }
+            else if (!m.DependsOn.Contains(share.Metric))
+            {
+                context.AddFailure(new ValidationFailure("share_of.metric", $"a share is built on the metric it is a share of: list '{share.Metric}' in depends_on"));
+            }
+
+            RelationRows(context, "share_of", share, required: false);
+        }
+
+        if (m.Narrows is { } narrows)
+        {
+            if (narrows.Metric == m.Name)
+            {
+                context.AddFailure(new ValidationFailure("narrows.metric", "a metric cannot narrow itself"));
+            }
+
+            RelationRows(context, "narrows", narrows, required: true);
+        }
+    }
+
+    private static void RelationRows(ValidationContext<MetricDefinition> context, string field, MetricRelation relation, bool required)
+    {
+        if (relation.Where is not { Count: > 0 } where)
+        {
+            if (required)
+            {
+                context.AddFailure(new ValidationFailure($"{field}.where", "name the rows it keeps, e.g. where: { issue_type: [Bug] }"));
+            }
+
+            return;
+        }
+
+        foreach (var (dimension, values) in where)
+        {
+            if (!Analytics.Dimensions.All.Contains(dimension))
+            {
+                context.AddFailure(new ValidationFailure($"{field}.where.{dimension}",
+                    $"unknown dimension{CatalogYamlReader.Suggest(dimension, Analytics.Dimensions.All)} (dimensions: {string.Join(", ", Analytics.Dimensions.All)})"));
+            }
+            else if (values.Count == 0)
+            {
+                context.AddFailure(new ValidationFailure($"{field}.where.{dimension}", "list at least one value"));
+            }
+        }
     }
 
     private static void CheckDuplicates(MetricDefinition m, ValidationContext<MetricDefinition> context)

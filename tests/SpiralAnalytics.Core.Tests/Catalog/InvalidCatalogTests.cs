@@ -42,7 +42,7 @@ public sealed class InvalidCatalogTests
         Assert.Equal(
         [
             $"{file}:1: time_column: missing required field",
-            $"{file}:{ShippedCatalog.LineOf(file, "time_colum:")}: time_colum: unknown field 'time_colum'; did you mean 'time_column'? (fields: name, display_name, category, description, type, measure, statistic, p, numerator, denominator, components, aggregate, where, numerator_of, denominator_of, sql, output, rollup, unit, direction, grain, time_column, dimensions, synonyms, depends_on, version, status, replaced_by, deprecation_reason)",
+            $"{file}:{ShippedCatalog.LineOf(file, "time_colum:")}: time_colum: unknown field 'time_colum'; did you mean 'time_column'? (fields: name, display_name, category, description, type, measure, statistic, p, numerator, denominator, components, aggregate, where, numerator_of, denominator_of, sql, output, rollup, unit, direction, grain, time_column, dimensions, synonyms, depends_on, share_of, narrows, version, status, replaced_by, deprecation_reason)",
         ], Problems(folder));
     }
 
@@ -107,12 +107,57 @@ public sealed class InvalidCatalogTests
     }
 
     [Fact]
-    public void A_dependency_on_a_missing_metric_is_reported()
+    public void A_share_of_must_be_a_ratio_built_on_an_amount_it_depends_on()
     {
-        var (folder, file) = ShippedCatalog.CopyWith("spillover_ratio", t => Replace(t, "depends_on: [planned_sp]", "depends_on: [planned_sps]"));
+        var (notBuiltOn, file1) = ShippedCatalog.CopyWith("spillover_ratio", t => Replace(t, "share_of: planned_sp", "share_of: completed_sp"));
+        var (ofRatio, file2) = ShippedCatalog.CopyWith("spillover_ratio", t => Replace(Replace(t, "share_of: planned_sp", "share_of: say_do_ratio"),
+            "depends_on: [planned_sp]", "depends_on: [planned_sp, say_do_ratio]"));
+        var (notRatio, file3) = ShippedCatalog.CopyWith("velocity", t => Replace(t, "depends_on: [completed_sp]", "depends_on: [completed_sp]\nshare_of: completed_sp"));
+        var (unknown, file4) = ShippedCatalog.CopyWith("bug_share", t => Replace(t, "where: { issue_type: [Bug] }", "where: { issue_typ: [Bug] }"));
 
         Assert.Equal(
-            [$"{file}:{ShippedCatalog.LineOf(file, "depends_on:")}: depends_on[0]: depends on 'planned_sps', which is not in the catalog; did you mean 'planned_sp'?"],
+            [$"{file1}:{ShippedCatalog.LineOf(file1, "share_of:")}: share_of.metric: a share is built on the metric it is a share of: list 'completed_sp' in depends_on"],
+            Problems(notBuiltOn));
+        Assert.Equal(
+            [$"{file2}:{ShippedCatalog.LineOf(file2, "share_of:")}: share_of.metric: 'say_do_ratio' is a ratio itself; a share is of an amount (points, issues, hours)"],
+            Problems(ofRatio));
+        Assert.Equal(
+            [$"{file3}:{ShippedCatalog.LineOf(file3, "share_of:")}: share_of: only a ratio is a share of another metric; this one's unit is points"],
+            Problems(notRatio));
+        Assert.Equal(
+            [$"{file4}:{ShippedCatalog.LineOf(file4, "share_of:")}: share_of.where.issue_typ: unknown dimension 'issue_typ'; did you mean 'issue_type'? (dimensions: team, sprint, assignee, issue_type, priority, epic, week, month, quarter)"],
+            Problems(unknown));
+    }
+
+    [Fact]
+    public void A_narrowed_metric_counts_what_the_other_counts_and_names_rows_it_has()
+    {
+        var (otherUnit, file1) = ShippedCatalog.CopyWith("bug_count", t => Replace(t, "metric: issues_created,", "metric: completed_sp,"));
+        var (noRows, file2) = ShippedCatalog.CopyWith("bug_count", t => Replace(t, "narrows: { metric: issues_created, where: { issue_type: [Bug] } }", "narrows: issues_created"));
+        var (missingDimension, file3) = ShippedCatalog.CopyWith("bug_count", t => Replace(t, "where: { issue_type: [Bug] }", "where: { sprint: [S1] }"));
+        var (typo, file4) = ShippedCatalog.CopyWith("bug_count", t => Replace(t, "metric: issues_created,", "metric: issue_created,"));
+
+        Assert.Equal(
+            [$"{file1}:{ShippedCatalog.LineOf(file1, "narrows:")}: narrows.metric: 'completed_sp' counts points by sprint_close_at, this metric issues by created_at: a narrowed metric counts the same thing"],
+            Problems(otherUnit));
+        Assert.Equal(
+            [$"{file2}:{ShippedCatalog.LineOf(file2, "narrows:")}: narrows.where: name the rows it keeps, e.g. where: {{ issue_type: [Bug] }}"],
+            Problems(noRows));
+        Assert.Equal(
+            [$"{file3}:{ShippedCatalog.LineOf(file3, "narrows:")}: narrows.where.sprint: 'issues_created' has no dimension 'sprint' to narrow by (its dimensions: team, assignee, issue_type, priority, epic, week, month, quarter)"],
+            Problems(missingDimension));
+        Assert.Equal(
+            [$"{file4}:{ShippedCatalog.LineOf(file4, "narrows:")}: narrows.metric: 'issue_created' is not in the catalog; did you mean 'issues_created'?"],
+            Problems(typo));
+    }
+
+    [Fact]
+    public void A_dependency_on_a_missing_metric_is_reported()
+    {
+        var (folder, file) = ShippedCatalog.CopyWith("completion_rate", t => Replace(t, "depends_on: [completed_sp]", "depends_on: [completed_sps]"));
+
+        Assert.Equal(
+            [$"{file}:{ShippedCatalog.LineOf(file, "depends_on:")}: depends_on[0]: depends on 'completed_sps', which is not in the catalog; did you mean 'completed_sp'?"],
             Problems(folder));
     }
 
@@ -244,7 +289,7 @@ public sealed class InvalidCatalogTests
     [Fact]
     public void Every_problem_of_a_catalog_is_reported_not_just_the_first()
     {
-        var (folder, file) = ShippedCatalog.CopyWith("spillover_ratio", t => Replace(Replace(t, "type: ratio", "type: ratoi"), "unit: ratio", "unit: percent"));
+        var (folder, file) = ShippedCatalog.CopyWith("completion_rate", t => Replace(Replace(t, "type: ratio", "type: ratoi"), "unit: ratio", "unit: percent"));
 
         Assert.Equal(2, Problems(folder).Count(p => p.StartsWith(file, StringComparison.Ordinal)));
     }

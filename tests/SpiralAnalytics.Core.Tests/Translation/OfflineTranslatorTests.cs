@@ -1,3 +1,4 @@
+using SpiralAnalytics.Core.Catalog;
 using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Core.Tests.Catalog;
 using SpiralAnalytics.Core.Translation;
@@ -313,6 +314,25 @@ public sealed class OfflineTranslatorTests
         Assert.Equal("""{"metrics":["bug_count"],"group_by":["month"]}""", Spec("issues created per month, only bugs"));
 
     [Fact]
+    public void The_catalog_relations_not_the_metric_names_decide_narrowed_metrics_and_shares()
+    {
+        // The same catalog without its share_of/narrows fields: the names, descriptions and synonyms still say "bugs" and
+        // "share of", but nothing relates the metrics, so the amount stays an amount narrowed by a filter.
+        var unrelated = new MetricCatalog(ShippedCatalog.Catalog.All.Select(m => m with { ShareOf = null, Narrows = null }));
+        string Unrelated(string question)
+        {
+            var outcome = OfflineTranslator.Translate(new TranslationRequest(question, AsOf, null), new TranslationContext(unrelated, [], Values, AsOf));
+            return outcome.Spec is null ? "clarification" : SpecJson.Write(outcome.Spec);
+        }
+
+        Assert.Equal("""{"metrics":["bug_count"],"group_by":["month"]}""", Spec("issues created per month, only bugs"));
+        Assert.Equal("""{"metrics":["issues_created"],"group_by":["month"],"filters":[{"dimension":"issue_type","op":"eq","values":["Bug"]}]}""",
+            Unrelated("issues created per month, only bugs"));
+        Assert.Equal("""{"metrics":["bug_share"],"group_by":["team"]}""", Spec("what fraction of completed issues were bugs, by team"));
+        Assert.NotEqual("""{"metrics":["bug_share"],"group_by":["team"]}""", Unrelated("what fraction of completed issues were bugs, by team"));
+    }
+
+    [Fact]
     public void The_fewest_of_a_counted_thing_asks_for_the_count() =>
         Assert.Equal("""{"metrics":["issues_closed"],"group_by":["assignee"],"time":{"type":"period","unit":"month","offset":-1},"sort":[{"by":"issues_closed"}],"limit":1}""",
             Spec("who resolved the fewest tickets last month"));
@@ -533,4 +553,75 @@ public sealed class OfflineTranslatorTests
     [Fact]
     public void The_sprint_thats_running_now_is_the_current_sprint() =>
         Assert.Equal(new CurrentSprintTime(), Parse(Spec("completed tix by type for atlas in the sprint thats running now")).Time);
+
+    [Theory]
+    [InlineData("bugs created per month, ignore high + highest prio", new[] { "High", "Highest" })]
+    [InlineData("issues closed by priority this year, leave out highest", new[] { "Highest" })]
+    public void Ignore_and_leave_out_exclude_even_a_value_that_is_also_a_superlative(string question, string[] excluded)
+    {
+        var filter = Assert.Single(Parse(Spec(question)).Filters);
+        Assert.Equal("priority", filter.Dimension);
+        Assert.True(FilterOps.IsNegative(filter.Op));
+        Assert.Equal(excluded, filter.Values);
+    }
+
+    [Fact]
+    public void A_share_of_an_amount_is_the_share_its_other_words_name_or_a_question_back_with_its_shares() =>
+        Assert.Multiple(
+            () => Assert.Equal("""{"metrics":["carryover_ratio"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":3}}""",
+                Spec("what share of atlas's commitment was carried over from the previous sprint, last 3 sprints")),
+            () =>
+            {
+                // "finish" is no word of any share's definition: every share of the commitment is offered, none is guessed
+                var clarification = Ask("how much of the commitment did atlas finish").Clarification;
+                Assert.NotNull(clarification);
+                Assert.Contains(clarification.Options, o => Ask(o.Question).Spec?.MetricNames.SequenceEqual(["say_do_ratio"]) == true);
+            });
+
+    [Theory]
+    [InlineData("total pts hiro shipped in the last 3 sprints", "completed_sp")]
+    [InlineData("hiro's velocity in total over the last 3 sprints", "velocity")]
+    [InlineData("hiro's velocity over the last 3 sprints", "velocity")]
+    public void A_total_is_the_sum_not_the_per_sprint_mean_unless_the_mean_is_named(string question, string metric) =>
+        Assert.Equal([metric], Parse(Spec(question)).MetricNames);
+
+    [Theory]
+    [InlineData("tix hiro got done per sprint, last 4 sprints", "completed_issues")]
+    [InlineData("points hiro got done per sprint, last 4 sprints", "completed_sp")]
+    public void A_noun_for_issues_or_points_settles_a_word_several_metrics_share(string question, string metric) =>
+        Assert.Equal([metric], Parse(Spec(question)).MetricNames);
+
+    [Theory]
+    [InlineData("who's the best dev on atlas")]
+    [InlineData("best person on phoenix?")]
+    public void A_noun_that_names_rows_is_no_metric_word_so_a_ranking_without_a_metric_asks_back(string question) =>
+        Assert.NotNull(Ask(question).Clarification);
+
+    [Fact]
+    public void Unusual_sprints_pointed_at_the_previous_answer_are_looked_for_in_its_metrics_and_window()
+    {
+        var previous = Parse("""{"metrics":["velocity"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":6}}""");
+        Assert.Equal("""{"analysis":"anomalies","metrics":["velocity"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":6}}""",
+            Spec("anything unusual in there?", previous));
+        // "else": beyond what was shown, so the problem score stands for every component
+        Assert.Equal(["sprint_problematic_score"], Parse(Spec("anything else weird in there?", previous)).MetricNames);
+        // not pointed at it: a question of its own
+        Assert.Null(Parse(Spec("anything unusual lately?", previous)).Filters.FirstOrDefault());
+    }
+
+    [Fact]
+    public void A_follow_up_to_a_count_at_as_of_drops_the_window_of_the_question_before() =>
+        Assert.Equal("""{"metrics":["stuck_count"],"group_by":["team"]}""",
+            Spec("ok and how many tix are stuck on each team rn", Parse("""{"metrics":["completed_sp"],"group_by":["team"],"time":{"type":"last_sprints","n":1}}""")));
+
+    [Theory]
+    [InlineData("and the raw reopened count next to it")]
+    [InlineData("the reopened count alongside it pls")]
+    public void Next_to_and_alongside_add_a_metric_beside_the_previous_one(string question) =>
+        Assert.Equal(["reopen_rate", "reopened_count"],
+            Parse(Spec(question, Parse("""{"metrics":["reopen_rate"],"group_by":["team"],"time":{"type":"period","unit":"quarter"}}"""))).MetricNames);
+
+    [Fact]
+    public void Looks_off_asks_for_unusual_sprints() =>
+        Assert.Equal("anomalies", Parse(Spec("did spillover look off for atlas in any sprint since december")).Analysis);
 }

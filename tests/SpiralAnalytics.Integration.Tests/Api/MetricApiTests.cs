@@ -68,12 +68,12 @@ public sealed class MetricApiTests(PostgresServer server)
         using var __ = client;
 
         var metric = await ApiAssert.OkAsync(await client.GetAsync("/api/v1/metrics/spillover_ratio", TestContext.Current.CancellationToken));
-        var pinned = await ApiAssert.OkAsync(await client.GetAsync("/api/v1/metrics/spillover_ratio?version=1.0.0", TestContext.Current.CancellationToken));
+        var pinned = await ApiAssert.OkAsync(await client.GetAsync("/api/v1/metrics/spillover_ratio?version=1.1.0", TestContext.Current.CancellationToken));
         var versions = await ApiAssert.OkAsync(await client.GetAsync("/api/v1/metrics/spillover_ratio/versions", TestContext.Current.CancellationToken));
 
         Assert.Equal("spillover_ratio", metric.GetProperty("name").GetString());
         Assert.Equal("ratio", metric.GetProperty("type").GetString());
-        Assert.Equal("1.0.0", pinned.GetProperty("version").GetString());
+        Assert.Equal("1.1.0", pinned.GetProperty("version").GetString());
         Assert.True(versions.EnumerateArray().Single().GetProperty("is_current").GetBoolean());
         var unknown = await ApiAssert.ProblemAsync(await client.GetAsync("/api/v1/metrics/spilover_ratio", TestContext.Current.CancellationToken), HttpStatusCode.NotFound);
         Assert.Contains("spillover_ratio", unknown.GetProperty("detail").GetString(), StringComparison.Ordinal);

@@ -32,25 +32,25 @@ public sealed class CatalogImportTests(PostgresServer server)
         var db = await CatalogFixture.ImportedAsync(server, "cat_bump");
         var (folder, _) = CatalogFixture.CopyWith("spillover_ratio", t => t
             .Replace("description: >-\n", "description: >-\n  Revised wording.\n", StringComparison.Ordinal)
-            .Replace("version: 1.0.0", "version: 1.1.0", StringComparison.Ordinal));
+            .Replace("version: 1.1.0", "version: 1.2.0", StringComparison.Ordinal));
 
         var import = await TestData.CliAsync(db, "catalog", "import", folder);
         var again = await TestData.CliAsync(db, "catalog", "import", folder);
         var versions = await TestData.CliAsync(db, "catalog", "versions", "spillover_ratio");
-        var v1 = await TestData.CliAsync(db, "catalog", "show", "spillover_ratio", "--version", "1.0.0");
+        var v1 = await TestData.CliAsync(db, "catalog", "show", "spillover_ratio", "--version", "1.1.0");
         var current = await TestData.CliAsync(db, "catalog", "show", "spillover_ratio");
 
         Assert.Equal(0, import.ExitCode);
-        Assert.Matches(@"new version\s+spillover_ratio\s+1\.1\.0 \(was 1\.0\.0\)", import.Out);
+        Assert.Matches(@"new version\s+spillover_ratio\s+1\.2\.0 \(was 1\.1\.0\)", import.Out);
         Assert.Contains($"{Metrics} metrics: 0 added, 1 new version(s), {Metrics - 1} unchanged", import.Out);
         Assert.Contains("(nothing changed)", again.Out);
         Assert.Equal(Metrics + 1, await CatalogFixture.ScalarAsync(db, "SELECT count(*) FROM metric_versions"));
-        Assert.Matches(@"(?m)^1\.0\.0 +\d{4}-", versions.Out);
-        Assert.Matches(@"(?m)^1\.1\.0 \* +\d{4}-", versions.Out);
+        Assert.Matches(@"(?m)^1\.1\.0 +\d{4}-", versions.Out);
+        Assert.Matches(@"(?m)^1\.2\.0 \* +\d{4}-", versions.Out);
         Assert.Contains("2 version(s) of spillover_ratio", versions.Out);
-        Assert.Contains("version: 1.0.0", v1.Out);
+        Assert.Contains("version: 1.1.0", v1.Out);
         Assert.DoesNotContain("Revised wording.", v1.Out);
-        Assert.Contains("version: 1.1.0", current.Out);
+        Assert.Contains("version: 1.2.0", current.Out);
         Assert.Contains("Revised wording.", current.Out);
     }
 
@@ -70,7 +70,7 @@ public sealed class CatalogImportTests(PostgresServer server)
         Assert.Equal(1, refused.ExitCode);
         Assert.Equal(
             $"spiral: {lower}: 2 changed metric(s) without a higher version; nothing imported (stored versions are immutable)\n" +
-            $"  {Path.Combine(lower, "spillover_ratio.yaml")}:{CatalogFixture.LineOf(sameFile, "version:")}: 'spillover_ratio' changed but still says version 1.0.0, the stored version: bump it (patch for wording, minor for additions, major for a change of meaning)\n" +
+            $"  {Path.Combine(lower, "spillover_ratio.yaml")}:{CatalogFixture.LineOf(sameFile, "version:")}: 'spillover_ratio' changed but still says version 1.1.0, the stored version: bump it (patch for wording, minor for additions, major for a change of meaning)\n" +
             $"  {lowerFile}:{CatalogFixture.LineOf(lowerFile, "version:")}: 'velocity' changed but its version 0.9.0 is lower than the stored 1.0.0: a new version must be higher\n",
             refused.Error);
         Assert.Equal(Metrics, await CatalogFixture.ScalarAsync(db, "SELECT count(*) FROM metric_versions"));

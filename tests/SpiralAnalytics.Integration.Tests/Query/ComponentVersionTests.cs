@@ -12,7 +12,7 @@ namespace SpiralAnalytics.Integration.Tests.Query;
 /// Issue 15, item 1: a component's z-score is computed from the catalog definition of the component version the answer uses.
 /// Version 2.0.0 of <c>spillover_ratio</c> with another definition (removed points count as spilled) moves its per-sprint value,
 /// its baseline and z-score (the anomaly flag columns), the problem score and the diagnosis' contributions, and is stamped on the
-/// answers' metric versions; pinned at 1.0.0 it still gives the old answer. The expectations are computed here independently:
+/// answers' metric versions; pinned at 1.1.0 it still gives the old answer. The expectations are computed here independently:
 /// the new per-sprint values by SQL over the sprint × issue facts, z in C# (previous 6 closed non-low-sample sprints of the team,
 /// at least 4 values, sd floored at max(10% of |mean|, 0.05), clipped ±3), the other components' z-scores from <see cref="SprintOracle"/>.
 /// </summary>
@@ -33,7 +33,7 @@ public sealed class ComponentVersionTests(PostgresServer server)
     private sealed record Bumped(QueryExecutor Executor, string Slug, Dictionary<string, SprintFacts> Sprints, QueryResult Before, TestDatabase Db,
         Microsoft.Extensions.Hosting.IHost Host);
 
-    /// <summary>The demo tenant, answered once at version 1.0.0, then the catalog with version 2.0.0 of spillover_ratio imported.</summary>
+    /// <summary>The demo tenant, answered once at version 1.1.0, then the catalog with version 2.0.0 of spillover_ratio imported.</summary>
     private Task<Bumped> BumpedAsync() => server.OnceAsync(nameof(ComponentVersionTests), async () =>
     {
         var db = await server.DatabaseAsync(nameof(ComponentVersionTests));
@@ -58,7 +58,7 @@ public sealed class ComponentVersionTests(PostgresServer server)
         var yaml = await File.ReadAllTextAsync(path, Ct);
         foreach (var (from, to) in new[]
                  {
-                     ("version: 1.0.0", "version: 2.0.0"),
+                     ("version: 1.1.0", "version: 2.0.0"),
                      ("numerator: [spilled_points]", "numerator: [spilled_points, removed_points]"),
                      ("depends_on: [planned_sp]", "depends_on: [planned_sp, removed_sp]"),
                  })
@@ -85,7 +85,7 @@ public sealed class ComponentVersionTests(PostgresServer server)
         // The tenant's own spillover_ratio: added points count as spilled (a definition neither shipped version has).
         var folder = Directory.CreateTempSubdirectory("spiral-tenant-catalog-").FullName;
         var yaml = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "catalog", Spillover + ".yaml"), Ct);
-        yaml = yaml.Replace("version: 1.0.0", "version: 9.0.0", StringComparison.Ordinal)
+        yaml = yaml.Replace("version: 1.1.0", "version: 9.0.0", StringComparison.Ordinal)
             .Replace("numerator: [spilled_points]", "numerator: [spilled_points, added_points]", StringComparison.Ordinal)
             .Replace("depends_on: [planned_sp]", "depends_on: [planned_sp, added_sp]", StringComparison.Ordinal);
         await File.WriteAllTextAsync(Path.Combine(folder, Spillover + ".yaml"), yaml, Ct);
@@ -122,8 +122,8 @@ public sealed class ComponentVersionTests(PostgresServer server)
         var (executor, slug, sprints, before, _, _) = await BumpedAsync();
         var oldZ = sprints.ToDictionary(s => s.Key, s => s.Value.OracleZ[Spillover]);
 
-        // At 1.0.0 the z-scores and the score agree with the oracle's (an independent computation).
-        Assert.Equal("1.0.0", before.MetricVersions[Spillover]);
+        // At 1.1.0 the z-scores and the score agree with the oracle's (an independent computation).
+        Assert.Equal("1.1.0", before.MetricVersions[Spillover]);
         AssertAnswer(before, sprints, oldZ, s => s.OldValue);
 
         var newZ = sprints.ToDictionary(s => s.Key, s => ExpectedZ(sprints, s.Key));
@@ -190,17 +190,17 @@ public sealed class ComponentVersionTests(PostgresServer server)
         var (executor, slug, sprints, before, _, _) = await BumpedAsync();
         var oldZ = sprints.ToDictionary(s => s.Key, s => s.Value.OracleZ[Spillover]);
 
-        // Pinned at 1.0.0 the component (and the score that reads it in the same answer) gives the answer it gave before the bump.
-        var pinned = await executor.ExecuteAsync(Spec.Replace("\"spillover_ratio\"]", "\"spillover_ratio@1.0.0\"]", StringComparison.Ordinal),
+        // Pinned at 1.1.0 the component (and the score that reads it in the same answer) gives the answer it gave before the bump.
+        var pinned = await executor.ExecuteAsync(Spec.Replace("\"spillover_ratio\"]", "\"spillover_ratio@1.1.0\"]", StringComparison.Ordinal),
             slug, QueryFixture.AsOf, null, Ct);
-        Assert.Equal("1.0.0", pinned.MetricVersions[Spillover]);
+        Assert.Equal("1.1.0", pinned.MetricVersions[Spillover]);
         AssertAnswer(pinned, sprints, oldZ, s => s.OldValue);
         Assert.Equal(before.Rows.Select(r => r.ToJsonString()), pinned.Rows.Select(r => r.ToJsonString()));
 
         // The anomaly list of the pinned version reads the old z-scores.
         var anomalies = await executor.ExecuteAsync(
-            """{"analysis":"anomalies","metrics":["spillover_ratio@1.0.0"],"time":{"type":"all"}}""", slug, QueryFixture.AsOf, null, Ct);
-        Assert.Equal("1.0.0", anomalies.MetricVersions[Spillover]);
+            """{"analysis":"anomalies","metrics":["spillover_ratio@1.1.0"],"time":{"type":"all"}}""", slug, QueryFixture.AsOf, null, Ct);
+        Assert.Equal("1.1.0", anomalies.MetricVersions[Spillover]);
         Assert.All(anomalies.Analysis!.Anomalies, a => AssertNear(oldZ[a.SprintKey], a.Z, $"{a.SprintKey} anomaly z"));
         Assert.Equal(
             sprints.Where(s => s.Value.Closed && !s.Value.LowSample && oldZ[s.Key] is { } z && Math.Abs(z) >= 2).Select(s => s.Key).Order(StringComparer.Ordinal),

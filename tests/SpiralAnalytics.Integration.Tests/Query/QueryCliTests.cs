@@ -27,7 +27,7 @@ public sealed class QueryCliTests(PostgresServer server)
         Assert.Matches("^team +completed_issues +spillover_ratio$", lines[0]);
         Assert.Equal(["Atlas", "Orion", "Phoenix"], lines.Skip(1).Take(3).Select(l => l.Split(' ')[0]));
         Assert.Equal(lines[0].IndexOf("completed_issues", StringComparison.Ordinal), lines[1].IndexOf(lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], 5, StringComparison.Ordinal));
-        Assert.Contains("3 row(s) as of 2024-04-25T00:00:00Z; metrics completed_issues 1.0.0, spillover_ratio 1.0.0", run.Out, StringComparison.Ordinal);
+        Assert.Contains("3 row(s) as of 2024-04-25T00:00:00Z; metrics completed_issues 1.0.0, spillover_ratio 1.1.0", run.Out, StringComparison.Ordinal);
         Assert.Contains("warning: default time window applied: last 6 closed sprints per team", run.Error, StringComparison.Ordinal);
     }
 

@@ -53,6 +53,8 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval-blind10.jsonl", "blind10", 0),
         ("translator-eval-dev11.jsonl", "dev11", 0),
         ("translator-eval-blind11.jsonl", "blind11", 0),
+        ("translator-eval-blind12.jsonl", "blind12", 0),
+        ("translator-eval-dev12.jsonl", "dev12", 0),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();

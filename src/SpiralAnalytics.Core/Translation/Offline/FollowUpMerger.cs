@@ -16,7 +16,10 @@ public static class FollowUpMerger
          "use", "switch", "swap", "change", "make"];
 
     /// <summary>Words that say "the last question, changed" wherever they stand ("use the p90 instead", "same thing but weekly").</summary>
-    private static readonly string[] Anywhere = ["instead", "rather"];
+    private static readonly string[] Anywhere = ["instead", "rather", "alongside", "beside"];
+
+    /// <summary>Words after "next to" that point at the previous answer ("the raw count next to it").</summary>
+    private static readonly string[] Pointers = ["it", "that", "this", "them", "those", "these"];
 
     public static bool IsFollowUp(AnalyticsSpec? previous, QuestionTokens q, bool namesMetric)
     {
@@ -32,6 +35,7 @@ public static class FollowUpMerger
 
         var all = q.All;
         return all.Count > 0 && (Openers.Contains(all[0].Text) || all.Any(t => Anywhere.Contains(t.Text))
+                                 || Enumerable.Range(0, Math.Max(0, all.Count - 2)).Any(i => all[i].Text == "next" && all[i + 1].Text == "to" && Pointers.Contains(all[i + 2].Text))
                                  || (all.Count > 1 && all[0].Text is "what" or "how" && all[1].Text == "about"));
     }
 
@@ -64,7 +68,11 @@ public static class FollowUpMerger
                                    && merged.Any(f => f.Dimension == d && f.Op == FilterOps.Eq && f.Values.Count == 1));
     }
 
-    public static bool AddsMetrics(QuestionTokens q) => q.All.Any(t => t.Text is "also" or "too" or "plus" or "add" or "include") || (q.Has("as") && q.Has("well"));
+    /// <summary>"also the p90", "and the raw count next to it", "alongside the rate": metrics added beside the previous ones.</summary>
+    public static bool AddsMetrics(QuestionTokens q) =>
+        q.All.Any(t => t.Text is "also" or "too" or "plus" or "add" or "include" or "alongside" or "beside" or "besides")
+        || (q.Has("as") && q.Has("well"))
+        || q.All.Zip(q.All.Skip(1)).Any(p => (p.First.Text, p.Second.Text) is ("next", "to") or ("along", "with") or ("together", "with"));
 
     /// <summary>"for phx and nova too", "how does that compare to nova?": values added beside the previous ones, not instead.</summary>
     public static bool AddsValues(QuestionTokens q) =>

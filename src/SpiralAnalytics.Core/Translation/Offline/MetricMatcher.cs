@@ -273,8 +273,10 @@ public sealed class MetricMatcher
     /// </summary>
     public MetricReading MatchWords(QuestionTokens q, IReadOnlySet<string> known)
     {
+        // a noun for people ("dev", "engineer") is never a metric's word on its own: "who's the best dev" names no metric
         var words = q.Free.Where(t => !Vocabulary.Filler.Contains(t.Text) && !Vocabulary.Filler.Contains(t.Stem) && !Vocabulary.Reserved.Contains(t.Text)
-                                      && !Grammar.Contains(t.Stem) && !t.IsDecimal && t.Text.Length > 1).ToList();
+                                      && !Grammar.Contains(t.Stem) && !t.IsDecimal && t.Text.Length > 1
+                                      && GroupingParser.DimensionOf([t], 0, out _) != Analytics.Dimensions.Assignee).ToList();
         // a metric's score: the most question words one of its phrases covers, then all words its phrases cover
         var scores = new Dictionary<string, (MetricDefinition Metric, HashSet<int> Words, int Best)>(StringComparer.Ordinal);
         foreach (var (metric, _, stems) in _phrases)

@@ -86,8 +86,9 @@ public sealed class OfflineTranslator : IContextTranslator
             };
             var analysisPrevious = intent == QuestionIntent.Metrics ? previousSpec : null;
             // a question of its own intent keeps only the conversation's team, and only when it points back at it ("why did it …")
-            IReadOnlyList<SpecFilter> scope = analysisPrevious is null && previousSpec is not null && QuestionRules.RefersBack(q, vocabulary)
-                ? previousSpec.Filters.Where(f => f.Dimension == Dimensions.Team && !FilterOps.IsNegative(f.Op)).ToList()
+            var pointedAt = analysisPrevious is null && previousSpec is not null && QuestionRules.RefersBack(q, vocabulary) ? previousSpec : null;
+            IReadOnlyList<SpecFilter> scope = pointedAt is not null
+                ? pointedAt.Filters.Where(f => f.Dimension == Dimensions.Team && !FilterOps.IsNegative(f.Op)).ToList()
                 : [];
             if (intentWords is not null)
             {
@@ -118,7 +119,11 @@ public sealed class OfflineTranslator : IContextTranslator
                     TranslatorNames.Offline, [], 1.0, evidence);
             }
 
-            if (Analysis(form, metrics, time, filters, analysisPrevious, scope, context, evidence) is { } analysis)
+            // "anything unusual in there?": a search for unusual sprints pointed at the previous answer looks in it — its window
+            // and, unless it asks for anything "else", its sprint metrics
+            var searched = form == AnalysisForms.Anomalies && pointedAt is not null ? pointedAt : null;
+            var lookElsewhere = q.All.Any(t => t.Text is "else" or "other" or "others");
+            if (Analysis(form, metrics, time, filters, analysisPrevious, scope, searched, lookElsewhere, context, evidence) is { } analysis)
             {
                 return analysis;
             }
@@ -195,6 +200,21 @@ public sealed class OfflineTranslator : IContextTranslator
                 Filters = reading.Filters.Where(f => f != narrowing).ToList(),
             };
             shareNote = $"'{string.Join(", ", narrowing.Values)}' as a share of {whole.Name}: {part.Name}";
+        }
+
+        if (shareNote is null && !thresholds.Any(t => t.Unit == "ratio") && definitions is [{ Unit: not "ratio" } asked] && AsksForShare(q)
+            && Share(asked, q, catalog) is { } named)
+        {
+            // "what share of vega's commitment was carried over": the share of the amount (catalog share_of) the other words name
+            definitions = [named];
+            reading = reading with { Metrics = [new MetricMention(named, reading.Metrics.FirstOrDefault()?.Position ?? 0, named.Name)] };
+            shareNote = $"a share of {asked.Name}: {named.Name}";
+        }
+
+        definitions = Totalled(definitions, reading.Metrics, q, catalog, out var totalNote);
+        if (totalNote is not null)
+        {
+            shareNote = shareNote is null ? totalNote : $"{shareNote}; {totalNote}";
         }
 
         if (AsksForShare(q) && definitions.Count > 1 && definitions.Any(r => r.Unit == "ratio"))
@@ -436,7 +456,7 @@ public sealed class OfflineTranslator : IContextTranslator
     /// analysis (<paramref name="previous"/>) changes its teams or window.
     /// </summary>
     private static TranslationOutcome? Analysis(string form, MetricReading metrics, TimeReading time, FilterReading filters, AnalyticsSpec? previous,
-        IReadOnlyList<SpecFilter> scope, TranslationContext context, List<TranslationEvidence> evidence)
+        IReadOnlyList<SpecFilter> scope, AnalyticsSpec? searched, bool lookElsewhere, TranslationContext context, List<TranslationEvidence> evidence)
     {
         var catalog = context.Catalog;
         var composite = catalog.Active.Where(m => m.Type == MetricTypes.Composite && m.Grain == MetricGrains.Sprint).OrderBy(m => m.Name, StringComparer.Ordinal).FirstOrDefault();
@@ -447,8 +467,16 @@ public sealed class OfflineTranslator : IContextTranslator
 
         var notes = new List<string> { form == AnalysisForms.Diagnose ? "read as a diagnosis of the sprints" : "read as a search for unusual sprints" };
         var named = metrics.Mentions.Select(m => m.Metric).Where(m => m.Grain == MetricGrains.Sprint && m.Type != MetricTypes.Composite).DistinctBy(m => m.Name).Take(SpecLimits.MaxMetrics).ToList();
+        var shown = searched is null || lookElsewhere ? [] : searched.MetricNames.Select(catalog.Find).OfType<MetricDefinition>()
+            .Where(m => m.Grain == MetricGrains.Sprint && m.Type != MetricTypes.Composite && !ZScoreSql.HasNoSprintValue(m)).Select(m => m.Name).ToList();
         var names = form == AnalysisForms.Anomalies && named.Count > 0 ? named.Select(m => m.Name).ToList()
-            : previous?.Analysis == form ? previous.Metrics.ToList() : [composite.Name];
+            : previous?.Analysis == form ? previous.Metrics.ToList()
+            : shown.Count > 0 && shown.Count == searched!.Metrics.Count ? shown : [composite.Name];
+        if (names.SequenceEqual(shown) && shown.Count > 0)
+        {
+            notes.Add($"looked for unusual sprints in the previous answer's {string.Join(", ", shown)}");
+        }
+
         var teams = filters.Filters.Where(f => f.Dimension == Dimensions.Team)
             .Select(f => new SpecFilter(f.Dimension, f.Negated ? FilterOps.NotIn : f.Values.Count == 1 ? FilterOps.Eq : FilterOps.In, f.Values)).ToList();
         if (previous is not null && teams.Count == 0)
@@ -467,7 +495,7 @@ public sealed class OfflineTranslator : IContextTranslator
             notes.Add($"{other.Dimension.Replace('_', ' ')} {string.Join(", ", other.Values)} left out: the analysis is per team");
         }
 
-        var window = time.Time ?? (time.Compare ? time.Implied : null) ?? previous?.Time ?? (form == AnalysisForms.Diagnose ? new LastSprintsTime(1) : null);
+        var window = time.Time ?? (time.Compare ? time.Implied : null) ?? previous?.Time ?? searched?.Time ?? (form == AnalysisForms.Diagnose ? new LastSprintsTime(1) : null);
         var spec = context.Values.Canonicalize(new AnalyticsSpec
         {
             Analysis = form,
@@ -504,14 +532,14 @@ public sealed class OfflineTranslator : IContextTranslator
     }
 
     /// <summary>
-    /// The share metric built on <paramref name="amount"/> (a ratio depending on it whose definition starts "Share of …") whose
+    /// The share of <paramref name="amount"/> (a metric whose catalog <c>share_of</c> names it, with no row filter) whose
     /// definition's first clause uses most of the question's words no parser took ("completed"), if exactly one does.
     /// </summary>
     private static MetricDefinition? Share(MetricDefinition amount, QuestionTokens q, MetricCatalog catalog)
     {
         var words = q.Free.Where(t => t.Text.Length > 2 && !Vocabulary.Filler.Contains(t.Text) && !Vocabulary.Reserved.Contains(t.Text)).ToList();
         var scored = catalog.Active
-            .Where(m => m.Unit == "ratio" && m.DependsOn.Contains(amount.Name) && m.Description.StartsWith("Share of", StringComparison.Ordinal))
+            .Where(m => m.ShareOf is { Where: null } share && share.Metric == amount.Name)
             .Select(m =>
             {
                 var clause = Tokenizer.Stems(m.Description.Split(':', '.')[0]).ToHashSet(StringComparer.Ordinal);
@@ -522,6 +550,40 @@ public sealed class OfflineTranslator : IContextTranslator
     }
 
     /// <summary>
+    /// "total pts wanda shipped in the last 3 sprints": a total asks for the sum of a measure, so a metric that is the per-sprint
+    /// mean of it (velocity) becomes the one metric summing the same measure (completed story points) — unless the question
+    /// named the mean by its own name.
+    /// </summary>
+    private static List<MetricDefinition> Totalled(List<MetricDefinition> definitions, IReadOnlyList<MetricMention> mentions, QuestionTokens q,
+        MetricCatalog catalog, out string? note)
+    {
+        note = null;
+        if (!q.All.Any(t => t.Text is "total" or "totals" or "totaled" or "totalled" or "sum" or "altogether" or "cumulative" or "combined"))
+        {
+            return definitions;
+        }
+
+        var result = new List<MetricDefinition>();
+        foreach (var d in definitions)
+        {
+            var byName = mentions.Any(m => m.Metric == d && (CatalogText.Normalize(m.Phrase) == CatalogText.Normalize(CatalogText.NameAsWords(d.Name))
+                                                             || CatalogText.Normalize(m.Phrase) == CatalogText.Normalize(d.DisplayName)));
+            if (d.Statistic == "mean_per_sprint" && !byName
+                && catalog.Active.Where(m => m.Type == MetricTypes.Simple && m.Measure == d.Measure && m.Statistic is null).ToList() is [var sum])
+            {
+                note = $"a total: {sum.Name}, the sum of what {d.Name} averages per sprint";
+                result.Add(sum);
+            }
+            else
+            {
+                result.Add(d);
+            }
+        }
+
+        return result.DistinctBy(m => m.Name).ToList();
+    }
+
+    /// <summary>
     /// "how many tix did atlas get over the line", "how many stories did nova complete": a word that could mean several metrics,
     /// in a question that counts ("how many", "number of", "count of"), means the one counting issues, when exactly one of them
     /// does and the question names no other unit ("how many points …").
@@ -529,7 +591,10 @@ public sealed class OfflineTranslator : IContextTranslator
     public static MetricReading? Counted(MetricReading metrics, QuestionTokens q)
     {
         var all = q.All;
-        var counts = Enumerable.Range(0, Math.Max(0, all.Count - 1)).Any(i => (all[i].Text, all[i + 1].Text) is ("how", "many") or ("number", "of") or ("count", "of"));
+        // "tix hiro got done per sprint": a noun for issues counts them as surely as "how many" does (not in a share of them)
+        var counts = Enumerable.Range(0, Math.Max(0, all.Count - 1)).Any(i => (all[i].Text, all[i + 1].Text) is ("how", "many") or ("number", "of") or ("count", "of"))
+                     || (all.Any(t => t.Text is "tickets" or "ticket" or "issues" or "issue" or "items") && !AsksForShare(q)
+                         && !all.Any(t => t.Text is "%" or "percent" or "percentage" or "rate" or "ratio" or "share"));
         if (!counts || metrics.Mentions.Count > 0 || metrics.Ambiguous.Count < 2
             || metrics.Ambiguous.Where(m => m.Unit == "issues").ToList() is not [var issues])
         {
@@ -725,6 +790,12 @@ public sealed class OfflineTranslator : IContextTranslator
             return word;
         }
 
+        // "how much of the commitment did atlas finish": a share of an amount that has shares (catalog share_of), none of them named
+        if (AsksForShare(q) && catalog.Active.Any(m => m.ShareOf is { } share && spec.MetricNames.Contains(share.Metric)))
+        {
+            return "how much of";
+        }
+
         // "how often does phoenix hit its commitment": how often asks for a rate, not the amount
         var all = q.All;
         return Enumerable.Range(0, Math.Max(0, all.Count - 1)).Any(i => all[i].Text == "how" && all[i + 1].Text == "often") ? "how often" : null;
@@ -879,37 +950,36 @@ public sealed class OfflineTranslator : IContextTranslator
     }
 
     /// <summary>
-    /// The ratio built on <paramref name="whole"/> (it depends on it) whose name, display name or a synonym names the value of one
-    /// of the question's filters ("Bug share of completed" for Bug), if exactly one such ratio and filter exist: that value
-    /// narrows the amount to the ratio's numerator, so the filter is the ratio's own, not one to apply.
+    /// The share of <paramref name="whole"/> that one of the question's filters names (catalog <c>share_of</c> with that row
+    /// filter: bug share is the share of completed issues with issue type Bug), if exactly one metric is.
     /// </summary>
     public static (MetricDefinition Part, FilterMention Narrowing)? NarrowedShare(MetricDefinition whole, IReadOnlyList<FilterMention> filters, MetricCatalog catalog)
     {
         var found = (
-            from filter in filters.Where(f => !f.Negated && f.Values.Count == 1)
-            let value = Tokenizer.Stems(filter.Values[0])
-            from ratio in catalog.Active.Where(m => m.Unit == "ratio" && m.DependsOn.Contains(whole.Name))
-            where ratio.Synonyms.Prepend(ratio.DisplayName).Prepend(CatalogText.NameAsWords(ratio.Name))
-                .Any(phrase => Tokenizer.Stems(phrase) is var words && value.All(words.Contains))
+            from filter in filters.Where(f => !f.Negated)
+            from ratio in catalog.Active
+            where ratio.ShareOf is { } share && share.Metric == whole.Name && share.IsNarrowedTo(filter.Dimension, filter.Values.ToList())
             select (ratio, filter)).DistinctBy(x => x.ratio.Name).ToList();
         return found is [var one] ? one : null;
     }
 
     /// <summary>
-    /// A count of issues narrowed to one issue type, when the catalog has a metric for that type's count ("Issues created" for
-    /// Bug is "Bugs created"): that metric, without the filter.
+    /// A metric narrowed to the values of one of the spec's filters, when the catalog has a metric that is exactly that
+    /// (catalog <c>narrows</c>: bugs created is issues created with issue type Bug): that metric, without the filter.
     /// </summary>
     private static AnalyticsSpec Dedicated(AnalyticsSpec spec, MetricCatalog catalog, List<string> notes)
     {
-        if (spec.Metrics.Count != 1 || spec.Filters.Where(f => f.Dimension == Dimensions.IssueType).ToList() is not [{ Op: "eq" or "in", Values: [var type] } filter]
-            || catalog.Find(spec.Metrics[0]) is not { } metric || !metric.DisplayName.StartsWith("Issues ", StringComparison.Ordinal))
+        if (spec.Metrics is not [var name] || catalog.Find(name) is not { } metric)
         {
             return spec;
         }
 
-        var name = type + "s " + metric.DisplayName["Issues ".Length..];
-        if (catalog.Active.FirstOrDefault(m => string.Equals(m.DisplayName, name, StringComparison.OrdinalIgnoreCase)) is not { } dedicated
-            || dedicated.Unit != metric.Unit || dedicated.TimeColumn != metric.TimeColumn)
+        var found = (
+            from candidate in spec.Filters.Where(f => f.Op is "eq" or "in")
+            from narrowed in catalog.Active
+            where narrowed.Narrows is { } narrows && narrows.Metric == metric.Name && narrows.IsNarrowedTo(candidate.Dimension, candidate.Values.ToList())
+            select (narrowed, candidate)).ToList();
+        if (found is not [var (dedicated, filter)])
         {
             return spec;
         }
@@ -920,7 +990,7 @@ public sealed class OfflineTranslator : IContextTranslator
             return spec;
         }
 
-        notes.Add($"{metric.Name} of {type} issues is {dedicated.Name}");
+        notes.Add($"{metric.Name} of {string.Join(", ", filter.Values)} issues is {dedicated.Name}");
         return spec with
         {
             Metrics = [dedicated.Name],

@@ -85,6 +85,15 @@ public static class SpecAssembler
 
         // time and comparison
         var time = reading.Time.Time ?? (reading.Time.Compare ? reading.Time.Implied : null) ?? previous?.Time;
+        if (reading.Time.Time is null && !reading.Time.Compare && previous?.Time is not null && ReferenceEquals(time, previous.Time)
+            && metrics.All(m => m.Grain == MetricGrains.Snapshot) && !previous.MetricNames.All(names.Contains))
+        {
+            // "ok and how many tix are stuck on each team rn" after points of the last sprint: a count of what stands at as_of
+            // takes no window of the question before it
+            time = null;
+            notes.Add($"no time window: {string.Join(", ", names)} counts what stands at as_of");
+        }
+
         var compare = reading.Time.Compare || previous?.Compare is not null;
         if (compare && groups.FirstOrDefault(g => g == Dimensions.Sprint || Dimensions.Calendar.Contains(g)) is { } windowed)
         {

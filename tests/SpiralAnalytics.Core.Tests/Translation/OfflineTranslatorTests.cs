@@ -624,4 +624,26 @@ public sealed class OfflineTranslatorTests
     [Fact]
     public void Looks_off_asks_for_unusual_sprints() =>
         Assert.Equal("anomalies", Parse(Spec("did spillover look off for atlas in any sprint since december")).Analysis);
+
+    [Fact]
+    public void Values_set_aside_at_the_start_are_excluded_even_superlative_ones()
+    {
+        var spec = Parse(Spec("low and highest priority stuff aside, whats the avg cycle time per team in december"));
+        var filter = Assert.Single(spec.Filters);
+        Assert.Equal(FilterOps.NotIn, filter.Op);
+        Assert.Equal(["Low", "Highest"], filter.Values);
+        Assert.Empty(spec.Sort);
+    }
+
+    [Fact]
+    public void A_clause_that_only_says_when_the_sprints_closed_is_a_window_not_rows() =>
+        Assert.Multiple(
+            () => Assert.Equal("""{"metrics":["removed_sp"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"between","from":"2025-12-01","to":"2025-12-31"}}""",
+                Spec("pts descoped from phoenix sprints that closed in december")),
+            () => Assert.Equal(["sprint"], Parse(Spec("phoenix sprints where spillover was over 20%")).GroupBy));
+
+    [Fact]
+    public void The_ugliest_is_the_worst() =>
+        Assert.Equal("""{"metrics":["sprint_problematic_score"],"group_by":["team"],"time":{"type":"last_sprints","n":1},"sort":[{"by":"sprint_problematic_score","dir":"desc"}],"limit":1}""",
+            Spec("which team had the ugliest last sprint by problem score"));
 }

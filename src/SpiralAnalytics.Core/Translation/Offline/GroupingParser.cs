@@ -227,9 +227,10 @@ public static class GroupingParser
             dims.Remove(Dimensions.Team);
         }
 
-        // "…, each", "… separately", "… apiece": one row per listed value (the assembler finds which list)
+        // "…, each", "… separately", "… apiece", "did jonas and maya each close": one row per listed value (the assembler finds
+        // which list); "each" before a noun of rows is that grouping, read above
         var each = free.Where(t => !q.IsUsed(t.Index) && (t.Text is "separately" or "individually" or "apiece" or "respectively"
-                                                          || (t.Text == "each" && t.Index == q.All.Count - 1))).ToList();
+                                                          || (t.Text == "each" && (t.Index == q.All.Count - 1 || DimensionOf(q.All, t.Index + 1, out _) is null)))).ToList();
         q.Use(each.Select(t => t.Index));
         return new GroupingReading(dims, trend, replace) { Each = each.Count > 0 };
     }

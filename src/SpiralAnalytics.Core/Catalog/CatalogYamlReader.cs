@@ -266,6 +266,34 @@ public static class CatalogYamlReader
             return where;
         }
 
+        /// <summary>
+        /// The fields of a nested mapping (<paramref name="field"/>.<c>key</c>): an unknown one is reported with a suggestion,
+        /// a missing <paramref name="required"/> one as missing; each found field's line is kept.
+        /// </summary>
+        private Dictionary<string, YamlNode> Fields(YamlMappingNode mapping, string field, IReadOnlyList<string> known, IReadOnlyList<string> required)
+        {
+            var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+            foreach (var (keyNode, value) in mapping.Children)
+            {
+                var key = (keyNode as YamlScalarNode)?.Value ?? "";
+                if (!known.Contains(key))
+                {
+                    Problem(Line(keyNode), $"{field}.{key}", $"unknown field{Suggest(key, known)} (fields: {string.Join(", ", known)})");
+                    continue;
+                }
+
+                values[key] = value;
+                _lines[$"{field}.{key}"] = Line(keyNode);
+            }
+
+            foreach (var missing in required.Where(f => !values.ContainsKey(f)))
+            {
+                Problem(Line(mapping), $"{field}.{missing}", "missing required field");
+            }
+
+            return values;
+        }
+
         /// <summary>One aggregate of a tenant ratio: { aggregate, measure, p?, where? }.</summary>
         private AggregateTerm? Term(string field)
         {
@@ -280,24 +308,7 @@ public static class CatalogYamlReader
                 return null;
             }
 
-            var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
-            foreach (var (keyNode, value) in mapping.Children)
-            {
-                var key = (keyNode as YamlScalarNode)?.Value ?? "";
-                if (!TermFields.Contains(key))
-                {
-                    Problem(Line(keyNode), $"{field}.{key}", $"unknown field{Suggest(key, TermFields)} (fields: {string.Join(", ", TermFields)})");
-                    continue;
-                }
-
-                values[key] = value;
-                _lines[$"{field}.{key}"] = Line(keyNode);
-            }
-
-            foreach (var required in new[] { "aggregate", "measure" }.Where(f => !values.ContainsKey(f)))
-            {
-                Problem(Line(node), $"{field}.{required}", "missing required field");
-            }
+            var values = Fields(mapping, field, TermFields, ["aggregate", "measure"]);
 
             var aggregate = values.TryGetValue("aggregate", out var a) ? Scalar(a, $"{field}.aggregate") : null;
             var measure = values.TryGetValue("measure", out var m) ? Scalar(m, $"{field}.measure") : null;
@@ -325,23 +336,9 @@ public static class CatalogYamlReader
                 return null;
             }
 
-            var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
-            foreach (var (keyNode, value) in mapping.Children)
-            {
-                var key = (keyNode as YamlScalarNode)?.Value ?? "";
-                if (!RelationFields.Contains(key))
-                {
-                    Problem(Line(keyNode), $"{field}.{key}", $"unknown field{Suggest(key, RelationFields)} (fields: {string.Join(", ", RelationFields)})");
-                    continue;
-                }
-
-                values[key] = value;
-                _lines[$"{field}.{key}"] = Line(keyNode);
-            }
-
+            var values = Fields(mapping, field, RelationFields, ["metric"]);
             if (!values.TryGetValue("metric", out var m))
             {
-                Problem(Line(node), $"{field}.metric", "missing required field");
                 return null;
             }
 
@@ -440,24 +437,7 @@ public static class CatalogYamlReader
                     continue;
                 }
 
-                var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
-                foreach (var (keyNode, value) in mapping.Children)
-                {
-                    var key = (keyNode as YamlScalarNode)?.Value ?? "";
-                    if (!ComponentFields.Contains(key))
-                    {
-                        Problem(Line(keyNode), $"{path}.{key}", $"unknown field{Suggest(key, ComponentFields)} (fields: metric, weight, direction)");
-                        continue;
-                    }
-
-                    values[key] = value;
-                    _lines[$"{path}.{key}"] = Line(keyNode);
-                }
-
-                foreach (var field in ComponentFields.Where(f => !values.ContainsKey(f)))
-                {
-                    Problem(Line(item), $"{path}.{field}", "missing required field");
-                }
+                var values = Fields(mapping, path, ComponentFields, ComponentFields);
 
                 var metric = values.TryGetValue("metric", out var m) ? Scalar(m, $"{path}.metric") : null;
                 var weight = values.TryGetValue("weight", out var w) ? Number(w, $"{path}.weight") : null;

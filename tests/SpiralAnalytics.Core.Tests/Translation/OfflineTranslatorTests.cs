@@ -624,4 +624,51 @@ public sealed class OfflineTranslatorTests
     [Fact]
     public void Looks_off_asks_for_unusual_sprints() =>
         Assert.Equal("anomalies", Parse(Spec("did spillover look off for atlas in any sprint since december")).Analysis);
+
+    [Fact]
+    public void Values_set_aside_at_the_start_are_excluded_even_superlative_ones()
+    {
+        var spec = Parse(Spec("low and highest priority stuff aside, whats the avg cycle time per team in december"));
+        var filter = Assert.Single(spec.Filters);
+        Assert.Equal(FilterOps.NotIn, filter.Op);
+        Assert.Equal(["Low", "Highest"], filter.Values);
+        Assert.Empty(spec.Sort);
+    }
+
+    [Fact]
+    public void A_clause_that_only_says_when_the_sprints_closed_is_a_window_not_rows() =>
+        Assert.Multiple(
+            () => Assert.Equal("""{"metrics":["removed_sp"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"between","from":"2025-12-01","to":"2025-12-31"}}""",
+                Spec("pts descoped from phoenix sprints that closed in december")),
+            () => Assert.Equal(["sprint"], Parse(Spec("phoenix sprints where spillover was over 20%")).GroupBy));
+
+    [Fact]
+    public void The_ugliest_is_the_worst() =>
+        Assert.Equal("""{"metrics":["sprint_problematic_score"],"group_by":["team"],"time":{"type":"last_sprints","n":1},"sort":[{"by":"sprint_problematic_score","dir":"desc"}],"limit":1}""",
+            Spec("which team had the ugliest last sprint by problem score"));
+
+    [Theory]
+    [InlineData("blocked hrs per team over the last 2 sprints, only show teams above 100h", 100)]
+    [InlineData("blocked hours per team last 2 sprints above 12.5hrs", 12.5)]
+    public void A_unit_typed_onto_its_number_is_the_number_and_the_unit(string question, double bound) =>
+        Assert.Equal(new HavingClause("blocked_hours", "gt", bound), Assert.Single(Parse(Spec(question)).Having));
+
+    [Fact]
+    public void Each_after_a_list_of_values_asks_for_a_row_each() =>
+        Assert.Equal(["team"], Parse(Spec("how many tix did atlas and phoenix each close in feb")).GroupBy);
+
+    [Fact]
+    public void Put_a_value_back_in_drops_the_exclusion_of_it() =>
+        Assert.Equal("""{"metrics":["scope_churn_ratio"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}""",
+            Spec("put atlas back in", Parse("""{"metrics":["scope_churn_ratio"],"group_by":["team"],"filters":[{"dimension":"team","op":"neq","values":["Atlas"]}],"time":{"type":"last_sprints","n":3}}""")));
+
+    [Fact]
+    public void Restrict_to_a_value_narrows_the_previous_question() =>
+        Assert.Equal([new SpecFilter("team", "eq", ["Phoenix"])],
+            Parse(Spec("restrict to the phoenix team", Parse("""{"metrics":["completed_sp"],"group_by":["assignee"],"time":{"type":"last_sprints","n":3}}"""))).Filters);
+
+    [Fact]
+    public void A_moved_bound_that_says_its_direction_after_the_number_takes_it() =>
+        Assert.Equal(new HavingClause("escaped_defects", "gte", 10),
+            Assert.Single(Parse(Spec("raise the bar to 10 or more", Parse("""{"metrics":["escaped_defects"],"group_by":["team"],"having":[{"metric":"escaped_defects","op":"gt","value":5}]}"""))).Having));
 }

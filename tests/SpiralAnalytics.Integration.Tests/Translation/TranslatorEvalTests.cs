@@ -55,6 +55,8 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval-blind11.jsonl", "blind11", 0),
         ("translator-eval-blind12.jsonl", "blind12", 0),
         ("translator-eval-dev12.jsonl", "dev12", 0),
+        ("translator-eval-blind13.jsonl", "blind13", 0),
+        ("translator-eval-dev13.jsonl", "dev13", 0),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();

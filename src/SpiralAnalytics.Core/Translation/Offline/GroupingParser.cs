@@ -37,6 +37,26 @@ public static class GroupingParser
     private static readonly string[] Before = ["by", "per", "each", "every", "which", "across", "all", "between", "among", "what"];
     private static readonly string[] After = ["with", "where", "that", "whose", "having", "of"];
 
+    /// <summary>Verbs that place a sprint in time ("sprints that closed in december").</summary>
+    private static readonly string[] WhenVerbs = ["closed", "ended", "finished", "started", "began", "ran", "wrapped", "completed", "happened", "ending", "closing", "starting"];
+
+    /// <summary>
+    /// "nova sprints that closed in december": a clause after the noun that only says when (a verb of time, then words the
+    /// time parser took) places the rows in a window; it does not ask for them one by one.
+    /// </summary>
+    private static bool WhenClause(QuestionTokens q, int relative)
+    {
+        var all = q.All;
+        var verb = relative + 1;
+        if (all[relative].Text is not ("that" or "which" or "where") || verb >= all.Count || !WhenVerbs.Contains(all[verb].Text))
+        {
+            return false;
+        }
+
+        var rest = Enumerable.Range(verb + 1, all.Count - verb - 1).TakeWhile(k => all[k].Text is not ("," or "and" or "with" or "where" or "by")).ToList();
+        return rest.Count > 0 && rest.Where(k => !q.IsUsed(k)).All(k => all[k].Text is "in" or "during" or "on" or "before" or "after" or "since" or "the");
+    }
+
     /// <summary>The dimension a word names, for the filter resolver (e.g. "team" in "for team Atlas").</summary>
     public static string? DimensionOf(IReadOnlyList<Token> t, int i, out int length)
     {
@@ -157,7 +177,8 @@ public static class GroupingParser
             var plural = free[i + length - 1].Text != free[i + length - 1].Stem || free[i].Text == "people";
             var grouped = (previous is not null && Before.Contains(previous))
                           || (previous is not null && Vocabulary.Number(free[i - 1]) is not null && beforeThat is "top" or "bottom" or "the" or "best" or "worst")
-                          || (next is not null && After.Contains(next) && (plural || i == 0 || previous is "which" or "each" or "any"))
+                          || (next is not null && After.Contains(next) && (plural || i == 0 || previous is "which" or "each" or "any")
+                              && !WhenClause(q, free[i + length].Index))
                           || (i == 0 && plural)
                           || (previous is "and" or "or" && lastGrouped == i - 2)
                           || (previous is "down" or "out" && beforeThat is "it" or "this" or "that" or "down")
@@ -206,9 +227,10 @@ public static class GroupingParser
             dims.Remove(Dimensions.Team);
         }
 
-        // "…, each", "… separately", "… apiece": one row per listed value (the assembler finds which list)
+        // "…, each", "… separately", "… apiece", "did jonas and maya each close": one row per listed value (the assembler finds
+        // which list); "each" before a noun of rows is that grouping, read above
         var each = free.Where(t => !q.IsUsed(t.Index) && (t.Text is "separately" or "individually" or "apiece" or "respectively"
-                                                          || (t.Text == "each" && t.Index == q.All.Count - 1))).ToList();
+                                                          || (t.Text == "each" && (t.Index == q.All.Count - 1 || DimensionOf(q.All, t.Index + 1, out _) is null)))).ToList();
         q.Use(each.Select(t => t.Index));
         return new GroupingReading(dims, trend, replace) { Each = each.Count > 0 };
     }

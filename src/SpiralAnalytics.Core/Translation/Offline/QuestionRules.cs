@@ -65,7 +65,7 @@ public static partial class QuestionRules
         var rewrites = new List<TranslationEvidence>();
         // "high + highest prio", "spillover & say/do": a plus or ampersand between words lists them
         // "5+ tix", "10%+": a number and a plus is that number or more; a plus between other words lists them
-        var text = " " + Plus().Replace(OrMore().Replace(question.Replace('’', '\''), "$1 or more "), " and ") + " ";
+        var text = " " + Plus().Replace(OrMore().Replace(UnitSuffix().Replace(question.Replace('’', '\''), Spelled), "$1 or more "), " and ") + " ";
         var newTopic = false;
         var removed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var removal in vocabulary.Removals)
@@ -203,6 +203,19 @@ public static partial class QuestionRules
 
     [GeneratedRegex(@"\s*(?<=\w\s*)[+&](?=\s*\w)\s*", RegexOptions.CultureInvariant)]
     private static partial Regex Plus();
+
+    /// <summary>A number with its unit typed on ("above 100h", "5d", "20pts"): the number, then the unit's word.</summary>
+    [GeneratedRegex(@"\b(\d+(?:\.\d+)?)(h|hrs?|d|pts?|sp|wks?)\b", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex UnitSuffix();
+
+    private static string Spelled(Match m) => m.Groups[1].Value + " " + m.Groups[2].Value.ToLowerInvariant() switch
+    {
+        "h" or "hr" or "hrs" => "hours",
+        "d" => "days",
+        "pt" or "pts" => "points",
+        "sp" => "story points",
+        _ => "weeks",
+    };
 
     [GeneratedRegex(@"\b(\d+(?:\.\d+)?\s*%?)\+(?!\s*\d)", RegexOptions.CultureInvariant)]
     private static partial Regex OrMore();

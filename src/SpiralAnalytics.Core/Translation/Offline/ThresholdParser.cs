@@ -105,12 +105,37 @@ public static class ThresholdParser
             }
         }
 
+        Moved(q, found);
         Postfix(q, found);
         return found;
     }
 
     private static readonly HashSet<string> OrMore = new(StringComparer.Ordinal) { "more", "above", "higher", "greater", "over", "up", "better" };
     private static readonly HashSet<string> OrLess = new(StringComparer.Ordinal) { "less", "fewer", "below", "lower", "under", "worse" };
+
+    /// <summary>"raise the bar to 10 or more": a moved bound that says its direction after the number takes that direction.</summary>
+    private static void Moved(QuestionTokens q, List<ThresholdReading> found)
+    {
+        var all = q.All;
+        for (var k = 0; k + 2 < all.Count; k++)
+        {
+            if (!q.IsUsed(k) || q.IsUsed(k + 1) || q.IsUsed(k + 2) || all[k + 1].Text != "or"
+                || !double.TryParse(all[k].Text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out _))
+            {
+                continue;
+            }
+
+            var op = OrMore.Contains(all[k + 2].Text) ? "gte" : OrLess.Contains(all[k + 2].Text) ? "lte" : null;
+            var at = found.FindIndex(t => t.Op == Keep && t.Position < k);
+            if (op is null || at < 0)
+            {
+                continue;
+            }
+
+            found[at] = found[at] with { Op = op };
+            q.Use([k + 1, k + 2]);
+        }
+    }
 
     /// <summary>"15% or more", "3 bugs or fewer", "10 points and up": the op after the number.</summary>
     private static void Postfix(QuestionTokens q, List<ThresholdReading> found)

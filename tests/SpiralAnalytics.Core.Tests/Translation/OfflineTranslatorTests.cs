@@ -671,4 +671,15 @@ public sealed class OfflineTranslatorTests
     public void A_moved_bound_that_says_its_direction_after_the_number_takes_it() =>
         Assert.Equal(new HavingClause("escaped_defects", "gte", 10),
             Assert.Single(Parse(Spec("raise the bar to 10 or more", Parse("""{"metrics":["escaped_defects"],"group_by":["team"],"having":[{"metric":"escaped_defects","op":"gt","value":5}]}"""))).Having));
+
+    [Fact]
+    public void Clarification_options_keep_the_bounds_and_the_ranking_the_question_asked_for()
+    {
+        // "completed" could mean several metrics: each option keeps the bound and the ranking, on its own metric
+        var clarification = Ask("teams with under 100 completed over their last 3 sprints, top 2").Clarification;
+        Assert.NotNull(clarification);
+        var points = clarification.Options.Select(o => Ask(o.Question).Spec).OfType<AnalyticsSpec>().Single(s => s.MetricNames.SequenceEqual(["completed_sp"]));
+        Assert.Equal(new HavingClause("completed_sp", "lt", 100), Assert.Single(points.Having));
+        Assert.Equal(2, points.Limit);
+    }
 }

@@ -682,4 +682,20 @@ public sealed class OfflineTranslatorTests
         Assert.Equal(new HavingClause("completed_sp", "lt", 100), Assert.Single(points.Having));
         Assert.Equal(2, points.Limit);
     }
+
+    [Theory]
+    [InlineData("pts committed vs pts completed for atlas, each of the last 4 sprints", "sprint")]
+    [InlineData("bugs created for phoenix in every one of the past 3 months", "month")]
+    public void Each_of_the_last_units_asks_for_a_row_per_unit(string question, string dimension) =>
+        Assert.Equal([dimension], Parse(Spec(question)).GroupBy);
+
+    [Theory]
+    [InlineData("how many pts did the atlas crew burn last sprint", "completed_sp")]
+    [InlineData("how much has scope crept in the current sprint, per team", "scope_creep_ratio")]
+    public void Casual_verbs_of_the_vocabulary_name_their_metric(string question, string metric) =>
+        Assert.Equal([metric], Parse(Spec(question)).MetricNames);
+
+    [Fact]
+    public void Flip_it_to_another_grouping_is_a_follow_up() =>
+        Assert.Equal(["quarter"], Parse(Spec("flip it to per quarter", Parse("""{"metrics":["completed_sp"],"group_by":["month"],"time":{"type":"period","unit":"year"}}"""))).GroupBy);
 }

@@ -311,7 +311,7 @@ public sealed class OfflineTranslator : IContextTranslator
                 var display = string.Join(" and ", spec.MetricNames.Select(catalog.Find).OfType<MetricDefinition>().Select(m => m.DisplayName));
                 clarification = clarification with
                 {
-                    Options = clarification.Options.Take(1).Append(new ClarificationOption(SpecPhrases.Label(display, compared), SpecPhrases.Question(display, compared)))
+                    Options = clarification.Options.Take(1).Append(new ClarificationOption(SpecPhrases.Label(display, compared), SpecPhrases.Question(display, compared, bounds ?? "")))
                         .Concat(clarification.Options.Skip(1)).Take(4).ToList(),
                 };
             }

@@ -671,4 +671,31 @@ public sealed class OfflineTranslatorTests
     public void A_moved_bound_that_says_its_direction_after_the_number_takes_it() =>
         Assert.Equal(new HavingClause("escaped_defects", "gte", 10),
             Assert.Single(Parse(Spec("raise the bar to 10 or more", Parse("""{"metrics":["escaped_defects"],"group_by":["team"],"having":[{"metric":"escaped_defects","op":"gt","value":5}]}"""))).Having));
+
+    [Fact]
+    public void Clarification_options_keep_the_bounds_and_the_ranking_the_question_asked_for()
+    {
+        // "completed" could mean several metrics: each option keeps the bound and the ranking, on its own metric
+        var clarification = Ask("teams with under 100 completed over their last 3 sprints, top 2").Clarification;
+        Assert.NotNull(clarification);
+        var points = clarification.Options.Select(o => Ask(o.Question).Spec).OfType<AnalyticsSpec>().Single(s => s.MetricNames.SequenceEqual(["completed_sp"]));
+        Assert.Equal(new HavingClause("completed_sp", "lt", 100), Assert.Single(points.Having));
+        Assert.Equal(2, points.Limit);
+    }
+
+    [Theory]
+    [InlineData("pts committed vs pts completed for atlas, each of the last 4 sprints", "sprint")]
+    [InlineData("bugs created for phoenix in every one of the past 3 months", "month")]
+    public void Each_of_the_last_units_asks_for_a_row_per_unit(string question, string dimension) =>
+        Assert.Equal([dimension], Parse(Spec(question)).GroupBy);
+
+    [Theory]
+    [InlineData("how many pts did the atlas crew burn last sprint", "completed_sp")]
+    [InlineData("how much has scope crept in the current sprint, per team", "scope_creep_ratio")]
+    public void Casual_verbs_of_the_vocabulary_name_their_metric(string question, string metric) =>
+        Assert.Equal([metric], Parse(Spec(question)).MetricNames);
+
+    [Fact]
+    public void Flip_it_to_another_grouping_is_a_follow_up() =>
+        Assert.Equal(["quarter"], Parse(Spec("flip it to per quarter", Parse("""{"metrics":["completed_sp"],"group_by":["month"],"time":{"type":"period","unit":"year"}}"""))).GroupBy);
 }

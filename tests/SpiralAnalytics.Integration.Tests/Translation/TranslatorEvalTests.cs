@@ -57,6 +57,8 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval-dev12.jsonl", "dev12", 0),
         ("translator-eval-blind13.jsonl", "blind13", 0),
         ("translator-eval-dev13.jsonl", "dev13", 0),
+        ("translator-eval-blind14.jsonl", "blind14", 0),
+        ("translator-eval-dev14.jsonl", "dev14", 0),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();

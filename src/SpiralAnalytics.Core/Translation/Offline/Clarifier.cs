@@ -13,7 +13,7 @@ public sealed class Clarifier(MetricCatalog catalog, MetricMatcher matcher)
 {
     private const int MaxOptions = 4;
 
-    public Clarification NoMetric(IReadOnlyList<MetricCandidate> candidates, AnalyticsSpec? parts)
+    public Clarification NoMetric(IReadOnlyList<MetricCandidate> candidates, AnalyticsSpec? parts, string qualifiers = "")
     {
         var metrics = candidates.Select(c => catalog.Find(c.Name)).OfType<MetricDefinition>().Where(m => m.IsActive).ToList();
         if (metrics.Count < 2)
@@ -23,12 +23,12 @@ public sealed class Clarifier(MetricCatalog catalog, MetricMatcher matcher)
         }
 
         return new Clarification("The question names no metric of the catalog I can answer with. Did you mean one of these?",
-            Options(metrics.Distinct().Take(3), parts));
+            Options(metrics.Distinct().Take(3), parts, qualifiers));
     }
 
-    public Clarification AmbiguousMetric(string word, IReadOnlyList<MetricDefinition> metrics, AnalyticsSpec? parts) =>
+    public Clarification AmbiguousMetric(string word, IReadOnlyList<MetricDefinition> metrics, AnalyticsSpec? parts, string qualifiers = "") =>
         new($"'{Short(word)}' could mean several metrics: {string.Join(", ", metrics.Take(MaxOptions).Select(m => m.DisplayName))}. Which one?",
-            Options(metrics.Take(MaxOptions), parts));
+            Options(metrics.Take(MaxOptions), parts, qualifiers));
 
     /// <summary>
     /// Text that carries an instruction or code is not answered: two plain questions instead (the closest metrics by search,
@@ -71,15 +71,17 @@ public sealed class Clarifier(MetricCatalog catalog, MetricMatcher matcher)
     /// Low confidence: the reading itself as a question first, then the closest other metrics with the same parts, so one click
     /// answers whichever was meant.
     /// </summary>
-    public Clarification Readings(string reason, AnalyticsSpec reading, IReadOnlyList<MetricCandidate> candidates, IReadOnlyList<MetricDefinition>? likely = null)
+    public Clarification Readings(string reason, AnalyticsSpec reading, IReadOnlyList<MetricCandidate> candidates, IReadOnlyList<MetricDefinition>? likely = null,
+        string? qualifiers = null)
     {
         var chosen = reading.MetricNames.Select(catalog.Find).OfType<MetricDefinition>().ToList();
+        qualifiers ??= Qualifiers(reading);
         var options = new List<ClarificationOption>
         {
-            new(SpecPhrases.Label(string.Join(" and ", chosen.Select(m => m.DisplayName)), reading), SpecPhrases.Question(string.Join(" and ", chosen.Select(m => m.DisplayName)), reading)),
+            new(SpecPhrases.Label(string.Join(" and ", chosen.Select(m => m.DisplayName)), reading), SpecPhrases.Question(string.Join(" and ", chosen.Select(m => m.DisplayName)), reading, qualifiers)),
         };
         // the readings the unexplained words point to come before the search's nearest metrics
-        options.AddRange(Options((likely ?? []).Where(m => chosen.All(c => c.Name != m.Name)).Take(MaxOptions - 1), reading));
+        options.AddRange(Options((likely ?? []).Where(m => chosen.All(c => c.Name != m.Name)).Take(MaxOptions - 1), reading, qualifiers));
         var others = candidates.Select(c => catalog.Find(c.Name)).OfType<MetricDefinition>()
             .Where(m => m.IsActive && m.Type != MetricTypes.Composite && chosen.All(c => c.Name != m.Name)).Take(MaxOptions - 1).ToList();
         if (others.Count == 0)
@@ -87,9 +89,17 @@ public sealed class Clarifier(MetricCatalog catalog, MetricMatcher matcher)
             others = catalog.Active.Where(m => m.Type != MetricTypes.Composite && chosen.All(c => c.Name != m.Name)).OrderBy(m => matcher.Rank(m.Name)).Take(2).ToList();
         }
 
-        options.AddRange(Options(others, reading));
+        options.AddRange(Options(others, reading, qualifiers));
         return new Clarification(reason, options.DistinctBy(o => o.Question).Take(MaxOptions).ToList());
     }
+
+    /// <summary>A reading's bounds and ranking said back (a ratio's bound as a percentage), so another metric's option keeps them.</summary>
+    private string Qualifiers(AnalyticsSpec reading) => string.Join(" ",
+        reading.Having.Select(h => catalog.Find(h.Metric)?.Unit == MetricUnits.Ratio
+                ? SpecPhrases.Bound(h.Op, h.Value * 100, percent: true, null)
+                : SpecPhrases.Bound(h.Op, h.Value, percent: false, catalog.Find(h.Metric)?.Unit))
+            .Append(reading.Sort is [var first, ..] && reading.MetricNames.Contains(first.By) ? SpecPhrases.Order(first.Dir ?? "desc", reading.Limit) : "")
+            .Where(s => s.Length > 0));
 
     public static Clarification Value(ValueProblem problem, string question, IReadOnlyList<string> members)
     {
@@ -104,8 +114,8 @@ public sealed class Clarifier(MetricCatalog catalog, MetricMatcher matcher)
         return new Clarification(reason, options);
     }
 
-    private List<ClarificationOption> Options(IEnumerable<MetricDefinition> metrics, AnalyticsSpec? parts) =>
-        metrics.Select(m => new ClarificationOption(SpecPhrases.Label(m.DisplayName, parts), SpecPhrases.Question(m.DisplayName, Allowed(parts, m)))).ToList();
+    private static List<ClarificationOption> Options(IEnumerable<MetricDefinition> metrics, AnalyticsSpec? parts, string qualifiers = "") =>
+        metrics.Select(m => new ClarificationOption(SpecPhrases.Label(m.DisplayName, parts), SpecPhrases.Question(m.DisplayName, Allowed(parts, m), qualifiers))).ToList();
 
     private static AnalyticsSpec? Allowed(AnalyticsSpec? parts, MetricDefinition metric) => parts is null ? null : parts with
     {

@@ -13,7 +13,7 @@ public static class FollowUpMerger
 {
     private static readonly string[] Openers =
         ["and", "also", "same", "now", "then", "instead", "ok", "okay", "just", "only", "but", "plus", "so", "break", "split", "add", "include",
-         "use", "switch", "swap", "change", "make"];
+         "use", "switch", "swap", "flip", "turn", "change", "make"];
 
     /// <summary>Words that say "the last question, changed" wherever they stand ("use the p90 instead", "same thing but weekly").</summary>
     private static readonly string[] Anywhere = ["instead", "rather", "alongside", "beside"];

@@ -227,6 +227,18 @@ public static class GroupingParser
             dims.Remove(Dimensions.Team);
         }
 
+        // "each of the last 4 sprints", "every one of the past 3 months": a row per window unit
+        for (var k = 0; k + 2 < q.All.Count; k++)
+        {
+            if (q.All[k].Text is "each" or "every" && !q.IsUsed(k) && q.All.Skip(k + 1).Take(3).Any(t => t.Text == "of")
+                && q.All.Skip(k + 2).Take(5).Select((t, n) => DimensionOf(q.All, k + 2 + n, out _)).FirstOrDefault(d => d is not null) is { } unit
+                && (unit == Dimensions.Sprint || Dimensions.Calendar.Contains(unit)))
+            {
+                Add(dims, unit);
+                q.Use(k);
+            }
+        }
+
         // "…, each", "… separately", "… apiece", "did jonas and maya each close": one row per listed value (the assembler finds
         // which list); "each" before a noun of rows is that grouping, read above
         var each = free.Where(t => !q.IsUsed(t.Index) && (t.Text is "separately" or "individually" or "apiece" or "respectively"

@@ -176,9 +176,11 @@ public sealed class OfflineTranslator : IContextTranslator
         if (definitions.Count == 0 || (previous is not null && metrics.Mentions.Count == 0 && !reading.HasModifiers))
         {
             var parts = Parts(reading, catalog, previous);
+            // the bounds and ranking asked for stay in every option ("teams averaging under 100 pts a sprint": velocity under 100)
+            var qualifiers = SpecPhrases.Qualifiers(reading.Thresholds, reading.Ranking);
             return TranslationOutcome.Ask(metrics.Ambiguous.Count > 1
-                ? clarifier.AmbiguousMetric(metrics.AmbiguousWord ?? "", metrics.Ambiguous, parts)
-                : clarifier.NoMetric(context.Candidates, parts), TranslatorNames.Offline);
+                ? clarifier.AmbiguousMetric(metrics.AmbiguousWord ?? "", metrics.Ambiguous, parts, qualifiers)
+                : clarifier.NoMetric(context.Candidates, parts, qualifiers), TranslatorNames.Offline);
         }
 
         if (thresholds.Any(t => t.Unit == "ratio") && definitions is [{ Unit: not "ratio" } amount] && Share(amount, q, catalog) is { } share)
@@ -299,7 +301,9 @@ public sealed class OfflineTranslator : IContextTranslator
                 ? $"I am not sure I read this right: my reading leaves out '{string.Join("', '", unused)}'. Did you mean one of these?"
                 : "I am not sure which metric you mean. Did you mean one of these?";
             var likely = unmet is not null ? Shares(spec, catalog) : asksAmount is not null ? Bases(spec, catalog) : unused.Count > 0 ? Wording(unused, q, spec, catalog, matcher) : [];
-            var clarification = clarifier.Readings(reason, spec, context.Candidates, likely);
+            // the question's own bounds and ranking, in its own words and units, stay in every option
+            var bounds = reading.Thresholds.Count > 0 || reading.Ranking is not null ? SpecPhrases.Qualifiers(reading.Thresholds, reading.Ranking) : null;
+            var clarification = clarifier.Readings(reason, spec, context.Candidates, likely, bounds);
             if (loose.Count > 0 && spec.Time is not null && spec.Compare is null && spec.Analysis is null)
             {
                 // "went up", "jan vs feb": the likely reading compares the window with the one before it
@@ -307,7 +311,7 @@ public sealed class OfflineTranslator : IContextTranslator
                 var display = string.Join(" and ", spec.MetricNames.Select(catalog.Find).OfType<MetricDefinition>().Select(m => m.DisplayName));
                 clarification = clarification with
                 {
-                    Options = clarification.Options.Take(1).Append(new ClarificationOption(SpecPhrases.Label(display, compared), SpecPhrases.Question(display, compared)))
+                    Options = clarification.Options.Take(1).Append(new ClarificationOption(SpecPhrases.Label(display, compared), SpecPhrases.Question(display, compared, bounds ?? "")))
                         .Concat(clarification.Options.Skip(1)).Take(4).ToList(),
                 };
             }
@@ -1006,7 +1010,7 @@ public sealed class OfflineTranslator : IContextTranslator
         var any = catalog.Active.Count > 0 ? catalog.Active[0] : null;
         var spec = any is null
             ? new AnalyticsSpec { Metrics = [] }
-            : SpecAssembler.Assemble(reading with { Ranking = null, Thresholds = [] }, [any with { Dimensions = Dimensions.All }], previous).Spec;
+            : SpecAssembler.Assemble(reading with { Thresholds = [] }, [any with { Dimensions = Dimensions.All }], previous).Spec;
         return spec with { Compare = null, Having = [], Sort = [], Limit = null };
     }
 

@@ -262,7 +262,7 @@ public sealed class SqlBaselineTests
             """
             WITH c1 AS (
                 SELECT v.team_name AS team, sum(v.created_count) AS issues_created
-                FROM issue_flow v
+                FROM issue_flow_created_months v
                 WHERE v.created_at >= $1 AND v.created_at < $2
                 GROUP BY 1
             ),
@@ -316,8 +316,9 @@ public sealed class SqlBaselineTests
             """{"metrics":["lead_time_p50"],"time":{"type":"period","unit":"year","offset":-1}}""",
             """
             WITH c1 AS (
-                SELECT percentile_cont($3) WITHIN GROUP (ORDER BY v.lead_time_days) AS lead_time_days_p50
-                FROM issue_flow v
+                SELECT percentile_cont($3) WITHIN GROUP (ORDER BY u.lead_time_days) AS lead_time_days_p50
+                FROM issue_flow_resolved_months v
+                LEFT JOIN LATERAL unnest(v.lead_time_days_values) AS u(lead_time_days) ON true
                 WHERE v.resolved_at >= $1 AND v.resolved_at < $2
             ),
             cur AS (
@@ -400,7 +401,7 @@ public sealed class SqlBaselineTests
             """
             WITH c1 AS (
                 SELECT sum(v.resolved_comment_count) AS resolved_issue_comments, sum(v.resolved_count) AS issues_resolved
-                FROM issue_flow v
+                FROM issue_flow_resolved_months v
                 WHERE v.resolved_at >= $1 AND v.resolved_at < $2
             ),
             cur AS (
@@ -1282,8 +1283,8 @@ public sealed class SqlBaselineTests
             """{"metrics":["reopen_rate"],"group_by":["team"],"time":{"type":"period","unit":"quarter"},"having":[{"metric":"reopen_rate","op":"gte","value":0.1}],"sort":[{"by":"reopen_rate","dir":"desc"}]}""",
             """
             WITH c1 AS (
-                SELECT v.team_name AS team, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
-                FROM issue_events v
+                SELECT v.team_name AS team, coalesce(sum(v.events) FILTER (WHERE v.is_reopen = 1 AND (v.previous_at IS NULL OR v.previous_at < $1)), 0) AS reopened_issues, coalesce(sum(v.events) FILTER (WHERE v.is_done_arrival = 1 AND (v.previous_at IS NULL OR v.previous_at < $1)), 0) AS done_arrival_issues
+                FROM issue_events_months v
                 WHERE v.at >= $1 AND v.at < $2
                 GROUP BY 1
             ),

@@ -339,7 +339,8 @@ public sealed class OfflineTranslator : IContextTranslator
             var options = clarification.Options.Select(o =>
             {
                 var inner = Translate(request with { Question = o.Question }, context);
-                return inner.Spec is not null || inner.Clarification is not { Options: [var first, ..] } ? o : new ClarificationOption($"{o.Label}: {first.Label}", first.Question);
+                return inner.Spec is not null || inner.Clarification is not { Options: [var first, ..] } ? o
+                    : new ClarificationOption(first.Label == o.Label ? o.Label : $"{o.Label}: {first.Label}", first.Question);
             }).ToList();
             return clarification with { Options = options };
         }

@@ -698,4 +698,15 @@ public sealed class OfflineTranslatorTests
     [Fact]
     public void Flip_it_to_another_grouping_is_a_follow_up() =>
         Assert.Equal(["quarter"], Parse(Spec("flip it to per quarter", Parse("""{"metrics":["completed_sp"],"group_by":["month"],"time":{"type":"period","unit":"year"}}"""))).GroupBy);
+
+    [Theory]
+    [InlineData("same but bugs only", "eq")]
+    [InlineData("same but without bugs", "not_in")]
+    public void A_but_that_opens_the_change_contrasts_and_excludes_only_with_an_exclusion_word(string question, string op) =>
+        Assert.Equal(op, Assert.Single(Parse(Spec(question, Parse("""{"metrics":["lead_time_p50"],"group_by":["priority"],"time":{"type":"all"}}"""))).Filters).Op);
+
+    [Fact]
+    public void Every_value_of_a_grouping_asked_for_drops_the_previous_filter_on_it() =>
+        Assert.Equal("""{"metrics":["throughput_ratio"],"group_by":["team"],"time":{"type":"period","unit":"month","offset":-1}}""",
+            Spec("do it per team, all teams", Parse("""{"metrics":["throughput_ratio"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"period","unit":"month","offset":-1}}""")));
 }

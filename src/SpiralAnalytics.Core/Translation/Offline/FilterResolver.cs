@@ -67,6 +67,17 @@ public sealed class FilterResolver
     };
 
     /// <summary>
+    /// "same but bugs only", "ok but for atlas": a "but" that opens the change of a follow-up, or whose clause restricts
+    /// ("only", "just"), contrasts with the previous question; it excludes nothing ("everyone but atlas" does).
+    /// </summary>
+    private static bool ButContrasts(IReadOnlyList<Token> all, int at)
+    {
+        var clause = all.Skip(at + 1).TakeWhile(t => t.Text is not ("," or ";")).ToList();
+        return (at <= 1 && all[0].Text is "same" or "ok" or "okay" or "and" or "but")
+               || clause.Any(t => t.Text is "only" or "just");
+    }
+
+    /// <summary>
     /// Exclusion lists of values spelled like grammar words ("skip the low and lowest ones", "except high priority"), read before
     /// the ranking parser can take "lowest" as an order: after an exclusion word, a list of one dimension's values counts when
     /// the dimension is named somewhere in the question ("per prio") or the list ends with "ones" or the dimension's word.
@@ -154,7 +165,7 @@ public sealed class FilterResolver
             }
 
             if (ExclusionWords.Contains(token.Text) || token.Text is "not" or "minus"
-                || (token.Text == "but" && i + 1 < all.Count && all[i + 1].Text != "not"))
+                || (token.Text == "but" && i + 1 < all.Count && all[i + 1].Text != "not" && !ButContrasts(all, i)))
             {
                 Stop();
                 negating = true;

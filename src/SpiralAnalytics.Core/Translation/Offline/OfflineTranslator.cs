@@ -242,6 +242,14 @@ public sealed class OfflineTranslator : IContextTranslator
             notes.Insert(0, "follow-up: changed the previous question's spec");
         }
 
+        if (followUp && QuestionRules.WidensScope(q)
+            && spec.Filters.Where(f => !FilterOps.IsNegative(f.Op) && spec.GroupBy.Contains(f.Dimension) && reading.Filters.All(r => r.Dimension != f.Dimension)).ToList() is [_, ..] widened)
+        {
+            // "do it per team, all teams" after Atlas's figure: the rows are every team, not Atlas alone
+            spec = spec with { Filters = spec.Filters.Except(widened).ToList() };
+            notes.Add($"all of them: without the previous filter on {string.Join(", ", widened.Select(f => f.Dimension.Replace('_', ' ')))}");
+        }
+
         spec = Dedicated(context.Values.Canonicalize(spec), catalog, notes);
         if (SpecRepairs.RepairAll(spec, new SpecValidator(catalog, context.Values)) is not { } repaired)
         {

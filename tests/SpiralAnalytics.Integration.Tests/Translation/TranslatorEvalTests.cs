@@ -61,6 +61,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval-dev14.jsonl", "dev14", 0),
         ("translator-eval-blind15.jsonl", "blind15", 0),
         ("translator-eval-dev15.jsonl", "dev15", 0),
+        ("translator-eval-blind16.jsonl", "blind16", 0),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();

@@ -581,7 +581,7 @@ public sealed class OfflineTranslator : IContextTranslator
         {
             var byName = mentions.Any(m => m.Metric == d && (CatalogText.Normalize(m.Phrase) == CatalogText.Normalize(CatalogText.NameAsWords(d.Name))
                                                              || CatalogText.Normalize(m.Phrase) == CatalogText.Normalize(d.DisplayName)));
-            if (d.Statistic == "mean_per_sprint" && !byName
+            if (d.Statistic == MetricStatistics.MeanPerSprint && !byName
                 && catalog.Active.Where(m => m.Type == MetricTypes.Simple && m.Measure == d.Measure && m.Statistic is null).ToList() is [var sum])
             {
                 note = $"a total: {sum.Name}, the sum of what {d.Name} averages per sprint";
@@ -971,7 +971,7 @@ public sealed class OfflineTranslator : IContextTranslator
         var found = (
             from filter in filters.Where(f => !f.Negated)
             from ratio in catalog.Active
-            where ratio.ShareOf is { } share && share.Metric == whole.Name && share.IsNarrowedTo(filter.Dimension, filter.Values.ToList())
+            where ratio.ShareOf is { } share && share.Metric == whole.Name && share.IsNarrowedTo(filter.Dimension, filter.Values)
             select (ratio, filter)).DistinctBy(x => x.ratio.Name).ToList();
         return found is [var one] ? one : null;
     }
@@ -990,7 +990,7 @@ public sealed class OfflineTranslator : IContextTranslator
         var found = (
             from candidate in spec.Filters.Where(f => f.Op is "eq" or "in")
             from narrowed in catalog.Active
-            where narrowed.Narrows is { } narrows && narrows.Metric == metric.Name && narrows.IsNarrowedTo(candidate.Dimension, candidate.Values.ToList())
+            where narrowed.Narrows is { } narrows && narrows.Metric == metric.Name && narrows.IsNarrowedTo(candidate.Dimension, candidate.Values)
             select (narrowed, candidate)).ToList();
         if (found is not [var (dedicated, filter)])
         {

@@ -85,7 +85,7 @@ public static class SpecAssembler
 
         // time and comparison
         var time = reading.Time.Time ?? (reading.Time.Compare ? reading.Time.Implied : null) ?? previous?.Time;
-        if (reading.Time.Time is null && !reading.Time.Compare && previous?.Time is not null && ReferenceEquals(time, previous.Time)
+        if (reading.Time.Time is null && !reading.Time.Compare && previous?.Time is not null
             && metrics.All(m => m.Grain == MetricGrains.Snapshot) && !previous.MetricNames.All(names.Contains))
         {
             // "ok and how many tix are stuck on each team rn" after points of the last sprint: a count of what stands at as_of

@@ -33,7 +33,7 @@ public static class SpecPhrases
 
     /// <summary>A bound said back ("above 20%", "at most 5 days"), read again by <see cref="ThresholdParser"/>.</summary>
     public static string Bound(string op, double value, bool percent, string? unit) =>
-        (op switch { "gte" => "at least", "lt" => "below", "lte" => "at most", "eq" => "exactly", _ => "above" }) + " "
+        ThresholdParser.Phrase(op == ThresholdParser.Keep ? "gt" : op) + " "
         + value.ToString("0.######", CultureInfo.InvariantCulture) + (percent ? "%" : unit is null or "ratio" ? "" : " " + unit);
 
     /// <summary>A ranking said back ("top 3", "worst 2", "lowest first"), read again by <see cref="RankingParser"/>.</summary>

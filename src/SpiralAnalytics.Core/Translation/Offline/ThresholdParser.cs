@@ -24,6 +24,9 @@ public static class ThresholdParser
         (["threshold", "of"], Keep), (["bar", "to"], Keep), (["bar", "at"], Keep),
     ];
 
+    /// <summary>The first words the parser reads as <paramref name="op"/> ("more than" for gt): how a bound is said back.</summary>
+    public static string Phrase(string op) => string.Join(' ', Ops.FirstOrDefault(o => o.Op == op).Words ?? Ops[0].Words);
+
     /// <summary>The op of a threshold whose direction the question does not say (the previous question's, else above).</summary>
     public const string Keep = "keep";
 

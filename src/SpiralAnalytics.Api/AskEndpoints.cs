@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SpiralAnalytics.Api.Auth;
 using SpiralAnalytics.Infrastructure.Ask;
+using SpiralAnalytics.Infrastructure.Tenants;
 
 namespace SpiralAnalytics.Api;
 
@@ -21,15 +22,27 @@ public static class AskEndpoints
             .WithName("Ask")
             .RequireRateLimiting(RateLimits.Ask)
             .WithBodyLimit(RequestBodies.AskLimit)
-            .WithSummary("Ask a question: creates a job that translates, validates, plans and runs it; follow its events_url");
+            .WithSummary("Ask a question: creates a job that translates, validates, plans and runs it; follow its events_url, or send Accept: text/event-stream to get its events in this response");
         return app;
     }
 
-    private static async Task<Accepted<AskResponse>> AskAsync(AskRequest request, HttpContext http, AskService asks, CancellationToken ct)
+    /// <remarks>
+    /// With <c>Accept: text/event-stream</c> the response is the job's event stream itself (what <c>events_url</c> serves,
+    /// from the first event; <c>Location</c> names the job), so an answer takes one request instead of two.
+    /// </remarks>
+    private static async Task<Results<Accepted<AskResponse>, ServerSentEventsResult<string>>> AskAsync(AskRequest request, HttpContext http, AskService asks,
+        TenantDirectory tenants, JobEventReader reader, CancellationToken ct)
     {
         var asOf = AsOfText.Parse(request.AsOf, "as_of");
         var accepted = await asks.SubmitAsync(http.User.Tenant(), http.User.UserId(), request.Question ?? "", request.ConversationId, asOf, ct);
         var job = accepted.Job;
+        if (http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase)))
+        {
+            var tenantId = await tenants.ResolveAsync(http.User.Tenant(), ct);
+            http.Response.Headers.Location = $"/api/v1/jobs/{job.Id}";
+            return JobEndpoints.Stream(http, reader.ReadAsync(tenantId, job.Id, 0, ct), ct);
+        }
+
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}",
             new AskResponse(job.Id, job.ConversationId!.Value, job.Status, accepted.EventsUrl));
     }

@@ -51,9 +51,15 @@ public static class JobEndpoints
         }
 
         var after = LastEventId(http.Request);
+        return Stream(http, reader.ReadAsync(tenantId, id, after, ct), ct);
+    }
+
+    /// <summary>A job's events as the SSE response (also of an ask sent with <c>Accept: text/event-stream</c>).</summary>
+    public static ServerSentEventsResult<string> Stream(HttpContext http, IAsyncEnumerable<JobStreamItem> items, CancellationToken ct)
+    {
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no"; // a reverse proxy must not hold events back
-        return TypedResults.ServerSentEvents(Items(reader.ReadAsync(tenantId, id, after, ct), ct));
+        return TypedResults.ServerSentEvents(Items(items, ct));
     }
 
     private static async Task<Results<Accepted<JobView>, NotFound, ProblemHttpResult>> CancelAsync(

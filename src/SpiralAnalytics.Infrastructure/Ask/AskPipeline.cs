@@ -245,7 +245,7 @@ public sealed class AskPipeline(
     /// </param>
     private async Task<(VerifiedMatch? Match, string? Skipped)> MatchVerifiedAsync(QuestionContext context, JobRecord job, bool followsUp, CancellationToken ct)
     {
-        if (!verifiedOptions.Value.Enabled || string.IsNullOrWhiteSpace(job.Question))
+        if (!verifiedOptions.Value.Enabled || !context.HasVerifiedQuestions || string.IsNullOrWhiteSpace(job.Question))
         {
             return (null, null);
         }

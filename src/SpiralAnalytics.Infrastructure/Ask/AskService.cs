@@ -107,8 +107,9 @@ public sealed class AskService(
         remembered = remembered with { Result = remembered.Result with { Freshness = lookup.Context.Freshness } };
         var (update, node, detail) = AskPipeline.Remembered(text, remembered, durations);
         var job = await jobs.CreateAnsweredAsync(tenantId, userId, conversationId ?? Guid.NewGuid(), text, at, update, ct);
-        await events.AppendAsync(Event(job, 1, JobStatuses.Queued) with { Detail = "answered from the cache" }, ct);
-        await events.AppendAsync(Event(job, 2, JobStatuses.Completed) with { Detail = detail, Result = node }, ct);
+        await events.AppendAllAsync(
+            [Event(job, 1, JobStatuses.Queued) with { Detail = "answered from the cache" }, Event(job, 2, JobStatuses.Completed) with { Detail = detail, Result = node }],
+            ct);
         Log.AskCompleted(logger, job.Id, "hit", remembered.Result.Rows.Count, (long)clock.Elapsed.TotalMilliseconds);
         return (new AskAccepted(job), at);
     }

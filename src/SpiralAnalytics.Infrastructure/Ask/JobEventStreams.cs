@@ -17,6 +17,21 @@ public interface IJobEventStream
 
     /// <summary>The events with a sequence number above <paramref name="afterSeq"/>, in order.</summary>
     Task<IReadOnlyList<JobEvent>> ReadAsync(Guid jobId, long afterSeq, CancellationToken ct);
+
+    /// <summary>
+    /// Appends events of one job in order (what <see cref="AppendAsync(JobEvent, CancellationToken)"/> does for each; a
+    /// stream may send them together); false when any was already there.
+    /// </summary>
+    async Task<bool> AppendAllAsync(IReadOnlyList<JobEvent> events, CancellationToken ct)
+    {
+        var added = true;
+        foreach (var e in events)
+        {
+            added &= await AppendAsync(e, ct);
+        }
+
+        return added;
+    }
 }
 
 /// <summary>Events in this process's memory, kept for <see cref="AskOptions.EventRetentionMinutes"/>; readers can wait for the next append.</summary>
@@ -114,21 +129,38 @@ public sealed class RedisJobEventStream(IDatabase database, TimeSpan retention) 
 
     public static RedisKey Key(Guid jobId) => $"spiral:job:{jobId:N}:events";
 
-    public async Task<bool> AppendAsync(JobEvent e, CancellationToken ct)
+    public Task<bool> AppendAsync(JobEvent e, CancellationToken ct) => AppendAllAsync([e], ct);
+
+    /// <remarks>
+    /// One round trip for all of them: the XADDs (in order, on the one connection) and the key's EXPIRE are sent together
+    /// and then awaited; a refused XADD (its sequence number is already there) does not stop the ones after it.
+    /// </remarks>
+    public async Task<bool> AppendAllAsync(IReadOnlyList<JobEvent> events, CancellationToken ct)
     {
-        var key = Key(e.JobId);
-        var json = JsonSerializer.Serialize(e, AskJsonContext.Default.JobEvent);
-        try
+        if (events.Count == 0)
         {
-            await database.StreamAddAsync(key, Field, json, messageId: $"{e.Seq.ToString(CultureInfo.InvariantCulture)}-1");
-        }
-        catch (RedisServerException ex) when (ex.Message.Contains("equal or smaller", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
+            return true;
         }
 
-        await database.KeyExpireAsync(key, retention);
-        return true;
+        var key = Key(events[0].JobId);
+        var adds = events.Select(e => database.StreamAddAsync(key, Field, JsonSerializer.Serialize(e, AskJsonContext.Default.JobEvent),
+            messageId: $"{e.Seq.ToString(CultureInfo.InvariantCulture)}-1")).ToList();
+        var expire = database.KeyExpireAsync(key, retention);
+        var added = true;
+        foreach (var add in adds)
+        {
+            try
+            {
+                await add;
+            }
+            catch (RedisServerException ex) when (ex.Message.Contains("equal or smaller", StringComparison.OrdinalIgnoreCase))
+            {
+                added = false;
+            }
+        }
+
+        await expire;
+        return added;
     }
 
     public async Task<IReadOnlyList<JobEvent>> ReadAsync(Guid jobId, long afterSeq, CancellationToken ct)
@@ -156,14 +188,22 @@ public sealed class RedisJobEventStream(IDatabase database, TimeSpan retention) 
 /// </summary>
 public sealed class ResilientJobEventStream(InProcessJobEventStream local, RedisConnection redis, IOptions<AskOptions> options) : IJobEventStream
 {
-    public async Task<bool> AppendAsync(JobEvent e, CancellationToken ct)
+    public Task<bool> AppendAsync(JobEvent e, CancellationToken ct) => AppendAllAsync([e], ct);
+
+    /// <summary>Appends the events to this process's memory, then sends them to Redis together (one round trip).</summary>
+    public async Task<bool> AppendAllAsync(IReadOnlyList<JobEvent> events, CancellationToken ct)
     {
-        var added = await local.AppendAsync(e, ct);
+        var added = true;
+        foreach (var e in events)
+        {
+            added &= await local.AppendAsync(e, ct);
+        }
+
         if (await redis.DatabaseAsync() is { } db)
         {
             try
             {
-                added = await Redis(db).AppendAsync(e, ct) && added;
+                added = await Redis(db).AppendAllAsync(events, ct) && added;
                 redis.Succeeded();
             }
             catch (Exception ex) when (RedisConnection.IsRedisFailure(ex))
@@ -175,10 +215,14 @@ public sealed class ResilientJobEventStream(InProcessJobEventStream local, Redis
         return added;
     }
 
+    /// <remarks>
+    /// When this process holds every event after <paramref name="afterSeq"/> up to the final one (the job ran or was
+    /// answered here), Redis has nothing to add and is not asked: the union would be the same events.
+    /// </remarks>
     public async Task<IReadOnlyList<JobEvent>> ReadAsync(Guid jobId, long afterSeq, CancellationToken ct)
     {
         var mine = await local.ReadAsync(jobId, afterSeq, ct);
-        if (await redis.DatabaseAsync() is not { } db)
+        if (IsCompleteToTheEnd(mine, afterSeq) || await redis.DatabaseAsync() is not { } db)
         {
             return mine;
         }
@@ -207,6 +251,25 @@ public sealed class ResilientJobEventStream(InProcessJobEventStream local, Redis
         }
 
         return [.. union.Values];
+    }
+
+    /// <summary>Whether the events are every sequence number after <paramref name="afterSeq"/>, in order, ending with a final one.</summary>
+    public static bool IsCompleteToTheEnd(IReadOnlyList<JobEvent> events, long afterSeq)
+    {
+        if (events.Count == 0 || !events[^1].IsFinal)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (events[i].Seq != afterSeq + 1 + i)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Completes at the next append in this process, or after the Redis poll interval when Redis may carry others' events.</summary>

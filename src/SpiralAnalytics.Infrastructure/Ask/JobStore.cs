@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query;
+using Npgsql;
+using NpgsqlTypes;
 using SpiralAnalytics.Infrastructure.Data;
 
 namespace SpiralAnalytics.Infrastructure.Ask;
@@ -38,17 +40,31 @@ public sealed class JobStore(SpiralDataSources data)
     /// A question answered at submission from the question cache: one row, already <c>completed</c> with everything a
     /// pipeline run would have recorded (translator, spec, SQL, metric versions, data version, notes, result, a cache hit).
     /// </summary>
+    /// <remarks>One round trip (<see cref="TenantSession.OneTripAsync"/>): this insert is most of what a repeated question costs.</remarks>
     public Task<JobRecord> CreateAnsweredAsync(Guid tenantId, string? userId, Guid conversationId, string question, DateTimeOffset asOf,
         StageUpdate update, CancellationToken ct) =>
-        InsertReturningAsync(tenantId, db => db.Jobs.FromSql(
-            $"""
+        TenantSession.OneTripAsync(data.Runtime, tenantId,
+            """
             INSERT INTO analytics_jobs (tenant_id, user_id, conversation_id, question, as_of, status, started_at, finished_at, attempts,
                 stage_durations, translator, spec, sql, metric_versions, notes, data_version, result, cache_hit)
-            VALUES ({tenantId}, {userId}::text, {conversationId}, {question}, {asOf}, {JobStatuses.Completed}, now(), now(), 0,
-                {update.Durations}::jsonb, {update.Translator}::text, {update.Spec}::jsonb, {update.Sql}::text, {update.MetricVersions}::jsonb,
-                {update.Notes}::jsonb, {update.DataVersion}::bigint, {update.Result}::jsonb, true)
-            RETURNING *
-            """), ct);
+            VALUES ($1, $2, $3, $4, $5, $6, now(), now(), 0, $7::jsonb, $8, $9::jsonb, $10, $11::jsonb, $12::jsonb, $13, $14::jsonb, true)
+            RETURNING id, created_at, started_at, finished_at
+            """,
+            [tenantId, Text(userId), conversationId, question, asOf, JobStatuses.Completed, update.Durations, Text(update.Translator), Text(update.Spec),
+                Text(update.Sql), Text(update.MetricVersions), Text(update.Notes),
+                new NpgsqlParameter { Value = (object?)update.DataVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint }, Text(update.Result)],
+            async (reader, token) =>
+            {
+                await reader.ReadAsync(token);
+                return Record(new StoredJob
+                {
+                    Id = reader.GetGuid(0), TenantId = tenantId, UserId = userId, ConversationId = conversationId, Question = question, AsOf = asOf,
+                    Status = JobStatuses.Completed, CreatedAt = reader.GetFieldValue<DateTimeOffset>(1), StartedAt = reader.GetFieldValue<DateTimeOffset>(2),
+                    FinishedAt = reader.GetFieldValue<DateTimeOffset>(3), Attempts = 0, StageDurations = update.Durations, Translator = update.Translator,
+                    Spec = update.Spec, Sql = update.Sql, MetricVersions = update.MetricVersions, Notes = update.Notes, DataVersion = update.DataVersion,
+                    Result = update.Result, CacheHit = true,
+                })!;
+            }, ct);
 
     /// <summary>
     /// A job for a spec that arrives ready-made (an MCP client's model wrote it): no question and no conversation, the
@@ -67,9 +83,10 @@ public sealed class JobStore(SpiralDataSources data)
     public Task<JobRecord?> GetAsync(Guid tenantId, Guid jobId, CancellationToken ct) =>
         InSessionAsync(tenantId, async db => Record(await ById(db, jobId, ct)), ct);
 
-    /// <summary>Whether the tenant has the job (its id only: what the events stream checks before it follows the job's stream).</summary>
+    /// <summary>Whether the tenant has the job (its id only: what the events stream checks before it follows the job's stream; one round trip).</summary>
     public Task<bool> ExistsAsync(Guid tenantId, Guid jobId, CancellationToken ct) =>
-        InSessionAsync(tenantId, db => db.Jobs.AnyAsync(j => j.Id == jobId, ct), ct);
+        TenantSession.OneTripAsync(data.Runtime, tenantId, "SELECT EXISTS (SELECT 1 FROM analytics_jobs WHERE id = $1)", [jobId],
+            async (reader, token) => await reader.ReadAsync(token) && reader.GetBoolean(0), ct);
 
     /// <summary>
     /// Moves a queued job (or one a crashed worker left mid-run) to <c>translating</c> and counts the attempt; null when
@@ -210,6 +227,8 @@ public sealed class JobStore(SpiralDataSources data)
         await session.CommitAsync(ct);
         return value;
     }
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 
     private static JsonNode? Json(string? text) => text is null ? null : JsonNode.Parse(text);
 

@@ -39,6 +39,32 @@ public sealed class TenantSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One statement for the tenant in one round trip: <c>set_config</c> and the statement go as one batch, which
+    /// PostgreSQL runs as one implicit transaction (the batch's single Sync ends it), so the tenant is set for that
+    /// statement exactly as in a session and for nothing after it. For the latency path (a stamp read, a job-row insert);
+    /// <paramref name="read"/> gets the statement's result.
+    /// </summary>
+    public static async Task<T> OneTripAsync<T>(NpgsqlDataSource runtime, Guid tenantId, string sql, IReadOnlyList<object> parameters,
+        Func<NpgsqlDataReader, CancellationToken, Task<T>> read, CancellationToken ct)
+    {
+        await using var connection = await runtime.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection);
+        var set = new NpgsqlBatchCommand("SELECT set_config('app.tenant_id', $1, true)");
+        set.Parameters.Add(new NpgsqlParameter { Value = tenantId.ToString() });
+        batch.BatchCommands.Add(set);
+        var statement = new NpgsqlBatchCommand(sql);
+        foreach (var value in parameters)
+        {
+            statement.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
+        }
+
+        batch.BatchCommands.Add(statement);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct); // past set_config's row
+        return await read(reader, ct);
+    }
+
     public NpgsqlCommand Command(string sql) => new(sql, Connection, Transaction);
 
     public Task CommitAsync(CancellationToken ct) => Transaction.CommitAsync(ct);

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Npgsql;
 using SpiralAnalytics.Core.Catalog;
 using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Infrastructure.Catalog;
 using SpiralAnalytics.Infrastructure.Data;
 using SpiralAnalytics.Infrastructure.Tenants;
+using SpiralAnalytics.Infrastructure.Verified;
 
 namespace SpiralAnalytics.Infrastructure.Queries;
 
@@ -24,7 +26,14 @@ public sealed record ContextStamp(long DataVersion, long CatalogRevision, long T
 /// the stamp they were read at, and the tenant's data freshness as read with the stamp for this use (what an answer
 /// served from the cache reports: the imports and syncs since the answer was stored are read now).
 /// </summary>
-public sealed record QuestionContext(string Tenant, Guid TenantId, ContextStamp Stamp, MetricCatalog Catalog, DimensionValues Values, DataFreshness Freshness);
+/// <remarks>
+/// <see cref="HasVerifiedQuestions"/>: whether the tenant had a verified question at the stamp (a write to its verified
+/// questions moves the stamp), so a tenant without any is not searched for one on every question.
+/// </remarks>
+public sealed record QuestionContext(string Tenant, Guid TenantId, ContextStamp Stamp, MetricCatalog Catalog, DimensionValues Values, DataFreshness Freshness)
+{
+    public bool HasVerifiedQuestions { get; init; } = true;
+}
 
 /// <summary>
 /// The tenant's <see cref="QuestionContext"/>, kept per tenant and reloaded only when its <see cref="ContextStamp"/> moved:
@@ -76,14 +85,16 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
 
             // The stamp was read first: rows read after it are at least as new, so a context is never older than its stamp.
             DimensionValues values;
+            bool hasVerified;
             await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
             {
                 values = await TenantDimensionReader.ReadAsync(session, TenantDimensionReader.Readable, ct);
+                hasVerified = await HasVerifiedQuestionsAsync(session, ct);
                 await session.CommitAsync(ct);
             }
 
             var catalog = await catalogs.LoadAsync(tenantId, ct);
-            var context = new QuestionContext(tenant, tenantId, stamp, catalog, values, freshness);
+            var context = new QuestionContext(tenant, tenantId, stamp, catalog, values, freshness) { HasVerifiedQuestions = hasVerified };
             Interlocked.Increment(ref _loads);
             _contexts[tenantId] = context;
             return context;
@@ -94,6 +105,13 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
         }
     }
 
+    private static async Task<bool> HasVerifiedQuestionsAsync(TenantSession session, CancellationToken ct)
+    {
+        await using var command = session.Command("SELECT EXISTS (SELECT 1 FROM verified_questions WHERE state = $1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = VerifiedStates.Verified });
+        return await command.ExecuteScalarAsync(ct) is true;
+    }
+
     private QuestionContext? Known(Guid tenantId, ContextStamp stamp) =>
         _contexts.TryGetValue(tenantId, out var known) && known.Stamp == stamp ? known : null;
 
@@ -102,16 +120,16 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
     {
         await using var command = session.Command(StampSql);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        return (new ContextStamp(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)), DataFreshness.Read(reader, 3));
+        return await ReadStampAsync(reader, ct);
     }
 
-    /// <summary>The stamp and freshness without a session of the caller's.</summary>
-    public async Task<(ContextStamp Stamp, DataFreshness Freshness)> StampAsync(Guid tenantId, CancellationToken ct)
+    /// <summary>The stamp and freshness without a session of the caller's: one round trip (<see cref="TenantSession.OneTripAsync"/>), on every question's path.</summary>
+    public Task<(ContextStamp Stamp, DataFreshness Freshness)> StampAsync(Guid tenantId, CancellationToken ct) =>
+        TenantSession.OneTripAsync(data.Runtime, tenantId, StampSql, [], ReadStampAsync, ct);
+
+    private static async Task<(ContextStamp Stamp, DataFreshness Freshness)> ReadStampAsync(NpgsqlDataReader reader, CancellationToken ct)
     {
-        await using var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct);
-        var read = await StampAsync(session, ct);
-        await session.CommitAsync(ct);
-        return read;
+        await reader.ReadAsync(ct);
+        return (new ContextStamp(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)), DataFreshness.Read(reader, 3));
     }
 }

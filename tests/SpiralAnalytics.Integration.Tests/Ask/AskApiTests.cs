@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
@@ -95,6 +96,44 @@ public sealed class AskApiTests(PostgresServer server)
         AssertSameAnswer(first["result"]!.AsObject(), third["result"]!.AsObject());
         var fourth = await FinalAsync(client, AskFixture.Question(spec));
         Assert.Equal("hit", (string)fourth["result"]!["cache"]!);
+    }
+
+    [Fact]
+    public async Task An_ask_sent_with_Accept_event_stream_is_answered_with_its_events_in_one_request_and_a_repeat_from_the_cache()
+    {
+        var seeded = await AskFixture.SeededAsync(server, nameof(AskApiTests));
+        await using var api = AskFixture.Api(seeded.Db, new TestTranslator());
+        using var client = AskFixture.Client(api, seeded.Slug);
+        var spec = """{"metrics":["completed_issues"],"group_by":["team"],"time":{"type":"last_sprints","n":2},"limit":44}""";
+
+        async Task<List<SseEvent>> StreamedAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/ask")
+            {
+                Content = JsonContent.Create(new { question = AskFixture.Question(spec), as_of = AskFixture.AsOfText }),
+            };
+            request.Headers.Accept.ParseAdd("text/event-stream");
+            var events = new List<SseEvent>();
+            await foreach (var e in Sse.ReadAsync(client, request, TestContext.Current.CancellationToken))
+            {
+                events.Add(e);
+            }
+
+            return events.Where(e => e.Type != "heartbeat").ToList();
+        }
+
+        var first = await StreamedAsync();
+        var second = await StreamedAsync();
+        Assert.Equal("completed", first[^1].Type);
+        Assert.Equal(["queued", "completed"], second.Select(e => e.Type));
+        Assert.Equal("hit", (string)second[^1].Json["result"]!["cache"]!);
+        AssertSameAnswer(first[^1].Json["result"]!.AsObject(), second[^1].Json["result"]!.AsObject());
+        // the stream is the job's: its record has the same answer
+        var id = Guid.Parse((string)first[0].Json["job_id"]!);
+        using var job = await client.GetAsync($"/api/v1/jobs/{id}", TestContext.Current.CancellationToken);
+        var view = JsonNode.Parse(await job.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!.AsObject();
+        Assert.Equal("completed", (string)view["status"]!);
+        AssertSameAnswer(first[^1].Json["result"]!.AsObject(), view["result"]!.AsObject());
     }
 
     [Fact]

@@ -1,7 +1,10 @@
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using SpiralAnalytics.Infrastructure.Ask;
+using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Infrastructure.Queries;
+using SpiralAnalytics.Infrastructure.Verified;
 using SpiralAnalytics.Integration.Tests.Fixtures;
 using SpiralAnalytics.Integration.Tests.Query;
 
@@ -39,6 +42,39 @@ public sealed class AskPipelineTests(PostgresServer server)
         var row = await Service<JobStore>(host).GetAsync(tenantId, job.Id, ct);
         Assert.Equal("completed", row!.Status);
         Assert.Equal(2, row.Attempts);
+    }
+
+    [Fact]
+    public async Task A_tenant_without_verified_questions_is_not_searched_until_one_is_verified_and_then_it_answers()
+    {
+        var seeded = await AskFixture.SeededAsync(server, nameof(AskPipelineTests) + "Verified");
+        var translator = new TestTranslator();
+        using var host = AskHost.Build(seeded.Db, translator);
+        var ct = TestContext.Current.CancellationToken;
+        var contexts = Service<TenantContextCache>(host);
+        const string Question = "Which team spilled the most over the last 3 sprints?";
+
+        Assert.False((await contexts.GetAsync(seeded.Slug, ct)).HasVerifiedQuestions);
+        var first = await RunAsync(host, seeded, AskFixture.Question(Spec), ct);
+        Assert.Equal("test", first.Translator);
+        Assert.Single(translator.Requests);
+
+        // verifying a pair moves the tenant's stamp: the context in memory is read again, and the next question is matched
+        var (pair, _) = await Service<VerifiedQuestionStore>(host).AddAsync(seeded.Slug, Question, SpecJson.Parse(Spec).Spec!, "ada", null, null, ct);
+        Assert.True((await contexts.GetAsync(seeded.Slug, ct)).HasVerifiedQuestions);
+        var verified = await RunAsync(host, seeded, Question, ct); // the test translator would fail the test for this text
+        Assert.Equal(AskPipeline.VerifiedTranslator, verified.Translator);
+        Assert.Equal(pair.Id, verified.Result!.Deserialize(AskJsonContext.Default.QueryResult)!.Verified?.Id);
+        Assert.Single(translator.Requests);
+    }
+
+    private static async Task<JobRecord> RunAsync(Microsoft.Extensions.Hosting.IHost host, QueryFixture.Seeded seeded, string question, CancellationToken ct)
+    {
+        var (tenantId, job) = await Service<AskService>(host).CreateAsync(seeded.Slug, "u", question, null, AskFixture.AsOf, ct);
+        Assert.Equal(AskRunOutcome.Finished, await Service<AskPipeline>(host).RunAsync(seeded.Slug, tenantId, job.Id, lastAttempt: true, ct));
+        var row = await Service<JobStore>(host).GetAsync(tenantId, job.Id, ct);
+        Assert.True(row!.Status == JobStatuses.Completed, $"{row.Status}: {row.Error}");
+        return row;
     }
 
     [Fact]

@@ -152,15 +152,22 @@ public sealed record SseEvent(string? Id, string Type, string Data)
 /// <summary>A minimal SSE reader over HttpClient (what EventSource does: id, event, data lines; a blank line ends an event).</summary>
 public static class Sse
 {
-    public static async IAsyncEnumerable<SseEvent> ReadAsync(HttpClient client, string url, string? lastEventId = null,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    public static IAsyncEnumerable<SseEvent> ReadAsync(HttpClient client, string url, string? lastEventId = null, CancellationToken ct = default)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        var request = new HttpRequestMessage(HttpMethod.Get, url);
         if (lastEventId is not null)
         {
             request.Headers.Add("Last-Event-ID", lastEventId);
         }
 
+        return ReadAsync(client, request, ct);
+    }
+
+    /// <summary>The events of any request answered with an event stream (e.g. an ask sent with <c>Accept: text/event-stream</c>).</summary>
+    public static async IAsyncEnumerable<SseEvent> ReadAsync(HttpClient client, HttpRequestMessage request,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        using var sent = request;
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);

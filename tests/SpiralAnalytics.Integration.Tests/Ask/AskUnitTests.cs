@@ -120,6 +120,61 @@ public sealed class AskUnitTests
     }
 
     [Fact]
+    public async Task Events_appended_together_reach_Redis_in_order_once_with_the_retention()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(RepoPaths.LocalSettings().Redis!);
+        var stream = new RedisJobEventStream(redis.GetDatabase(), TimeSpan.FromMinutes(5));
+        var job = Guid.NewGuid();
+        var ct = TestContext.Current.CancellationToken;
+        Assert.True(await stream.AppendAllAsync([Event(job, 1, JobStatuses.Queued), Event(job, 2, JobStatuses.Completed)], ct));
+        // the same again: both refused, nothing doubled; a batch with one new event adds that one and says not all were new
+        Assert.False(await stream.AppendAllAsync([Event(job, 1, JobStatuses.Queued), Event(job, 2, JobStatuses.Completed)], ct));
+        Assert.False(await stream.AppendAllAsync([Event(job, 2, JobStatuses.Completed), Event(job, 3, JobStatuses.Completed)], ct));
+
+        Assert.Equal([1L, 2L, 3L], (await stream.ReadAsync(job, 0, ct)).Select(e => e.Seq));
+        Assert.Equal([JobStatuses.Queued, JobStatuses.Completed], (await stream.ReadAsync(job, 0, ct)).Take(2).Select(e => e.Status));
+        Assert.True(await redis.GetDatabase().KeyTimeToLiveAsync(RedisJobEventStream.Key(job)) > TimeSpan.FromMinutes(4));
+        await redis.GetDatabase().KeyDeleteAsync(RedisJobEventStream.Key(job));
+    }
+
+    [Fact]
+    public async Task A_stream_this_process_holds_to_its_final_event_is_read_without_Redis_and_a_partial_one_with_it()
+    {
+        var options = Options.Create(new AskOptions());
+        using var own = new OwnRedis();
+        await using var redis = Redis(own.ConnectionString);
+        var stream = new ResilientJobEventStream(new InProcessJobEventStream(options), redis, options);
+        var ct = TestContext.Current.CancellationToken;
+        var done = Guid.NewGuid();
+        var running = Guid.NewGuid();
+        Assert.True(await stream.AppendAllAsync([Event(done, 1, JobStatuses.Queued), Event(done, 2, JobStatuses.Completed)], ct));
+        Assert.True(await stream.AppendAsync(Event(running, 1, JobStatuses.Queued), ct));
+        Assert.Equal([1L, 2L], (await stream.ReadAsync(done, 0, ct)).Select(e => e.Seq)); // written to Redis as well
+        Assert.False(redis.IsDown);
+
+        own.Stop();
+        // complete here: Redis is not asked, so its outage is not even noticed
+        Assert.Equal([1L, 2L], (await stream.ReadAsync(done, 0, ct)).Select(e => e.Seq));
+        Assert.Equal([2L], (await stream.ReadAsync(done, 1, ct)).Select(e => e.Seq));
+        Assert.False(redis.IsDown);
+        // not final yet: another node may have written more, so Redis is asked (and found down; the local events still come)
+        Assert.Equal([1L], (await stream.ReadAsync(running, 0, ct)).Select(e => e.Seq));
+        Assert.True(redis.IsDown);
+    }
+
+    [Fact]
+    public void Only_a_gapless_run_of_events_up_to_a_final_one_is_complete()
+    {
+        var job = Guid.NewGuid();
+        Assert.True(ResilientJobEventStream.IsCompleteToTheEnd([Event(job, 1, JobStatuses.Queued), Event(job, 2, JobStatuses.Completed)], 0));
+        Assert.True(ResilientJobEventStream.IsCompleteToTheEnd([Event(job, 3, JobStatuses.Failed)], 2));
+        Assert.False(ResilientJobEventStream.IsCompleteToTheEnd([Event(job, 1, JobStatuses.Queued), Event(job, 3, JobStatuses.Completed)], 0));
+        Assert.False(ResilientJobEventStream.IsCompleteToTheEnd([Event(job, 2, JobStatuses.Queued), Event(job, 3, JobStatuses.Completed)], 0));
+        Assert.False(ResilientJobEventStream.IsCompleteToTheEnd([Event(job, 1, JobStatuses.Queued), Event(job, 2, JobStatuses.Executing)], 0));
+        Assert.False(ResilientJobEventStream.IsCompleteToTheEnd([], 0));
+    }
+
+    [Fact]
     public async Task With_Redis_unreachable_the_stream_keeps_working_in_process()
     {
         var options = Options.Create(new AskOptions());

@@ -41,10 +41,6 @@ public static class CacheKey
 /// </summary>
 public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, IOptions<AskOptions> options, ILogger<AnswerCache> logger)
 {
-    private static readonly Func<SpiralDbContext, string, CancellationToken, Task<string?>> PayloadOf =
-        EF.CompileAsyncQuery((SpiralDbContext db, string key, CancellationToken ct) =>
-            db.Answers.Where(a => a.CacheKey == key).Select(a => a.Payload).FirstOrDefault());
-
     public static string RedisKey(Guid tenantId, string key) => $"spiral:answer:{tenantId:N}:{key}";
 
     public async Task<CachedAnswer?> GetAsync(Guid tenantId, string key, CancellationToken ct) =>
@@ -77,14 +73,9 @@ public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, I
             }
         }
 
-        string? payload;
-        await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
-        {
-            await using var context = SpiralDb.For(session);
-            payload = await PayloadOf(context, key, ct);
-            await session.CommitAsync(ct);
-        }
-
+        // one round trip (a miss here is on every cold question's path, twice): the tenant set and the read in one batch
+        var payload = await TenantSession.OneTripAsync(data.Runtime, tenantId, "SELECT payload FROM analytics_cache WHERE cache_key = $1 LIMIT 1", [key],
+            async (reader, token) => await reader.ReadAsync(token) ? reader.GetString(0) : null, ct);
         if (payload is null)
         {
             return (null, "table");

@@ -30,11 +30,25 @@ public sealed class JobStore(SpiralDataSources data)
                 .Select(j => j.Spec)
                 .FirstOrDefault());
 
+    /// <summary>A queued job's row (one round trip: <see cref="TenantSession.OneTripAsync"/>; it is on every cold question's path).</summary>
     public Task<JobRecord> CreateAsync(Guid tenantId, string? userId, Guid conversationId, string question, DateTimeOffset asOf, CancellationToken ct) =>
-        InsertAsync(new StoredJob
-        {
-            TenantId = tenantId, UserId = userId, ConversationId = conversationId, Question = question, AsOf = asOf, Status = JobStatuses.Queued,
-        }, ct);
+        TenantSession.OneTripAsync(data.Runtime, tenantId,
+            """
+            INSERT INTO analytics_jobs (tenant_id, user_id, conversation_id, question, as_of, status)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            RETURNING id, created_at, stage_durations::text, notes::text, attempts
+            """,
+            [tenantId, Text(userId), conversationId, question, asOf, JobStatuses.Queued],
+            async (reader, token) =>
+            {
+                await reader.ReadAsync(token);
+                return Record(new StoredJob
+                {
+                    Id = reader.GetGuid(0), TenantId = tenantId, UserId = userId, ConversationId = conversationId, Question = question, AsOf = asOf,
+                    Status = JobStatuses.Queued, CreatedAt = reader.GetFieldValue<DateTimeOffset>(1), StageDurations = reader.GetString(2),
+                    Notes = reader.GetString(3), Attempts = reader.GetInt32(4),
+                })!;
+            }, ct);
 
     /// <summary>
     /// A question answered at submission from the question cache: one row, already <c>completed</c> with everything a
@@ -203,14 +217,6 @@ public sealed class JobStore(SpiralDataSources data)
             s.SetProperty(j => j.DataVersion, dataVersion);
         }
     }
-
-    private Task<JobRecord> InsertAsync(StoredJob job, CancellationToken ct) =>
-        InSessionAsync(job.TenantId, async db =>
-        {
-            db.Jobs.Add(job);
-            await db.SaveChangesAsync(ct);
-            return Record(job)!;
-        }, ct);
 
     /// <summary>
     /// An insert whose values include the transaction's <c>now()</c> (started and finished with the row's creation), as one

@@ -8,6 +8,7 @@ through HTTP + SSE exactly as the chat page does:
   first   time from POST /ask to the first SSE event (queued), and to `translating` (a worker picked the job up)
   throughput  N cold asks with C in flight, completed asks per second
   query   POST /api/v1/query of a spec at a new as_of (a miss: validate, plan, execute) and the same again (a cache hit)
+  one request  cold and cached again, each ask a POST with Accept: text/event-stream answered with the job's stream
 Ratios (cached / cold) are of one run, so the machine's load at the time cancels out.
 Usage: scripts/bench/ask [--asks N] [--concurrency C] [--workers 1,2,4] [--sprints S]"""
 import argparse, http.client, json, os, re, signal, socket, statistics, subprocess, sys, threading, time, urllib.parse

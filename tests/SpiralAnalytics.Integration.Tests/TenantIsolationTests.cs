@@ -170,6 +170,41 @@ public sealed class TenantIsolationTests(PostgresServer server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_one_trip_statement_sees_its_tenant_only_and_leaves_nothing_on_the_pooled_connection()
+    {
+        var single = new NpgsqlConnectionStringBuilder(_db.RuntimeConnectionString) { MaxPoolSize = 1 }.ConnectionString;
+        await using var pool = NpgsqlDataSource.Create(single);
+        const string Sql = "SELECT count(*), count(*) FILTER (WHERE tenant_id <> $1), current_setting('app.tenant_id', true), pg_backend_pid() FROM issues";
+        async Task<(long All, long Others, string? Setting, int Pid)> ReadAsync(NpgsqlDataReader r, CancellationToken ct)
+        {
+            await r.ReadAsync(ct);
+            return (r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3));
+        }
+
+        var a = await TenantSession.OneTripAsync(pool, _a, Sql, [_a], ReadAsync, Ct);
+        var b = await TenantSession.OneTripAsync(pool, _b, Sql, [_b], ReadAsync, Ct);
+        Assert.True(a.All > 0);
+        Assert.Equal(a.All, b.All); // the same data imported for both: each sees its own copy, never the other's
+        Assert.Equal(0, a.Others);
+        Assert.Equal(0, b.Others);
+        Assert.Equal(_a.ToString(), a.Setting);
+        Assert.Equal(_b.ToString(), b.Setting);
+
+        // a write goes through RLS's check the same way: B cannot insert a row for A
+        await Assert.ThrowsAsync<PostgresException>(() => TenantSession.OneTripAsync(pool, _b,
+            "INSERT INTO analytics_jobs (tenant_id, question, status) VALUES ($1, 'x', 'queued') RETURNING id", [_a],
+            async (r, ct) => await r.ReadAsync(ct), Ct));
+
+        await using var next = await pool.OpenConnectionAsync(Ct);
+        Assert.Equal(b.Pid, next.ProcessID); // the one pooled connection, after the batch's implicit transaction ended
+        await using var probe = new NpgsqlCommand("SELECT coalesce(current_setting('app.tenant_id', true), ''), (SELECT count(*) FROM issues)", next);
+        await using var reader = await probe.ExecuteReaderAsync(Ct);
+        await reader.ReadAsync(Ct);
+        Assert.Equal("", reader.GetString(0));
+        Assert.Equal(0, reader.GetInt64(1));
+    }
+
+    [Fact]
     public async Task A_tenant_set_in_one_transaction_is_gone_in_the_next_on_the_same_connection()
     {
         await using var connection = await _db.DataSources.Runtime.OpenConnectionAsync(Ct);

@@ -122,6 +122,12 @@ internal static partial class Log
     [LoggerMessage(713, LogLevel.Error, "Ask job {JobId} could not be enqueued")]
     public static partial void AskEnqueueFailed(ILogger logger, Exception exception, Guid jobId);
 
+    [LoggerMessage(715, LogLevel.Error, "Ask job {JobId}: its last attempt ended in an exception before it was finished; finished as failed so its readers end")]
+    public static partial void AskGivenUp(ILogger logger, Exception exception, Guid jobId);
+
+    [LoggerMessage(716, LogLevel.Error, "Ask job {JobId}: its last attempt failed and it could not be finished either; a reader gets its end from the row once it is final")]
+    public static partial void AskGiveUpFailed(ILogger logger, Exception exception, Guid jobId);
+
     [LoggerMessage(714, LogLevel.Information, "Ask job {JobId}: cancel requested ({Outcome})")]
     public static partial void AskCancelRequested(ILogger logger, Guid jobId, string outcome);
 

@@ -1,5 +1,6 @@
 using Hangfire;
 using Hangfire.Server;
+using Microsoft.Extensions.Logging;
 using SpiralAnalytics.Infrastructure.Tenants;
 
 namespace SpiralAnalytics.Infrastructure.Ask;
@@ -18,14 +19,43 @@ public interface IAskJob
     Task RunAsync(Guid tenantId, Guid jobId, PerformContext? context, CancellationToken ct);
 }
 
-public sealed class AskJob(AskPipeline pipeline, TenantDirectory tenants) : IAskJob
+public sealed class AskJob(AskPipeline pipeline, TenantDirectory tenants, AskService asks, ILogger<AskJob> logger) : IAskJob
 {
     public const string Queue = "ask";
 
-    public async Task RunAsync(Guid tenantId, Guid jobId, PerformContext? context, CancellationToken ct)
+    public Task RunAsync(Guid tenantId, Guid jobId, PerformContext? context, CancellationToken ct) =>
+        RunAsync(tenantId, jobId, context?.GetJobParameter<int>("RetryCount") ?? 0, ct);
+
+    /// <summary>
+    /// One attempt (<paramref name="retries"/>: how many came before it). The pipeline finishes the job itself on its last
+    /// attempt, but an exception can still end that attempt with the job unfinished — before the pipeline ran (the tenant, the
+    /// start), or when recording the failure failed too. Hangfire then gives the job up, so the job is finished as failed
+    /// here (<see cref="AskService.GiveUpAsync"/>) and its readers get a final event instead of waiting for ever. A shutdown
+    /// is not giving up: Hangfire runs the job again.
+    /// </summary>
+    public async Task RunAsync(Guid tenantId, Guid jobId, int retries, CancellationToken ct)
     {
-        var retries = context?.GetJobParameter<int>("RetryCount") ?? 0;
-        var tenant = await tenants.SlugAsync(tenantId, ct);
-        await pipeline.RunAsync(tenant, tenantId, jobId, lastAttempt: retries >= AskRetryPolicy.Retries, ct);
+        var lastAttempt = retries >= AskRetryPolicy.Retries;
+        try
+        {
+            var tenant = await tenants.SlugAsync(tenantId, ct);
+            await pipeline.RunAsync(tenant, tenantId, jobId, lastAttempt, ct);
+        }
+        catch (Exception e) when (lastAttempt && !ct.IsCancellationRequested)
+        {
+            try
+            {
+                if (await asks.GiveUpAsync(tenantId, jobId, CancellationToken.None))
+                {
+                    Log.AskGivenUp(logger, e, jobId);
+                }
+            }
+            catch (Exception again) when (again is not OperationCanceledException)
+            {
+                Log.AskGiveUpFailed(logger, again, jobId);
+            }
+
+            throw;
+        }
     }
 }

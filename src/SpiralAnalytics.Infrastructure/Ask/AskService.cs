@@ -164,6 +164,24 @@ public sealed class AskService(
         return (outcome, job);
     }
 
+    /// <summary>
+    /// Finishes a job whose last attempt ended without finishing it: <c>failed</c>, and a final event numbered after the last
+    /// one written, so its readers end. False (nothing written) when the job is already final or not the tenant's.
+    /// </summary>
+    public async Task<bool> GiveUpAsync(Guid tenantId, Guid jobId, CancellationToken ct)
+    {
+        var update = new StageUpdate("{}") { Error = "the job could not be run; ask again" };
+        if (!await jobs.FinishAsync(tenantId, jobId, JobStatuses.Failed, update, ct) || await jobs.GetAsync(tenantId, jobId, ct) is not { } job)
+        {
+            return false;
+        }
+
+        var written = await events.ReadAsync(jobId, 0, ct);
+        var after = written.Count == 0 ? 0 : written[^1].Seq;
+        await events.AppendAsync(Event(job, after + 1, JobStatuses.Failed) with { Detail = "given up after its last attempt", Error = update.Error }, ct);
+        return true;
+    }
+
     private JobEvent Event(JobRecord job, long seq, string status)
     {
         var now = _clock.GetUtcNow();

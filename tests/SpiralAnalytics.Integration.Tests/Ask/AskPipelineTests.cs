@@ -68,6 +68,58 @@ public sealed class AskPipelineTests(PostgresServer server)
         Assert.Single(translator.Requests);
     }
 
+    [Fact]
+    public async Task A_last_attempt_that_ends_before_the_job_is_finished_fails_it_and_ends_its_stream()
+    {
+        var seeded = await AskFixture.SeededAsync(server, nameof(AskPipelineTests) + "GiveUp");
+        // the job's start refused by the database: the attempt ends before the pipeline could finish the job itself
+        await using (var owner = new NpgsqlConnection(seeded.Db.OwnerConnectionString))
+        {
+            await owner.OpenAsync(TestContext.Current.CancellationToken);
+            await using var trigger = new NpgsqlCommand(
+                """
+                CREATE OR REPLACE FUNCTION test_refuse_start() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN RAISE EXCEPTION 'start refused by the test'; END $$;
+                DROP TRIGGER IF EXISTS test_refuse_start ON analytics_jobs;
+                CREATE TRIGGER test_refuse_start BEFORE UPDATE ON analytics_jobs FOR EACH ROW
+                    WHEN (NEW.status = 'translating' AND NEW.question LIKE 'refuse start:%') EXECUTE FUNCTION test_refuse_start();
+                """, owner);
+            await trigger.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        using var host = AskHost.Build(seeded.Db, new TestTranslator(), RepoPaths.LocalSettings().Redis);
+        var ct = TestContext.Current.CancellationToken;
+        var (tenantId, job) = await Service<AskService>(host).CreateAsync(seeded.Slug, "u", "refuse start: " + AskFixture.Question(Spec), null, AskFixture.AsOf, ct);
+        var ask = (AskJob)Service<IAskJob>(host);
+        var reading = Task.Run(async () =>
+        {
+            var read = new List<JobEvent>();
+            await foreach (var item in Service<JobEventReader>(host).ReadAsync(tenantId, job.Id, 0, ct))
+            {
+                if (item.Event is { } e)
+                {
+                    read.Add(e);
+                }
+            }
+
+            return read;
+        }, ct);
+
+        // not the last attempt: the exception goes to Hangfire, which tries again; the job is left as it is
+        await Assert.ThrowsAsync<PostgresException>(() => ask.RunAsync(tenantId, job.Id, retries: 0, ct));
+        Assert.Equal(JobStatuses.Queued, (await Service<JobStore>(host).GetAsync(tenantId, job.Id, ct))!.Status);
+        Assert.False(reading.IsCompleted);
+
+        // the last attempt: Hangfire gives the job up, so it is finished as failed and its reader gets a final event
+        await Assert.ThrowsAsync<PostgresException>(() => ask.RunAsync(tenantId, job.Id, retries: AskRetryPolicy.Retries, ct));
+        var row = await Service<JobStore>(host).GetAsync(tenantId, job.Id, ct);
+        Assert.Equal(JobStatuses.Failed, row!.Status);
+        Assert.Equal("the job could not be run; ask again", row.Error);
+        var events = await reading.WaitAsync(TimeSpan.FromSeconds(30), ct);
+        Assert.Equal([(1L, JobStatuses.Queued), (2L, JobStatuses.Failed)], events.Select(e => (e.Seq, e.Status)));
+        Assert.False(await Service<AskService>(host).GiveUpAsync(tenantId, job.Id, ct)); // a final job is not finished twice
+    }
+
     private static async Task<JobRecord> RunAsync(Microsoft.Extensions.Hosting.IHost host, QueryFixture.Seeded seeded, string question, CancellationToken ct)
     {
         var (tenantId, job) = await Service<AskService>(host).CreateAsync(seeded.Slug, "u", question, null, AskFixture.AsOf, ct);

@@ -34,7 +34,8 @@ public static class JobsServiceCollectionExtensions
                 {
                     SchemaName = options.Schema,
                     PrepareSchemaIfNecessary = true,
-                    // a question waits for a worker: be told of new jobs (LISTEN/NOTIFY), poll only as the fallback
+                    // off unless asked for (JobOptions.LongPolling: its listener can leave a worker stuck on a fetched job);
+                    // a job enqueued in this process wakes a worker at once anyway, one from another node waits for the poll
                     EnableLongPolling = options.LongPolling,
                     QueuePollInterval = TimeSpan.FromMilliseconds(options.QueuePollMilliseconds),
                     // a node that dies mid-job hands the job on after this long (a hard bound: see JobOptions)

@@ -372,6 +372,30 @@ public sealed class AskApiTests(PostgresServer server)
         return JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!.AsObject();
     }
 
+    [Fact]
+    public async Task Workers_keep_no_LISTEN_connection_so_no_fetched_job_can_wait_on_one()
+    {
+        // Hangfire.PostgreSql's long polling starts a LISTEN per fetch and blocks the worker until it ends; a lost cancel of
+        // that wait left a fetched job never run (README: hung ask streams). Off by default, so no connection ever listens.
+        var seeded = await AskFixture.SeededAsync(server, nameof(AskApiTests));
+        await using var api = AskFixture.Api(seeded.Db, new TestTranslator());
+        using var client = AskFixture.Client(api, seeded.Slug);
+        var spec = """{"metrics":["completed_issues"],"group_by":["team"],"time":{"type":"last_sprints","n":2},"limit":45}""";
+        for (var i = 0; i < 3; i++)
+        {
+            var accepted = await AskFixture.AskAsync(client, AskFixture.Question(spec), asOf: $"2024-04-2{i}T00:00:00Z");
+            var events = await Sse.AllAsync(client, (string)accepted["events_url"]!);
+            Assert.Equal("completed", events[^1].Type); // picked up without a notification: the enqueue wakes a worker here
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken); // the workers wait for the next job again
+        await using var connection = new NpgsqlConnection(seeded.Db.OwnerConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'", connection);
+        Assert.Equal(0L, await command.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+    }
+
     private static async Task<int> AttemptsAsync(QueryFixture.Seeded seeded, Guid id)
     {
         await using var connection = new NpgsqlConnection(seeded.Db.OwnerConnectionString);

@@ -43,7 +43,7 @@ public sealed class JobOptions
     /// one — a job still running after it is fetched again (running a job twice is harmless here, only wasteful), so keep it
     /// above the longest job (a refresh at 10,000 sprints takes ~15 min). Hangfire's sliding timeout was tried and left
     /// off: with it the hundred-concurrent-asks test hung now and then on a job that never finished (long polling was on then
-    too, and a job a worker fetched but never ran is what its hang looks like: see <see cref="LongPolling"/>).
+    /// too, and a job a worker fetched but never ran is what its hang looks like: see <see cref="LongPolling"/>).
     /// </summary>
     [Range(5, 86_400)]
     public int InvisibilityTimeoutSeconds { get; set; } = 1800;

@@ -716,9 +716,9 @@ public sealed class SqlBaselineTests
                 SELECT w.sprint_key AS sprint_key, a.reopened_issues, a.done_arrival_issues
                 FROM c1_z_sprints w
                 CROSS JOIN LATERAL (
-                    SELECT count(*) AS n__rows, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
-                    FROM issue_events v
-                    WHERE v.team_key = w.team_key AND v.at > w.sprint_start_at AND v.at <= w.sprint_close_at
+                    SELECT count(*) AS n__rows, sum(v.is_reopen)::bigint AS reopened_issues, sum(v.is_done_arrival)::bigint AS done_arrival_issues
+                    FROM issue_events_sprints v
+                    WHERE v.sprint_key = w.sprint_key
                 ) a
                 WHERE a.n__rows > 0
             ),
@@ -726,9 +726,10 @@ public sealed class SqlBaselineTests
                 SELECT w.sprint_key AS sprint_key, a.cycle_time_days_p50
                 FROM c1_z_sprints w
                 CROSS JOIN LATERAL (
-                    SELECT count(*) AS n__rows, percentile_cont($4) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
-                    FROM issue_flow v
-                    WHERE v.team_key = w.team_key AND v.resolved_at > w.sprint_start_at AND v.resolved_at <= w.sprint_close_at
+                    SELECT count(*) AS n__rows, percentile_cont($4) WITHIN GROUP (ORDER BY u.cycle_time_days) AS cycle_time_days_p50
+                    FROM issue_flow_resolved_sprints v
+                    LEFT JOIN LATERAL unnest(v.cycle_time_days_values) AS u(cycle_time_days) ON true
+                    WHERE v.sprint_key = w.sprint_key
                 ) a
                 WHERE a.n__rows > 0
             ),
@@ -1517,9 +1518,9 @@ public sealed class SqlBaselineTests
                 SELECT w.sprint_key AS sprint_key, a.reopened_issues, a.done_arrival_issues
                 FROM scores_sprints w
                 CROSS JOIN LATERAL (
-                    SELECT count(*) AS n__rows, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
-                    FROM issue_events v
-                    WHERE v.team_key = w.team_key AND v.at > w.sprint_start_at AND v.at <= w.sprint_close_at
+                    SELECT count(*) AS n__rows, sum(v.is_reopen)::bigint AS reopened_issues, sum(v.is_done_arrival)::bigint AS done_arrival_issues
+                    FROM issue_events_sprints v
+                    WHERE v.sprint_key = w.sprint_key
                 ) a
                 WHERE a.n__rows > 0
             ),
@@ -1527,9 +1528,10 @@ public sealed class SqlBaselineTests
                 SELECT w.sprint_key AS sprint_key, a.cycle_time_days_p50
                 FROM scores_sprints w
                 CROSS JOIN LATERAL (
-                    SELECT count(*) AS n__rows, percentile_cont($25) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
-                    FROM issue_flow v
-                    WHERE v.team_key = w.team_key AND v.resolved_at > w.sprint_start_at AND v.resolved_at <= w.sprint_close_at
+                    SELECT count(*) AS n__rows, percentile_cont($25) WITHIN GROUP (ORDER BY u.cycle_time_days) AS cycle_time_days_p50
+                    FROM issue_flow_resolved_sprints v
+                    LEFT JOIN LATERAL unnest(v.cycle_time_days_values) AS u(cycle_time_days) ON true
+                    WHERE v.sprint_key = w.sprint_key
                 ) a
                 WHERE a.n__rows > 0
             ),
@@ -1728,9 +1730,9 @@ public sealed class SqlBaselineTests
                 SELECT w.sprint_key AS sprint_key, a.reopened_issues, a.done_arrival_issues
                 FROM scores_sprints w
                 CROSS JOIN LATERAL (
-                    SELECT count(*) AS n__rows, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
-                    FROM issue_events v
-                    WHERE v.team_key = w.team_key AND v.at > w.sprint_start_at AND v.at <= w.sprint_close_at
+                    SELECT count(*) AS n__rows, sum(v.is_reopen)::bigint AS reopened_issues, sum(v.is_done_arrival)::bigint AS done_arrival_issues
+                    FROM issue_events_sprints v
+                    WHERE v.sprint_key = w.sprint_key
                 ) a
                 WHERE a.n__rows > 0
             ),
@@ -1738,9 +1740,10 @@ public sealed class SqlBaselineTests
                 SELECT w.sprint_key AS sprint_key, a.cycle_time_days_p50
                 FROM scores_sprints w
                 CROSS JOIN LATERAL (
-                    SELECT count(*) AS n__rows, percentile_cont($5) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
-                    FROM issue_flow v
-                    WHERE v.team_key = w.team_key AND v.resolved_at > w.sprint_start_at AND v.resolved_at <= w.sprint_close_at
+                    SELECT count(*) AS n__rows, percentile_cont($5) WITHIN GROUP (ORDER BY u.cycle_time_days) AS cycle_time_days_p50
+                    FROM issue_flow_resolved_sprints v
+                    LEFT JOIN LATERAL unnest(v.cycle_time_days_values) AS u(cycle_time_days) ON true
+                    WHERE v.sprint_key = w.sprint_key
                 ) a
                 WHERE a.n__rows > 0
             ),

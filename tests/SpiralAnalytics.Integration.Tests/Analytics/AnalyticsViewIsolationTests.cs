@@ -28,6 +28,9 @@ public sealed class AnalyticsViewIsolationTests(PostgresServer server) : IAsyncL
         { "issue_flow_created_months", "(SELECT tenant_id FROM mv_issue_flow_months WHERE basis = 'c') AS months" },
         { "issue_flow_resolved_months", "(SELECT tenant_id FROM mv_issue_flow_months WHERE basis = 'r') AS months" },
         { "issue_events_months", "mv_issue_events_months" },
+        // 0021 (issue 16): per sprint, its team's issues resolved and events in it (a sprint shows only with such rows)
+        { "issue_flow_resolved_sprints", "(SELECT tenant_id FROM mv_sprint_issue_rollups WHERE flow_rows > 0) AS sprints" },
+        { "issue_events_sprints", "(SELECT tenant_id FROM mv_sprint_issue_rollups WHERE event_rows > 0) AS sprints" },
         // 0007 (issue 14): views over RLS tables that tenant metrics read (row filters on labels; SQL metrics on goals)
         { "issue_labels", "(SELECT i.tenant_id FROM issues i CROSS JOIN LATERAL unnest(i.labels)) AS labels" },
         { "sprint_goals", "sprints" },

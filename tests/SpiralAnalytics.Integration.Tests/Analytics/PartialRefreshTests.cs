@@ -96,6 +96,23 @@ public sealed class PartialRefreshTests(PostgresServer server)
         Assert.False((await refresher.RefreshAsync(null, Ct)).Full);
         await AssertEqualToFullRebuildAsync(db);
 
+        // 4. In the other tenant (whose issues name their team): A-16, resolved in A5 and B1's span, moves to team B — it now
+        // counts in B1, a sprint it was never in (each sprint's issue sums, 0021); and a sprint renamed.
+        await using (var session = await TenantSession.BeginAsync(db.DataSources.Runtime, otherTenant, Ct))
+        {
+            await using var edit = session.Command("""
+                UPDATE issues SET team_id = (SELECT id FROM teams WHERE key = 'B') WHERE key = 'A-16';
+                UPDATE sprints SET key = 'A2-renamed' WHERE key = 'A2';
+                """);
+            Assert.Equal(2, await edit.ExecuteNonQueryAsync(Ct));
+            await session.CommitAsync(Ct);
+        }
+
+        var moved = await refresher.RefreshAsync(null, Ct);
+        Assert.False(moved.Full);
+        Assert.InRange(moved.Views.Single(v => v.View == "mv_sprint_issue_rollups").Rows, 1, first.Views.Single(v => v.View == "mv_sprint_issue_rollups").Rows - 1);
+        await AssertEqualToFullRebuildAsync(db);
+
         // Nothing changed: still a new version; a full refresh gives the same rows.
         var full = await refresher.RefreshAsync(full: true, null, Ct);
         Assert.True(full.Full);

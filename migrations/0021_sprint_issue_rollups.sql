@@ -72,3 +72,39 @@ FROM mv_sprint_issue_rollups WHERE tenant_id = current_tenant_id() AND event_row
 REVOKE ALL ON mv_sprint_issue_rollups FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics_sprint_issue_rollups_rows(uuid[], bigint[]) FROM PUBLIC;
 GRANT SELECT ON issue_flow_resolved_sprints, issue_events_sprints TO spiral_app;
+
+-- Stored per-sprint z-scores (the composite's components): for each tenant and each component definition in force when the
+-- refresh ran, every sprint's value, baseline, baseline size and z, computed by the query builder's own statement for that
+-- definition (ZScoreSql.Stored) and stored under a hash of that statement and its parameters (the definition key). An answer
+-- reads them only when the tenant's store lists every key it needs (sprint_z_definitions); any other definition (a new or
+-- pinned version, a tenant's own imported after the refresh) has another key and is computed at query time. Written by the
+-- refresh in its transaction (SprintZStore): the rows of every tenant it touched are deleted and computed again, so they
+-- are never older than the analytics tables they come from.
+CREATE TABLE mv_sprint_z (
+    tenant_id  uuid    NOT NULL,
+    definition text    NOT NULL,
+    sprint_key text    NOT NULL,
+    value      numeric,
+    baseline   numeric,
+    n          int,
+    z          float8,
+    PRIMARY KEY (tenant_id, definition, sprint_key)
+);
+
+CREATE TABLE analytics_z_definitions (
+    tenant_id  uuid NOT NULL,
+    definition text NOT NULL,
+    metric     text NOT NULL,
+    version    text NOT NULL,
+    sprints    int  NOT NULL,
+    PRIMARY KEY (tenant_id, definition)
+);
+
+CREATE VIEW sprint_z WITH (security_barrier) AS
+SELECT definition, sprint_key, value, baseline, n, z FROM mv_sprint_z WHERE tenant_id = current_tenant_id();
+
+CREATE VIEW sprint_z_definitions WITH (security_barrier) AS
+SELECT definition, metric, version, sprints FROM analytics_z_definitions WHERE tenant_id = current_tenant_id();
+
+REVOKE ALL ON mv_sprint_z, analytics_z_definitions FROM PUBLIC;
+GRANT SELECT ON sprint_z, sprint_z_definitions TO spiral_app;

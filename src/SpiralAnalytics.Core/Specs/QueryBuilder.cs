@@ -879,7 +879,7 @@ public static partial class QueryBuilder
                     // The components' z-scores for the sprints this group reads, from their catalog definitions (ZScoreSql).
                     var composite = group.Composite!;
                     var z = $"{name}_z";
-                    ctes.AddRange(ZScoreSql.Ctes(z, group.Components, $"SELECT v.sprint_key FROM {from}{WhereSql(Indent + Indent)}", null, catalog, p));
+                    ctes.AddRange(ZScoreSql.StoredCtes(z, group.Components, $"SELECT v.sprint_key FROM {from}{WhereSql(Indent + Indent)}", catalog, p));
                     var terms = new List<string>();
                     var weights = new List<string>();
                     foreach (var component in composite.Components!)

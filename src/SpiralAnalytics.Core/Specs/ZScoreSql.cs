@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using SpiralAnalytics.Core.Analytics;
 using SpiralAnalytics.Core.Catalog;
 
@@ -170,6 +172,76 @@ public static class ZScoreSql
     }
 
     /// <summary>
+    /// The statement that computes one metric's value, baseline and z-score for every sprint of the tenant (columns
+    /// <c>sprint_key, value, baseline, n, z</c>), exactly as <see cref="Ctes"/> computes them for any answer (a sprint's z depends
+    /// only on its own value and its baseline sprints', never on which other sprints an answer asks for), and its key: a hash
+    /// of that SQL text and its parameters. The refresh stores these rows (migration 0021, <c>sprint_z</c>) under the key; an
+    /// answer reads them only for a key the tenant's store holds (<see cref="StoredCtes"/>), so any change of the definition
+    /// in force — a new version, a tenant's own, a pinned one, a change of this code — is another key, computed at query time
+    /// until a refresh stores it. Null for a tenant SQL metric (its text never runs with the refresh's owner privileges).
+    /// </summary>
+    public static StoredZ? Stored(MetricDefinition metric, MetricCatalog catalog)
+    {
+        if (metric.Type == MetricTypes.Sql)
+        {
+            return null;
+        }
+
+        var p = new SqlParameters();
+        var m = QueryBuilder.Ident(metric.Name);
+        var sql = "WITH " + string.Join(",\n", Ctes("z", [metric], "SELECT sprint_key FROM sprint_stats", null, catalog, p)) +
+                  $"\nSELECT sprint_key, {m}::numeric AS value, {m}__baseline::numeric AS baseline, {m}__n AS n, {m}__z::float8 AS z FROM z";
+        var text = sql + "\n" + string.Join("\n", p.Values.Select(v => v switch
+        {
+            string[] a => "[" + string.Join(",", a) + "]",
+            DateTimeOffset d => d.UtcDateTime.ToString("o", CultureInfo.InvariantCulture),
+            _ => Convert.ToString(v, CultureInfo.InvariantCulture),
+        }));
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        return new StoredZ(metric.Name, metric.Version, key, sql, p.Values);
+    }
+
+    /// <summary>
+    /// The z-scores of a composite's <paramref name="components"/> for the sprints <paramref name="targets"/>, as CTEs ending in
+    /// <c>{name} (sprint_key, m__z…)</c> (float8): read from the tenant's stored z-scores (<c>sprint_z</c>) when it holds every
+    /// component's <see cref="Stored"/> key, else computed (<see cref="Ctes"/>, <c>{name}_computed</c>). Both branches are in the
+    /// statement; a one-time condition runs one of them.
+    /// </summary>
+    public static IReadOnlyList<string> StoredCtes(string name, IReadOnlyList<MetricDefinition> components, string targets, MetricCatalog catalog,
+        SqlParameters p)
+    {
+        var computed = $"{name}_computed";
+        var ctes = Ctes(computed, components, targets, null, catalog, p).ToList();
+        var columns = components.Select(c => $"{QueryBuilder.Ident(c.Name)}__z").ToList();
+        var stored = components.Select(c => Stored(c, catalog)).ToList();
+        if (stored.Any(s => s is null))
+        {
+            ctes.Add($"{name} AS (\n    SELECT sprint_key, {string.Join(", ", columns.Select(c => $"{c}::float8 AS {c}"))}\n    FROM {computed}\n)");
+            return ctes;
+        }
+
+        var keys = p.Add(stored.Select(s => s!.Key).Distinct().ToArray(), $"stored_z:{name}");
+        var count = stored.Select(s => s!.Key).Distinct().Count();
+        var pivot = components.Select((c, i) =>
+            $"max(t.z) FILTER (WHERE t.definition = {p.Add(stored[i]!.Key, $"stored_z:{stored[i]!.Key}")}) AS {columns[i]}");
+        ctes.Add($"{name}_stored AS (\n    SELECT count(*) = {count} AS complete FROM sprint_z_definitions WHERE definition = ANY({keys})\n)");
+        ctes.Add(
+            $"""
+            {name} AS (
+                SELECT t.sprint_key, {string.Join(", ", pivot)}
+                FROM sprint_z t
+                WHERE t.definition = ANY({keys}) AND t.sprint_key IN ({targets}) AND (SELECT complete FROM {name}_stored)
+                GROUP BY t.sprint_key
+                UNION ALL
+                SELECT sprint_key, {string.Join(", ", columns.Select(c => $"{c}::float8"))}
+                FROM {computed}
+                WHERE NOT (SELECT complete FROM {name}_stored)
+            )
+            """);
+        return ctes;
+    }
+
+    /// <summary>
     /// <c>(VALUES ($n, z.m, z.m__z, z.m__baseline, z.m__n), …) x(metric, value, z, baseline, baseline_n)</c> over a row of a
     /// <see cref="Ctes"/> output aliased <paramref name="alias"/>: metric names travel as parameters.
     /// </summary>
@@ -194,3 +266,6 @@ public static class ZScoreSql
 
     private static string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>One metric's stored per-sprint z-scores: its name and version, the key they are stored under, and the statement (and parameters) that computes them.</summary>
+public sealed record StoredZ(string Metric, string Version, string Key, string Sql, IReadOnlyList<object> Parameters);

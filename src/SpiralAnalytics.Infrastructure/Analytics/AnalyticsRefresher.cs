@@ -46,7 +46,8 @@ public interface IAfterRefresh
 /// (<see cref="RefreshScope"/>); a full one rebuilds every row, with the same functions, so both give the same rows.
 /// One refresh at a time (advisory lock); a second caller waits for the first and then refreshes again.
 /// </summary>
-public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<AnalyticsRefresher> logger, IEnumerable<IAfterRefresh>? followers = null)
+public sealed class AnalyticsRefresher(
+    SpiralDataSources data, ILogger<AnalyticsRefresher> logger, IEnumerable<IAfterRefresh>? followers = null, SprintZStore? zScores = null)
 {
     private const long LockKey = 0x5350_4952_4146; // "SPIRAF"
 
@@ -87,6 +88,17 @@ public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<Analytics
                     var refresh = await RefreshViewAsync(connection, transaction, view, scope.For(view.Key), asOf, ct);
                     views.Add(refresh);
                     progress?.Report(refresh);
+                }
+
+                // The stored z-scores of the composites' components (0021), from the tables just written: every tenant of a full
+                // refresh, else every tenant whose rows it rewrote (a host without the catalog stores none: answers compute them).
+                if (zScores is not null)
+                {
+                    var sets = new[] { scope.Issues, scope.Sprints, scope.Teams, scope.PlacedSprints };
+                    var tenants = scope.FullBecause is not null || sets.Any(k => k.All) ? null : sets.SelectMany(k => k.Tenants).Distinct().ToArray();
+                    var stored = await zScores.RefreshAsync(connection, transaction, tenants, ct);
+                    views.Add(stored);
+                    progress?.Report(stored);
                 }
 
                 await using var record = new NpgsqlCommand(

@@ -33,7 +33,7 @@ public sealed class SprintIssueRollupTests(PostgresServer server)
 
     private sealed record Tenant(string Slug, Guid Id);
 
-    private sealed record Seeded(TestDatabase Db, QueryExecutor Executor, Tenant Shipped, Tenant Own, Tenant Terms);
+    private sealed record Seeded(TestDatabase Db, Microsoft.Extensions.Hosting.IHost Host, QueryExecutor Executor, Tenant Shipped, Tenant Own, Tenant Terms);
 
     private Task<Seeded> SeededAsync() => server.OnceAsync(nameof(SprintIssueRollupTests), async () =>
     {
@@ -61,7 +61,7 @@ public sealed class SprintIssueRollupTests(PostgresServer server)
             ("reopen_rate", Replace(reopen, ("version: 1.0.0", "version: 9.0.0"), ("type: ratio", "type: aggregate_ratio"),
                 ("numerator: [reopened_issues]", "numerator_of: { aggregate: count, measure: reopened_issues }"),
                 ("denominator: done_arrival_issues", "denominator_of: { aggregate: count, measure: done_arrival_issues }"))));
-        return new Seeded(db, QueryFixture.Executor(host), tenants[0], tenants[1], tenants[2]);
+        return new Seeded(db, host, QueryFixture.Executor(host), tenants[0], tenants[1], tenants[2]);
     });
 
     [Fact]
@@ -207,6 +207,79 @@ public sealed class SprintIssueRollupTests(PostgresServer server)
         }
 
         Assert.Contains(fromRollups, x => x.c.Metric == "reopen_rate" && x.c.Value > 0);
+    }
+
+    [Fact]
+    public async Task After_a_refresh_the_stored_z_scores_give_the_same_problem_scores_and_are_read_only_for_the_definition_they_were_computed_for()
+    {
+        var seeded = await SeededAsync();
+        var tenants = new[] { seeded.Shipped, seeded.Own, seeded.Terms };
+        // before: the own and terms tenants' definitions were imported after the refresh, so their stores lack them (computed)
+        var before = new Dictionary<string, Dictionary<string, double?>>(StringComparer.Ordinal);
+        foreach (var tenant in tenants)
+        {
+            before[tenant.Slug] = Scores(await seeded.Executor.ExecuteAsync(AllTime, tenant.Slug, AsOf.AddSeconds(1), null, Ct));
+        }
+
+        var definitions = await StoredDefinitionsAsync(seeded.Db);
+        Assert.Equal(6, definitions.Count(d => d.Tenant == seeded.Shipped.Id));
+        Assert.DoesNotContain(definitions, d => d.Tenant == seeded.Own.Id && d.Version == "9.0.0");
+
+        // a refresh stores every tenant's definitions in force, its own versions too (each under its own key)
+        await seeded.Host.Services.GetRequiredService<AnalyticsRefresher>().RefreshAsync(null, Ct);
+        definitions = await StoredDefinitionsAsync(seeded.Db);
+        var own = definitions.Single(d => d.Tenant == seeded.Own.Id && d.Metric == "cycle_time_p50");
+        var shipped = definitions.Single(d => d.Tenant == seeded.Shipped.Id && d.Metric == "cycle_time_p50");
+        Assert.Equal("9.0.0", own.Version);
+        Assert.NotEqual(shipped.Key, own.Key);
+        Assert.Equal(3, definitions.Count(d => d.Metric == "reopen_rate"));
+        Assert.Equal(2, definitions.Where(d => d.Metric == "reopen_rate").Select(d => d.Key).Distinct().Count()); // terms' own
+
+        foreach (var tenant in tenants)
+        {
+            var after = Scores(await seeded.Executor.ExecuteAsync(AllTime, tenant.Slug, AsOf.AddSeconds(2), null, Ct));
+            Assert.Equal(before[tenant.Slug].Keys.Order(StringComparer.Ordinal), after.Keys.Order(StringComparer.Ordinal));
+            foreach (var (sprint, score) in after)
+            {
+                AssertNear(before[tenant.Slug][sprint], score, $"{tenant.Slug} stored vs computed, {sprint}");
+            }
+        }
+
+        // the answer reads the stored rows: moved by hand (as the owner), the own tenant's scores move; the terms tenant,
+        // whose reopen rate is another definition, does not; a refresh puts them back
+        await using (var connection = new NpgsqlConnection(seeded.Db.OwnerConnectionString))
+        {
+            await connection.OpenAsync(Ct);
+            await using var tamper = new NpgsqlCommand("UPDATE mv_sprint_z SET z = coalesce(z, 0) + 1 WHERE tenant_id = $1 AND definition = $2", connection);
+            tamper.Parameters.Add(new NpgsqlParameter { Value = seeded.Own.Id });
+            tamper.Parameters.Add(new NpgsqlParameter { Value = own.Key });
+            Assert.True(await tamper.ExecuteNonQueryAsync(Ct) > 100);
+        }
+
+        var tampered = Scores(await seeded.Executor.ExecuteAsync(AllTime, seeded.Own.Slug, AsOf.AddSeconds(3), null, Ct));
+        Assert.True(tampered.Count(s => Differs(s.Value, before[seeded.Own.Slug][s.Key])) > 50);
+        var untouched = Scores(await seeded.Executor.ExecuteAsync(AllTime, seeded.Terms.Slug, AsOf.AddSeconds(3), null, Ct));
+        Assert.DoesNotContain(untouched, s => Differs(s.Value, before[seeded.Terms.Slug][s.Key]));
+        await seeded.Host.Services.GetRequiredService<AnalyticsRefresher>().RefreshAsync(full: true, null, Ct);
+        var restored = Scores(await seeded.Executor.ExecuteAsync(AllTime, seeded.Own.Slug, AsOf.AddSeconds(4), null, Ct));
+        Assert.DoesNotContain(restored, s => Differs(s.Value, before[seeded.Own.Slug][s.Key]));
+    }
+
+    private sealed record StoredDefinition(Guid Tenant, string Key, string Metric, string Version, int Sprints);
+
+    private static async Task<List<StoredDefinition>> StoredDefinitionsAsync(TestDatabase db)
+    {
+        await using var connection = new NpgsqlConnection(db.OwnerConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT tenant_id, definition, metric, version, sprints FROM analytics_z_definitions", connection);
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var result = new List<StoredDefinition>();
+        while (await reader.ReadAsync(Ct))
+        {
+            result.Add(new StoredDefinition(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4)));
+        }
+
+        return result;
     }
 
     private static async Task ImportAsync(TestDatabase db, string slug, params (string Name, string Yaml)[] metrics)

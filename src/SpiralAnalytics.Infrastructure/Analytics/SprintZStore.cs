@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using Npgsql;
+using SpiralAnalytics.Core.Catalog;
+using SpiralAnalytics.Core.Specs;
+using SpiralAnalytics.Infrastructure.Catalog;
+
+namespace SpiralAnalytics.Infrastructure.Analytics;
+
+/// <summary>
+/// The refresh's step that stores each tenant's per-sprint z-scores of its composites' components (migration 0021,
+/// <c>mv_sprint_z</c>): in the refresh's transaction, after the analytics tables, for every tenant the refresh touched, the rows
+/// are deleted and computed again by the query builder's own statement for each component definition in force
+/// (<see cref="ZScoreSql.Stored"/>, run with the tenant set, so it reads the tenant views as an answer does), under that
+/// statement's key. Answers read them only for keys the store lists (<see cref="ZScoreSql.StoredCtes"/>), so nothing stored
+/// is ever read for another definition, and nothing is older than the data version it was committed with.
+/// </summary>
+public sealed class SprintZStore(CatalogReader catalogs)
+{
+    public const string Table = "mv_sprint_z";
+
+    /// <summary>Recomputes the stored z-scores of <paramref name="tenants"/> (null: every tenant).</summary>
+    public async Task<ViewRefresh> RefreshAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[]? tenants, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        if (tenants is null)
+        {
+            var all = new List<Guid>();
+            await using var read = new NpgsqlCommand("SELECT id FROM tenants ORDER BY id", connection, transaction);
+            await using (var reader = await read.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    all.Add(reader.GetGuid(0));
+                }
+            }
+
+            tenants = [.. all];
+        }
+
+        foreach (var table in new[] { Table, "analytics_z_definitions" })
+        {
+            await using var delete = new NpgsqlCommand($"DELETE FROM {table} WHERE tenant_id = ANY ($1)", connection, transaction) { CommandTimeout = 0 };
+            delete.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = tenants });
+            await delete.ExecuteNonQueryAsync(ct);
+        }
+
+        long rows = 0;
+        foreach (var tenant in tenants)
+        {
+            var catalog = await catalogs.LoadAsync(tenant, ct);
+            var stored = catalog.All
+                .Where(m => m.Type == MetricTypes.Composite && m.IsActive)
+                .SelectMany(c => ZScoreSql.Components(c, catalog))
+                .Select(m => ZScoreSql.Stored(m, catalog))
+                .OfType<StoredZ>()
+                .DistinctBy(s => s.Key)
+                .ToList();
+            if (stored.Count == 0)
+            {
+                continue;
+            }
+
+            await using (var session = new NpgsqlCommand("SELECT set_config('app.tenant_id', $1, true), set_config('jit', 'off', true)", connection, transaction))
+            {
+                session.Parameters.Add(new NpgsqlParameter { Value = tenant.ToString() });
+                await session.ExecuteNonQueryAsync(ct);
+            }
+
+            foreach (var z in stored)
+            {
+                var tenantParameter = $"${z.Parameters.Count + 1}";
+                var keyParameter = $"${z.Parameters.Count + 2}";
+                await using var insert = new NpgsqlCommand(
+                    $"INSERT INTO {Table} (tenant_id, definition, sprint_key, value, baseline, n, z)\n" +
+                    $"SELECT {tenantParameter}, {keyParameter}, x.sprint_key, x.value, x.baseline, x.n, x.z FROM (\n{z.Sql}\n) x",
+                    connection, transaction) { CommandTimeout = 0 };
+                foreach (var value in z.Parameters)
+                {
+                    insert.Parameters.Add(new NpgsqlParameter { Value = value });
+                }
+
+                insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tenant });
+                insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = z.Key });
+                var inserted = await insert.ExecuteNonQueryAsync(ct);
+                rows += inserted;
+
+                await using var definition = new NpgsqlCommand(
+                    "INSERT INTO analytics_z_definitions (tenant_id, definition, metric, version, sprints) VALUES ($1, $2, $3, $4, $5)",
+                    connection, transaction);
+                definition.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tenant });
+                definition.Parameters.Add(new NpgsqlParameter<string> { TypedValue = z.Key });
+                definition.Parameters.Add(new NpgsqlParameter<string> { TypedValue = z.Metric });
+                definition.Parameters.Add(new NpgsqlParameter<string> { TypedValue = z.Version });
+                definition.Parameters.Add(new NpgsqlParameter<int> { TypedValue = inserted });
+                await definition.ExecuteNonQueryAsync(ct);
+            }
+
+            await using var reset = new NpgsqlCommand("SELECT set_config('app.tenant_id', '', true)", connection, transaction);
+            await reset.ExecuteNonQueryAsync(ct);
+        }
+
+        return new ViewRefresh(Table, rows, clock.Elapsed);
+    }
+}

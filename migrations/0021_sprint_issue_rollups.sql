@@ -73,22 +73,24 @@ REVOKE ALL ON mv_sprint_issue_rollups FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics_sprint_issue_rollups_rows(uuid[], bigint[]) FROM PUBLIC;
 GRANT SELECT ON issue_flow_resolved_sprints, issue_events_sprints TO spiral_app;
 
--- Stored per-sprint z-scores (the composite's components): for each tenant and each component definition in force when the
--- refresh ran, every sprint's value, baseline, baseline size and z, computed by the query builder's own statement for that
--- definition (ZScoreSql.Stored) and stored under a hash of that statement and its parameters (the definition key). An answer
--- reads them only when the tenant's store lists every key it needs (sprint_z_definitions); any other definition (a new or
--- pinned version, a tenant's own imported after the refresh) has another key and is computed at query time. Written by the
--- refresh in its transaction (SprintZStore): the rows of every tenant it touched are deleted and computed again, so they
--- are never older than the analytics tables they come from.
+-- Stored per-sprint z-scores of composites' components: for each tenant and each composite in force when the refresh ran
+-- (the problem score), every sprint's value, baseline, baseline size and z of each component, computed by the query builder's
+-- own statement for those component definitions (ZScoreSql.Stored: the CTEs an answer computes them with, over all sprints)
+-- and stored under a hash of that statement and its parameters (the definition key; metric = the component). An answer reads
+-- them only when the tenant's store lists the key it needs (sprint_z_definitions; metric there = the composite); any other
+-- definition (a new or pinned version of a component, a tenant's own imported after the refresh) has another key and is
+-- computed at query time. Written by the refresh in its transaction (SprintZStore): the rows of every tenant it touched are
+-- deleted and computed again, so they are never older than the analytics tables they come from.
 CREATE TABLE mv_sprint_z (
     tenant_id  uuid    NOT NULL,
     definition text    NOT NULL,
     sprint_key text    NOT NULL,
+    metric     text    NOT NULL,
     value      numeric,
     baseline   numeric,
     n          int,
     z          float8,
-    PRIMARY KEY (tenant_id, definition, sprint_key)
+    PRIMARY KEY (tenant_id, definition, sprint_key, metric)
 );
 
 CREATE TABLE analytics_z_definitions (
@@ -96,15 +98,15 @@ CREATE TABLE analytics_z_definitions (
     definition text NOT NULL,
     metric     text NOT NULL,
     version    text NOT NULL,
-    sprints    int  NOT NULL,
+    row_count  int  NOT NULL,
     PRIMARY KEY (tenant_id, definition)
 );
 
 CREATE VIEW sprint_z WITH (security_barrier) AS
-SELECT definition, sprint_key, value, baseline, n, z FROM mv_sprint_z WHERE tenant_id = current_tenant_id();
+SELECT definition, sprint_key, metric, value, baseline, n, z FROM mv_sprint_z WHERE tenant_id = current_tenant_id();
 
 CREATE VIEW sprint_z_definitions WITH (security_barrier) AS
-SELECT definition, metric, version, sprints FROM analytics_z_definitions WHERE tenant_id = current_tenant_id();
+SELECT definition, metric, version, row_count FROM analytics_z_definitions WHERE tenant_id = current_tenant_id();
 
 REVOKE ALL ON mv_sprint_z, analytics_z_definitions FROM PUBLIC;
 GRANT SELECT ON sprint_z, sprint_z_definitions TO spiral_app;

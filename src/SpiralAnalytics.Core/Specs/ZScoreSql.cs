@@ -172,25 +172,31 @@ public static class ZScoreSql
     }
 
     /// <summary>
-    /// The statement that computes one metric's value, baseline and z-score for every sprint of the tenant (columns
-    /// <c>sprint_key, value, baseline, n, z</c>), exactly as <see cref="Ctes"/> computes them for any answer (a sprint's z depends
-    /// only on its own value and its baseline sprints', never on which other sprints an answer asks for), and its key: a hash
-    /// of that SQL text and its parameters. The refresh stores these rows (migration 0021, <c>sprint_z</c>) under the key; an
-    /// answer reads them only for a key the tenant's store holds (<see cref="StoredCtes"/>), so any change of the definition
-    /// in force — a new version, a tenant's own, a pinned one, a change of this code — is another key, computed at query time
-    /// until a refresh stores it. Null for a tenant SQL metric (its text never runs with the refresh's owner privileges).
+    /// The statement that computes the value, baseline and z-score of each of a composite's <paramref name="components"/> for
+    /// every sprint of the tenant (rows <c>sprint_key, metric, value, baseline, n, z</c>) — <see cref="Ctes"/> over all sprints,
+    /// the very CTEs an answer computes them with (a sprint's z depends only on its own values and its baseline sprints', never
+    /// on which other sprints an answer asks for) — and its key: a hash of that SQL text and its parameters. The refresh stores
+    /// these rows (migration 0021, <c>sprint_z</c>) under the key; an answer reads them only when the tenant's store holds that
+    /// key (<see cref="StoredCtes"/>), so any change of a component's definition in force — a new version, a tenant's own, a
+    /// pinned one, a change of this code — is another key, computed at query time until a refresh stores it. Null when a
+    /// component is a tenant SQL metric (its text never runs with the refresh's owner privileges).
     /// </summary>
-    public static StoredZ? Stored(MetricDefinition metric, MetricCatalog catalog)
+    public static StoredZ? Stored(IReadOnlyList<MetricDefinition> components, MetricCatalog catalog)
     {
-        if (metric.Type == MetricTypes.Sql)
+        if (components.Any(c => c.Type == MetricTypes.Sql))
         {
             return null;
         }
 
         var p = new SqlParameters();
-        var m = QueryBuilder.Ident(metric.Name);
-        var sql = "WITH " + string.Join(",\n", Ctes("z", [metric], "SELECT sprint_key FROM sprint_stats", null, catalog, p)) +
-                  $"\nSELECT sprint_key, {m}::numeric AS value, {m}__baseline::numeric AS baseline, {m}__n AS n, {m}__z::float8 AS z FROM z";
+        var ctes = Ctes("z", components, "SELECT sprint_key FROM sprint_stats", null, catalog, p);
+        var rows = components.Select(c =>
+        {
+            var m = QueryBuilder.Ident(c.Name);
+            return $"({p.Add(c.Name, $"metric:{c.Name}")}::text, z.{m}::numeric, z.{m}__baseline::numeric, z.{m}__n, z.{m}__z::float8)";
+        });
+        var sql = "WITH " + string.Join(",\n", ctes) +
+                  $"\nSELECT z.sprint_key, x.metric, x.value, x.baseline, x.n, x.z\nFROM z\nCROSS JOIN LATERAL (VALUES {string.Join(", ", rows)}) x(metric, value, baseline, n, z)";
         var text = sql + "\n" + string.Join("\n", p.Values.Select(v => v switch
         {
             string[] a => "[" + string.Join(",", a) + "]",
@@ -198,14 +204,14 @@ public static class ZScoreSql
             _ => Convert.ToString(v, CultureInfo.InvariantCulture),
         }));
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-        return new StoredZ(metric.Name, metric.Version, key, sql, p.Values);
+        return new StoredZ(key, sql, p.Values);
     }
 
     /// <summary>
     /// The z-scores of a composite's <paramref name="components"/> for the sprints <paramref name="targets"/>, as CTEs ending in
-    /// <c>{name} (sprint_key, m__z…)</c> (float8): read from the tenant's stored z-scores (<c>sprint_z</c>) when it holds every
-    /// component's <see cref="Stored"/> key, else computed (<see cref="Ctes"/>, <c>{name}_computed</c>). Both branches are in the
-    /// statement; a one-time condition runs one of them.
+    /// <c>{name} (sprint_key, m__z…)</c> (float8): read from the tenant's stored z-scores (<c>sprint_z</c>) when its store holds
+    /// the components' <see cref="Stored"/> key, else computed (<see cref="Ctes"/>, <c>{name}_computed</c>). Both branches are in
+    /// the statement; a one-time condition runs one of them.
     /// </summary>
     public static IReadOnlyList<string> StoredCtes(string name, IReadOnlyList<MetricDefinition> components, string targets, MetricCatalog catalog,
         SqlParameters p)
@@ -213,24 +219,21 @@ public static class ZScoreSql
         var computed = $"{name}_computed";
         var ctes = Ctes(computed, components, targets, null, catalog, p).ToList();
         var columns = components.Select(c => $"{QueryBuilder.Ident(c.Name)}__z").ToList();
-        var stored = components.Select(c => Stored(c, catalog)).ToList();
-        if (stored.Any(s => s is null))
+        if (Stored(components, catalog) is not { } stored)
         {
             ctes.Add($"{name} AS (\n    SELECT sprint_key, {string.Join(", ", columns.Select(c => $"{c}::float8 AS {c}"))}\n    FROM {computed}\n)");
             return ctes;
         }
 
-        var keys = p.Add(stored.Select(s => s!.Key).Distinct().ToArray(), $"stored_z:{name}");
-        var count = stored.Select(s => s!.Key).Distinct().Count();
-        var pivot = components.Select((c, i) =>
-            $"max(t.z) FILTER (WHERE t.definition = {p.Add(stored[i]!.Key, $"stored_z:{stored[i]!.Key}")}) AS {columns[i]}");
-        ctes.Add($"{name}_stored AS (\n    SELECT count(*) = {count} AS complete FROM sprint_z_definitions WHERE definition = ANY({keys})\n)");
+        var key = p.Add(stored.Key, $"stored_z:{stored.Key}");
+        var pivot = components.Select((c, i) => $"max(t.z) FILTER (WHERE t.metric = {p.Add(c.Name, $"metric:{c.Name}")}) AS {columns[i]}");
+        ctes.Add($"{name}_stored AS (\n    SELECT count(*) = 1 AS complete FROM sprint_z_definitions WHERE definition = {key}\n)");
         ctes.Add(
             $"""
             {name} AS (
                 SELECT t.sprint_key, {string.Join(", ", pivot)}
                 FROM sprint_z t
-                WHERE t.definition = ANY({keys}) AND t.sprint_key IN ({targets}) AND (SELECT complete FROM {name}_stored)
+                WHERE t.definition = {key} AND t.sprint_key IN ({targets}) AND (SELECT complete FROM {name}_stored)
                 GROUP BY t.sprint_key
                 UNION ALL
                 SELECT sprint_key, {string.Join(", ", columns.Select(c => $"{c}::float8"))}
@@ -267,5 +270,5 @@ public static class ZScoreSql
     private static string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>One metric's stored per-sprint z-scores: its name and version, the key they are stored under, and the statement (and parameters) that computes them.</summary>
-public sealed record StoredZ(string Metric, string Version, string Key, string Sql, IReadOnlyList<object> Parameters);
+/// <summary>A composite's components' stored per-sprint z-scores: the key they are stored under, and the statement (and parameters) that computes them.</summary>
+public sealed record StoredZ(string Key, string Sql, IReadOnlyList<object> Parameters);

@@ -7,7 +7,7 @@ using SpiralAnalytics.Infrastructure.Catalog;
 namespace SpiralAnalytics.Infrastructure.Analytics;
 
 /// <summary>
-/// The refresh's step that stores each tenant's per-sprint z-scores of its composites' components (migration 0021,
+/// The refresh's step that stores each tenant's per-sprint z-scores of its composites' components (one statement per composite) (migration 0021,
 /// <c>mv_sprint_z</c>): in the refresh's transaction, after the analytics tables, for every tenant the refresh touched, the rows
 /// are deleted and computed again by the query builder's own statement for each component definition in force
 /// (<see cref="ZScoreSql.Stored"/>, run with the tenant set, so it reads the tenant views as an answer does), under that
@@ -50,10 +50,9 @@ public sealed class SprintZStore(CatalogReader catalogs)
             var catalog = await catalogs.LoadAsync(tenant, ct);
             var stored = catalog.All
                 .Where(m => m.Type == MetricTypes.Composite && m.IsActive)
-                .SelectMany(c => ZScoreSql.Components(c, catalog))
-                .Select(m => ZScoreSql.Stored(m, catalog))
-                .OfType<StoredZ>()
-                .DistinctBy(s => s.Key)
+                .Select(c => (Composite: c, Z: ZScoreSql.Stored(ZScoreSql.Components(c, catalog), catalog)))
+                .Where(x => x.Z is not null)
+                .DistinctBy(x => x.Z!.Key)
                 .ToList();
             if (stored.Count == 0)
             {
@@ -66,13 +65,13 @@ public sealed class SprintZStore(CatalogReader catalogs)
                 await session.ExecuteNonQueryAsync(ct);
             }
 
-            foreach (var z in stored)
+            foreach (var (composite, z) in stored.Select(x => (x.Composite, x.Z!)))
             {
                 var tenantParameter = $"${z.Parameters.Count + 1}";
                 var keyParameter = $"${z.Parameters.Count + 2}";
                 await using var insert = new NpgsqlCommand(
-                    $"INSERT INTO {Table} (tenant_id, definition, sprint_key, value, baseline, n, z)\n" +
-                    $"SELECT {tenantParameter}, {keyParameter}, x.sprint_key, x.value, x.baseline, x.n, x.z FROM (\n{z.Sql}\n) x",
+                    $"INSERT INTO {Table} (tenant_id, definition, sprint_key, metric, value, baseline, n, z)\n" +
+                    $"SELECT {tenantParameter}, {keyParameter}, x.sprint_key, x.metric, x.value, x.baseline, x.n, x.z FROM (\n{z.Sql}\n) x",
                     connection, transaction) { CommandTimeout = 0 };
                 foreach (var value in z.Parameters)
                 {
@@ -85,12 +84,12 @@ public sealed class SprintZStore(CatalogReader catalogs)
                 rows += inserted;
 
                 await using var definition = new NpgsqlCommand(
-                    "INSERT INTO analytics_z_definitions (tenant_id, definition, metric, version, sprints) VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO analytics_z_definitions (tenant_id, definition, metric, version, row_count) VALUES ($1, $2, $3, $4, $5)",
                     connection, transaction);
                 definition.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tenant });
                 definition.Parameters.Add(new NpgsqlParameter<string> { TypedValue = z.Key });
-                definition.Parameters.Add(new NpgsqlParameter<string> { TypedValue = z.Metric });
-                definition.Parameters.Add(new NpgsqlParameter<string> { TypedValue = z.Version });
+                definition.Parameters.Add(new NpgsqlParameter<string> { TypedValue = composite.Name });
+                definition.Parameters.Add(new NpgsqlParameter<string> { TypedValue = composite.Version });
                 definition.Parameters.Add(new NpgsqlParameter<int> { TypedValue = inserted });
                 await definition.ExecuteNonQueryAsync(ct);
             }

@@ -786,12 +786,12 @@ public sealed class SqlBaselineTests
                 ) z ON z.target_key = s.sprint_key
             ),
             c1_z_stored AS (
-                SELECT count(*) = 6 AS complete FROM sprint_z_definitions WHERE definition = ANY($5)
+                SELECT count(*) = 1 AS complete FROM sprint_z_definitions WHERE definition = $5
             ),
             c1_z AS (
-                SELECT t.sprint_key, max(t.z) FILTER (WHERE t.definition = $6) AS spillover_ratio__z, max(t.z) FILTER (WHERE t.definition = $7) AS say_do_ratio__z, max(t.z) FILTER (WHERE t.definition = $8) AS scope_churn_ratio__z, max(t.z) FILTER (WHERE t.definition = $9) AS blocked_hours__z, max(t.z) FILTER (WHERE t.definition = $10) AS reopen_rate__z, max(t.z) FILTER (WHERE t.definition = $11) AS cycle_time_p50__z
+                SELECT t.sprint_key, max(t.z) FILTER (WHERE t.metric = $6) AS spillover_ratio__z, max(t.z) FILTER (WHERE t.metric = $7) AS say_do_ratio__z, max(t.z) FILTER (WHERE t.metric = $8) AS scope_churn_ratio__z, max(t.z) FILTER (WHERE t.metric = $9) AS blocked_hours__z, max(t.z) FILTER (WHERE t.metric = $10) AS reopen_rate__z, max(t.z) FILTER (WHERE t.metric = $11) AS cycle_time_p50__z
                 FROM sprint_z t
-                WHERE t.definition = ANY($5) AND t.sprint_key IN (SELECT v.sprint_key FROM sprint_stats v
+                WHERE t.definition = $5 AND t.sprint_key IN (SELECT v.sprint_key FROM sprint_stats v
                     WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)) AND (SELECT complete FROM c1_z_stored)
                 GROUP BY t.sprint_key
                 UNION ALL
@@ -827,7 +827,7 @@ public sealed class SqlBaselineTests
             ORDER BY r.sprint_problematic_score DESC NULLS LAST, r.team
             LIMIT $24
             """,
-            "2024-06-15T12:00:00.0000000Z | 1 | 6 | 0.5 | [5395a66caf91141614feb1fa274ce2e6407198d2740ffa16d273acc1d5ddc89b,e6e3348ed57307b4f8455f4ec47d4385fede9ab417f55a49230f3a423d9cd175,62ee36d67343b30c370cf82bf5e7e6ddf79b17c1146766e8a3e1d4ad941439a8,0d487b04cb59049a662c3376eae5e5b1bf4b3620f8dbfd76ca47bbb2044199bf,f8e581e5d2cee0b9941a59e43705bbcb65c2011ca6128949ea5e2c86eef2a32c,10caf171645ff627bab8e77b0d86cf17e884f343a34360eb1fc3be8a7e1ac35e] | 5395a66caf91141614feb1fa274ce2e6407198d2740ffa16d273acc1d5ddc89b | e6e3348ed57307b4f8455f4ec47d4385fede9ab417f55a49230f3a423d9cd175 | 62ee36d67343b30c370cf82bf5e7e6ddf79b17c1146766e8a3e1d4ad941439a8 | 0d487b04cb59049a662c3376eae5e5b1bf4b3620f8dbfd76ca47bbb2044199bf | f8e581e5d2cee0b9941a59e43705bbcb65c2011ca6128949ea5e2c86eef2a32c | 10caf171645ff627bab8e77b0d86cf17e884f343a34360eb1fc3be8a7e1ac35e | 0.25 | 1 | 0.2 | -1 | 0.2 | 1 | 0.15 | 1 | 0.1 | 1 | 0.1 | 1 | 3"),
+            "2024-06-15T12:00:00.0000000Z | 1 | 6 | 0.5 | dce6566c5bae588d524fb0660b9eafb1bc398f1388848b254fe409405fe9527f | spillover_ratio | say_do_ratio | scope_churn_ratio | blocked_hours | reopen_rate | cycle_time_p50 | 0.25 | 1 | 0.2 | -1 | 0.2 | 1 | 0.15 | 1 | 0.1 | 1 | 0.1 | 1 | 3"),
         (
             "Sprint_and_issue_grain_metrics_together_over_sprint_spans",
             """{"metrics":["velocity","say_do_ratio","lead_time_p50","bug_count"],"group_by":["team"],"time":{"type":"last_sprints","n":4}}""",

@@ -18,34 +18,31 @@ public sealed class SprintZStore(CatalogReader catalogs)
 {
     public const string Table = "mv_sprint_z";
 
-    /// <summary>Recomputes the stored z-scores of <paramref name="tenants"/> (null: every tenant).</summary>
-    public async Task<ViewRefresh> RefreshAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[]? tenants, CancellationToken ct)
+    /// <summary>
+    /// Recomputes the stored z-scores of the tenants whose analytics rows the refresh rewrote (<paramref name="touched"/>; null:
+    /// every tenant), and of any other tenant whose store does not hold exactly the keys of its catalog in force (a catalog
+    /// imported since: its own version of a component is stored at the next refresh of any kind).
+    /// </summary>
+    public async Task<ViewRefresh> RefreshAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[]? touched, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        if (tenants is null)
+        var held = new Dictionary<Guid, HashSet<string>>();
+        await using (var read = new NpgsqlCommand(
+                         "SELECT t.id, d.definition FROM tenants t LEFT JOIN analytics_z_definitions d ON d.tenant_id = t.id ORDER BY t.id", connection, transaction))
+        await using (var reader = await read.ExecuteReaderAsync(ct))
         {
-            var all = new List<Guid>();
-            await using var read = new NpgsqlCommand("SELECT id FROM tenants ORDER BY id", connection, transaction);
-            await using (var reader = await read.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
             {
-                while (await reader.ReadAsync(ct))
+                var keys = held.TryGetValue(reader.GetGuid(0), out var k) ? k : held[reader.GetGuid(0)] = new HashSet<string>(StringComparer.Ordinal);
+                if (!reader.IsDBNull(1))
                 {
-                    all.Add(reader.GetGuid(0));
+                    keys.Add(reader.GetString(1));
                 }
             }
-
-            tenants = [.. all];
-        }
-
-        foreach (var table in new[] { Table, "analytics_z_definitions" })
-        {
-            await using var delete = new NpgsqlCommand($"DELETE FROM {table} WHERE tenant_id = ANY ($1)", connection, transaction) { CommandTimeout = 0 };
-            delete.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = tenants });
-            await delete.ExecuteNonQueryAsync(ct);
         }
 
         long rows = 0;
-        foreach (var tenant in tenants)
+        foreach (var (tenant, heldKeys) in held)
         {
             var catalog = await catalogs.LoadAsync(tenant, ct);
             var stored = catalog.All
@@ -54,6 +51,18 @@ public sealed class SprintZStore(CatalogReader catalogs)
                 .Where(x => x.Z is not null)
                 .DistinctBy(x => x.Z!.Key)
                 .ToList();
+            if (touched is not null && !touched.Contains(tenant) && heldKeys.SetEquals(stored.Select(x => x.Z!.Key)))
+            {
+                continue;
+            }
+
+            foreach (var table in new[] { Table, "analytics_z_definitions" })
+            {
+                await using var delete = new NpgsqlCommand($"DELETE FROM {table} WHERE tenant_id = $1", connection, transaction) { CommandTimeout = 0 };
+                delete.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tenant });
+                await delete.ExecuteNonQueryAsync(ct);
+            }
+
             if (stored.Count == 0)
             {
                 continue;

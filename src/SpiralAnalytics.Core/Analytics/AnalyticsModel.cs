@@ -264,6 +264,16 @@ public static class AnalyticsModel
         [SprintIssueFacts, SprintStats, IssueFlow, IssueFlowCreatedMonths, IssueFlowResolvedMonths, IssueFlowResolvedSprints, IssueEvents,
          IssueEventsMonths, IssueEventsSprints, TeamDailyWip, IssueIdleSegments];
 
+    /// <summary>
+    /// The tenant views of the stored per-sprint z-scores of composites' components (migration 0021): <c>sprint_z</c> (rows
+    /// <c>definition, sprint_key, metric, value, baseline, n, z</c>) and <c>sprint_z_definitions</c> (the keys the tenant's store
+    /// holds). Read by <c>ZScoreSql.StoredCtes</c>.
+    /// </summary>
+    public const string StoredZ = "sprint_z";
+
+    /// <inheritdoc cref="StoredZ"/>
+    public const string StoredZDefinitions = "sprint_z_definitions";
+
     /// <summary>Every view has <c>team_key</c> and <c>issue_key</c> (distinct counts) except the rollups and team_daily_wip (the rollups have <c>team_key</c>);
     /// sprint-grain views have <c>sprint_key</c> and <c>sprint_close_at</c> (sprint rows are keyed and ordered by them).</summary>
     public const string IssueKeyColumn = "issue_key";

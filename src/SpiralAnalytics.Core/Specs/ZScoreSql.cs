@@ -145,8 +145,11 @@ public static class ZScoreSql
             var scale = Scale(metric);
             var scaled = Scaled($"y.{m}", scale);
             // The baseline shown is the plain mean; z compares on the metric's scale (ln(1 + x) for durations).
-            stats.Add($"avg(y.{m}) AS {m}__mean, " + (scale.Log ? $"avg({scaled}) AS {m}__smean, " : "") +
-                      $"stddev_samp({scaled}) AS {m}__sd, count(y.{m})::int AS {m}__n");
+            // (float8 sums depend on their order: in key order, every statement that computes a z — an answer's, the stored one —
+            // gets the same bits)
+            var order = scale.Log ? " ORDER BY b.base_key" : "";
+            stats.Add($"avg(y.{m}) AS {m}__mean, " + (scale.Log ? $"avg({scaled}{order}) AS {m}__smean, " : "") +
+                      $"stddev_samp({scaled}{order}) AS {m}__sd, count(y.{m})::int AS {m}__n");
             select.Add($"x.{m}");
             select.Add($"z.{m}__mean AS {m}__baseline");
             select.Add($"z.{m}__n");
@@ -227,12 +230,12 @@ public static class ZScoreSql
 
         var key = p.Add(stored.Key, $"stored_z:{stored.Key}");
         var pivot = components.Select((c, i) => $"max(t.z) FILTER (WHERE t.metric = {p.Add(c.Name, $"metric:{c.Name}")}) AS {columns[i]}");
-        ctes.Add($"{name}_stored AS (\n    SELECT count(*) = 1 AS complete FROM sprint_z_definitions WHERE definition = {key}\n)");
+        ctes.Add($"{name}_stored AS (\n    SELECT count(*) = 1 AS complete FROM {AnalyticsModel.StoredZDefinitions} WHERE definition = {key}\n)");
         ctes.Add(
             $"""
             {name} AS (
                 SELECT t.sprint_key, {string.Join(", ", pivot)}
-                FROM sprint_z t
+                FROM {AnalyticsModel.StoredZ} t
                 WHERE t.definition = {key} AND t.sprint_key IN ({targets}) AND (SELECT complete FROM {name}_stored)
                 GROUP BY t.sprint_key
                 UNION ALL

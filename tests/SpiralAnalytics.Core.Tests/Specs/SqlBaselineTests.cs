@@ -777,9 +777,9 @@ public sealed class SqlBaselineTests
                            avg(y.spillover_ratio) AS spillover_ratio__mean, stddev_samp(y.spillover_ratio) AS spillover_ratio__sd, count(y.spillover_ratio)::int AS spillover_ratio__n,
                            avg(y.say_do_ratio) AS say_do_ratio__mean, stddev_samp(y.say_do_ratio) AS say_do_ratio__sd, count(y.say_do_ratio)::int AS say_do_ratio__n,
                            avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, stddev_samp(y.scope_churn_ratio) AS scope_churn_ratio__sd, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
-                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0)) ORDER BY b.base_key) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0)) ORDER BY b.base_key) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
                            avg(y.reopen_rate) AS reopen_rate__mean, stddev_samp(y.reopen_rate) AS reopen_rate__sd, count(y.reopen_rate)::int AS reopen_rate__n,
-                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0)) ORDER BY b.base_key) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0)) ORDER BY b.base_key) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
                     FROM c1_z_computed_base b
                     JOIN c1_z_computed_values y ON y.sprint_key = b.base_key
                     GROUP BY b.target_key
@@ -827,7 +827,7 @@ public sealed class SqlBaselineTests
             ORDER BY r.sprint_problematic_score DESC NULLS LAST, r.team
             LIMIT $24
             """,
-            "2024-06-15T12:00:00.0000000Z | 1 | 6 | 0.5 | dce6566c5bae588d524fb0660b9eafb1bc398f1388848b254fe409405fe9527f | spillover_ratio | say_do_ratio | scope_churn_ratio | blocked_hours | reopen_rate | cycle_time_p50 | 0.25 | 1 | 0.2 | -1 | 0.2 | 1 | 0.15 | 1 | 0.1 | 1 | 0.1 | 1 | 3"),
+            "2024-06-15T12:00:00.0000000Z | 1 | 6 | 0.5 | 0e3b4c474ff9db80950f7fbafeb97eac170a7723f9b493add0c77e8593fee4f1 | spillover_ratio | say_do_ratio | scope_churn_ratio | blocked_hours | reopen_rate | cycle_time_p50 | 0.25 | 1 | 0.2 | -1 | 0.2 | 1 | 0.15 | 1 | 0.1 | 1 | 0.1 | 1 | 3"),
         (
             "Sprint_and_issue_grain_metrics_together_over_sprint_spans",
             """{"metrics":["velocity","say_do_ratio","lead_time_p50","bug_count"],"group_by":["team"],"time":{"type":"last_sprints","n":4}}""",
@@ -1593,9 +1593,9 @@ public sealed class SqlBaselineTests
                            avg(y.spillover_ratio) AS spillover_ratio__mean, stddev_samp(y.spillover_ratio) AS spillover_ratio__sd, count(y.spillover_ratio)::int AS spillover_ratio__n,
                            avg(y.say_do_ratio) AS say_do_ratio__mean, stddev_samp(y.say_do_ratio) AS say_do_ratio__sd, count(y.say_do_ratio)::int AS say_do_ratio__n,
                            avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, stddev_samp(y.scope_churn_ratio) AS scope_churn_ratio__sd, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
-                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0)) ORDER BY b.base_key) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0)) ORDER BY b.base_key) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
                            avg(y.reopen_rate) AS reopen_rate__mean, stddev_samp(y.reopen_rate) AS reopen_rate__sd, count(y.reopen_rate)::int AS reopen_rate__n,
-                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0)) ORDER BY b.base_key) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0)) ORDER BY b.base_key) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
                     FROM scores_base b
                     JOIN scores_values y ON y.sprint_key = b.base_key
                     GROUP BY b.target_key
@@ -1805,9 +1805,9 @@ public sealed class SqlBaselineTests
                            avg(y.spillover_ratio) AS spillover_ratio__mean, stddev_samp(y.spillover_ratio) AS spillover_ratio__sd, count(y.spillover_ratio)::int AS spillover_ratio__n,
                            avg(y.say_do_ratio) AS say_do_ratio__mean, stddev_samp(y.say_do_ratio) AS say_do_ratio__sd, count(y.say_do_ratio)::int AS say_do_ratio__n,
                            avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, stddev_samp(y.scope_churn_ratio) AS scope_churn_ratio__sd, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
-                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0)) ORDER BY b.base_key) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0)) ORDER BY b.base_key) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
                            avg(y.reopen_rate) AS reopen_rate__mean, stddev_samp(y.reopen_rate) AS reopen_rate__sd, count(y.reopen_rate)::int AS reopen_rate__n,
-                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0)) ORDER BY b.base_key) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0)) ORDER BY b.base_key) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
                     FROM scores_base b
                     JOIN scores_values y ON y.sprint_key = b.base_key
                     GROUP BY b.target_key

@@ -54,6 +54,9 @@ public sealed class DomainVocabulary
     /// <summary>Words that point back at the conversation ("it", "the last one", "there").</summary>
     public IReadOnlySet<string> BackReferences { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
+    /// <summary>The back references that stand for a team or people: a question that names a team points them at it.</summary>
+    public IReadOnlySet<string> PeopleReferences { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     public required IReadOnlyList<Regex> Hostile { get; init; }
 
     public required IReadOnlyList<VocabularyPattern> Compounds { get; init; }
@@ -148,6 +151,7 @@ public sealed class DomainVocabulary
             Intents = ((YamlMappingNode)Node("intents")).Children.ToDictionary(kv => Text(kv.Key), kv => (IReadOnlyList<string>)Strings(kv.Value), StringComparer.Ordinal),
             TeamWords = Strings(Node("team_words")).ToHashSet(StringComparer.Ordinal),
             BackReferences = Strings(Node("back_references")).ToHashSet(StringComparer.Ordinal),
+            PeopleReferences = Strings(Node("people_references")).ToHashSet(StringComparer.Ordinal),
             Removals = RemovalPatterns((YamlMappingNode)Node("removals")),
             Hostile = Strings(Node("hostile")).Select(Pattern).ToList(),
             Compounds = Patterns("compounds"),

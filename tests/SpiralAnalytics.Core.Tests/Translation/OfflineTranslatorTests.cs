@@ -598,6 +598,68 @@ public sealed class OfflineTranslatorTests
         Assert.NotNull(Ask(question).Clarification);
 
     [Fact]
+    public void A_people_reference_in_a_question_that_names_its_team_points_at_the_team_not_the_previous_answer()
+    {
+        var previous = Parse("""{"metrics":["scope_creep_ratio"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"current_sprint"}}""");
+        // "their" is Phoenix's: the search is the question's own, over the problem score
+        Assert.Equal("""{"analysis":"anomalies","metrics":["sprint_problematic_score"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"last_sprints","n":4}}""",
+            Spec("ok and anything weird w/ phoenix over their last 4 sprints?", previous));
+        // with no team of its own, "their" still points back at the previous answer
+        Assert.Equal(["scope_creep_ratio"], Parse(Spec("anything weird in their numbers?", previous)).MetricNames);
+    }
+
+    [Theory]
+    [InlineData("cool, so what will their velocity be next sprint?")]
+    [InlineData("how many points will atlas finish this sprint")]
+    [InlineData("is it going to spill over again for phoenix")]
+    public void A_question_about_what_will_happen_is_a_forecast_and_asks_back(string question)
+    {
+        var previous = Parse("""{"metrics":["velocity"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"all"}}""");
+        Assert.StartsWith("I cannot forecast", Ask(question, previous).Clarification?.Reason);
+    }
+
+    [Theory]
+    [InlineData("gap between planned and done pts per team last sprint", "accuracy_abs")]
+    [InlineData("difference between committed and completed points for atlas", "accuracy_abs")]
+    [InlineData("closed vs created ratio per team last month", "throughput_ratio")]
+    [InlineData("added vs committed points ratio for atlas", "scope_creep_ratio")]
+    public void Two_amounts_and_a_word_of_the_metric_built_on_both_name_that_metric(string question, string metric) =>
+        Assert.Equal([metric], Parse(Spec(question)).MetricNames);
+
+    [Fact]
+    public void Two_amounts_compared_without_a_combining_word_stay_two_amounts() =>
+        Assert.Equal(["planned_sp", "completed_sp"], Parse(Spec("committed vs completed pts per team last sprint")).MetricNames);
+
+    [Fact]
+    public void A_shared_word_is_settled_by_the_metric_narrowed_to_a_value_the_question_names_even_in_a_bound()
+    {
+        Assert.Equal("""{"metrics":["bug_count"],"group_by":["epic"],"time":{"type":"period","unit":"quarter"},"having":[{"metric":"bug_count","op":"gt","value":5}]}""",
+            Spec("which epics had more than 5 bugs reported this quarter"));
+        // without the catalog's narrows field nothing settles the word
+        var unrelated = new MetricCatalog(ShippedCatalog.Catalog.All.Select(m => m with { Narrows = null }));
+        Assert.Null(OfflineTranslator.Translate(new TranslationRequest("which epics had more than 5 bugs reported this quarter", AsOf, null),
+            new TranslationContext(unrelated, [], Values, AsOf)).Spec?.MetricNames.SingleOrDefault(m => m == "bug_count"));
+    }
+
+    [Theory]
+    [InlineData("how many tix did the atlas crew close last month")]
+    [InlineData("tickets the phoenix gang closed last month")]
+    public void A_casual_word_for_a_team_after_its_name_belongs_to_the_name(string question)
+    {
+        var spec = Parse(Spec(question));
+        Assert.Equal(["issues_closed"], spec.MetricNames);
+        Assert.Single(spec.Filters, f => f.Dimension == "team");
+    }
+
+    [Fact]
+    public void Contributors_are_people()
+    {
+        var previous = Parse("""{"metrics":["completed_sp"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":3}}""");
+        Assert.Equal("""{"metrics":["completed_sp"],"group_by":["assignee"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":3},"sort":[{"by":"completed_sp","dir":"desc"}],"limit":3}""",
+            Spec("who were the top 3 contributors to that", previous));
+    }
+
+    [Fact]
     public void Unusual_sprints_pointed_at_the_previous_answer_are_looked_for_in_its_metrics_and_window()
     {
         var previous = Parse("""{"metrics":["velocity"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":6}}""");

@@ -65,6 +65,8 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval-blind15.jsonl", "blind15", 0),
         ("translator-eval-dev15.jsonl", "dev15", 0),
         ("translator-eval-blind16.jsonl", "blind16", 0),
+        ("translator-eval-dev16.jsonl", "dev16", 0),
+        ("translator-eval-blind17.jsonl", "blind17", 0),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();
@@ -111,7 +113,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
     /// that is not the expected one, or any spec where a clarification was expected. Needless clarification: a clarification
     /// where a spec was expected. Recoverable: exact, or a clarification one of whose options translates to the expected spec.
     /// </summary>
-    private sealed record Verdict(EvalCase Case, string Got, bool Exact, bool ConfidentWrong, bool NeedlessClarification, bool Recoverable, double Confidence);
+    private sealed record Verdict(EvalCase Case, string Got, bool Exact, bool ConfidentWrong, bool NeedlessClarification, bool Recoverable, double Confidence, int WordRank = -1, IReadOnlyList<string>? Differs = null);
 
     [Fact]
     public async Task Offline_translator_answers_at_least_ninety_five_percent_of_the_existing_sets_exactly()
@@ -143,7 +145,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
                     }
 
                     var exact = !c.Clarify && Comparable(spec, c.AsOf) == expected;
-                    verdicts.Add(new Verdict(c, got, exact, !exact, false, exact, outcome.Confidence));
+                    verdicts.Add(new Verdict(c, got, exact, !exact, false, exact, outcome.Confidence, WordRank(outcome, context), c.Expected is null || exact ? null : Differs(spec, c.Expected, c.AsOf)));
                 }
                 else
                 {
@@ -266,6 +268,31 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         return calendar ? $"{json} window {time.Current.Describe()} previous {time.Previous?.Describe()}" : json;
     }
 
+    /// <summary>For a metric read from single catalog words: the worst position of the spec's metrics in the catalog search (-1 otherwise).</summary>
+    private static int WordRank(TranslationOutcome outcome, TranslationContext context) =>
+        outcome.Spec is { Analysis: null } spec && outcome.Evidence.Any(e => e.Part == EvidenceParts.Metric && e.Rule == "catalog word")
+            ? spec.MetricNames.Max(m => context.Candidates.Select((c, i) => (c, i)).FirstOrDefault(x => x.c.Name == m, (null!, 99)).Item2)
+            : -1;
+
+    /// <summary>The parts of a wrong spec that differ from the expected one (each compared as <see cref="Comparable"/> compares).</summary>
+    private static IReadOnlyList<string> Differs(AnalyticsSpec got, AnalyticsSpec expected, DateTimeOffset asOf)
+    {
+        static AnalyticsSpec Only(AnalyticsSpec s, string part) => new()
+        {
+            Analysis = part == "analysis" ? s.Analysis : null,
+            Metrics = part == "metrics" ? s.Metrics : [],
+            GroupBy = part == "group_by" ? s.GroupBy : [],
+            Filters = part == "filters" ? s.Filters : [],
+            Time = part == "time" ? s.Time : null,
+            Compare = part == "compare" ? s.Compare : null,
+            Having = part == "having" ? s.Having : [],
+            Sort = part == "sort" ? s.Sort : [],
+            Limit = part == "sort" ? s.Limit : null,
+        };
+        return new[] { "analysis", "metrics", "group_by", "filters", "time", "compare", "having", "sort" }
+            .Where(part => Comparable(Only(got, part), asOf) != Comparable(Only(expected, part), asOf)).ToList();
+    }
+
     private static string Report(IReadOnlyList<Verdict> verdicts)
     {
         var hideHoldout = Environment.GetEnvironmentVariable("SPIRAL_EVAL_HIDE_HOLDOUT") == "1";
@@ -295,6 +322,26 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
             var below = answered.Where(v => v.Confidence < threshold).ToList();
             builder.AppendLine(CultureInfo.InvariantCulture,
                 $"calibration: specs below confidence {threshold:0.0}: {below.Count(v => v.ConfidentWrong)} of {answered.Count(v => v.ConfidentWrong)} wrong, {below.Count(v => v.Exact)} of {answered.Count(v => v.Exact)} right");
+        }
+
+        foreach (var (name, include) in new (string, Func<EvalCase, bool>)[] { ("tuning", c => !c.Holdout), ("held-out", c => c.Holdout) })
+        {
+            var wrong = verdicts.Where(v => v.ConfidentWrong && include(v.Case)).ToList();
+            builder.AppendLine(CultureInfo.InvariantCulture,
+                $"confident wrong ({name}): {wrong.Count(v => v.Case.Clarify)} answered where a clarification was expected, {wrong.Count(v => !v.Case.Clarify && v.Case.Previous is not null)} follow-ups, {wrong.Count(v => !v.Case.Clarify && v.Case.Previous is null)} other questions");
+        }
+
+        foreach (var part in new[] { "analysis", "metrics", "group_by", "filters", "time", "compare", "having", "sort" })
+        {
+            builder.AppendLine(CultureInfo.InvariantCulture,
+                $"confident wrong, {part} differs: {verdicts.Count(v => !v.Case.Holdout && v.Differs?.Contains(part) == true)} tuning, {verdicts.Count(v => v.Case.Holdout && v.Differs?.Contains(part) == true)} held-out");
+        }
+
+        foreach (var rank in new[] { 0, 1, 2, 4 })
+        {
+            var tuning = answered.Where(v => !v.Case.Holdout && v.WordRank > rank).ToList();
+            builder.AppendLine(CultureInfo.InvariantCulture,
+                $"calibration (tuning sets): catalog-word specs whose metric is not among the search's first {rank + 1}: {tuning.Count(v => v.ConfidentWrong)} wrong, {tuning.Count(v => v.Exact)} right; catalog-word specs in all {answered.Count(v => !v.Case.Holdout && v.WordRank >= 0)}");
         }
 
         var misses = verdicts.Where(v => !v.Exact).ToList();

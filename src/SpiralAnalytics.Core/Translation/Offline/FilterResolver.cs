@@ -264,6 +264,12 @@ public sealed class FilterResolver
                     q.Use(i + length + k);
                 }
             }
+            else if (distinct[0].Dimension == Dimensions.Team && i + length < all.Count && !q.IsUsed(i + length)
+                     && GroupingParser.DimensionOf(all, i + length, out _) is null && DomainVocabulary.Default.TeamWords.Contains(all[i + length].Text))
+            {
+                // "the nova crew", "vega folks": a casual word for a team (vocabulary team_words) belongs to the team's name
+                q.Use(i + length);
+            }
 
             mentions.Add((distinct[0].Dimension, negating, distinct[0].Value, i, i + length - 1));
             exclusion = null;

@@ -23,6 +23,7 @@ public static class GroupingParser
         (["assignee"], Dimensions.Assignee), (["person"], Dimensions.Assignee), (["people"], Dimensions.Assignee),
         (["developer"], Dimensions.Assignee), (["engineer"], Dimensions.Assignee), (["member"], Dimensions.Assignee),
         (["user"], Dimensions.Assignee), (["individual"], Dimensions.Assignee), (["dev"], Dimensions.Assignee), (["folk"], Dimensions.Assignee),
+        (["contributor"], Dimensions.Assignee), (["teammate"], Dimensions.Assignee),
         (["priority"], Dimensions.Priority), (["epic"], Dimensions.Epic),
         (["week"], Dimensions.Week), (["month"], Dimensions.Month), (["quarter"], Dimensions.Quarter),
         (["wk"], Dimensions.Week), (["wks"], Dimensions.Week), (["mth"], Dimensions.Month), (["mths"], Dimensions.Month),

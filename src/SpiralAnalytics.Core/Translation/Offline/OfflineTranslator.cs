@@ -52,7 +52,7 @@ public sealed class OfflineTranslator : IContextTranslator
         var tokens = Join(Tokenizer.Tokenize(text.Text), matcher.Words, known);
         var asOf = DateOnly.FromDateTime(context.AsOf.UtcDateTime);
         var (q, time, thresholds, ranking, metrics, grouping, filters, byWords) = Read(tokens, asOf, previousSpec?.Time, matcher, resolver, known, valuesFirst: true);
-        if (Counted(metrics, q) is { } counted)
+        if ((Counted(metrics, q) ?? NarrowedByName(metrics, q)) is { } counted)
         {
             metrics = counted;
         }
@@ -86,7 +86,7 @@ public sealed class OfflineTranslator : IContextTranslator
             };
             var analysisPrevious = intent == QuestionIntent.Metrics ? previousSpec : null;
             // a question of its own intent keeps only the conversation's team, and only when it points back at it ("why did it …")
-            var pointedAt = analysisPrevious is null && previousSpec is not null && QuestionRules.RefersBack(q, vocabulary) ? previousSpec : null;
+            var pointedAt = analysisPrevious is null && previousSpec is not null && QuestionRules.RefersBack(q, vocabulary, filters.Filters.Any(f => f.Dimension == Dimensions.Team)) ? previousSpec : null;
             IReadOnlyList<SpecFilter> scope = pointedAt is not null
                 ? pointedAt.Filters.Where(f => f.Dimension == Dimensions.Team && !FilterOps.IsNegative(f.Op)).ToList()
                 : [];
@@ -181,6 +181,13 @@ public sealed class OfflineTranslator : IContextTranslator
             return TranslationOutcome.Ask(metrics.Ambiguous.Count > 1
                 ? clarifier.AmbiguousMetric(metrics.AmbiguousWord ?? "", metrics.Ambiguous, parts, qualifiers)
                 : clarifier.NoMetric(context.Candidates, parts, qualifiers), TranslatorNames.Offline);
+        }
+
+        if (Combined(definitions, q, catalog) is { } combined)
+        {
+            // "gap between planned and done pts": the metric built on both amounts whose own wording has the question's other word
+            definitions = [combined];
+            reading = reading with { Metrics = [new MetricMention(combined, reading.Metrics.FirstOrDefault()?.Position ?? 0, combined.Name)] };
         }
 
         if (thresholds.Any(t => t.Unit == "ratio") && definitions is [{ Unit: not "ratio" } amount] && Share(amount, q, catalog) is { } share)
@@ -632,6 +639,37 @@ public sealed class OfflineTranslator : IContextTranslator
         return new MetricReading([new MetricMention(issues, at?.Index ?? 0, metrics.AmbiguousWord ?? issues.Name)], [], null);
     }
 
+    /// <summary>
+    /// "epics with more than 5 bugs reported": of the metrics a word could mean, the one that narrows another of them to values
+    /// the question names (catalog <c>narrows</c>: bugs created is issues created with issue type Bug) — even where a bound used
+    /// the noun — unless the question asks for a share.
+    /// </summary>
+    public static MetricReading? NarrowedByName(MetricReading metrics, QuestionTokens q)
+    {
+        if (metrics.Mentions.Count > 0 || metrics.Ambiguous.Count < 2 || AsksForShare(q)
+            || q.All.Any(t => t.Text is "%" or "percent" or "percentage" or "rate" or "ratio" or "share"))
+        {
+            return null;
+        }
+
+        var stems = q.All.Select(t => t.Stem).ToHashSet(StringComparer.Ordinal);
+        var named = metrics.Ambiguous.Where(n => n.Narrows is { Where: { } where } narrows && metrics.Ambiguous.Any(m => m.Name == narrows.Metric)
+            && where.Values.All(values => values.Any(v => stems.Contains(Tokenizer.Stem(v.ToLowerInvariant()))))).ToList();
+        if (named is not [var one])
+        {
+            return null;
+        }
+
+        var word = Tokenizer.Stems(metrics.AmbiguousWord ?? "");
+        var at = q.All.FirstOrDefault(t => !q.IsUsed(t.Index) && word.Contains(t.Stem));
+        if (at is not null)
+        {
+            q.Use(at.Index);
+        }
+
+        return new MetricReading([new MetricMention(one, at?.Index ?? 0, metrics.AmbiguousWord ?? one.Name)], [], null);
+    }
+
     /// <summary>Another metric of the same family (<c>lead_time_p50</c>, <c>lead_time_p90</c>).</summary>
     private static bool SameFamily(string previous, MetricDefinition metric)
     {
@@ -774,6 +812,32 @@ public sealed class OfflineTranslator : IContextTranslator
             .Select(x => (x.Metric, Hits: asked.Count(a => a.Overlaps(x.Words))))
             .OrderByDescending(x => x.Hits).ThenBy(x => matcher.Rank(x.Metric.Name)).ThenBy(x => x.Metric.Name, StringComparer.Ordinal)
             .Select(x => x.Metric).Take(3).ToList();
+    }
+
+    /// <summary>
+    /// Two or more amounts and a free word of a metric built on all of them (catalog <c>depends_on</c>; its name, display name
+    /// or synonyms, a word standing for its vocabulary concept): "difference between committed and completed points" is the
+    /// planning accuracy error, "closed to created ratio" the throughput ratio. Of several, the one built on the fewest others;
+    /// a comparison word ("vs") joins amounts, it does not combine them.
+    /// </summary>
+    private static MetricDefinition? Combined(IReadOnlyList<MetricDefinition> amounts, QuestionTokens q, MetricCatalog catalog)
+    {
+        if (amounts.Count < 2 || amounts.Any(a => a.Unit == MetricUnits.Ratio))
+        {
+            return null;
+        }
+
+        var concepts = DomainVocabulary.Default.Concepts;
+        var joiners = concepts.TryGetValue("versus", out var versus) ? versus.ToHashSet(StringComparer.Ordinal) : [];
+        var free = q.Free.Where(t => t.Text.Length >= 3 && t.Text.All(char.IsLetter) && !Vocabulary.Filler.Contains(t.Text) && !Vocabulary.Reserved.Contains(t.Text)
+                && !joiners.Contains(t.Text) && !TimeWords.Contains(t.Stem))
+            .SelectMany(t => concepts.Values.Where(c => c.Contains(t.Text)).SelectMany(c => c).Append(t.Text))
+            .Where(w => !joiners.Contains(w)).Select(Tokenizer.Stem).ToHashSet(StringComparer.Ordinal);
+        var built = catalog.Active
+            .Where(m => m.Type != MetricTypes.Composite && amounts.All(a => m.DependsOn.Contains(a.Name))
+                && m.Synonyms.Prepend(m.DisplayName).Prepend(CatalogText.NameAsWords(m.Name)).SelectMany(Tokenizer.Stems).Any(free.Contains))
+            .OrderBy(m => m.DependsOn.Count).ToList();
+        return built is [var one] || (built is [var first, var second, ..] && first.DependsOn.Count < second.DependsOn.Count) ? built[0] : null;
     }
 
     private static readonly HashSet<string> TimeWords = new(StringComparer.Ordinal)

@@ -153,9 +153,10 @@ public static partial class QuestionRules
             return (QuestionIntent.Forecast, forecast);
         }
 
-        if (q.All.Count > 2 && q.All[0].Text == "will")
+        if ((q.All.Count > 2 && q.All[0].Text == "will")
+            || q.All.Skip(1).Any(t => t.Text == "will" && !q.IsUsed(t.Index) && q.All.Take(t.Index).Any(w => w.Text is "what" or "how" or "when" or "who" or "which" or "whats")))
         {
-            // "will Phoenix finish the sprint": a question about what has not happened yet
+            // "will Phoenix finish the sprint", "how many points will atlas finish": a question about what has not happened yet
             return (QuestionIntent.Forecast, "will …");
         }
 
@@ -183,10 +184,13 @@ public static partial class QuestionRules
     /// <summary>
     /// Whether the question points back at the conversation (vocabulary <c>back_references</c>: "why did it go badly", "the last
     /// one") without widening its scope ("all", "every", "teams"): a question of its own intent then keeps the previous team.
-    /// A reference word right before a window unit ("this sprint", "that quarter") names a window, not the conversation.
+    /// A reference word right before a window unit ("this sprint", "that quarter") names a window, not the conversation; a
+    /// reference to people ("their", vocabulary <c>people_references</c>) in a question that names a team (<paramref name="namesTeam"/>)
+    /// is that team's.
     /// </summary>
-    public static bool RefersBack(QuestionTokens q, DomainVocabulary vocabulary) =>
-        q.All.Where((t, i) => vocabulary.BackReferences.Contains(t.Text) && !(i + 1 < q.All.Count && TimeParser.ExactUnit(q.All[i + 1]) is not null)).Any()
+    public static bool RefersBack(QuestionTokens q, DomainVocabulary vocabulary, bool namesTeam = false) =>
+        q.All.Where((t, i) => vocabulary.BackReferences.Contains(t.Text) && !(namesTeam && vocabulary.PeopleReferences.Contains(t.Text))
+            && !(i + 1 < q.All.Count && TimeParser.ExactUnit(q.All[i + 1]) is not null)).Any()
         && !WidensScope(q);
 
     /// <summary>"all the teams", "everyone", "overall": the question asks about every team, not one.</summary>

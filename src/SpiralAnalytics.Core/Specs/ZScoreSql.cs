@@ -184,48 +184,30 @@ public static class ZScoreSql
     /// pinned one, a change of this code — is another key, computed at query time until a refresh stores it. Null when a
     /// component is a tenant SQL metric (its text never runs with the refresh's owner privileges).
     /// </summary>
-    /// <remarks>
-    /// With <paramref name="targets"/> (a subquery of sprint keys, written with the statement's parameters) the statement yields
-    /// the rows of those sprints only, under the same key: the rows the whole statement gives them (a partial refresh).
-    /// </remarks>
-    public static StoredZ? Stored(IReadOnlyList<MetricDefinition> components, MetricCatalog catalog, Func<SqlParameters, string>? targets = null)
+    public static StoredZ? Stored(IReadOnlyList<MetricDefinition> components, MetricCatalog catalog)
     {
         if (components.Any(c => c.Type == MetricTypes.Sql))
         {
             return null;
         }
 
-        var (sql, parameters) = StoredSql(components, catalog, null);
-        var text = sql + "\n" + string.Join("\n", parameters.Select(v => v switch
-        {
-            string[] a => "[" + string.Join(",", a) + "]",
-            DateTimeOffset d => d.UtcDateTime.ToString("o", CultureInfo.InvariantCulture),
-            _ => Convert.ToString(v, CultureInfo.InvariantCulture),
-        }));
-        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-        if (targets is not null)
-        {
-            (sql, parameters) = StoredSql(components, catalog, targets);
-        }
-
-        return new StoredZ(key, sql, parameters);
-    }
-
-    private static (string Sql, IReadOnlyList<object> Parameters) StoredSql(IReadOnlyList<MetricDefinition> components, MetricCatalog catalog,
-        Func<SqlParameters, string>? targets)
-    {
         var p = new SqlParameters();
-        var sprints = targets is null ? "SELECT sprint_key FROM sprint_stats" : targets(p);
-        var ctes = Ctes("z", components, sprints, null, catalog, p);
+        var ctes = Ctes("z", components, "SELECT sprint_key FROM sprint_stats", null, catalog, p);
         var rows = components.Select(c =>
         {
             var m = QueryBuilder.Ident(c.Name);
             return $"({p.Add(c.Name, $"metric:{c.Name}")}::text, z.{m}::numeric, z.{m}__baseline::numeric, z.{m}__n, z.{m}__z::float8)";
         });
         var sql = "WITH " + string.Join(",\n", ctes) +
-                  $"\nSELECT z.sprint_key, x.metric, x.value, x.baseline, x.n, x.z\nFROM z\nCROSS JOIN LATERAL (VALUES {string.Join(", ", rows)}) x(metric, value, baseline, n, z)" +
-                  (targets is null ? "" : $"\nWHERE z.sprint_key IN ({sprints})");
-        return (sql, p.Values);
+                  $"\nSELECT z.sprint_key, x.metric, x.value, x.baseline, x.n, x.z\nFROM z\nCROSS JOIN LATERAL (VALUES {string.Join(", ", rows)}) x(metric, value, baseline, n, z)";
+        var text = sql + "\n" + string.Join("\n", p.Values.Select(v => v switch
+        {
+            string[] a => "[" + string.Join(",", a) + "]",
+            DateTimeOffset d => d.UtcDateTime.ToString("o", CultureInfo.InvariantCulture),
+            _ => Convert.ToString(v, CultureInfo.InvariantCulture),
+        }));
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        return new StoredZ(key, sql, p.Values);
     }
 
     /// <summary>

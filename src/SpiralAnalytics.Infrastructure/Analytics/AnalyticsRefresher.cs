@@ -90,11 +90,13 @@ public sealed class AnalyticsRefresher(
                     progress?.Report(refresh);
                 }
 
-                // The stored z-scores of the composites' components (0021), from the tables just written: all of a full refresh,
-                // else those the rewritten rows can move (a host without the catalog stores none: answers compute them).
+                // The stored z-scores of the composites' components (0021), from the tables just written: every tenant of a full
+                // refresh, else every tenant whose rows it rewrote (a host without the catalog stores none: answers compute them).
                 if (zScores is not null)
                 {
-                    var stored = await zScores.RefreshAsync(connection, transaction, scope.FullBecause is null ? scope : null, ct);
+                    var sets = new[] { scope.Issues, scope.Sprints, scope.Teams, scope.PlacedSprints };
+                    var tenants = scope.FullBecause is not null || sets.Any(k => k.All) ? null : sets.SelectMany(k => k.Tenants).Distinct().ToArray();
+                    var stored = await zScores.RefreshAsync(connection, transaction, tenants, ct);
                     views.Add(stored);
                     progress?.Report(stored);
                 }

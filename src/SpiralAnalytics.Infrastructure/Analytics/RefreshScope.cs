@@ -30,16 +30,6 @@ public sealed record ScopeKeys(Guid[] Tenants, long[] Ids, bool All = false)
 /// </summary>
 public sealed record RefreshScope(string? FullBecause, ScopeKeys Issues, ScopeKeys Sprints, ScopeKeys Teams, ScopeKeys PlacedSprints)
 {
-    /// <summary>
-    /// The stored z-scores to recompute (0021, <see cref="SprintZStore"/>): every sprint of these teams — a sprint's z reads its
-    /// team's earlier sprints, so a change to a closed sprint (its row, its facts, the issues placed in it) can move the z of the
-    /// team's later ones: the teams of changed sprints, of a moved sequence, of changed issues, and of the closed sprints rewritten.
-    /// </summary>
-    public ScopeKeys ZTeams { get; init; } = ScopeKeys.Everything;
-
-    /// <summary>…and these sprints (the rewritten ones not closed: no baseline reads them, only their own z moves).</summary>
-    public ScopeKeys ZSprints { get; init; } = ScopeKeys.Everything;
-
     // A bulk load (a first import, a re-seed) rewrites most rows: past both bounds a full rebuild is the cheaper way.
     private const double FullFraction = 0.2;
     private const int FullMinimum = 10_000;
@@ -99,13 +89,6 @@ public sealed record RefreshScope(string? FullBecause, ScopeKeys Issues, ScopeKe
         JOIN mv_issue_flow f ON f.tenant_id = c.tenant_id AND f.issue_id = c.issue_id
         LEFT JOIN teams t ON t.tenant_id = f.tenant_id AND t.key = f.team_key;
 
-        CREATE TEMP TABLE refresh_z_teams ON COMMIT DROP AS
-        SELECT s.tenant_id, s.team_id FROM refresh_changes c JOIN sprints s ON s.tenant_id = c.tenant_id AND s.id = c.id WHERE c.kind = 's'
-        UNION SELECT tenant_id, id FROM refresh_changes WHERE kind = 'q'
-        UNION SELECT tenant_id, team_id FROM refresh_teams
-        UNION SELECT s.tenant_id, s.team_id FROM refresh_sprints r JOIN sprints s ON s.tenant_id = r.tenant_id AND s.id = r.sprint_id
-        WHERE s.state = 'closed';
-
         CREATE TEMP TABLE refresh_placed_sprints ON COMMIT DROP AS
         SELECT tenant_id, sprint_id FROM refresh_sprints
         UNION
@@ -120,8 +103,6 @@ public sealed record RefreshScope(string? FullBecause, ScopeKeys Issues, ScopeKe
         SELECT 't', coalesce(array_agg(DISTINCT tenant_id), '{}'), coalesce(array_agg(team_id), '{}'), (SELECT count(*) FROM teams) FROM refresh_teams
         UNION ALL
         SELECT 'p', coalesce(array_agg(DISTINCT tenant_id), '{}'), coalesce(array_agg(sprint_id), '{}'), (SELECT count(*) FROM sprints) FROM refresh_placed_sprints
-        UNION ALL
-        SELECT 'z', coalesce(array_agg(DISTINCT tenant_id), '{}'), coalesce(array_agg(team_id), '{}'), (SELECT count(*) FROM teams) FROM refresh_z_teams
         """;
 
     /// <summary>
@@ -177,7 +158,7 @@ public sealed record RefreshScope(string? FullBecause, ScopeKeys Issues, ScopeKe
                 var ids = reader.GetFieldValue<long[]>(2);
                 var total = reader.GetInt64(3);
                 // teams are few: a team's days of WIP (and its sprints' placed issue sums) are rewritten whatever the share
-                if (reader.GetString(0) is not ("t" or "p" or "z") && ids.Length > FullMinimum && ids.Length > FullFraction * total)
+                if (reader.GetString(0) is not ("t" or "p") && ids.Length > FullMinimum && ids.Length > FullFraction * total)
                 {
                     fullBecause ??= $"{ids.Length} of {total} {(reader.GetString(0) == "i" ? "issues" : "sprints")} to rewrite";
                 }
@@ -193,6 +174,6 @@ public sealed record RefreshScope(string? FullBecause, ScopeKeys Issues, ScopeKe
 
         // Days are UTC (0002): on a new day every team has one more day of WIP.
         var teamKeys = asOf.UtcDateTime.Date != previousAsOf!.Value.UtcDateTime.Date ? ScopeKeys.Everything : keys["t"];
-        return new RefreshScope(null, keys["i"], keys["s"], teamKeys, keys["p"]) { ZTeams = keys["z"], ZSprints = keys["s"] };
+        return new RefreshScope(null, keys["i"], keys["s"], teamKeys, keys["p"]);
     }
 }

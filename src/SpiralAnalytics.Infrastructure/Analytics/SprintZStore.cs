@@ -19,12 +19,11 @@ public sealed class SprintZStore(CatalogReader catalogs)
     public const string Table = "mv_sprint_z";
 
     /// <summary>
-    /// Recomputes the stored z-scores: all of them for a full refresh (<paramref name="partial"/> null); for a partial one, in
-    /// each tenant it touched, those of the sprints whose z the rewritten rows can move (<see cref="RefreshScope.ZTeams"/>,
-    /// <see cref="RefreshScope.ZSprints"/>), and all of a tenant whose store does not hold exactly the keys of its catalog in
-    /// force (a catalog imported since: its own version of a component is stored at the next refresh of any kind).
+    /// Recomputes the stored z-scores of the tenants whose analytics rows the refresh rewrote (<paramref name="touched"/>; null:
+    /// every tenant), and of any other tenant whose store does not hold exactly the keys of its catalog in force (a catalog
+    /// imported since: its own version of a component is stored at the next refresh of any kind).
     /// </summary>
-    public async Task<ViewRefresh> RefreshAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RefreshScope? partial, CancellationToken ct)
+    public async Task<ViewRefresh> RefreshAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[]? touched, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var held = new Dictionary<Guid, HashSet<string>>();
@@ -46,30 +45,25 @@ public sealed class SprintZStore(CatalogReader catalogs)
         foreach (var (tenant, heldKeys) in held)
         {
             var catalog = await catalogs.LoadAsync(tenant, ct);
-            var composites = catalog.All
+            var stored = catalog.All
                 .Where(m => m.Type == MetricTypes.Composite && m.IsActive)
-                .Select(c => (Composite: c, Components: ZScoreSql.Components(c, catalog)))
-                .Select(x => (x.Composite, x.Components, Key: ZScoreSql.Stored(x.Components, catalog)?.Key))
-                .Where(x => x.Key is not null)
-                .DistinctBy(x => x.Key)
+                .Select(c => (Composite: c, Z: ZScoreSql.Stored(ZScoreSql.Components(c, catalog), catalog)))
+                .Where(x => x.Z is not null)
+                .DistinctBy(x => x.Z!.Key)
                 .ToList();
-            var whole = partial is null || !heldKeys.SetEquals(composites.Select(x => x.Key!));
-            if (!whole && !partial!.ZTeams.Tenants.Contains(tenant) && !partial.ZSprints.Tenants.Contains(tenant))
+            if (touched is not null && !touched.Contains(tenant) && heldKeys.SetEquals(stored.Select(x => x.Z!.Key)))
             {
                 continue;
             }
 
-            if (whole)
+            foreach (var table in new[] { Table, "analytics_z_definitions" })
             {
-                foreach (var table in new[] { Table, "analytics_z_definitions" })
-                {
-                    await using var delete = new NpgsqlCommand($"DELETE FROM {table} WHERE tenant_id = $1", connection, transaction) { CommandTimeout = 0 };
-                    delete.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tenant });
-                    await delete.ExecuteNonQueryAsync(ct);
-                }
+                await using var delete = new NpgsqlCommand($"DELETE FROM {table} WHERE tenant_id = $1", connection, transaction) { CommandTimeout = 0 };
+                delete.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tenant });
+                await delete.ExecuteNonQueryAsync(ct);
             }
 
-            if (composites.Count == 0)
+            if (stored.Count == 0)
             {
                 continue;
             }
@@ -80,29 +74,8 @@ public sealed class SprintZStore(CatalogReader catalogs)
                 await session.ExecuteNonQueryAsync(ct);
             }
 
-            foreach (var (composite, components, key) in composites)
+            foreach (var (composite, z) in stored.Select(x => (x.Composite, x.Z!)))
             {
-                // a partial refresh: the rows of the sprints of the teams and the sprints it names (and of sprints gone or renamed)
-                Func<SqlParameters, string>? targets = whole
-                    ? null
-                    : p => $"SELECT v.sprint_key FROM sprint_stats v WHERE v.sprint_key IN (SELECT s.key FROM sprints s WHERE s.tenant_id = {p.Add(tenant)} " +
-                           $"AND (s.team_id = ANY ({p.Add(partial!.ZTeams.Ids)}) OR s.id = ANY ({p.Add(partial.ZSprints.Ids)})))";
-                var z = ZScoreSql.Stored(components, catalog, targets)!;
-                if (!whole)
-                {
-                    await using var delete = new NpgsqlCommand(
-                        $"""
-                         DELETE FROM {Table} WHERE tenant_id = $1 AND definition = $2
-                           AND (sprint_key IN (SELECT s.key FROM sprints s WHERE s.tenant_id = $1 AND (s.team_id = ANY ($3) OR s.id = ANY ($4)))
-                                OR sprint_key NOT IN (SELECT s.key FROM sprints s WHERE s.tenant_id = $1))
-                         """, connection, transaction) { CommandTimeout = 0 };
-                    delete.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tenant });
-                    delete.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key! });
-                    delete.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = partial!.ZTeams.Ids });
-                    delete.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = partial.ZSprints.Ids });
-                    await delete.ExecuteNonQueryAsync(ct);
-                }
-
                 var tenantParameter = $"${z.Parameters.Count + 1}";
                 var keyParameter = $"${z.Parameters.Count + 2}";
                 await using var insert = new NpgsqlCommand(
@@ -116,19 +89,17 @@ public sealed class SprintZStore(CatalogReader catalogs)
 
                 insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tenant });
                 insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = z.Key });
-                rows += await insert.ExecuteNonQueryAsync(ct);
+                var inserted = await insert.ExecuteNonQueryAsync(ct);
+                rows += inserted;
 
                 await using var definition = new NpgsqlCommand(
-                    """
-                    INSERT INTO analytics_z_definitions (tenant_id, definition, metric, version, row_count)
-                    VALUES ($1, $2, $3, $4, (SELECT count(*) FROM mv_sprint_z WHERE tenant_id = $1 AND definition = $2))
-                    ON CONFLICT (tenant_id, definition) DO UPDATE SET row_count = excluded.row_count
-                    """,
+                    "INSERT INTO analytics_z_definitions (tenant_id, definition, metric, version, row_count) VALUES ($1, $2, $3, $4, $5)",
                     connection, transaction);
                 definition.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tenant });
                 definition.Parameters.Add(new NpgsqlParameter<string> { TypedValue = z.Key });
                 definition.Parameters.Add(new NpgsqlParameter<string> { TypedValue = composite.Name });
                 definition.Parameters.Add(new NpgsqlParameter<string> { TypedValue = composite.Version });
+                definition.Parameters.Add(new NpgsqlParameter<int> { TypedValue = inserted });
                 await definition.ExecuteNonQueryAsync(ct);
             }
 
@@ -136,6 +107,6 @@ public sealed class SprintZStore(CatalogReader catalogs)
             await reset.ExecuteNonQueryAsync(ct);
         }
 
-        return new ViewRefresh(Table, rows, clock.Elapsed) { Full = partial is null };
+        return new ViewRefresh(Table, rows, clock.Elapsed);
     }
 }

@@ -51,6 +51,9 @@ public sealed class DomainVocabulary
     /// </summary>
     public IReadOnlyList<VocabularyPattern> Removals { get; init; } = [];
 
+    /// <summary>Phrases of a follow-up that turn the previous order around ("flip the order").</summary>
+    public Regex? Reversals { get; init; }
+
     /// <summary>Words that point back at the conversation ("it", "the last one", "there").</summary>
     public IReadOnlySet<string> BackReferences { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
@@ -153,6 +156,7 @@ public sealed class DomainVocabulary
             BackReferences = Strings(Node("back_references")).ToHashSet(StringComparer.Ordinal),
             PeopleReferences = Strings(Node("people_references")).ToHashSet(StringComparer.Ordinal),
             Removals = RemovalPatterns((YamlMappingNode)Node("removals")),
+            Reversals = Pattern($@"(?<![\w'])(?:{Alternatives(Strings(Node("reversals")))})(?![\w'])"),
             Hostile = Strings(Node("hostile")).Select(Pattern).ToList(),
             Compounds = Patterns("compounds"),
             Annotations = ((YamlSequenceNode)Node("annotations")).Children.Cast<YamlMappingNode>()

@@ -660,6 +660,82 @@ public sealed class OfflineTranslatorTests
     }
 
     [Fact]
+    public void An_exclusion_said_around_its_values_in_any_verb_form_excludes_them()
+    {
+        var bugs = Assert.Single(Parse(Spec("leaving bugs out, whats atlas's completion % for the last 4 sprints")).Filters, f => f.Dimension == "issue_type");
+        Assert.True(FilterOps.IsNegative(bugs.Op));
+        Assert.Equal(["Bug"], bugs.Values);
+    }
+
+    [Theory]
+    [InlineData("flow efficiency by team this year, best to worst", "desc")]
+    [InlineData("spillover by team this year, lowest to highest", "asc")]
+    public void An_order_from_one_end_to_the_other_sorts_every_row(string question, string dir)
+    {
+        var spec = Parse(Spec(question));
+        Assert.Null(spec.Limit);
+        Assert.Equal(dir, Assert.Single(spec.Sort).Dir);
+    }
+
+    [Fact]
+    public void Who_in_a_follow_up_asks_which_of_the_rows_shown_unless_the_question_narrows_them_to_one()
+    {
+        var byTeam = Parse("""{"metrics":["spillover_ratio"],"group_by":["team"],"time":{"type":"last_sprints","n":1}}""");
+        Assert.Equal("""{"metrics":["spillover_ratio"],"group_by":["team"],"time":{"type":"last_sprints","n":1},"sort":[{"by":"spillover_ratio","dir":"desc"}],"limit":1}""",
+            Spec("who was worst there", byTeam));
+        Assert.Equal(["assignee"], Parse(Spec("who on atlas has them", Parse("""{"metrics":["stuck_count"],"group_by":["team"]}"""))).GroupBy);
+    }
+
+    [Fact]
+    public void Follow_ups_that_turn_the_order_around_compare_or_move_the_window()
+    {
+        var ranked = Parse("""{"metrics":["issues_closed"],"group_by":["assignee"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"all"},"sort":[{"by":"issues_closed","dir":"desc"}]}""");
+        Assert.Equal("asc", Assert.Single(Parse(Spec("flip the order", ranked)).Sort).Dir);
+        Assert.Equal("asc", Assert.Single(Parse(Spec("other way round pls", ranked)).Sort).Dir);
+        var velocity = Parse("""{"metrics":["velocity"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"last_sprints","n":3}}""");
+        Assert.NotNull(Parse(Spec("how does that stack up vs the 3 sprints before that", velocity)).Compare);
+        var carryover = Parse("""{"metrics":["carryover_ratio"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":4}}""");
+        Assert.Contains("""{"type":"between","from":"2025-12-01","to":"2026-03-01"}""", Spec("since the start of december instead", carryover));
+    }
+
+    [Fact]
+    public void A_slash_between_two_values_lists_them() =>
+        Assert.Contains("""{"dimension":"priority","op":"in","values":["High","Highest"]}""",
+            Spec("only high/highest prio", Parse("""{"metrics":["bug_share"],"group_by":["team"],"time":{"type":"last_sprints","n":3}}""")));
+
+    [Fact]
+    public void Analyses_continued_by_a_follow_up_add_metrics_and_keep_the_conversations_team()
+    {
+        var search = Parse("""{"analysis":"anomalies","metrics":["spillover_ratio"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"last_sprints","n":6}}""");
+        Assert.Equal("""{"analysis":"anomalies","metrics":["spillover_ratio","say_do_ratio"],"filters":[{"dimension":"team","op":"eq","values":["Phoenix"]}],"time":{"type":"last_sprints","n":6}}""",
+            Spec("check say/do too", search));
+        var drop = Parse("""{"metrics":["velocity"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":1},"compare":{"type":"previous_period"}}""");
+        Assert.Equal("""{"analysis":"diagnose","metrics":["sprint_problematic_score"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":1}}""",
+            Spec("what caused the drop", drop));
+    }
+
+    [Fact]
+    public void All_teams_beside_ranked_people_is_the_scope_not_a_split() =>
+        Assert.Equal(["assignee"], Parse(Spec("top 3 ppl by story pts knocked out this yr, all teams")).GroupBy);
+
+    [Fact]
+    public void A_grouping_named_after_instead_of_is_the_one_replaced()
+    {
+        var previous = Parse("""{"metrics":["blocked_hours"],"group_by":["assignee"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":3}}""");
+        Assert.Equal(["epic"], Parse(Spec("per epic instead of per person", previous)).GroupBy);
+    }
+
+    [Fact]
+    public void An_analysis_follow_up_over_every_team_drops_the_team_and_editing_verbs_are_understood()
+    {
+        var search = Parse("""{"analysis":"anomalies","metrics":["sprint_problematic_score"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"period","unit":"quarter"}}""");
+        Assert.Equal("""{"analysis":"anomalies","metrics":["sprint_problematic_score"],"time":{"type":"between","from":"2025-11-01","to":"2026-03-01"}}""",
+            Spec("check every team, going back to november", search));
+        var churn = Parse("""{"metrics":["scope_churn_ratio"],"group_by":["team"],"time":{"type":"last_sprints","n":2}}""");
+        Assert.Equal(new LastSprintsTime(5), Parse(Spec("widen it to the last 5", churn)).Time);
+    }
+
+    [Fact]
     public void Unusual_sprints_pointed_at_the_previous_answer_are_looked_for_in_its_metrics_and_window()
     {
         var previous = Parse("""{"metrics":["velocity"],"group_by":["sprint"],"filters":[{"dimension":"team","op":"eq","values":["Atlas"]}],"time":{"type":"last_sprints","n":6}}""");

@@ -67,6 +67,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         ("translator-eval-blind16.jsonl", "blind16", 0),
         ("translator-eval-dev16.jsonl", "dev16", 0),
         ("translator-eval-blind17.jsonl", "blind17", 0),
+        ("translator-eval-dev17.jsonl", "dev17", 0),
     ];
 
     public static IReadOnlyList<EvalCase> Cases() => Files.SelectMany(f => Cases(f.File, f.Group)).ToList();

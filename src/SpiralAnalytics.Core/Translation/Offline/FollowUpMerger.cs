@@ -34,14 +34,25 @@ public static class FollowUpMerger
         }
 
         var all = q.All;
-        return all.Count > 0 && (Openers.Contains(all[0].Text) || all.Any(t => Anywhere.Contains(t.Text))
+        // "check say/do too": an addition said at the end
+        return all.Count > 0 && (Openers.Contains(all[0].Text) || all.Any(t => Anywhere.Contains(t.Text)) || all[^1].Text == "too"
+                                 || (all.Count > 1 && all[^2].Text == "as" && all[^1].Text == "well")
                                  || Enumerable.Range(0, Math.Max(0, all.Count - 2)).Any(i => all[i].Text == "next" && all[i + 1].Text == "to" && Pointers.Contains(all[i + 2].Text))
                                  || (all.Count > 1 && all[0].Text is "what" or "how" && all[1].Text == "about"));
     }
 
-    /// <summary>A follow-up's spec without the parts the question took away ("no need for the comparison", "drop the limit").</summary>
-    public static AnalyticsSpec Without(AnalyticsSpec spec, IReadOnlySet<string> removed, List<string> notes)
+    /// <summary>
+    /// A follow-up's spec without the parts the question took away ("no need for the comparison", "drop the limit"), and with
+    /// its order turned around when the question says so (<paramref name="reversed"/>: "flip the order").
+    /// </summary>
+    public static AnalyticsSpec Without(AnalyticsSpec spec, IReadOnlySet<string> removed, bool reversed, List<string> notes)
     {
+        if (reversed && spec.Sort.Count > 0)
+        {
+            notes.Add("the previous order, reversed");
+            spec = spec with { Sort = spec.Sort.Select(o => o with { Dir = o.Dir == SortDirections.Desc ? SortDirections.Asc : SortDirections.Desc }).ToList() };
+        }
+
         foreach (var part in removed)
         {
             notes.Add($"without the previous question's {part.Replace('_', ' ')}");

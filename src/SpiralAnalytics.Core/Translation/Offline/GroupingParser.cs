@@ -7,6 +7,15 @@ public sealed record GroupingReading(IReadOnlyList<string> Dimensions, bool Tren
 {
     /// <summary>"felix & diego - tix closed this yr, each": a word that asks for one row per value listed, no dimension named.</summary>
     public bool Each { get; init; }
+
+    /// <summary>"who was worst": people are the rows only because the question asks "who", not by a noun.</summary>
+    public bool Who { get; init; }
+
+    /// <summary>"…, all teams": every team, read as a split only while nothing else splits the rows.</summary>
+    public bool AllTeams { get; init; }
+
+    /// <summary>"per epic instead of per person": the grouping the question replaces.</summary>
+    public string? Instead { get; init; }
 }
 
 /// <summary>
@@ -128,6 +137,7 @@ public static class GroupingParser
         var free = q.Free;
         var trend = false;
         var replace = false;
+        var who = false;
         var lastGrouped = -1;
         var scoped = false;
         for (var i = 0; i < free.Count; i++)
@@ -157,6 +167,7 @@ public static class GroupingParser
             {
                 Add(dims, Dimensions.Assignee);
                 q.Use(free[i].Index);
+                who = true;
                 continue;
             }
 
@@ -222,6 +233,22 @@ public static class GroupingParser
             }
         }
 
+        // "per epic instead of per person": the rows named after "instead of" / "rather than" are the ones replaced
+        string? instead = null;
+        for (var k = 0; k + 2 < q.All.Count && instead is null; k++)
+        {
+            if ((q.All[k].Text, q.All[k + 1].Text) is ("instead", "of") or ("rather", "than"))
+            {
+                var at = k + 2 < q.All.Count && q.All[k + 2].Text is "per" or "by" or "the" or "each" ? k + 3 : k + 2;
+                if (at < q.All.Count && DimensionOf(q.All, at, out _) is { } replaced && dims.Count > 1 && dims.Contains(replaced))
+                {
+                    instead = replaced;
+                    dims.Remove(replaced);
+                    q.Use([k, k + 1]);
+                }
+            }
+        }
+
         if (scoped && dims.Count > 1)
         {
             // "bugs per month since november, all teams": every team is the scope of the other grouping
@@ -245,7 +272,7 @@ public static class GroupingParser
         var each = free.Where(t => !q.IsUsed(t.Index) && (t.Text is "separately" or "individually" or "apiece" or "respectively"
                                                           || (t.Text == "each" && (t.Index == q.All.Count - 1 || DimensionOf(q.All, t.Index + 1, out _) is null)))).ToList();
         q.Use(each.Select(t => t.Index));
-        return new GroupingReading(dims, trend, replace) { Each = each.Count > 0 };
+        return new GroupingReading(dims, trend, replace) { Each = each.Count > 0, Who = who && dims is [Dimensions.Assignee], AllTeams = scoped && dims is [Dimensions.Team], Instead = instead };
     }
 
     /// <summary>"top N" (or "bottom N") ending one to three words before the word at <paramref name="i"/>.</summary>

@@ -75,8 +75,10 @@ public sealed class OfflineTranslator : IContextTranslator
                 1.0, [.. evidence, new TranslationEvidence(EvidenceParts.Analysis, intentWords!, "forecast (not a spec form)", "vocabulary intent", 1.0)]);
         }
 
+        // "check say/do too" after a search for unusual sprints: the search, with the metric added
+        var addsToAnalysis = previousSpec?.Analysis is not null && metrics.Mentions.Count > 0 && FollowUpMerger.AddsMetrics(q);
         if (intent is QuestionIntent.Diagnose or QuestionIntent.Anomalies
-            || (previousSpec?.Analysis is not null && metrics.Mentions.Count == 0 && FollowUpMerger.IsFollowUp(previousSpec, q, false)))
+            || (previousSpec?.Analysis is not null && (metrics.Mentions.Count == 0 || addsToAnalysis) && FollowUpMerger.IsFollowUp(previousSpec, q, false)))
         {
             var form = intent switch
             {
@@ -85,8 +87,21 @@ public sealed class OfflineTranslator : IContextTranslator
                 _ => previousSpec!.Analysis!,
             };
             var analysisPrevious = intent == QuestionIntent.Metrics ? previousSpec : null;
+            if (analysisPrevious is not null && QuestionRules.WidensScope(q) && !filters.Filters.Any(f => f.Dimension == Dimensions.Team))
+            {
+                // "check every team, going back to november": the same analysis over all teams
+                analysisPrevious = analysisPrevious with { Filters = analysisPrevious.Filters.Where(f => f.Dimension != Dimensions.Team).ToList() };
+            }
+
             // a question of its own intent keeps only the conversation's team, and only when it points back at it ("why did it …")
-            var pointedAt = analysisPrevious is null && previousSpec is not null && QuestionRules.RefersBack(q, vocabulary, filters.Filters.Any(f => f.Dimension == Dimensions.Team)) ? previousSpec : null;
+            var namesTeam = filters.Filters.Any(f => f.Dimension == Dimensions.Team);
+            // "what caused the drop" after Orion's velocity: a diagnosis that names neither a team nor a window is about what was
+            // just shown, so of the one team the conversation is about
+            var pointedAt = analysisPrevious is null && previousSpec is not null
+                && (QuestionRules.RefersBack(q, vocabulary, namesTeam)
+                    || (intent == QuestionIntent.Diagnose && !namesTeam && time.Time is null && !QuestionRules.WidensScope(q)
+                        && previousSpec.Filters.Count(f => f.Dimension == Dimensions.Team && f.Op == FilterOps.Eq) == 1))
+                ? previousSpec : null;
             IReadOnlyList<SpecFilter> scope = pointedAt is not null
                 ? pointedAt.Filters.Where(f => f.Dimension == Dimensions.Team && !FilterOps.IsNegative(f.Op)).ToList()
                 : [];
@@ -123,7 +138,7 @@ public sealed class OfflineTranslator : IContextTranslator
             // and, unless it asks for anything "else", its sprint metrics
             var searched = form == AnalysisForms.Anomalies && pointedAt is not null ? pointedAt : null;
             var lookElsewhere = q.All.Any(t => t.Text is "else" or "other" or "others");
-            if (Analysis(form, metrics, time, filters, analysisPrevious, scope, searched, lookElsewhere, context, evidence) is { } analysis)
+            if (Analysis(form, metrics, time, filters, analysisPrevious, scope, searched, lookElsewhere, addsToAnalysis, context, evidence) is { } analysis)
             {
                 return analysis;
             }
@@ -157,6 +172,7 @@ public sealed class OfflineTranslator : IContextTranslator
         var reading = new QuestionReading(metrics.Mentions, time, grouping, filters.Filters, filters.Versus, ranking, thresholds, FollowUpMerger.AddsMetrics(q), FollowUpMerger.AddsValues(q))
         {
             Removed = text.Removed,
+            Reversed = text.Reversed,
         };
 
         if (filters.Problem is { } problem)
@@ -476,7 +492,7 @@ public sealed class OfflineTranslator : IContextTranslator
     /// analysis (<paramref name="previous"/>) changes its teams or window.
     /// </summary>
     private static TranslationOutcome? Analysis(string form, MetricReading metrics, TimeReading time, FilterReading filters, AnalyticsSpec? previous,
-        IReadOnlyList<SpecFilter> scope, AnalyticsSpec? searched, bool lookElsewhere, TranslationContext context, List<TranslationEvidence> evidence)
+        IReadOnlyList<SpecFilter> scope, AnalyticsSpec? searched, bool lookElsewhere, bool adds, TranslationContext context, List<TranslationEvidence> evidence)
     {
         var catalog = context.Catalog;
         var composite = catalog.Active.Where(m => m.Type == MetricTypes.Composite && m.Grain == MetricGrains.Sprint).OrderBy(m => m.Name, StringComparer.Ordinal).FirstOrDefault();
@@ -489,7 +505,8 @@ public sealed class OfflineTranslator : IContextTranslator
         var named = metrics.Mentions.Select(m => m.Metric).Where(m => m.Grain == MetricGrains.Sprint && m.Type != MetricTypes.Composite).DistinctBy(m => m.Name).Take(SpecLimits.MaxMetrics).ToList();
         var shown = searched is null || lookElsewhere ? [] : searched.MetricNames.Select(catalog.Find).OfType<MetricDefinition>()
             .Where(m => m.Grain == MetricGrains.Sprint && m.Type != MetricTypes.Composite && !ZScoreSql.HasNoSprintValue(m)).Select(m => m.Name).ToList();
-        var names = form == AnalysisForms.Anomalies && named.Count > 0 ? named.Select(m => m.Name).ToList()
+        var names = form == AnalysisForms.Anomalies && named.Count > 0
+                ? (adds && previous?.Analysis == form ? previous.Metrics : []).Concat(named.Select(m => m.Name)).Distinct(StringComparer.Ordinal).Take(SpecLimits.MaxMetrics).ToList()
             : previous?.Analysis == form ? previous.Metrics.ToList()
             : shown.Count > 0 && shown.Count == searched!.Metrics.Count ? shown : [composite.Name];
         if (names.SequenceEqual(shown) && shown.Count > 0)

@@ -23,6 +23,9 @@ public sealed record QuestionText(string Text, IReadOnlyList<TranslationEvidence
 {
     /// <summary>The parts of the previous spec the question takes away ("drop the limit": <c>limit</c>), vocabulary <c>removals</c>.</summary>
     public IReadOnlySet<string> Removed { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Whether the question turns the previous order around ("flip the order"), vocabulary <c>reversals</c>.</summary>
+    public bool Reversed { get; init; }
 }
 
 /// <summary>
@@ -66,6 +69,9 @@ public static partial class QuestionRules
         // "high + highest prio", "spillover & say/do": a plus or ampersand between words lists them
         // "5+ tix", "10%+": a number and a plus is that number or more; a plus between other words lists them
         var text = " " + Plus().Replace(OrMore().Replace(UnitSuffix().Replace(question.Replace('’', '\''), Spelled), "$1 or more "), " and ") + " ";
+        // "high/highest prio": a slash between two of the tenant's values lists them ("say/do" stays a word)
+        text = Slashed().Replace(text, m => values.Contains(m.Groups[1].Value.ToLowerInvariant()) && values.Contains(m.Groups[2].Value.ToLowerInvariant())
+            ? m.Groups[1].Value + " and " + m.Groups[2].Value : m.Value);
         var newTopic = false;
         var removed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var removal in vocabulary.Removals)
@@ -77,6 +83,15 @@ public static partial class QuestionRules
                 removed.Add(removal.Token);
                 rewrites.Add(new TranslationEvidence(EvidenceParts.FollowUp, match.Value.Trim(), $"without {removal.Token.Replace('_', ' ')}", "vocabulary removals", 1.0));
             }
+        }
+
+        var reversed = false;
+        if (vocabulary.Reversals?.Match(text) is { Success: true } reversal)
+        {
+            // "flip the order": the previous sort, the other way; its words read no further
+            text = vocabulary.Reversals.Replace(text, " ");
+            reversed = true;
+            rewrites.Add(new TranslationEvidence(EvidenceParts.FollowUp, reversal.Value.Trim(), "the order reversed", "vocabulary reversals", 1.0));
         }
 
         foreach (var marker in vocabulary.NewTopic)
@@ -129,7 +144,7 @@ public static partial class QuestionRules
             }
         }
 
-        return new QuestionText(Spaces().Replace(text, " ").Trim(), rewrites, newTopic) { Removed = removed };
+        return new QuestionText(Spaces().Replace(text, " ").Trim(), rewrites, newTopic) { Removed = removed, Reversed = reversed };
     }
 
     /// <summary>
@@ -207,6 +222,9 @@ public static partial class QuestionRules
 
     [GeneratedRegex(@"\s*(?<=\w\s*)[+&](?=\s*\w)\s*", RegexOptions.CultureInvariant)]
     private static partial Regex Plus();
+
+    [GeneratedRegex(@"\b([A-Za-z][\w-]*)/([A-Za-z][\w-]*)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex Slashed();
 
     /// <summary>A number with its unit typed on ("above 100h", "5d", "20pts"): the number, then the unit's word.</summary>
     [GeneratedRegex(@"\b(\d+(?:\.\d+)?)(h|hrs?|d|pts?|sp|wks?)\b", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]

@@ -22,7 +22,16 @@ public static class SpecAssembler
             ? reading.Filters.Where(f => !f.Negated && f.Values.Count > 1 && f.Dimension == Dimensions.Team).Select(f => f.Dimension)
             : [];
         var named = reading.Grouping.Dimensions.Concat(reading.Versus).Concat(compared).Concat(Listed(reading, previous, notes)).Distinct(StringComparer.Ordinal).ToList();
-        var groups = previous is null ? named : FollowUpMerger.MergeGroups(previous.GroupBy, named, adds: !reading.Grouping.Replace && reading.Grouping.Dimensions.Count > 0 && reading.AddsMetrics);
+        if (previous is { GroupBy: [_, ..] } && reading.Grouping.Who && reading.Metrics.Count == 0 && named is [Dimensions.Assignee] && !previous.GroupBy.Contains(Dimensions.Assignee)
+            && !reading.Filters.Any(f => previous.GroupBy.Contains(f.Dimension)))
+        {
+            // "who was worst there" after spillover by team: "who" asks which of the rows shown, not for people (unless the question
+            // narrows those rows to one: "who on atlas has them")
+            named = [];
+            notes.Add($"'who': which of the previous rows ({string.Join(", ", previous.GroupBy)})");
+        }
+
+        var groups = previous is null ? named : FollowUpMerger.MergeGroups(previous.GroupBy.Where(g => g != reading.Grouping.Instead).ToList(), named, adds: !reading.Grouping.Replace && reading.Grouping.Dimensions.Count > 0 && reading.AddsMetrics);
         if (reading.Grouping.Trend)
         {
             var trend = metrics.All(m => m.Grain == MetricGrains.Sprint) && allowed.Contains(Dimensions.Sprint) ? Dimensions.Sprint
@@ -41,6 +50,11 @@ public static class SpecAssembler
         if (ranking?.Dimension is { } rows && !groups.Contains(rows))
         {
             groups.Add(rows);
+            if (reading.Grouping.AllTeams && rows != Dimensions.Team)
+            {
+                // "top 3 ppl by pts this yr, all teams": the ranked rows are people from every team
+                groups.Remove(Dimensions.Team);
+            }
         }
 
         if (ranking is not null && groups.Count == 0 && previous is null && allowed.Contains(Dimensions.Team))
@@ -168,7 +182,7 @@ public static class SpecAssembler
             Sort = sort,
             Limit = limit,
         };
-        return (previous is null ? spec : FollowUpMerger.Without(spec, reading.Removed, notes), notes);
+        return (previous is null ? spec : FollowUpMerger.Without(spec, reading.Removed, reading.Reversed, notes), notes);
     }
 
     /// <summary>The least a list of people must name to be read as a breakdown ("cycle time for Maya, Jonas and Kavya").</summary>

@@ -21,7 +21,8 @@ public static class Vocabulary
         "each", "every", "all", "which", "who", "where", "when", "than", "over", "during", "within", "across", "as", "well", "too",
         "same", "but", "instead", "ok", "okay", "them", "they", "any", "some", "ticket", "issue", "item", "work",
         // a follow-up's verbs of editing the last question ("bump the cutoff to 30%", "use the p90 instead", "actually include bugs")
-        "bump", "raise", "set", "move", "make", "use", "switch", "swap", "flip", "turn", "actually", "rather",
+        "bump", "raise", "lower", "set", "move", "make", "use", "switch", "swap", "flip", "turn", "actually", "rather", "widen", "extend",
+        "expand", "shrink", "stretch",
     };
 
     /// <summary>Words a value must not be read from without its dimension named next to it ("highest priority").</summary>

@@ -31,6 +31,7 @@ public static class CatalogServiceCollectionExtensions
         builder.Services.AddSingleton<CatalogReader>();
         // the refresh's stored z-scores of the composites' components need the tenants' catalogs (AnalyticsRefresher takes it when registered)
         builder.Services.AddSingleton<SprintZStore>();
+        builder.Services.AddSingleton<IAfterRefresh>(sp => sp.GetRequiredService<SprintZStore>());
         builder.Services.AddSingleton<CatalogImporter>();
         builder.Services.AddSingleton<CatalogExporter>();
         builder.Services.AddSingleton<CatalogDeprecator>();

@@ -3,20 +3,44 @@ using Npgsql;
 using SpiralAnalytics.Core.Catalog;
 using SpiralAnalytics.Core.Specs;
 using SpiralAnalytics.Infrastructure.Catalog;
+using SpiralAnalytics.Infrastructure.Data;
 
 namespace SpiralAnalytics.Infrastructure.Analytics;
 
 /// <summary>
-/// The refresh's step that stores each tenant's per-sprint z-scores of its composites' components (one statement per composite) (migration 0021,
-/// <c>mv_sprint_z</c>): in the refresh's transaction, after the analytics tables, for every tenant the refresh touched, the rows
-/// are deleted and computed again by the query builder's own statement for each component definition in force
-/// (<see cref="ZScoreSql.Stored"/>, run with the tenant set, so it reads the tenant views as an answer does), under that
-/// statement's key. Answers read them only for keys the store lists (<see cref="ZScoreSql.StoredCtes"/>), so nothing stored
-/// is ever read for another definition, and nothing is older than the data version it was committed with.
+/// Each tenant's stored per-sprint z-scores of its composites' components (one statement per composite) (migration 0021,
+/// <c>mv_sprint_z</c>). In the refresh's transaction the rows of every tenant it touched are deleted (<see cref="ForgetAsync"/>),
+/// so nothing stored is older than the data it commits; right after the commit, still under the refresh's lock, they are
+/// computed again (<see cref="AfterRefreshAsync"/>) by the query builder's own statement for each component definition in
+/// force (<see cref="ZScoreSql.Stored"/>, run with the tenant set, so it reads the tenant views as an answer does), under that
+/// statement's key. Answers read them only for keys the store lists (<see cref="ZScoreSql.StoredCtes"/>) and compute them
+/// meanwhile, so nothing stored is ever read for another definition or another data version, and the refresh itself does
+/// not wait for them.
 /// </summary>
-public sealed class SprintZStore(CatalogReader catalogs)
+public sealed class SprintZStore(CatalogReader catalogs, SpiralDataSources data) : IAfterRefresh
 {
     public const string Table = "mv_sprint_z";
+
+    /// <summary>Deletes the stored z-scores of the tenants the refresh rewrote (<paramref name="touched"/>; null: every tenant), in its transaction.</summary>
+    public async Task ForgetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[]? touched, CancellationToken ct)
+    {
+        foreach (var table in new[] { Table, "analytics_z_definitions" })
+        {
+            await using var delete = new NpgsqlCommand($"DELETE FROM {table} WHERE $1::uuid[] IS NULL OR tenant_id = ANY($1)", connection, transaction) { CommandTimeout = 0 };
+            delete.Parameters.Add(new NpgsqlParameter<Guid[]?> { TypedValue = touched, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid });
+            await delete.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>After a refresh committed: stores every tenant whose store does not hold exactly the keys of its catalog in force.</summary>
+    public async Task<string?> AfterRefreshAsync(long dataVersion, CancellationToken ct)
+    {
+        await using var connection = await data.Owner.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var stored = await RefreshAsync(connection, transaction, [], ct);
+        await transaction.CommitAsync(ct);
+        return stored.Rows == 0 ? null : $"stored z-scores of the composites' components: {stored.Rows} rows in {stored.Duration.TotalSeconds:0.00} s";
+    }
 
     /// <summary>
     /// Recomputes the stored z-scores of the tenants whose analytics rows the refresh rewrote (<paramref name="touched"/>; null:

@@ -262,6 +262,24 @@ public sealed class SprintIssueRollupTests(PostgresServer server)
         await seeded.Host.Services.GetRequiredService<AnalyticsRefresher>().RefreshAsync(full: true, null, Ct);
         var restored = Scores(await seeded.Executor.ExecuteAsync(AllTime, seeded.Own.Slug, AsOf.AddSeconds(4), null, Ct));
         Assert.DoesNotContain(restored, s => Differs(s.Value, before[seeded.Own.Slug][s.Key]));
+
+        // between a refresh's commit (which forgets the touched tenants' rows) and its follower (which stores them again),
+        // answers compute the same scores; the follower then stores exactly the keys in force again
+        var store = seeded.Host.Services.GetRequiredService<SprintZStore>();
+        await using (var connection = new NpgsqlConnection(seeded.Db.OwnerConnectionString))
+        {
+            await connection.OpenAsync(Ct);
+            await using var transaction = await connection.BeginTransactionAsync(Ct);
+            await store.ForgetAsync(connection, transaction, [seeded.Own.Id], Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        Assert.DoesNotContain(await StoredDefinitionsAsync(seeded.Db), d => d.Tenant == seeded.Own.Id);
+        var computed = Scores(await seeded.Executor.ExecuteAsync(AllTime, seeded.Own.Slug, AsOf.AddSeconds(5), null, Ct));
+        Assert.DoesNotContain(computed, s => Differs(s.Value, before[seeded.Own.Slug][s.Key]));
+        Assert.NotNull(await store.AfterRefreshAsync(0, Ct));
+        Assert.Equal(own.Key, (await StoredDefinitionsAsync(seeded.Db)).Single(d => d.Tenant == seeded.Own.Id && d.Metric == Score).Key);
+        Assert.Null(await store.AfterRefreshAsync(0, Ct));
     }
 
     private sealed record StoredDefinition(Guid Tenant, string Key, string Metric, string Version, int Rows);

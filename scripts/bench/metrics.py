@@ -9,7 +9,8 @@ whose runtime connection has search_path bench_base, public, where the bench's s
 every analytics table mv_*, a view that computes its rows on the fly with the table's own defining function
 analytics_*_rows(NULL, NULL[, the last refresh's as_of]) (migration 0019), and under the name of every tenant view over them
 its definition (pg_get_viewdef) — so the builder's SQL, which names relations unqualified, reads the definitions instead of
-the stored rows, and so do the functions that read other analytics tables. For that run only, the runtime role may execute
+the stored rows, and so do the functions that read other analytics tables; and sprint_z_definitions empty, so the stored
+z-scores of 0021 are not read: the composites compute them from those definitions. For that run only, the runtime role may execute
 those functions and read their building blocks (granted, then revoked with the schema dropped at the end). A run that
 exceeds --base-timeout seconds (default 120) is printed as "> timeout". The ratio column is base p50 / views p50.
 Needs the services of scripts/local-up. The database: a new one, migrated, catalog imported, demo seed of SPRINTS sprints
@@ -102,6 +103,9 @@ def base_schema():
         sql.append(f"CREATE VIEW bench_base.{table} AS SELECT * FROM public.{function}(NULL, NULL{extra})")
     for v, definition in definitions.items():
         sql.append(f"CREATE VIEW bench_base.{v} WITH (security_barrier) AS {definition.rstrip().rstrip(';')}")
+    # the stored z-scores (0021) are not computed from the base tables: the base run's store lists no definition, so its
+    # composites compute their z-scores at query time from the base tables like everything else
+    sql.append("CREATE VIEW bench_base.sprint_z_definitions AS SELECT * FROM public.sprint_z_definitions WHERE false")
     grants = [f"GRANT USAGE ON SCHEMA bench_base TO {runtime_role}", f"GRANT SELECT ON ALL TABLES IN SCHEMA bench_base TO {runtime_role}"]
     functions = psql("SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
                      "WHERE n.nspname = 'public' AND p.proname LIKE 'analytics\\_%' AND p.prorettype <> 'trigger'::regtype", db).splitlines()

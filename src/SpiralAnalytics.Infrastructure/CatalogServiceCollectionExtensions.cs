@@ -2,6 +2,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using SpiralAnalytics.Infrastructure.Analytics;
 using SpiralAnalytics.Infrastructure.Catalog;
 
 namespace SpiralAnalytics.Infrastructure;
@@ -28,6 +29,9 @@ public static class CatalogServiceCollectionExtensions
         // a missing or broken model fails the start, not the first question
         builder.Services.AddHostedService<EmbeddingModelCheck>();
         builder.Services.AddSingleton<CatalogReader>();
+        // the refresh's stored z-scores of the composites' components need the tenants' catalogs (AnalyticsRefresher takes it when registered)
+        builder.Services.AddSingleton<SprintZStore>();
+        builder.Services.AddSingleton<IAfterRefresh>(sp => sp.GetRequiredService<SprintZStore>());
         builder.Services.AddSingleton<CatalogImporter>();
         builder.Services.AddSingleton<CatalogExporter>();
         builder.Services.AddSingleton<CatalogDeprecator>();

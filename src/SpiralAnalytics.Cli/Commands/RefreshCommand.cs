@@ -34,6 +34,8 @@ internal static class RefreshCommand
                 await cli.Out.WriteLineAsync(note);
             }
 
+            await cli.Out.WriteLineAsync($"after the commit (stored z-scores, tenant metrics, alerts): {report.AfterCommit.TotalSeconds:0.00} s");
+
             return ExitCodes.Success;
         });
         return command;

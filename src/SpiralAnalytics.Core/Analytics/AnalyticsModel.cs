@@ -55,9 +55,12 @@ public sealed record AnalyticsView(string Name, string Grain, IReadOnlyDictionar
     /// Dimensions available on this view: its stored ones plus the calendar ones (from the measure's time column) that its time
     /// column can place a row in (a month-grain view has no weeks).
     /// </summary>
-    public IEnumerable<string> Dimensions => DimensionColumns.Keys.Concat(TimeGrain == Month
-        ? [Analytics.Dimensions.Month, Analytics.Dimensions.Quarter]
-        : Analytics.Dimensions.Calendar);
+    public IEnumerable<string> Dimensions => DimensionColumns.Keys.Concat(TimeGrain switch
+    {
+        Month => [Analytics.Dimensions.Month, Analytics.Dimensions.Quarter],
+        Sprint => [],
+        _ => Analytics.Dimensions.Calendar,
+    });
 
     /// <summary>
     /// Coarser views whose rows are groups of this view's rows — sprint_stats: one row per sprint of sprint_issue_facts; the
@@ -99,8 +102,31 @@ public sealed record AnalyticsView(string Name, string Grain, IReadOnlyDictionar
     /// <summary>The <see cref="TimeGrain"/> of a view whose rows are UTC months.</summary>
     public const string Month = "month";
 
-    /// <summary>The rollup that holds the sums of this view's measures placed by <paramref name="timeColumn"/>, or null.</summary>
-    public AnalyticsView? RollupFor(string timeColumn) => Rollups.FirstOrDefault(r => r.RollupTimeColumn == timeColumn);
+    /// <summary>
+    /// The <see cref="TimeGrain"/> of a view with one row per sprint holding the rows of the rolled-up view that a sprint's value
+    /// places in it — its team's rows whose time column is in the sprint's (start, close] (migration 0021). Read only for the
+    /// values of each sprint (z-scores, the problem score: <c>QueryBuilder.SprintValueCtes</c>), never summed over sprints
+    /// (they may overlap, and an issue counted in two sprints is one issue).
+    /// </summary>
+    public const string Sprint = "sprint";
+
+    /// <summary>
+    /// The rollup that holds the sums of this view's measures placed by <paramref name="timeColumn"/> (a per-sprint one only for
+    /// <paramref name="perSprint"/>: <see cref="Sprint"/>), or null.
+    /// </summary>
+    public AnalyticsView? RollupFor(string timeColumn, bool perSprint = false) =>
+        Rollups.FirstOrDefault(r => r.RollupTimeColumn == timeColumn && (r.TimeGrain == Sprint) == perSprint);
+
+    /// <summary>
+    /// Whether this rollup carries <paramref name="measure"/>: a measure of the view it rolls up placed by its time column — a
+    /// Sum (the sum of sums), a distinct-issue count when the rollup knows each issue's previous row (<see cref="PreviousColumn"/>)
+    /// or is per sprint (the sprint is the window: a count per row), an issue value when it <see cref="HoldsValues"/>.
+    /// </summary>
+    public bool Carries(Measure measure) =>
+        measure.View.Rollups.Contains(this) && measure.TimeColumn == RollupTimeColumn
+        && (measure.Aggregation == Aggregation.Sum
+            || (measure.Aggregation == Aggregation.CountDistinctIssues && (PreviousColumn is not null || TimeGrain == Sprint))
+            || (measure.Aggregation == Aggregation.Values && HoldsValues));
 }
 
 /// <summary>
@@ -127,13 +153,13 @@ public sealed record Measure(
     /// count of its view instead: the measure's 0/1 column, as a key of its rows; one that <see cref="AnalyticsView.HoldsValues"/>
     /// carries the mean and the percentiles of each issue value.
     /// </summary>
-    public bool InRollup => View.RollupFor(TimeColumn) is { } rollup
-                            && (Aggregation == Aggregation.Sum
-                                || (Aggregation == Aggregation.CountDistinctIssues && rollup.PreviousColumn is not null)
-                                || (Aggregation == Aggregation.Values && rollup.HoldsValues));
+    public bool InRollup => View.RollupFor(TimeColumn) is { } rollup && rollup.Carries(this);
 
     /// <summary>The rollup that carries this measure (<see cref="InRollup"/>), or null.</summary>
     public AnalyticsView? Rollup => InRollup ? View.RollupFor(TimeColumn) : null;
+
+    /// <summary>The per-sprint rollup (<see cref="AnalyticsView.Sprint"/>) that carries this measure for each sprint's value, or null.</summary>
+    public AnalyticsView? SprintRollup => View.RollupFor(TimeColumn, perSprint: true) is { } rollup && rollup.Carries(this) ? rollup : null;
 }
 
 /// <summary>
@@ -182,10 +208,21 @@ public static class AnalyticsModel
         HoldsValues = true,
     };
 
-    /// <summary>One row per issue: lead and cycle time, blocked and in-progress hours, comments, bug flags. Its sums rolled up by team and month.</summary>
+    /// <summary>
+    /// One row per sprint (migration 0021): the issue_flow rows of its team resolved in its (start, close] — their number, the
+    /// sums of the measures placed by <c>resolved_at</c>, and the sum, number and list of each issue value. For each sprint's value only.
+    /// </summary>
+    public static readonly AnalyticsView IssueFlowResolvedSprints = new("issue_flow_resolved_sprints", "sprint (its team's issues resolved in it)", TeamOnly)
+    {
+        RollupTimeColumn = "resolved_at",
+        TimeGrain = AnalyticsView.Sprint,
+        HoldsValues = true,
+    };
+
+    /// <summary>One row per issue: lead and cycle time, blocked and in-progress hours, comments, bug flags. Its sums rolled up by team and month, and by sprint.</summary>
     public static readonly AnalyticsView IssueFlow = new("issue_flow", "issue", IssueDimensions)
     {
-        Rollups = [IssueFlowCreatedMonths, IssueFlowResolvedMonths],
+        Rollups = [IssueFlowCreatedMonths, IssueFlowResolvedMonths, IssueFlowResolvedSprints],
     };
 
     /// <summary>
@@ -200,10 +237,20 @@ public static class AnalyticsModel
         CountColumn = "events",
     };
 
-    /// <summary>One row per status transition that matters: arrivals in done and reopens (done → not done). Counted per team and month in <see cref="IssueEventsMonths"/>.</summary>
+    /// <summary>
+    /// One row per sprint (migration 0021): the distinct issues of its team reopened and arriving in done in its (start, close],
+    /// under the measures' column names. For each sprint's value only.
+    /// </summary>
+    public static readonly AnalyticsView IssueEventsSprints = new("issue_events_sprints", "sprint (its team's events in it)", TeamOnly)
+    {
+        RollupTimeColumn = "at",
+        TimeGrain = AnalyticsView.Sprint,
+    };
+
+    /// <summary>One row per status transition that matters: arrivals in done and reopens (done → not done). Counted per team and month in <see cref="IssueEventsMonths"/>, per sprint in <see cref="IssueEventsSprints"/>.</summary>
     public static readonly AnalyticsView IssueEvents = new("issue_events", "issue transition", IssueDimensions)
     {
-        Rollups = [IssueEventsMonths],
+        Rollups = [IssueEventsMonths, IssueEventsSprints],
     };
 
     /// <summary>One row per team and day (days without WIP included, as 0).</summary>
@@ -214,7 +261,18 @@ public static class AnalyticsModel
     public static readonly AnalyticsView IssueIdleSegments = new("issue_idle_segments", "in-progress idle stretch", IssueDimensions);
 
     public static readonly IReadOnlyList<AnalyticsView> Views =
-        [SprintIssueFacts, SprintStats, IssueFlow, IssueFlowCreatedMonths, IssueFlowResolvedMonths, IssueEvents, IssueEventsMonths, TeamDailyWip, IssueIdleSegments];
+        [SprintIssueFacts, SprintStats, IssueFlow, IssueFlowCreatedMonths, IssueFlowResolvedMonths, IssueFlowResolvedSprints, IssueEvents,
+         IssueEventsMonths, IssueEventsSprints, TeamDailyWip, IssueIdleSegments];
+
+    /// <summary>
+    /// The tenant views of the stored per-sprint z-scores of composites' components (migration 0021): <c>sprint_z</c> (rows
+    /// <c>definition, sprint_key, metric, value, baseline, n, z</c>) and <c>sprint_z_definitions</c> (the keys the tenant's store
+    /// holds). Read by <c>ZScoreSql.StoredCtes</c>.
+    /// </summary>
+    public const string StoredZ = "sprint_z";
+
+    /// <inheritdoc cref="StoredZ"/>
+    public const string StoredZDefinitions = "sprint_z_definitions";
 
     /// <summary>Every view has <c>team_key</c> and <c>issue_key</c> (distinct counts) except the rollups and team_daily_wip (the rollups have <c>team_key</c>);
     /// sprint-grain views have <c>sprint_key</c> and <c>sprint_close_at</c> (sprint rows are keyed and ordered by them).</summary>

@@ -783,10 +783,10 @@ public static partial class QueryBuilder
             var unnested = view.HoldsValues && group.Aggregates.Any(a => a.Kind == "percentile")
                 ? group.Aggregates.Select(a => a.Measure.Column).Distinct().ToList()
                 : null;
-            if (unnested is not null)
-            {
-                from += $"\n    LEFT JOIN LATERAL unnest({string.Join(", ", unnested.Select(c => $"v.{c}_values"))}) AS u({string.Join(", ", unnested)}) ON true";
-            }
+            var unnestJoin = unnested is null
+                ? ""
+                : $"\n    LEFT JOIN LATERAL unnest({string.Join(", ", unnested.Select(c => $"v.{c}_values"))}) AS u({string.Join(", ", unnested)}) ON true";
+            from += unnestJoin;
 
             var where = new List<string>();
             string? perSprintRows = null;
@@ -800,7 +800,8 @@ public static partial class QueryBuilder
                     throw new InvalidOperationException($"a {view.Name} group has no per-sprint value");
                 }
 
-                var sprintView = IsSprintView(view);
+                // (a per-sprint rollup holds each sprint's rows already placed: one row by sprint key)
+                var sprintView = IsSprintView(view) || view.TimeGrain == AnalyticsView.Sprint;
                 var timeColumn = group.TimeColumn;
                 string RowsOf(string alias) => sprintView
                     ? $"{alias}.sprint_key = w.sprint_key"
@@ -878,7 +879,7 @@ public static partial class QueryBuilder
                     // The components' z-scores for the sprints this group reads, from their catalog definitions (ZScoreSql).
                     var composite = group.Composite!;
                     var z = $"{name}_z";
-                    ctes.AddRange(ZScoreSql.Ctes(z, group.Components, $"SELECT v.sprint_key FROM {from}{WhereSql(Indent + Indent)}", null, catalog, p));
+                    ctes.AddRange(ZScoreSql.StoredCtes(z, group.Components, $"SELECT v.sprint_key FROM {from}{WhereSql(Indent + Indent)}", catalog, p));
                     var terms = new List<string>();
                     var weights = new List<string>();
                     foreach (var component in composite.Components!)
@@ -921,6 +922,8 @@ public static partial class QueryBuilder
                         {
                             Aggregation.Sum => $"sum(v.{a.Measure.Column}) AS {a.Alias}",
                             Aggregation.Avg => $"avg(v.{a.Measure.Column}) AS {a.Alias}",
+                            // per sprint, the sprint is the window: the rollup holds the number of distinct issues (a count, as count(DISTINCT))
+                            Aggregation.CountDistinctIssues when view.TimeGrain == AnalyticsView.Sprint => $"sum(v.{a.Measure.Column})::bigint AS {a.Alias}",
                             Aggregation.CountDistinctIssues when view.PreviousColumn is { } previous =>
                                 $"coalesce(sum(v.{view.CountColumn}) FILTER (WHERE v.{a.Measure.Column} = 1 AND {FirstInWindow(previous, keys, group.TimeColumn, window, prefix, p)}), 0) AS {a.Alias}",
                             Aggregation.CountDistinctIssues => $"count(DISTINCT v.{AnalyticsModel.IssueKeyColumn}) FILTER (WHERE v.{a.Measure.Column} = 1) AS {a.Alias}",
@@ -934,7 +937,7 @@ public static partial class QueryBuilder
                         // a sprint without rows has no value, as with a join.
                         body = $"    SELECT w.sprint_key AS sprint_key, {string.Join(", ", group.Aggregates.Select(a => $"a.{a.Alias}"))}\n" +
                                $"    FROM {series} w\n    CROSS JOIN LATERAL (\n        SELECT count(*) AS {RowCount}, {string.Join(", ", aggregates)}\n" +
-                               $"        FROM {view.Name} v\n        WHERE {perSprintRows}\n    ) a\n    WHERE a.{RowCount} > 0";
+                               $"        FROM {view.Name} v{unnestJoin.Replace("\n    ", "\n        ", StringComparison.Ordinal)}\n        WHERE {perSprintRows}\n    ) a\n    WHERE a.{RowCount} > 0";
                         break;
                     }
 
@@ -958,19 +961,32 @@ public static partial class QueryBuilder
     /// a row the rollup has summed away (an assignee, an issue type…); for a rollup of months (<see cref="AnalyticsView.TimeGrain"/>)
     /// also a plain group over all time or over a calendar window from a month start to a month start (each issue's time is in
     /// the window exactly when its month is), never a sprint window or a sprint's values. Otherwise the group's own view.
+    /// For each sprint's values (<paramref name="series"/>: z-scores, the problem score) a per-sprint rollup
+    /// (<see cref="AnalyticsView.Sprint"/>, migration 0021) comes first: one row per sprint holding what its team's rows in its
+    /// (start, close] sum to, read when every aggregate of a plain group is one it carries.
     /// </summary>
     private static AnalyticsView SourceView(Group group, IEnumerable<Key> keys, IEnumerable<SpecFilter> filters, ResolvedWindow window,
         bool series) =>
-        group.View.RollupFor(group.TimeColumn) is { } rollup
-        && group.TimeKind == TimeKind.Window
-        && group.Kind is GroupKind.Plain or GroupKind.PerSprint
-        && group.Aggregates.All(a => a.Measure.InRollup && (a.Measure.Aggregation == Aggregation.Values ? a.Kind is "mean" or "percentile" : a.Kind is "plain" or "per_sprint"))
-        && !(group.Aggregates.Any(a => a.Kind == "percentile") && group.Aggregates.Any(a => a.Measure.Aggregation != Aggregation.Values))
-        && keys.All(k => rollup.Dimensions.Contains(k.Dimension))
-        && filters.All(f => rollup.DimensionColumns.ContainsKey(f.Dimension))
-        && (rollup.TimeGrain is null || (group.Kind == GroupKind.Plain && !series && MonthAligned(window)))
-            ? rollup
-            : group.View;
+        series && group.View.RollupFor(group.TimeColumn, perSprint: true) is { } perSprint && group.Kind == GroupKind.Plain && Answers(perSprint, group)
+            ? perSprint
+            : group.View.RollupFor(group.TimeColumn) is { } rollup
+              && group.Kind is GroupKind.Plain or GroupKind.PerSprint
+              && Answers(rollup, group)
+              && keys.All(k => rollup.Dimensions.Contains(k.Dimension))
+              && filters.All(f => rollup.DimensionColumns.ContainsKey(f.Dimension))
+              && (rollup.TimeGrain is null || (group.Kind == GroupKind.Plain && !series && MonthAligned(window)))
+                ? rollup
+                : group.View;
+
+    /// <summary>
+    /// Every aggregate of the group is one the rollup carries (<see cref="AnalyticsView.Carries"/>) in a form it keeps: a sum, a
+    /// per-sprint sum or a distinct-issue count of a counted measure, the mean or a percentile of an issue value — and not a
+    /// percentile beside sums (the unnested values would repeat a row's sums).
+    /// </summary>
+    private static bool Answers(AnalyticsView rollup, Group group) =>
+        group.TimeKind == TimeKind.Window
+        && group.Aggregates.All(a => rollup.Carries(a.Measure) && (a.Measure.Aggregation == Aggregation.Values ? a.Kind is "mean" or "percentile" : a.Kind is "plain" or "per_sprint"))
+        && !(group.Aggregates.Any(a => a.Kind == "percentile") && group.Aggregates.Any(a => a.Measure.Aggregation != Aggregation.Values));
 
     /// <summary>
     /// Over a rollup with a <see cref="AnalyticsView.PreviousColumn"/>: the rows that count their issues in the group — those whose

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using SpiralAnalytics.Core.Analytics;
 using SpiralAnalytics.Core.Catalog;
 
@@ -143,8 +145,11 @@ public static class ZScoreSql
             var scale = Scale(metric);
             var scaled = Scaled($"y.{m}", scale);
             // The baseline shown is the plain mean; z compares on the metric's scale (ln(1 + x) for durations).
-            stats.Add($"avg(y.{m}) AS {m}__mean, " + (scale.Log ? $"avg({scaled}) AS {m}__smean, " : "") +
-                      $"stddev_samp({scaled}) AS {m}__sd, count(y.{m})::int AS {m}__n");
+            // (float8 sums depend on their order: in key order, every statement that computes a z — an answer's, the stored one —
+            // gets the same bits)
+            var order = scale.Log ? " ORDER BY b.base_key" : "";
+            stats.Add($"avg(y.{m}) AS {m}__mean, " + (scale.Log ? $"avg({scaled}{order}) AS {m}__smean, " : "") +
+                      $"stddev_samp({scaled}{order}) AS {m}__sd, count(y.{m})::int AS {m}__n");
             select.Add($"x.{m}");
             select.Add($"z.{m}__mean AS {m}__baseline");
             select.Add($"z.{m}__n");
@@ -164,6 +169,79 @@ public static class ZScoreSql
                     JOIN {name}_values y ON y.sprint_key = b.base_key
                     GROUP BY b.target_key
                 ) z ON z.target_key = s.sprint_key
+            )
+            """);
+        return ctes;
+    }
+
+    /// <summary>
+    /// The statement that computes the value, baseline and z-score of each of a composite's <paramref name="components"/> for
+    /// every sprint of the tenant (rows <c>sprint_key, metric, value, baseline, n, z</c>) — <see cref="Ctes"/> over all sprints,
+    /// the very CTEs an answer computes them with (a sprint's z depends only on its own values and its baseline sprints', never
+    /// on which other sprints an answer asks for) — and its key: a hash of that SQL text and its parameters. The refresh stores
+    /// these rows (migration 0021, <c>sprint_z</c>) under the key; an answer reads them only when the tenant's store holds that
+    /// key (<see cref="StoredCtes"/>), so any change of a component's definition in force — a new version, a tenant's own, a
+    /// pinned one, a change of this code — is another key, computed at query time until a refresh stores it. Null when a
+    /// component is a tenant SQL metric (its text never runs with the refresh's owner privileges).
+    /// </summary>
+    public static StoredZ? Stored(IReadOnlyList<MetricDefinition> components, MetricCatalog catalog)
+    {
+        if (components.Any(c => c.Type == MetricTypes.Sql))
+        {
+            return null;
+        }
+
+        var p = new SqlParameters();
+        var ctes = Ctes("z", components, "SELECT sprint_key FROM sprint_stats", null, catalog, p);
+        var rows = components.Select(c =>
+        {
+            var m = QueryBuilder.Ident(c.Name);
+            return $"({p.Add(c.Name, $"metric:{c.Name}")}::text, z.{m}::numeric, z.{m}__baseline::numeric, z.{m}__n, z.{m}__z::float8)";
+        });
+        var sql = "WITH " + string.Join(",\n", ctes) +
+                  $"\nSELECT z.sprint_key, x.metric, x.value, x.baseline, x.n, x.z\nFROM z\nCROSS JOIN LATERAL (VALUES {string.Join(", ", rows)}) x(metric, value, baseline, n, z)";
+        var text = sql + "\n" + string.Join("\n", p.Values.Select(v => v switch
+        {
+            string[] a => "[" + string.Join(",", a) + "]",
+            DateTimeOffset d => d.UtcDateTime.ToString("o", CultureInfo.InvariantCulture),
+            _ => Convert.ToString(v, CultureInfo.InvariantCulture),
+        }));
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        return new StoredZ(key, sql, p.Values);
+    }
+
+    /// <summary>
+    /// The z-scores of a composite's <paramref name="components"/> for the sprints <paramref name="targets"/>, as CTEs ending in
+    /// <c>{name} (sprint_key, m__z…)</c> (float8): read from the tenant's stored z-scores (<c>sprint_z</c>) when its store holds
+    /// the components' <see cref="Stored"/> key, else computed (<see cref="Ctes"/>, <c>{name}_computed</c>). Both branches are in
+    /// the statement; a one-time condition runs one of them.
+    /// </summary>
+    public static IReadOnlyList<string> StoredCtes(string name, IReadOnlyList<MetricDefinition> components, string targets, MetricCatalog catalog,
+        SqlParameters p)
+    {
+        var computed = $"{name}_computed";
+        var ctes = Ctes(computed, components, targets, null, catalog, p).ToList();
+        var columns = components.Select(c => $"{QueryBuilder.Ident(c.Name)}__z").ToList();
+        if (Stored(components, catalog) is not { } stored)
+        {
+            ctes.Add($"{name} AS (\n    SELECT sprint_key, {string.Join(", ", columns.Select(c => $"{c}::float8 AS {c}"))}\n    FROM {computed}\n)");
+            return ctes;
+        }
+
+        var key = p.Add(stored.Key, $"stored_z:{stored.Key}");
+        var pivot = components.Select((c, i) => $"max(t.z) FILTER (WHERE t.metric = {p.Add(c.Name, $"metric:{c.Name}")}) AS {columns[i]}");
+        ctes.Add($"{name}_stored AS (\n    SELECT count(*) = 1 AS complete FROM {AnalyticsModel.StoredZDefinitions} WHERE definition = {key}\n)");
+        ctes.Add(
+            $"""
+            {name} AS (
+                SELECT t.sprint_key, {string.Join(", ", pivot)}
+                FROM {AnalyticsModel.StoredZ} t
+                WHERE t.definition = {key} AND t.sprint_key IN ({targets}) AND (SELECT complete FROM {name}_stored)
+                GROUP BY t.sprint_key
+                UNION ALL
+                SELECT sprint_key, {string.Join(", ", columns.Select(c => $"{c}::float8"))}
+                FROM {computed}
+                WHERE NOT (SELECT complete FROM {name}_stored)
             )
             """);
         return ctes;
@@ -194,3 +272,6 @@ public static class ZScoreSql
 
     private static string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>A composite's components' stored per-sprint z-scores: the key they are stored under, and the statement (and parameters) that computes them.</summary>
+public sealed record StoredZ(string Key, string Sql, IReadOnlyList<object> Parameters);

@@ -15,6 +15,9 @@ public sealed record RefreshReport(long DataVersion, TimeSpan Duration, IReadOnl
     /// <summary>What ran after the views (e.g. tenant metrics materialized), one line each.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>How long the followers (<see cref="IAfterRefresh"/>) took after the commit; <see cref="Duration"/> ends at the commit.</summary>
+    public TimeSpan AfterCommit { get; init; }
+
     public bool Full { get; init; } = true;
 
     /// <summary>Why a refresh rebuilt everything (asked for, a team changed, ...); null for a partial one.</summary>
@@ -46,7 +49,8 @@ public interface IAfterRefresh
 /// (<see cref="RefreshScope"/>); a full one rebuilds every row, with the same functions, so both give the same rows.
 /// One refresh at a time (advisory lock); a second caller waits for the first and then refreshes again.
 /// </summary>
-public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<AnalyticsRefresher> logger, IEnumerable<IAfterRefresh>? followers = null)
+public sealed class AnalyticsRefresher(
+    SpiralDataSources data, ILogger<AnalyticsRefresher> logger, IEnumerable<IAfterRefresh>? followers = null, SprintZStore? zScores = null)
 {
     private const long LockKey = 0x5350_4952_4146; // "SPIRAF"
 
@@ -89,6 +93,16 @@ public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<Analytics
                     progress?.Report(refresh);
                 }
 
+                // The stored z-scores of the composites' components (0021) of every tenant of a full refresh, else of every tenant
+                // whose rows it rewrote, are forgotten here and stored again after the commit (SprintZStore, a follower); a host
+                // without the catalog stores none: answers compute them.
+                if (zScores is not null)
+                {
+                    var sets = new[] { scope.Issues, scope.Sprints, scope.Teams, scope.PlacedSprints };
+                    await zScores.ForgetAsync(connection, transaction,
+                        scope.FullBecause is not null || sets.Any(k => k.All) ? null : sets.SelectMany(k => k.Tenants).Distinct().ToArray(), ct);
+                }
+
                 await using var record = new NpgsqlCommand(
                     """
                     INSERT INTO analytics_refreshes (started_at, finished_at, duration_ms, row_counts, as_of, mode)
@@ -104,6 +118,8 @@ public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<Analytics
                 await transaction.CommitAsync(ct);
             }
 
+            // the refresh's duration: until its rows are visible; what the followers take after that is reported apart
+            var committed = clock.Elapsed;
             Log.AnalyticsRefreshed(logger, version, scope.FullBecause is null ? "partial" : "full", clock.ElapsedMilliseconds);
             var notes = new List<string>();
             foreach (var follower in followers ?? [])
@@ -123,7 +139,10 @@ public sealed class AnalyticsRefresher(SpiralDataSources data, ILogger<Analytics
                 }
             }
 
-            return new RefreshReport(version, clock.Elapsed, views) { Notes = notes, Full = scope.FullBecause is not null, FullBecause = scope.FullBecause };
+            return new RefreshReport(version, committed, views)
+            {
+                Notes = notes, Full = scope.FullBecause is not null, FullBecause = scope.FullBecause, AfterCommit = clock.Elapsed - committed,
+            };
         }
         finally
         {

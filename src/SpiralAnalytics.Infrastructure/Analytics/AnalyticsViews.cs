@@ -6,6 +6,12 @@ public enum ViewKey
     Issue,
     Sprint,
     Team,
+
+    /// <summary>
+    /// By sprint, holding its team's issue rows placed in the sprint's (start, close] (0021): the sprints that changed and every
+    /// sprint of the teams whose issues changed (<see cref="RefreshScope.PlacedSprints"/>).
+    /// </summary>
+    PlacedSprint,
 }
 
 /// <summary>
@@ -17,7 +23,7 @@ public sealed record AnalyticsView(string Name, string Function, ViewKey Key, bo
     public string KeyColumn => Key switch
     {
         ViewKey.Issue => "issue_id",
-        ViewKey.Sprint => "sprint_id",
+        ViewKey.Sprint or ViewKey.PlacedSprint => "sprint_id",
         _ => "team_id",
     };
 
@@ -50,6 +56,8 @@ public static class AnalyticsViews
         new("mv_issue_events", "analytics_issue_events_rows", ViewKey.Issue, ReadsAsOf: false),
         // 0020: per team, month and kind, the events counted once per issue (keyed by team like the issue sums per month)
         new("mv_issue_events_months", "analytics_issue_events_months_rows", ViewKey.Team, ReadsAsOf: false),
+        // 0021: per sprint, the sums of mv_issue_flow and the distinct issues of mv_issue_events its team placed in it
+        new("mv_sprint_issue_rollups", "analytics_sprint_issue_rollups_rows", ViewKey.PlacedSprint, ReadsAsOf: false),
         new("mv_sprint_issue_facts", "analytics_sprint_issue_facts_rows", ViewKey.Sprint, ReadsAsOf: true),
         new("mv_sprint_stats", "analytics_sprint_stats_rows", ViewKey.Sprint, ReadsAsOf: false),
         new("mv_team_daily_wip", "analytics_team_daily_wip_rows", ViewKey.Team, ReadsAsOf: true),

@@ -22,11 +22,13 @@ public sealed record ScopeKeys(Guid[] Tenants, long[] Ids, bool All = false)
 /// carried over, the sprint's low_sample); sprints not closed at the last refresh (their rows read the instant).</item>
 /// <item>team rows (daily WIP, the issue sums per month): the teams of the changed issues, before and after (team 0: an issue
 /// without a team, whose month sums are kept under 0; no WIP row has it); every team on a new UTC day.</item>
+/// <item>placed-sprint rows (the issue sums per sprint, 0021: a sprint holds its team's issues and events in its (start, close]):
+/// the sprint rows' sprints (a sprint's key, team or dates changed, it was added or deleted) and every sprint of those teams.</item>
 /// </list>
 /// A changed team row ('t'), no earlier refresh that recorded its instant, or more than a fifth (and 10,000) of the issues or
 /// sprints to rewrite makes it a full refresh. Everything runs in the refresher's transaction, which consumes the changes.
 /// </summary>
-public sealed record RefreshScope(string? FullBecause, ScopeKeys Issues, ScopeKeys Sprints, ScopeKeys Teams)
+public sealed record RefreshScope(string? FullBecause, ScopeKeys Issues, ScopeKeys Sprints, ScopeKeys Teams, ScopeKeys PlacedSprints)
 {
     // A bulk load (a first import, a re-seed) rewrites most rows: past both bounds a full rebuild is the cheaper way.
     private const double FullFraction = 0.2;
@@ -36,6 +38,7 @@ public sealed record RefreshScope(string? FullBecause, ScopeKeys Issues, ScopeKe
     {
         ViewKey.Issue => Issues,
         ViewKey.Sprint => Sprints,
+        ViewKey.PlacedSprint => PlacedSprints,
         _ => Teams,
     };
 
@@ -85,6 +88,11 @@ public sealed record RefreshScope(string? FullBecause, ScopeKeys Issues, ScopeKe
         FROM refresh_changed_issues c
         JOIN mv_issue_flow f ON f.tenant_id = c.tenant_id AND f.issue_id = c.issue_id
         LEFT JOIN teams t ON t.tenant_id = f.tenant_id AND t.key = f.team_key;
+
+        CREATE TEMP TABLE refresh_placed_sprints ON COMMIT DROP AS
+        SELECT tenant_id, sprint_id FROM refresh_sprints
+        UNION
+        SELECT s.tenant_id, s.id FROM refresh_teams t JOIN sprints s ON s.tenant_id = t.tenant_id AND s.team_id = t.team_id;
         """;
 
     private const string KeysSql = """
@@ -93,6 +101,8 @@ public sealed record RefreshScope(string? FullBecause, ScopeKeys Issues, ScopeKe
         SELECT 's', coalesce(array_agg(DISTINCT tenant_id), '{}'), coalesce(array_agg(sprint_id), '{}'), (SELECT count(*) FROM sprints) FROM refresh_sprints
         UNION ALL
         SELECT 't', coalesce(array_agg(DISTINCT tenant_id), '{}'), coalesce(array_agg(team_id), '{}'), (SELECT count(*) FROM teams) FROM refresh_teams
+        UNION ALL
+        SELECT 'p', coalesce(array_agg(DISTINCT tenant_id), '{}'), coalesce(array_agg(sprint_id), '{}'), (SELECT count(*) FROM sprints) FROM refresh_placed_sprints
         """;
 
     /// <summary>
@@ -120,7 +130,7 @@ public sealed record RefreshScope(string? FullBecause, ScopeKeys Issues, ScopeKe
 
         if (fullBecause is not null)
         {
-            return new RefreshScope(fullBecause, ScopeKeys.Everything, ScopeKeys.Everything, ScopeKeys.Everything);
+            return new RefreshScope(fullBecause, ScopeKeys.Everything, ScopeKeys.Everything, ScopeKeys.Everything, ScopeKeys.Everything);
         }
 
         await using (var scope = new NpgsqlBatch(connection, transaction) { Timeout = 0 })
@@ -147,8 +157,8 @@ public sealed record RefreshScope(string? FullBecause, ScopeKeys Issues, ScopeKe
             {
                 var ids = reader.GetFieldValue<long[]>(2);
                 var total = reader.GetInt64(3);
-                // teams are few: a team's days of WIP are rewritten whatever the share
-                if (reader.GetString(0) != "t" && ids.Length > FullMinimum && ids.Length > FullFraction * total)
+                // teams are few: a team's days of WIP (and its sprints' placed issue sums) are rewritten whatever the share
+                if (reader.GetString(0) is not ("t" or "p") && ids.Length > FullMinimum && ids.Length > FullFraction * total)
                 {
                     fullBecause ??= $"{ids.Length} of {total} {(reader.GetString(0) == "i" ? "issues" : "sprints")} to rewrite";
                 }
@@ -159,11 +169,11 @@ public sealed record RefreshScope(string? FullBecause, ScopeKeys Issues, ScopeKe
 
         if (fullBecause is not null)
         {
-            return new RefreshScope(fullBecause, ScopeKeys.Everything, ScopeKeys.Everything, ScopeKeys.Everything);
+            return new RefreshScope(fullBecause, ScopeKeys.Everything, ScopeKeys.Everything, ScopeKeys.Everything, ScopeKeys.Everything);
         }
 
         // Days are UTC (0002): on a new day every team has one more day of WIP.
         var teamKeys = asOf.UtcDateTime.Date != previousAsOf!.Value.UtcDateTime.Date ? ScopeKeys.Everything : keys["t"];
-        return new RefreshScope(null, keys["i"], keys["s"], teamKeys);
+        return new RefreshScope(null, keys["i"], keys["s"], teamKeys, keys["p"]);
     }
 }

@@ -174,4 +174,43 @@ public sealed class RollupSourceTests
         Assert.Contains("velocity__z", flagged, StringComparison.Ordinal);
         Assert.DoesNotContain(Facts, flagged, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_per_sprint_rollups_carry_the_issue_sums_and_values_placed_by_resolution_and_the_distinct_issues_of_events_and_nothing_else()
+    {
+        Assert.Same(AnalyticsModel.IssueFlowResolvedSprints, AnalyticsModel.IssueFlow.RollupFor("resolved_at", perSprint: true));
+        Assert.Same(AnalyticsModel.IssueEventsSprints, AnalyticsModel.IssueEvents.RollupFor("at", perSprint: true));
+        Assert.Null(AnalyticsModel.IssueFlow.RollupFor("created_at", perSprint: true));
+        Assert.Null(AnalyticsModel.SprintIssueFacts.RollupFor("sprint_close_at", perSprint: true));
+        // the month rollups are still the ones for windows
+        Assert.Same(AnalyticsModel.IssueFlowResolvedMonths, AnalyticsModel.IssueFlow.RollupFor("resolved_at"));
+        Assert.Same(AnalyticsModel.IssueEventsMonths, AnalyticsModel.IssueEvents.RollupFor("at"));
+        Assert.All(AnalyticsModel.Measures, m => Assert.Equal(
+            (m.View == AnalyticsModel.IssueFlow && m.TimeColumn == "resolved_at" && m.Aggregation is Aggregation.Sum or Aggregation.Values)
+            || (m.View == AnalyticsModel.IssueEvents && m.Aggregation == Aggregation.CountDistinctIssues),
+            m.SprintRollup is not null));
+    }
+
+    [Fact]
+    public void Each_sprints_cycle_time_and_reopen_rate_behind_the_problem_score_read_one_row_of_the_per_sprint_rollups()
+    {
+        var score = SpecTestData.Build("""{"metrics":["sprint_problematic_score"],"group_by":["team"],"time":{"type":"all"}}""").Sql;
+        Assert.Contains("FROM issue_flow_resolved_sprints v\n        LEFT JOIN LATERAL unnest(v.cycle_time_days_values) AS u(cycle_time_days) ON true\n        WHERE v.sprint_key = w.sprint_key", score, StringComparison.Ordinal);
+        Assert.Matches(@"percentile_cont\(\$\d+\) WITHIN GROUP \(ORDER BY u\.cycle_time_days\) AS cycle_time_days_p50", score);
+        Assert.Contains("sum(v.is_reopen)::bigint AS reopened_issues, sum(v.is_done_arrival)::bigint AS done_arrival_issues\n        FROM issue_events_sprints v\n        WHERE v.sprint_key = w.sprint_key", score, StringComparison.Ordinal);
+        Assert.DoesNotContain("FROM issue_flow v", score, StringComparison.Ordinal);
+        Assert.DoesNotContain("FROM issue_events v", score, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_answers_own_window_over_issue_rows_never_reads_the_per_sprint_rollups()
+    {
+        // (sprints may overlap, and an issue in two sprints is one issue: a sum over sprints would count it twice)
+        var window = SpecTestData.Build("""{"metrics":["reopen_rate","cycle_time_p50"],"group_by":["team"],"time":{"type":"last_sprints","n":6}}""").Sql;
+        Assert.Contains("FROM issue_events v", window, StringComparison.Ordinal);
+        Assert.Contains("FROM issue_flow v", window, StringComparison.Ordinal);
+        Assert.DoesNotContain("_sprints v", window, StringComparison.Ordinal);
+        var all = SpecTestData.Build("""{"metrics":["reopen_rate","cycle_time_p50"],"group_by":["team"],"time":{"type":"all"}}""").Sql;
+        Assert.DoesNotContain("_sprints v", all, StringComparison.Ordinal);
+    }
 }

@@ -680,31 +680,31 @@ public sealed class SqlBaselineTests
                 ) s
                 WHERE s.recency BETWEEN $2 AND $3
             ),
-            c1_z_order AS (
+            c1_z_computed_order AS (
                 SELECT s.sprint_key, s.team_key, s.sprint_state = 'closed' AND NOT s.low_sample AS eligible,
                        count(*) FILTER (WHERE s.sprint_state = 'closed' AND NOT s.low_sample) OVER (PARTITION BY s.team_key ORDER BY s.sprint_close_at, s.sprint_key
                                                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS eligible_before
                 FROM sprint_stats s
                 WHERE s.sprint_close_at IS NOT NULL
             ),
-            c1_z_base AS (
+            c1_z_computed_base AS (
                 SELECT t.sprint_key AS target_key, b.sprint_key AS base_key
-                FROM c1_z_order t
+                FROM c1_z_computed_order t
                 CROSS JOIN generate_series(1, 6) k(n)
-                JOIN c1_z_order b ON b.team_key = t.team_key AND b.eligible_before = t.eligible_before - k.n AND b.eligible
+                JOIN c1_z_computed_order b ON b.team_key = t.team_key AND b.eligible_before = t.eligible_before - k.n AND b.eligible
                 WHERE t.sprint_key IN (SELECT v.sprint_key FROM sprint_stats v
                     WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints))
             ),
-            c1_z_sprints AS (
+            c1_z_computed_sprints AS (
                 SELECT sprint_key, team_key, sprint_start_at, sprint_close_at
                 FROM sprint_stats
                 WHERE sprint_key IN (SELECT v.sprint_key FROM sprint_stats v
                     WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints))
-                   OR sprint_key IN (SELECT base_key FROM c1_z_base)
+                   OR sprint_key IN (SELECT base_key FROM c1_z_computed_base)
             ),
-            c1_z_values_1 AS (
+            c1_z_computed_values_1 AS (
                 SELECT w.sprint_key AS sprint_key, a.spilled_points, a.committed_points, a.committed_completed_points, a.added_points, a.removed_points, a.reestimated_points, a.blocked_hours
-                FROM c1_z_sprints w
+                FROM c1_z_computed_sprints w
                 CROSS JOIN LATERAL (
                     SELECT count(*) AS n__rows, sum(v.spilled_points) AS spilled_points, sum(v.committed_points) AS committed_points, sum(v.committed_completed_points) AS committed_completed_points, sum(v.added_points) AS added_points, sum(v.removed_points) AS removed_points, sum(v.reestimated_points) AS reestimated_points, sum(v.blocked_hours) AS blocked_hours
                     FROM sprint_stats v
@@ -712,38 +712,39 @@ public sealed class SqlBaselineTests
                 ) a
                 WHERE a.n__rows > 0
             ),
-            c1_z_values_2 AS (
+            c1_z_computed_values_2 AS (
                 SELECT w.sprint_key AS sprint_key, a.reopened_issues, a.done_arrival_issues
-                FROM c1_z_sprints w
+                FROM c1_z_computed_sprints w
                 CROSS JOIN LATERAL (
-                    SELECT count(*) AS n__rows, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
-                    FROM issue_events v
-                    WHERE v.team_key = w.team_key AND v.at > w.sprint_start_at AND v.at <= w.sprint_close_at
+                    SELECT count(*) AS n__rows, sum(v.is_reopen)::bigint AS reopened_issues, sum(v.is_done_arrival)::bigint AS done_arrival_issues
+                    FROM issue_events_sprints v
+                    WHERE v.sprint_key = w.sprint_key
                 ) a
                 WHERE a.n__rows > 0
             ),
-            c1_z_values_3 AS (
+            c1_z_computed_values_3 AS (
                 SELECT w.sprint_key AS sprint_key, a.cycle_time_days_p50
-                FROM c1_z_sprints w
+                FROM c1_z_computed_sprints w
                 CROSS JOIN LATERAL (
-                    SELECT count(*) AS n__rows, percentile_cont($4) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
-                    FROM issue_flow v
-                    WHERE v.team_key = w.team_key AND v.resolved_at > w.sprint_start_at AND v.resolved_at <= w.sprint_close_at
+                    SELECT count(*) AS n__rows, percentile_cont($4) WITHIN GROUP (ORDER BY u.cycle_time_days) AS cycle_time_days_p50
+                    FROM issue_flow_resolved_sprints v
+                    LEFT JOIN LATERAL unnest(v.cycle_time_days_values) AS u(cycle_time_days) ON true
+                    WHERE v.sprint_key = w.sprint_key
                 ) a
                 WHERE a.n__rows > 0
             ),
-            c1_z_values AS (
-                SELECT k.sprint_key, coalesce(c1_z_values_1.spilled_points, 0)::numeric / nullif(c1_z_values_1.committed_points, 0) AS spillover_ratio, coalesce(c1_z_values_1.committed_completed_points, 0)::numeric / nullif(c1_z_values_1.committed_points, 0) AS say_do_ratio, (coalesce(c1_z_values_1.added_points, 0) + coalesce(c1_z_values_1.removed_points, 0) + coalesce(c1_z_values_1.reestimated_points, 0))::numeric / nullif(c1_z_values_1.committed_points, 0) AS scope_churn_ratio, coalesce(c1_z_values_1.blocked_hours, 0) AS blocked_hours, coalesce(c1_z_values_2.reopened_issues, 0)::numeric / nullif(c1_z_values_2.done_arrival_issues, 0) AS reopen_rate, c1_z_values_3.cycle_time_days_p50 AS cycle_time_p50
+            c1_z_computed_values AS (
+                SELECT k.sprint_key, coalesce(c1_z_computed_values_1.spilled_points, 0)::numeric / nullif(c1_z_computed_values_1.committed_points, 0) AS spillover_ratio, coalesce(c1_z_computed_values_1.committed_completed_points, 0)::numeric / nullif(c1_z_computed_values_1.committed_points, 0) AS say_do_ratio, (coalesce(c1_z_computed_values_1.added_points, 0) + coalesce(c1_z_computed_values_1.removed_points, 0) + coalesce(c1_z_computed_values_1.reestimated_points, 0))::numeric / nullif(c1_z_computed_values_1.committed_points, 0) AS scope_churn_ratio, coalesce(c1_z_computed_values_1.blocked_hours, 0) AS blocked_hours, coalesce(c1_z_computed_values_2.reopened_issues, 0)::numeric / nullif(c1_z_computed_values_2.done_arrival_issues, 0) AS reopen_rate, c1_z_computed_values_3.cycle_time_days_p50 AS cycle_time_p50
                 FROM (
-                    SELECT sprint_key FROM c1_z_values_1
-                    UNION SELECT sprint_key FROM c1_z_values_2
-                    UNION SELECT sprint_key FROM c1_z_values_3
+                    SELECT sprint_key FROM c1_z_computed_values_1
+                    UNION SELECT sprint_key FROM c1_z_computed_values_2
+                    UNION SELECT sprint_key FROM c1_z_computed_values_3
                 ) k
-                LEFT JOIN c1_z_values_1 ON c1_z_values_1.sprint_key = k.sprint_key
-                LEFT JOIN c1_z_values_2 ON c1_z_values_2.sprint_key = k.sprint_key
-                LEFT JOIN c1_z_values_3 ON c1_z_values_3.sprint_key = k.sprint_key
+                LEFT JOIN c1_z_computed_values_1 ON c1_z_computed_values_1.sprint_key = k.sprint_key
+                LEFT JOIN c1_z_computed_values_2 ON c1_z_computed_values_2.sprint_key = k.sprint_key
+                LEFT JOIN c1_z_computed_values_3 ON c1_z_computed_values_3.sprint_key = k.sprint_key
             ),
-            c1_z AS (
+            c1_z_computed AS (
                 SELECT s.sprint_key,
                        x.spillover_ratio,
                        z.spillover_ratio__mean AS spillover_ratio__baseline,
@@ -769,35 +770,49 @@ public sealed class SqlBaselineTests
                        z.cycle_time_p50__mean AS cycle_time_p50__baseline,
                        z.cycle_time_p50__n,
                        CASE WHEN ln(1 + greatest(x.cycle_time_p50::float8, 0)) IS NULL OR z.cycle_time_p50__smean IS NULL OR z.cycle_time_p50__n < 4 THEN NULL ELSE greatest(-3, least(3, (ln(1 + greatest(x.cycle_time_p50::float8, 0)) - z.cycle_time_p50__smean) / greatest(coalesce(z.cycle_time_p50__sd, 0), 0.1 * abs(z.cycle_time_p50__smean), 0.1))) END AS cycle_time_p50__z
-                FROM c1_z_sprints s
-                LEFT JOIN c1_z_values x ON x.sprint_key = s.sprint_key
+                FROM c1_z_computed_sprints s
+                LEFT JOIN c1_z_computed_values x ON x.sprint_key = s.sprint_key
                 LEFT JOIN (
                     SELECT b.target_key,
                            avg(y.spillover_ratio) AS spillover_ratio__mean, stddev_samp(y.spillover_ratio) AS spillover_ratio__sd, count(y.spillover_ratio)::int AS spillover_ratio__n,
                            avg(y.say_do_ratio) AS say_do_ratio__mean, stddev_samp(y.say_do_ratio) AS say_do_ratio__sd, count(y.say_do_ratio)::int AS say_do_ratio__n,
                            avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, stddev_samp(y.scope_churn_ratio) AS scope_churn_ratio__sd, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
-                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0)) ORDER BY b.base_key) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0)) ORDER BY b.base_key) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
                            avg(y.reopen_rate) AS reopen_rate__mean, stddev_samp(y.reopen_rate) AS reopen_rate__sd, count(y.reopen_rate)::int AS reopen_rate__n,
-                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
-                    FROM c1_z_base b
-                    JOIN c1_z_values y ON y.sprint_key = b.base_key
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0)) ORDER BY b.base_key) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0)) ORDER BY b.base_key) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                    FROM c1_z_computed_base b
+                    JOIN c1_z_computed_values y ON y.sprint_key = b.base_key
                     GROUP BY b.target_key
                 ) z ON z.target_key = s.sprint_key
             ),
+            c1_z_stored AS (
+                SELECT count(*) = 1 AS complete FROM sprint_z_definitions WHERE definition = $5
+            ),
+            c1_z AS (
+                SELECT t.sprint_key, max(t.z) FILTER (WHERE t.metric = $6) AS spillover_ratio__z, max(t.z) FILTER (WHERE t.metric = $7) AS say_do_ratio__z, max(t.z) FILTER (WHERE t.metric = $8) AS scope_churn_ratio__z, max(t.z) FILTER (WHERE t.metric = $9) AS blocked_hours__z, max(t.z) FILTER (WHERE t.metric = $10) AS reopen_rate__z, max(t.z) FILTER (WHERE t.metric = $11) AS cycle_time_p50__z
+                FROM sprint_z t
+                WHERE t.definition = $5 AND t.sprint_key IN (SELECT v.sprint_key FROM sprint_stats v
+                    WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)) AND (SELECT complete FROM c1_z_stored)
+                GROUP BY t.sprint_key
+                UNION ALL
+                SELECT sprint_key, spillover_ratio__z::float8, say_do_ratio__z::float8, scope_churn_ratio__z::float8, blocked_hours__z::float8, reopen_rate__z::float8, cycle_time_p50__z::float8
+                FROM c1_z_computed
+                WHERE NOT (SELECT complete FROM c1_z_stored)
+            ),
             c1 AS (
                 SELECT v.team_name AS team, avg(
-                    (coalesce($5 * greatest(-3, least(3, $6 * z.spillover_ratio__z)), 0)
-                     + coalesce($7 * greatest(-3, least(3, $8 * z.say_do_ratio__z)), 0)
-                     + coalesce($9 * greatest(-3, least(3, $10 * z.scope_churn_ratio__z)), 0)
-                     + coalesce($11 * greatest(-3, least(3, $12 * z.blocked_hours__z)), 0)
-                     + coalesce($13 * greatest(-3, least(3, $14 * z.reopen_rate__z)), 0)
-                     + coalesce($15 * greatest(-3, least(3, $16 * z.cycle_time_p50__z)), 0))
-                    / nullif(CASE WHEN z.spillover_ratio__z IS NULL THEN 0 ELSE $5 END
-                             + CASE WHEN z.say_do_ratio__z IS NULL THEN 0 ELSE $7 END
-                             + CASE WHEN z.scope_churn_ratio__z IS NULL THEN 0 ELSE $9 END
-                             + CASE WHEN z.blocked_hours__z IS NULL THEN 0 ELSE $11 END
-                             + CASE WHEN z.reopen_rate__z IS NULL THEN 0 ELSE $13 END
-                             + CASE WHEN z.cycle_time_p50__z IS NULL THEN 0 ELSE $15 END, 0)) AS sprint_problematic_score
+                    (coalesce($12 * greatest(-3, least(3, $13 * z.spillover_ratio__z)), 0)
+                     + coalesce($14 * greatest(-3, least(3, $15 * z.say_do_ratio__z)), 0)
+                     + coalesce($16 * greatest(-3, least(3, $17 * z.scope_churn_ratio__z)), 0)
+                     + coalesce($18 * greatest(-3, least(3, $19 * z.blocked_hours__z)), 0)
+                     + coalesce($20 * greatest(-3, least(3, $21 * z.reopen_rate__z)), 0)
+                     + coalesce($22 * greatest(-3, least(3, $23 * z.cycle_time_p50__z)), 0))
+                    / nullif(CASE WHEN z.spillover_ratio__z IS NULL THEN 0 ELSE $12 END
+                             + CASE WHEN z.say_do_ratio__z IS NULL THEN 0 ELSE $14 END
+                             + CASE WHEN z.scope_churn_ratio__z IS NULL THEN 0 ELSE $16 END
+                             + CASE WHEN z.blocked_hours__z IS NULL THEN 0 ELSE $18 END
+                             + CASE WHEN z.reopen_rate__z IS NULL THEN 0 ELSE $20 END
+                             + CASE WHEN z.cycle_time_p50__z IS NULL THEN 0 ELSE $22 END, 0)) AS sprint_problematic_score
                 FROM sprint_stats v
                 JOIN c1_z z ON z.sprint_key = v.sprint_key
                 WHERE v.sprint_key IN (SELECT sprint_key FROM cur_sprints)
@@ -810,9 +825,9 @@ public sealed class SqlBaselineTests
             SELECT r.team, r.sprint_problematic_score
             FROM cur r
             ORDER BY r.sprint_problematic_score DESC NULLS LAST, r.team
-            LIMIT $17
+            LIMIT $24
             """,
-            "2024-06-15T12:00:00.0000000Z | 1 | 6 | 0.5 | 0.25 | 1 | 0.2 | -1 | 0.2 | 1 | 0.15 | 1 | 0.1 | 1 | 0.1 | 1 | 3"),
+            "2024-06-15T12:00:00.0000000Z | 1 | 6 | 0.5 | 0e3b4c474ff9db80950f7fbafeb97eac170a7723f9b493add0c77e8593fee4f1 | spillover_ratio | say_do_ratio | scope_churn_ratio | blocked_hours | reopen_rate | cycle_time_p50 | 0.25 | 1 | 0.2 | -1 | 0.2 | 1 | 0.15 | 1 | 0.1 | 1 | 0.1 | 1 | 3"),
         (
             "Sprint_and_issue_grain_metrics_together_over_sprint_spans",
             """{"metrics":["velocity","say_do_ratio","lead_time_p50","bug_count"],"group_by":["team"],"time":{"type":"last_sprints","n":4}}""",
@@ -1517,9 +1532,9 @@ public sealed class SqlBaselineTests
                 SELECT w.sprint_key AS sprint_key, a.reopened_issues, a.done_arrival_issues
                 FROM scores_sprints w
                 CROSS JOIN LATERAL (
-                    SELECT count(*) AS n__rows, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
-                    FROM issue_events v
-                    WHERE v.team_key = w.team_key AND v.at > w.sprint_start_at AND v.at <= w.sprint_close_at
+                    SELECT count(*) AS n__rows, sum(v.is_reopen)::bigint AS reopened_issues, sum(v.is_done_arrival)::bigint AS done_arrival_issues
+                    FROM issue_events_sprints v
+                    WHERE v.sprint_key = w.sprint_key
                 ) a
                 WHERE a.n__rows > 0
             ),
@@ -1527,9 +1542,10 @@ public sealed class SqlBaselineTests
                 SELECT w.sprint_key AS sprint_key, a.cycle_time_days_p50
                 FROM scores_sprints w
                 CROSS JOIN LATERAL (
-                    SELECT count(*) AS n__rows, percentile_cont($25) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
-                    FROM issue_flow v
-                    WHERE v.team_key = w.team_key AND v.resolved_at > w.sprint_start_at AND v.resolved_at <= w.sprint_close_at
+                    SELECT count(*) AS n__rows, percentile_cont($25) WITHIN GROUP (ORDER BY u.cycle_time_days) AS cycle_time_days_p50
+                    FROM issue_flow_resolved_sprints v
+                    LEFT JOIN LATERAL unnest(v.cycle_time_days_values) AS u(cycle_time_days) ON true
+                    WHERE v.sprint_key = w.sprint_key
                 ) a
                 WHERE a.n__rows > 0
             ),
@@ -1577,9 +1593,9 @@ public sealed class SqlBaselineTests
                            avg(y.spillover_ratio) AS spillover_ratio__mean, stddev_samp(y.spillover_ratio) AS spillover_ratio__sd, count(y.spillover_ratio)::int AS spillover_ratio__n,
                            avg(y.say_do_ratio) AS say_do_ratio__mean, stddev_samp(y.say_do_ratio) AS say_do_ratio__sd, count(y.say_do_ratio)::int AS say_do_ratio__n,
                            avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, stddev_samp(y.scope_churn_ratio) AS scope_churn_ratio__sd, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
-                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0)) ORDER BY b.base_key) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0)) ORDER BY b.base_key) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
                            avg(y.reopen_rate) AS reopen_rate__mean, stddev_samp(y.reopen_rate) AS reopen_rate__sd, count(y.reopen_rate)::int AS reopen_rate__n,
-                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0)) ORDER BY b.base_key) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0)) ORDER BY b.base_key) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
                     FROM scores_base b
                     JOIN scores_values y ON y.sprint_key = b.base_key
                     GROUP BY b.target_key
@@ -1728,9 +1744,9 @@ public sealed class SqlBaselineTests
                 SELECT w.sprint_key AS sprint_key, a.reopened_issues, a.done_arrival_issues
                 FROM scores_sprints w
                 CROSS JOIN LATERAL (
-                    SELECT count(*) AS n__rows, count(DISTINCT v.issue_key) FILTER (WHERE v.is_reopen = 1) AS reopened_issues, count(DISTINCT v.issue_key) FILTER (WHERE v.is_done_arrival = 1) AS done_arrival_issues
-                    FROM issue_events v
-                    WHERE v.team_key = w.team_key AND v.at > w.sprint_start_at AND v.at <= w.sprint_close_at
+                    SELECT count(*) AS n__rows, sum(v.is_reopen)::bigint AS reopened_issues, sum(v.is_done_arrival)::bigint AS done_arrival_issues
+                    FROM issue_events_sprints v
+                    WHERE v.sprint_key = w.sprint_key
                 ) a
                 WHERE a.n__rows > 0
             ),
@@ -1738,9 +1754,10 @@ public sealed class SqlBaselineTests
                 SELECT w.sprint_key AS sprint_key, a.cycle_time_days_p50
                 FROM scores_sprints w
                 CROSS JOIN LATERAL (
-                    SELECT count(*) AS n__rows, percentile_cont($5) WITHIN GROUP (ORDER BY v.cycle_time_days) AS cycle_time_days_p50
-                    FROM issue_flow v
-                    WHERE v.team_key = w.team_key AND v.resolved_at > w.sprint_start_at AND v.resolved_at <= w.sprint_close_at
+                    SELECT count(*) AS n__rows, percentile_cont($5) WITHIN GROUP (ORDER BY u.cycle_time_days) AS cycle_time_days_p50
+                    FROM issue_flow_resolved_sprints v
+                    LEFT JOIN LATERAL unnest(v.cycle_time_days_values) AS u(cycle_time_days) ON true
+                    WHERE v.sprint_key = w.sprint_key
                 ) a
                 WHERE a.n__rows > 0
             ),
@@ -1788,9 +1805,9 @@ public sealed class SqlBaselineTests
                            avg(y.spillover_ratio) AS spillover_ratio__mean, stddev_samp(y.spillover_ratio) AS spillover_ratio__sd, count(y.spillover_ratio)::int AS spillover_ratio__n,
                            avg(y.say_do_ratio) AS say_do_ratio__mean, stddev_samp(y.say_do_ratio) AS say_do_ratio__sd, count(y.say_do_ratio)::int AS say_do_ratio__n,
                            avg(y.scope_churn_ratio) AS scope_churn_ratio__mean, stddev_samp(y.scope_churn_ratio) AS scope_churn_ratio__sd, count(y.scope_churn_ratio)::int AS scope_churn_ratio__n,
-                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0))) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
+                           avg(y.blocked_hours) AS blocked_hours__mean, avg(ln(1 + greatest(y.blocked_hours::float8, 0)) ORDER BY b.base_key) AS blocked_hours__smean, stddev_samp(ln(1 + greatest(y.blocked_hours::float8, 0)) ORDER BY b.base_key) AS blocked_hours__sd, count(y.blocked_hours)::int AS blocked_hours__n,
                            avg(y.reopen_rate) AS reopen_rate__mean, stddev_samp(y.reopen_rate) AS reopen_rate__sd, count(y.reopen_rate)::int AS reopen_rate__n,
-                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0))) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
+                           avg(y.cycle_time_p50) AS cycle_time_p50__mean, avg(ln(1 + greatest(y.cycle_time_p50::float8, 0)) ORDER BY b.base_key) AS cycle_time_p50__smean, stddev_samp(ln(1 + greatest(y.cycle_time_p50::float8, 0)) ORDER BY b.base_key) AS cycle_time_p50__sd, count(y.cycle_time_p50)::int AS cycle_time_p50__n
                     FROM scores_base b
                     JOIN scores_values y ON y.sprint_key = b.base_key
                     GROUP BY b.target_key

@@ -1,4 +1,5 @@
 using Npgsql;
+using SpiralAnalytics.Infrastructure;
 using SpiralAnalytics.Infrastructure.Analytics;
 using SpiralAnalytics.Infrastructure.Bundles;
 using SpiralAnalytics.Infrastructure.Data;
@@ -28,20 +29,28 @@ public sealed class AnalyticsViewIsolationTests(PostgresServer server) : IAsyncL
         { "issue_flow_created_months", "(SELECT tenant_id FROM mv_issue_flow_months WHERE basis = 'c') AS months" },
         { "issue_flow_resolved_months", "(SELECT tenant_id FROM mv_issue_flow_months WHERE basis = 'r') AS months" },
         { "issue_events_months", "mv_issue_events_months" },
+        // 0021 (issue 16): per sprint, its team's issues resolved and events in it (a sprint shows only with such rows)
+        { "issue_flow_resolved_sprints", "(SELECT tenant_id FROM mv_sprint_issue_rollups WHERE flow_rows > 0) AS sprints" },
+        { "issue_events_sprints", "(SELECT tenant_id FROM mv_sprint_issue_rollups WHERE event_rows > 0) AS sprints" },
+        // 0021: the stored per-sprint z-scores of the problem score's components, and which definitions the tenant's store holds
+        { "sprint_z", "mv_sprint_z" },
+        { "sprint_z_definitions", "analytics_z_definitions" },
         // 0007 (issue 14): views over RLS tables that tenant metrics read (row filters on labels; SQL metrics on goals)
         { "issue_labels", "(SELECT i.tenant_id FROM issues i CROSS JOIN LATERAL unnest(i.labels)) AS labels" },
         { "sprint_goals", "sprints" },
     };
 
     public static TheoryData<string> OwnerOnlyRelations() =>
-        new([.. AnalyticsRefresher.MaterializedViews, "analytics_issue_base", "analytics_status_intervals"]);
+        new([.. AnalyticsRefresher.MaterializedViews, "analytics_issue_base", "analytics_status_intervals", SprintZStore.Table, "analytics_z_definitions"]);
 
     public async ValueTask InitializeAsync()
     {
         _db = await server.DatabaseAsync(nameof(AnalyticsViewIsolationTests));
         (_a, _b) = await server.OnceAsync(nameof(AnalyticsViewIsolationTests), async () =>
         {
-            using var host = _db.BuildHost();
+            using var host = _db.BuildHost(b => b.AddSpiralCatalog());
+            var catalog = await TestData.CliAsync(_db, "catalog", "import", Path.Combine(RepoPaths.Root, "catalog"));
+            Assert.True(catalog.ExitCode == 0, catalog.Error);
             var importer = (BundleImporter)host.Services.GetService(typeof(BundleImporter))!;
             var ids = new List<Guid>();
             foreach (var extra in new[] { 0, 3 })

@@ -1,5 +1,6 @@
 using Npgsql;
 using SpiralAnalytics.Core.Bundles;
+using SpiralAnalytics.Infrastructure;
 using SpiralAnalytics.Infrastructure.Analytics;
 using SpiralAnalytics.Infrastructure.Bundles;
 using SpiralAnalytics.Infrastructure.Data;
@@ -19,7 +20,11 @@ public sealed class PartialRefreshTests(PostgresServer server)
     public async Task After_each_change_a_partial_refresh_leaves_every_view_equal_to_a_full_rebuild()
     {
         var db = await server.DatabaseAsync(nameof(PartialRefreshTests));
-        using var host = db.BuildHost();
+        // with the catalog (the shipped one imported): the refresh also stores the problem score's components' z-scores
+        using var host = db.BuildHost(b => b.AddSpiralCatalog());
+        var catalog = await TestData.CliAsync(db, "catalog", "import", Path.Combine(RepoPaths.Root, "catalog"));
+        Assert.True(catalog.ExitCode == 0, catalog.Error);
+        var store = (SprintZStore)host.Services.GetService(typeof(SprintZStore))!;
         var importer = (BundleImporter)host.Services.GetService(typeof(BundleImporter))!;
         var refresher = (AnalyticsRefresher)host.Services.GetService(typeof(AnalyticsRefresher))!;
         var slug = TestData.NewSlug("partial");
@@ -33,7 +38,7 @@ public sealed class PartialRefreshTests(PostgresServer server)
         await ImportAsync(importer, withTeams, other);
         var first = await refresher.RefreshAsync(null, Ct);
         Assert.True(first.Full); // new teams: nothing to be partial about
-        await AssertEqualToFullRebuildAsync(db);
+        await AssertEqualToFullRebuildAsync(db, store);
         Assert.Equal(3m, await CarriedOverAsync(db, tenant, "A5"));
         Assert.Equal(3m, await CarriedOverAsync(db, otherTenant, "A5"));
         var totalFacts = first.Views.Single(v => v.View == "mv_sprint_issue_facts").Rows;
@@ -56,7 +61,7 @@ public sealed class PartialRefreshTests(PostgresServer server)
         Assert.False(partial.Full);
         Assert.InRange(partial.Views.Single(v => v.View == "mv_sprint_issue_facts").Rows, 1, totalFacts / 2);
         Assert.Equal(first.DataVersion + 1, partial.DataVersion);
-        await AssertEqualToFullRebuildAsync(db);
+        await AssertEqualToFullRebuildAsync(db, store);
         Assert.Equal(0m, await CarriedOverAsync(db, tenant, "A5"));
         Assert.Equal(0m, await CarriedOverAsync(db, otherTenant, "A5"));
 
@@ -78,7 +83,7 @@ public sealed class PartialRefreshTests(PostgresServer server)
         }
 
         Assert.False((await refresher.RefreshAsync(null, Ct)).Full);
-        await AssertEqualToFullRebuildAsync(db);
+        await AssertEqualToFullRebuildAsync(db, store);
 
         // 3. A sprint re-dated (the team's sequence: previous sprints, carried over), an issue deleted (its rows go), the block
         // closed.
@@ -94,13 +99,30 @@ public sealed class PartialRefreshTests(PostgresServer server)
         }
 
         Assert.False((await refresher.RefreshAsync(null, Ct)).Full);
-        await AssertEqualToFullRebuildAsync(db);
+        await AssertEqualToFullRebuildAsync(db, store);
+
+        // 4. In the other tenant (whose issues name their team): A-16, resolved in A5 and B1's span, moves to team B — it now
+        // counts in B1, a sprint it was never in (each sprint's issue sums, 0021); and a sprint renamed.
+        await using (var session = await TenantSession.BeginAsync(db.DataSources.Runtime, otherTenant, Ct))
+        {
+            await using var edit = session.Command("""
+                UPDATE issues SET team_id = (SELECT id FROM teams WHERE key = 'B') WHERE key = 'A-16';
+                UPDATE sprints SET key = 'A2-renamed' WHERE key = 'A2';
+                """);
+            Assert.Equal(2, await edit.ExecuteNonQueryAsync(Ct));
+            await session.CommitAsync(Ct);
+        }
+
+        var moved = await refresher.RefreshAsync(null, Ct);
+        Assert.False(moved.Full);
+        Assert.InRange(moved.Views.Single(v => v.View == "mv_sprint_issue_rollups").Rows, 1, first.Views.Single(v => v.View == "mv_sprint_issue_rollups").Rows - 1);
+        await AssertEqualToFullRebuildAsync(db, store);
 
         // Nothing changed: still a new version; a full refresh gives the same rows.
         var full = await refresher.RefreshAsync(full: true, null, Ct);
         Assert.True(full.Full);
         Assert.Equal("asked for", full.FullBecause);
-        await AssertEqualToFullRebuildAsync(db);
+        await AssertEqualToFullRebuildAsync(db, store);
     }
 
     [Fact]
@@ -137,11 +159,41 @@ public sealed class PartialRefreshTests(PostgresServer server)
         }
     }
 
-    /// <summary>Every view's rows (a multiset) equal its function's rows for all keys, as of the last refresh's instant.</summary>
-    private static async Task AssertEqualToFullRebuildAsync(TestDatabase db)
+    /// <summary>
+    /// Every view's rows (a multiset) equal its function's rows for all keys, as of the last refresh's instant; and the stored
+    /// z-scores (0021) equal what the store computes again for every tenant from those rows (in a transaction rolled back).
+    /// </summary>
+    private static async Task AssertEqualToFullRebuildAsync(TestDatabase db, SprintZStore store)
     {
         await using var connection = new NpgsqlConnection(db.OwnerConnectionString);
         await connection.OpenAsync(Ct);
+        await using (var transaction = await connection.BeginTransactionAsync(Ct))
+        {
+            await using (var before = new NpgsqlCommand(
+                             "CREATE TEMP TABLE z_before ON COMMIT DROP AS TABLE mv_sprint_z; CREATE TEMP TABLE z_definitions_before ON COMMIT DROP AS TABLE analytics_z_definitions",
+                             connection, transaction))
+            {
+                await before.ExecuteNonQueryAsync(Ct);
+            }
+
+            var recomputed = await store.RefreshAsync(connection, transaction, null, Ct);
+            Assert.True(recomputed.Rows > 0, "no stored z-scores");
+            await using var compare = new NpgsqlCommand(
+                """
+                SELECT (SELECT count(*) FROM (TABLE mv_sprint_z EXCEPT ALL TABLE z_before) x) + (SELECT count(*) FROM (TABLE z_before EXCEPT ALL TABLE mv_sprint_z) x),
+                       (SELECT count(*) FROM (TABLE analytics_z_definitions EXCEPT ALL TABLE z_definitions_before) x)
+                     + (SELECT count(*) FROM (TABLE z_definitions_before EXCEPT ALL TABLE analytics_z_definitions) x),
+                       (SELECT count(DISTINCT tenant_id) FROM analytics_z_definitions)
+                """, connection, transaction);
+            await using (var reader = await compare.ExecuteReaderAsync(Ct))
+            {
+                await reader.ReadAsync(Ct);
+                Assert.Equal((SprintZStore.Table, 0L, 0L, 2L), (SprintZStore.Table, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
+            }
+
+            await transaction.RollbackAsync(Ct);
+        }
+
         foreach (var view in AnalyticsViews.All)
         {
             var rebuild = $"SELECT * FROM {view.Function}(NULL, NULL{(view.ReadsAsOf ? ", (SELECT as_of FROM analytics_refreshes ORDER BY id DESC LIMIT 1)" : "")})";

@@ -630,8 +630,7 @@ public sealed class OfflineTranslator : IContextTranslator
         var all = q.All;
         // "tix hiro got done per sprint": a noun for issues counts them as surely as "how many" does (not in a share of them)
         var counts = Enumerable.Range(0, Math.Max(0, all.Count - 1)).Any(i => (all[i].Text, all[i + 1].Text) is ("how", "many") or ("number", "of") or ("count", "of"))
-                     || (all.Any(t => t.Text is "tickets" or "ticket" or "issues" or "issue" or "items") && !AsksForShare(q)
-                         && !all.Any(t => t.Text is "%" or "percent" or "percentage" or "rate" or "ratio" or "share"));
+                     || (all.Any(t => t.Text is "tickets" or "ticket" or "issues" or "issue" or "items") && !SaysShare(q));
         if (!counts || metrics.Mentions.Count > 0 || metrics.Ambiguous.Count < 2
             || metrics.Ambiguous.Where(m => m.Unit == "issues").ToList() is not [var issues])
         {
@@ -645,15 +644,20 @@ public sealed class OfflineTranslator : IContextTranslator
             return null;
         }
 
-        // the word now names the metric: used, so the coverage check does not count it as left out
+        return Chosen(metrics, q, issues);
+    }
+
+    /// <summary>The metric a shared word was settled to: the word now names it, used, so the coverage check does not count it as left out.</summary>
+    private static MetricReading Chosen(MetricReading metrics, QuestionTokens q, MetricDefinition metric)
+    {
         var word = Tokenizer.Stems(metrics.AmbiguousWord ?? "");
-        var at = all.FirstOrDefault(t => !q.IsUsed(t.Index) && word.Contains(t.Stem));
+        var at = q.All.FirstOrDefault(t => !q.IsUsed(t.Index) && word.Contains(t.Stem));
         if (at is not null)
         {
             q.Use(at.Index);
         }
 
-        return new MetricReading([new MetricMention(issues, at?.Index ?? 0, metrics.AmbiguousWord ?? issues.Name)], [], null);
+        return new MetricReading([new MetricMention(metric, at?.Index ?? 0, metrics.AmbiguousWord ?? metric.Name)], [], null);
     }
 
     /// <summary>
@@ -663,8 +667,7 @@ public sealed class OfflineTranslator : IContextTranslator
     /// </summary>
     public static MetricReading? NarrowedByName(MetricReading metrics, QuestionTokens q)
     {
-        if (metrics.Mentions.Count > 0 || metrics.Ambiguous.Count < 2 || AsksForShare(q)
-            || q.All.Any(t => t.Text is "%" or "percent" or "percentage" or "rate" or "ratio" or "share"))
+        if (metrics.Mentions.Count > 0 || metrics.Ambiguous.Count < 2 || SaysShare(q))
         {
             return null;
         }
@@ -672,20 +675,12 @@ public sealed class OfflineTranslator : IContextTranslator
         var stems = q.All.Select(t => t.Stem).ToHashSet(StringComparer.Ordinal);
         var named = metrics.Ambiguous.Where(n => n.Narrows is { Where: { } where } narrows && metrics.Ambiguous.Any(m => m.Name == narrows.Metric)
             && where.Values.All(values => values.Any(v => stems.Contains(Tokenizer.Stem(v.ToLowerInvariant()))))).ToList();
-        if (named is not [var one])
-        {
-            return null;
-        }
-
-        var word = Tokenizer.Stems(metrics.AmbiguousWord ?? "");
-        var at = q.All.FirstOrDefault(t => !q.IsUsed(t.Index) && word.Contains(t.Stem));
-        if (at is not null)
-        {
-            q.Use(at.Index);
-        }
-
-        return new MetricReading([new MetricMention(one, at?.Index ?? 0, metrics.AmbiguousWord ?? one.Name)], [], null);
+        return named is [var one] ? Chosen(metrics, q, one) : null;
     }
+
+    /// <summary>A share asked for ("share of", "how much of") or named ("%", "rate", "ratio").</summary>
+    private static bool SaysShare(QuestionTokens q) =>
+        AsksForShare(q) || q.All.Any(t => t.Text is "%" or "percent" or "percentage" or "rate" or "ratio" or "share");
 
     /// <summary>Another metric of the same family (<c>lead_time_p50</c>, <c>lead_time_p90</c>).</summary>
     private static bool SameFamily(string previous, MetricDefinition metric)

@@ -80,12 +80,7 @@ public sealed class SprintZStore(CatalogReader catalogs, SpiralDataSources data)
                 continue;
             }
 
-            foreach (var table in new[] { Table, "analytics_z_definitions" })
-            {
-                await using var delete = new NpgsqlCommand($"DELETE FROM {table} WHERE tenant_id = $1", connection, transaction) { CommandTimeout = 0 };
-                delete.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tenant });
-                await delete.ExecuteNonQueryAsync(ct);
-            }
+            await ForgetAsync(connection, transaction, [tenant], ct);
 
             if (stored.Count == 0)
             {

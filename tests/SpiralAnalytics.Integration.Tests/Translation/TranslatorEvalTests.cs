@@ -115,7 +115,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
     /// that is not the expected one, or any spec where a clarification was expected. Needless clarification: a clarification
     /// where a spec was expected. Recoverable: exact, or a clarification one of whose options translates to the expected spec.
     /// </summary>
-    private sealed record Verdict(EvalCase Case, string Got, bool Exact, bool ConfidentWrong, bool NeedlessClarification, bool Recoverable, double Confidence, int WordRank = -1, IReadOnlyList<string>? Differs = null);
+    private sealed record Verdict(EvalCase Case, string Got, bool Exact, bool ConfidentWrong, bool NeedlessClarification, bool Recoverable, double Confidence, IReadOnlyList<string>? Differs = null);
 
     [Fact]
     public async Task Offline_translator_answers_at_least_ninety_five_percent_of_the_existing_sets_exactly()
@@ -147,7 +147,7 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
                     }
 
                     var exact = !c.Clarify && Comparable(spec, c.AsOf) == expected;
-                    verdicts.Add(new Verdict(c, got, exact, !exact, false, exact, outcome.Confidence, WordRank(outcome, context), c.Expected is null || exact ? null : Differs(spec, c.Expected, c.AsOf)));
+                    verdicts.Add(new Verdict(c, got, exact, !exact, false, exact, outcome.Confidence, c.Expected is null || exact ? null : Differs(spec, c.Expected, c.AsOf)));
                 }
                 else
                 {
@@ -270,12 +270,6 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         return calendar ? $"{json} window {time.Current.Describe()} previous {time.Previous?.Describe()}" : json;
     }
 
-    /// <summary>For a metric read from single catalog words: the worst position of the spec's metrics in the catalog search (-1 otherwise).</summary>
-    private static int WordRank(TranslationOutcome outcome, TranslationContext context) =>
-        outcome.Spec is { Analysis: null } spec && outcome.Evidence.Any(e => e.Part == EvidenceParts.Metric && e.Rule == "catalog word")
-            ? spec.MetricNames.Max(m => context.Candidates.Select((c, i) => (c, i)).FirstOrDefault(x => x.c.Name == m, (null!, 99)).Item2)
-            : -1;
-
     /// <summary>The parts of a wrong spec that differ from the expected one (each compared as <see cref="Comparable"/> compares).</summary>
     private static IReadOnlyList<string> Differs(AnalyticsSpec got, AnalyticsSpec expected, DateTimeOffset asOf)
     {
@@ -337,13 +331,6 @@ public sealed class TranslatorEvalTests(PostgresServer server, ITestOutputHelper
         {
             builder.AppendLine(CultureInfo.InvariantCulture,
                 $"confident wrong, {part} differs: {verdicts.Count(v => !v.Case.Holdout && v.Differs?.Contains(part) == true)} tuning, {verdicts.Count(v => v.Case.Holdout && v.Differs?.Contains(part) == true)} held-out");
-        }
-
-        foreach (var rank in new[] { 0, 1, 2, 4 })
-        {
-            var tuning = answered.Where(v => !v.Case.Holdout && v.WordRank > rank).ToList();
-            builder.AppendLine(CultureInfo.InvariantCulture,
-                $"calibration (tuning sets): catalog-word specs whose metric is not among the search's first {rank + 1}: {tuning.Count(v => v.ConfidentWrong)} wrong, {tuning.Count(v => v.Exact)} right; catalog-word specs in all {answered.Count(v => !v.Case.Holdout && v.WordRank >= 0)}");
         }
 
         var misses = verdicts.Where(v => !v.Exact).ToList();

@@ -87,14 +87,14 @@ public sealed class OfflineTranslator : IContextTranslator
                 _ => previousSpec!.Analysis!,
             };
             var analysisPrevious = intent == QuestionIntent.Metrics ? previousSpec : null;
-            if (analysisPrevious is not null && QuestionRules.WidensScope(q) && !filters.Filters.Any(f => f.Dimension == Dimensions.Team))
+            var namesTeam = filters.Filters.Any(f => f.Dimension == Dimensions.Team);
+            if (analysisPrevious is not null && QuestionRules.WidensScope(q) && !namesTeam)
             {
                 // "check every team, going back to november": the same analysis over all teams
                 analysisPrevious = analysisPrevious with { Filters = analysisPrevious.Filters.Where(f => f.Dimension != Dimensions.Team).ToList() };
             }
 
             // a question of its own intent keeps only the conversation's team, and only when it points back at it ("why did it …")
-            var namesTeam = filters.Filters.Any(f => f.Dimension == Dimensions.Team);
             // "what caused the drop" after Orion's velocity: a diagnosis that names neither a team nor a window is about what was
             // just shown, so of the one team the conversation is about
             var pointedAt = analysisPrevious is null && previousSpec is not null
@@ -812,11 +812,10 @@ public sealed class OfflineTranslator : IContextTranslator
     private static IReadOnlyList<MetricDefinition> Wording(IReadOnlyList<string> unused, QuestionTokens q, AnalyticsSpec spec, MetricCatalog catalog, MetricMatcher matcher)
     {
         // a word stands for its concept ("finished" for complete, completed, done …: vocabulary concepts)
-        var concepts = DomainVocabulary.Default.Concepts.Values;
         var stems = unused.Select(w => Tokenizer.Stem(w.ToLowerInvariant()))
-            .SelectMany(w => concepts.Where(c => c.Contains(w)).SelectMany(c => c).Append(w).Select(Tokenizer.Stem)).ToHashSet(StringComparer.Ordinal);
+            .SelectMany(w => Kindred(w).Select(Tokenizer.Stem)).ToHashSet(StringComparer.Ordinal);
         var asked = q.All.Select(t => t.Stem).Where(matcher.Words.Contains).Where(w => !Vocabulary.Filler.Contains(w) && !TimeWords.Contains(w)).Distinct()
-            .Select(w => concepts.Where(c => c.Contains(w)).SelectMany(c => c).Append(w).Select(Tokenizer.Stem).ToHashSet(StringComparer.Ordinal)).ToList();
+            .Select(w => Kindred(w).Select(Tokenizer.Stem).ToHashSet(StringComparer.Ordinal)).ToList();
         return catalog.Active
             .Where(m => m.Type != MetricTypes.Composite && !spec.MetricNames.Contains(m.Name))
             .Select(m => (Metric: m, Words: m.Synonyms.Prepend(m.DisplayName).Prepend(CatalogText.NameAsWords(m.Name)).SelectMany(Tokenizer.Stems).ToHashSet(StringComparer.Ordinal)))
@@ -839,18 +838,20 @@ public sealed class OfflineTranslator : IContextTranslator
             return null;
         }
 
-        var concepts = DomainVocabulary.Default.Concepts;
-        var joiners = concepts.TryGetValue("versus", out var versus) ? versus.ToHashSet(StringComparer.Ordinal) : [];
+        var joiners = DomainVocabulary.Default.Concepts.TryGetValue("versus", out var versus) ? versus.ToHashSet(StringComparer.Ordinal) : [];
         var free = q.Free.Where(t => t.Text.Length >= 3 && t.Text.All(char.IsLetter) && !Vocabulary.Filler.Contains(t.Text) && !Vocabulary.Reserved.Contains(t.Text)
-                && !joiners.Contains(t.Text) && !TimeWords.Contains(t.Stem))
-            .SelectMany(t => concepts.Values.Where(c => c.Contains(t.Text)).SelectMany(c => c).Append(t.Text))
-            .Where(w => !joiners.Contains(w)).Select(Tokenizer.Stem).ToHashSet(StringComparer.Ordinal);
+                && !TimeWords.Contains(t.Stem))
+            .SelectMany(t => Kindred(t.Text)).Where(w => !joiners.Contains(w)).Select(Tokenizer.Stem).ToHashSet(StringComparer.Ordinal);
         var built = catalog.Active
             .Where(m => m.Type != MetricTypes.Composite && amounts.All(a => m.DependsOn.Contains(a.Name))
                 && m.Synonyms.Prepend(m.DisplayName).Prepend(CatalogText.NameAsWords(m.Name)).SelectMany(Tokenizer.Stems).Any(free.Contains))
             .OrderBy(m => m.DependsOn.Count).ToList();
         return built is [var one] || (built is [var first, var second, ..] && first.DependsOn.Count < second.DependsOn.Count) ? built[0] : null;
     }
+
+    /// <summary>A word and the words of its vocabulary concept ("finished": complete, completed, done …).</summary>
+    private static IEnumerable<string> Kindred(string word) =>
+        DomainVocabulary.Default.Concepts.Values.Where(c => c.Contains(word)).SelectMany(c => c).Append(word);
 
     private static readonly HashSet<string> TimeWords = new(StringComparer.Ordinal)
     {

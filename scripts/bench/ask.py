@@ -142,10 +142,12 @@ try:
         rows.append((workers, [r["total"] for r in cold], [r["total"] for r in cached], [r["first"] for r in cold + cached],
                      [r["translating"] for r in cold], done / elapsed, done, [r["total"] for r in results], query_cold, query_cached,
                      [r["total"] for r in cold1], [r["total"] for r in cached1]))
-        api_proc.send_signal(signal.SIGINT)
+        # SIGTERM, as a service manager stops it: a shell that starts this script in the background leaves SIGINT ignored in
+        # its children, and .NET then never sees it
+        api_proc.send_signal(signal.SIGTERM)
         try: api_proc.wait(30)
         except subprocess.TimeoutExpired:  # the figures are taken; a slow shutdown must not lose them
-            print(f"the API (workers={workers}) did not stop within 30 s of SIGINT: killed", file=sys.stderr); api_proc.kill(); api_proc.wait()
+            print(f"the API (workers={workers}) did not stop within 30 s of SIGTERM: killed", file=sys.stderr); api_proc.kill(); api_proc.wait()
         api_proc = None
 
     print(f"\nask pipeline benchmark: {args.sprints} demo sprints, {args.samples} cold + {args.samples} cached sequential asks, "

@@ -216,7 +216,7 @@ try:
 finally:
     for proc in (api_proc, base_proc):
         if proc is not None:
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(signal.SIGTERM)
             try: proc.wait(30)
             except subprocess.TimeoutExpired: proc.kill()
     if base_granted:

@@ -34,17 +34,29 @@ public static class AskEndpoints
         TenantDirectory tenants, JobEventReader reader, CancellationToken ct)
     {
         var asOf = AsOfText.Parse(request.AsOf, "as_of");
-        var accepted = await asks.SubmitAsync(http.User.Tenant(), http.User.UserId(), request.Question ?? "", request.ConversationId, asOf, ct);
+        var streams = http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase));
+        var accepted = await asks.SubmitAsync(http.User.Tenant(), http.User.UserId(), request.Question ?? "", request.ConversationId, asOf, answerHere: streams, ct);
         var job = accepted.Job;
-        if (http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase)))
+        if (streams)
         {
             var tenantId = await tenants.ResolveAsync(http.User.Tenant(), ct);
             http.Response.Headers.Location = $"/api/v1/jobs/{job.Id}";
-            return JobEndpoints.Stream(http, reader.ReadAsync(tenantId, job.Id, 0, ct), ct);
+            return JobEndpoints.Stream(http, ThenAsync(reader.ReadAsync(tenantId, job.Id, 0, ct), accepted.Shared), ct);
         }
 
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}",
             new AskResponse(job.Id, job.ConversationId!.Value, job.Status, accepted.EventsUrl));
+    }
+
+    /// <summary>The items, and then the end of the response only once <paramref name="after"/> is done (it never fails).</summary>
+    private static async IAsyncEnumerable<JobStreamItem> ThenAsync(IAsyncEnumerable<JobStreamItem> items, Task after)
+    {
+        await foreach (var item in items)
+        {
+            yield return item;
+        }
+
+        await after;
     }
 }
 

@@ -19,7 +19,7 @@ public sealed class McpAsker(AskService asks, JobEventReader events, JobStore jo
     public async Task<McpAskOutcome> AskAsync(string tenant, string userId, string question, Guid? conversationId, DateTimeOffset? asOf,
         IProgress<ProgressNotificationValue>? progress, CancellationToken ct)
     {
-        var accepted = await asks.SubmitAsync(tenant, userId, question, conversationId, asOf, ct);
+        var accepted = await asks.SubmitAsync(tenant, userId, question, conversationId, asOf, answerHere: false, ct);
         var job = accepted.Job;
         var conversation = job.ConversationId!.Value;
         var waitSeconds = options.Value.AskWaitSeconds;

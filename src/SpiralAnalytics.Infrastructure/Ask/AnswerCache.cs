@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SpiralAnalytics.Infrastructure.Data;
@@ -34,13 +35,20 @@ public static class CacheKey
 }
 
 /// <summary>
-/// Answers by cache key: Redis first (with a TTL), then the <c>analytics_cache</c> table (runtime role, RLS) as the
-/// durable tier, which also refills Redis. Writing an answer of a new data version prunes the tenant's older ones from
-/// the table (through <see cref="SpiralDbContext"/> in the tenant's session). Redis being down only costs speed: every Redis failure is handled here and logged by
-/// <see cref="RedisConnection"/> once per outage.
+/// Answers by cache key: this process's memory first (<see cref="AskOptions.CacheMemoryEntries"/>, least recently used
+/// go first), then Redis (with a TTL), then the <c>analytics_cache</c> table (runtime role, RLS) as the durable tier, which
+/// also refills Redis. A tier that answers fills the ones before it. Writing an answer of a new data version prunes the
+/// tenant's older ones from the table (through <see cref="SpiralDbContext"/> in the tenant's session). Redis being down
+/// only costs speed: every Redis failure is handled here and logged by <see cref="RedisConnection"/> once per outage.
 /// </summary>
-public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, IOptions<AskOptions> options, ILogger<AnswerCache> logger)
+/// <remarks>
+/// The memory tier is keyed like Redis (tenant, then key) and holds an entry no longer than Redis would; a key names the
+/// data version and context it was computed under, so what it holds is never stale, only possibly unused.
+/// </remarks>
+public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, IOptions<AskOptions> options, ILogger<AnswerCache> logger) : IDisposable
 {
+    private readonly MemoryCache _memory = new(new MemoryCacheOptions { SizeLimit = Math.Max(1, options.Value.CacheMemoryEntries) });
+
     public static string RedisKey(Guid tenantId, string key) => $"spiral:answer:{tenantId:N}:{key}";
 
     public async Task<CachedAnswer?> GetAsync(Guid tenantId, string key, CancellationToken ct) =>
@@ -56,6 +64,11 @@ public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, I
     /// </summary>
     public async Task<(string? Payload, string Tier)> GetTextAsync(Guid tenantId, string key, CancellationToken ct)
     {
+        if (_memory.TryGetValue(RedisKey(tenantId, key), out string? kept))
+        {
+            return (kept, "memory");
+        }
+
         if (await redis.DatabaseAsync() is { } db)
         {
             try
@@ -64,6 +77,7 @@ public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, I
                 redis.Succeeded();
                 if (!value.IsNull)
                 {
+                    Keep(tenantId, key, value!);
                     return (value!, "redis");
                 }
             }
@@ -113,8 +127,23 @@ public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, I
         await SetRedisAsync(tenantId, key, payload);
     }
 
+    public void Dispose() => _memory.Dispose();
+
+    private void Keep(Guid tenantId, string key, string payload)
+    {
+        if (options.Value.CacheMemoryEntries > 0)
+        {
+            _memory.Set(RedisKey(tenantId, key), payload, new MemoryCacheEntryOptions
+            {
+                Size = 1,
+                AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(options.Value.CacheTtlMinutes),
+            });
+        }
+    }
+
     private async Task SetRedisAsync(Guid tenantId, string key, string payload)
     {
+        Keep(tenantId, key, payload);
         if (await redis.DatabaseAsync() is not { } db)
         {
             return;

@@ -11,6 +11,13 @@ public sealed class AskOptions
     [Range(1, 10_080)]
     public int CacheTtlMinutes { get; set; } = 1440;
 
+    /// <summary>
+    /// How many answers this process keeps in memory in front of Redis (0: none). An entry's key names the data and context
+    /// it was computed under, so a kept entry is never stale; it only saves the Redis read of a repeated question.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int CacheMemoryEntries { get; set; } = 2000;
+
     /// <summary>How long a job's event stream is kept (Redis key TTL and the in-process copy).</summary>
     [Range(1, 10_080)]
     public int EventRetentionMinutes { get; set; } = 1440;

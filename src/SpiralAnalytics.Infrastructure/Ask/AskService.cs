@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SpiralAnalytics.Core.Errors;
 using SpiralAnalytics.Core.Specs;
+using SpiralAnalytics.Infrastructure.Queries;
 using SpiralAnalytics.Infrastructure.Tenants;
 
 namespace SpiralAnalytics.Infrastructure.Ask;
@@ -43,15 +44,22 @@ public sealed class InProcessAskQueue(IServiceScopeFactory scopes, ILogger<InPro
 public sealed record AskAccepted(JobRecord Job)
 {
     public string EventsUrl => $"/api/v1/jobs/{Job.Id}/events";
+
+    /// <summary>
+    /// The sending of its events to other nodes, when it was left under way for a caller that reads them here first
+    /// (<c>answerHere</c>); that caller waits for it before it ends its response. Never fails.
+    /// </summary>
+    public Task Shared { get; init; } = Task.CompletedTask;
 }
 
 /// <summary>Creates jobs (row + <c>queued</c> event), hands them to the queue, and cancels them.</summary>
 public sealed class AskService(
     JobStore jobs,
-    IJobEventStream events,
+    ResilientJobEventStream events,
     TenantDirectory tenants,
     JobCancellations cancellations,
     QuestionCache questions,
+    TenantContextCache contexts,
     IServiceProvider services,
     IOptions<AskOptions> options,
     ILogger<AskService> logger,
@@ -63,10 +71,13 @@ public sealed class AskService(
     /// <remarks>
     /// A question already answered under the same context (<see cref="QuestionCache"/>) is answered here, before any queue:
     /// the job is created completed, its stream holds <c>queued</c> and the final <c>completed</c> event, and no worker runs.
+    /// <paramref name="answerHere"/>: the caller relays the events from this process at once (the one-request SSE form), so
+    /// an answer from the cache is not held back while its events are sent to Redis; it waits for <see cref="AskAccepted.Shared"/> after.
     /// </remarks>
-    public async Task<AskAccepted> SubmitAsync(string tenant, string? userId, string question, Guid? conversationId, DateTimeOffset? asOf, CancellationToken ct)
+    public async Task<AskAccepted> SubmitAsync(string tenant, string? userId, string question, Guid? conversationId, DateTimeOffset? asOf, bool answerHere,
+        CancellationToken ct)
     {
-        var (answered, at) = await AnswerFromCacheAsync(tenant, userId, question, conversationId, asOf, ct);
+        var (answered, at) = await AnswerFromCacheAsync(tenant, userId, question, conversationId, asOf, answerHere, ct);
         if (answered is not null)
         {
             return answered;
@@ -92,26 +103,52 @@ public sealed class AskService(
         return new AskAccepted(job);
     }
 
+    /// <remarks>
+    /// The context this process read last for the tenant (<see cref="TenantContextCache.Recent"/>) is tried first, without
+    /// reading it again: the job row's insert checks in its own statement that it has not moved (<see cref="JobStore.CreateAnsweredAsync"/>),
+    /// so a repeat costs a cache read and that insert. Only when there is none, or it has moved, is the context read.
+    /// </remarks>
     private async Task<(AskAccepted? Answered, DateTimeOffset AsOf)> AnswerFromCacheAsync(string tenant, string? userId, string question, Guid? conversationId, DateTimeOffset? asOf,
-        CancellationToken ct)
+        bool answerHere, CancellationToken ct)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (tenantId, text, at) = await CheckAsync(tenant, question, asOf, ct);
-        var lookup = await questions.LookupAsync(tenant, tenantId, text, conversationId, _clock.GetUtcNow(), Guid.Empty, at, ct);
-        if (lookup.Hit is not { } remembered)
+        var previous = await questions.PreviousAsync(tenantId, conversationId, _clock.GetUtcNow(), Guid.Empty, ct);
+        var lookup = contexts.Recent(tenantId) is { } recent ? await questions.LookupAsync(recent, text, previous, at, ct) : null;
+        if (lookup?.Hit is not null && await RecordAsync(lookup, userId, conversationId, text, at, clock, answerHere, ct) is { } answered)
         {
-            return (null, at);
+            return (answered, at);
         }
 
+        var context = await contexts.GetAsync(tenant, tenantId, ct);
+        lookup = lookup is not null && lookup.Context.Stamp == context.Stamp
+            ? lookup with { Context = context }
+            : await questions.LookupAsync(context, text, previous, at, ct);
+        return (lookup.Hit is null ? null : await RecordAsync(lookup, userId, conversationId, text, at, clock, answerHere, ct), at);
+    }
+
+    /// <summary>The remembered answer as a completed job (row and events); null when the context moved before the row was written.</summary>
+    private async Task<AskAccepted?> RecordAsync(QuestionLookup lookup, string? userId, Guid? conversationId, string text, DateTimeOffset at,
+        System.Diagnostics.Stopwatch clock, bool answerHere, CancellationToken ct)
+    {
         var durations = new Dictionary<string, double>(StringComparer.Ordinal) { ["cache"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1) };
-        remembered = remembered with { Result = remembered.Result with { Freshness = lookup.Context.Freshness } };
+        var remembered = lookup.Hit! with { Result = lookup.Hit!.Result with { Freshness = lookup.Context.Freshness } };
         var (update, node, detail) = AskPipeline.Remembered(text, remembered, durations);
-        var job = await jobs.CreateAnsweredAsync(tenantId, userId, conversationId ?? Guid.NewGuid(), text, at, update, ct);
-        await events.AppendAllAsync(
+        if (await jobs.CreateAnsweredAsync(lookup.Context.TenantId, userId, conversationId ?? Guid.NewGuid(), text, at, update, lookup.Context.Seen!, ct) is not { } job)
+        {
+            return null;
+        }
+
+        var shared = await events.AppendHereThenShareAsync(
             [Event(job, 1, JobStatuses.Queued) with { Detail = "answered from the cache" }, Event(job, 2, JobStatuses.Completed) with { Detail = detail, Result = node }],
             ct);
+        if (!answerHere)
+        {
+            await shared;
+        }
+
         Log.AskCompleted(logger, job.Id, "hit", remembered.Result.Rows.Count, (long)clock.Elapsed.TotalMilliseconds);
-        return (new AskAccepted(job), at);
+        return new AskAccepted(job) { Shared = shared };
     }
 
     /// <summary>The question checked (<see cref="UserErrorException"/> when empty or unreadable), the tenant resolved and <c>as_of</c> fixed.</summary>

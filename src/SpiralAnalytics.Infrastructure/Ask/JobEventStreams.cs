@@ -193,26 +193,51 @@ public sealed class ResilientJobEventStream(InProcessJobEventStream local, Redis
     /// <summary>Appends the events to this process's memory, then sends them to Redis together (one round trip).</summary>
     public async Task<bool> AppendAllAsync(IReadOnlyList<JobEvent> events, CancellationToken ct)
     {
+        var added = await AppendHereAsync(events, ct);
+        return await ShareAsync(events, ct) && added;
+    }
+
+    /// <summary>
+    /// Appends the events to this process's memory, where this process's readers see them at once, and starts sending them
+    /// to Redis (for other nodes' readers): the returned task is that send, which never fails (see <see cref="AppendAllAsync"/>).
+    /// For a caller that answers from this process first and waits for the send after.
+    /// </summary>
+    public async Task<Task> AppendHereThenShareAsync(IReadOnlyList<JobEvent> events, CancellationToken ct)
+    {
+        await AppendHereAsync(events, ct);
+        return ShareAsync(events, CancellationToken.None);
+    }
+
+    private async Task<bool> AppendHereAsync(IReadOnlyList<JobEvent> events, CancellationToken ct)
+    {
         var added = true;
         foreach (var e in events)
         {
             added &= await local.AppendAsync(e, ct);
         }
 
-        if (await redis.DatabaseAsync() is { } db)
+        return added;
+    }
+
+    /// <summary>The events sent to Redis; true when Redis took them all or is not there to ask.</summary>
+    private async Task<bool> ShareAsync(IReadOnlyList<JobEvent> events, CancellationToken ct)
+    {
+        if (await redis.DatabaseAsync() is not { } db)
         {
-            try
-            {
-                added = await Redis(db).AppendAllAsync(events, ct) && added;
-                redis.Succeeded();
-            }
-            catch (Exception ex) when (RedisConnection.IsRedisFailure(ex))
-            {
-                redis.Failed(ex, "append job event");
-            }
+            return true;
         }
 
-        return added;
+        try
+        {
+            var added = await Redis(db).AppendAllAsync(events, ct);
+            redis.Succeeded();
+            return added;
+        }
+        catch (Exception ex) when (RedisConnection.IsRedisFailure(ex))
+        {
+            redis.Failed(ex, "append job event");
+            return true;
+        }
     }
 
     /// <remarks>

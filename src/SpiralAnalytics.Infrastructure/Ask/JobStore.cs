@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Query;
 using Npgsql;
 using NpgsqlTypes;
 using SpiralAnalytics.Infrastructure.Data;
+using SpiralAnalytics.Infrastructure.Queries;
 
 namespace SpiralAnalytics.Infrastructure.Ask;
 
@@ -53,23 +54,34 @@ public sealed class JobStore(SpiralDataSources data)
     /// <summary>
     /// A question answered at submission from the question cache: one row, already <c>completed</c> with everything a
     /// pipeline run would have recorded (translator, spec, SQL, metric versions, data version, notes, result, a cache hit).
+    /// Null, and nothing written, when the tenant's context or data freshness is no longer <paramref name="seen"/>: the
+    /// answer was looked up under a context that has moved since.
     /// </summary>
-    /// <remarks>One round trip (<see cref="TenantSession.OneTripAsync"/>): this insert is most of what a repeated question costs.</remarks>
-    public Task<JobRecord> CreateAnsweredAsync(Guid tenantId, string? userId, Guid conversationId, string question, DateTimeOffset asOf,
-        StageUpdate update, CancellationToken ct) =>
+    /// <remarks>
+    /// One round trip (<see cref="TenantSession.OneTripAsync"/>), the check included: this insert is most of what a
+    /// repeated question costs.
+    /// </remarks>
+    public Task<JobRecord?> CreateAnsweredAsync(Guid tenantId, string? userId, Guid conversationId, string question, DateTimeOffset asOf,
+        StageUpdate update, StampValues seen, CancellationToken ct) =>
         TenantSession.OneTripAsync(data.Runtime, tenantId,
-            """
+            $"""
             INSERT INTO analytics_jobs (tenant_id, user_id, conversation_id, question, as_of, status, started_at, finished_at, attempts,
                 stage_durations, translator, spec, sql, metric_versions, notes, data_version, result, cache_hit)
-            VALUES ($1, $2, $3, $4, $5, $6, now(), now(), 0, $7::jsonb, $8, $9::jsonb, $10, $11::jsonb, $12::jsonb, $13, $14::jsonb, true)
+            SELECT $1, $2, $3, $4, $5, $6, now(), now(), 0, $7::jsonb, $8, $9::jsonb, $10, $11::jsonb, $12::jsonb, $13, $14::jsonb, true
+            WHERE {seen.Unchanged(15)}
             RETURNING id, created_at, started_at, finished_at
             """,
             [tenantId, Text(userId), conversationId, question, asOf, JobStatuses.Completed, update.Durations, Text(update.Translator), Text(update.Spec),
                 Text(update.Sql), Text(update.MetricVersions), Text(update.Notes),
-                new NpgsqlParameter { Value = (object?)update.DataVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint }, Text(update.Result)],
+                new NpgsqlParameter { Value = (object?)update.DataVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint }, Text(update.Result),
+                .. seen.Parameters()],
             async (reader, token) =>
             {
-                await reader.ReadAsync(token);
+                if (!await reader.ReadAsync(token))
+                {
+                    return null;
+                }
+
                 return Record(new StoredJob
                 {
                     Id = reader.GetGuid(0), TenantId = tenantId, UserId = userId, ConversationId = conversationId, Question = question, AsOf = asOf,
@@ -77,7 +89,7 @@ public sealed class JobStore(SpiralDataSources data)
                     FinishedAt = reader.GetFieldValue<DateTimeOffset>(3), Attempts = 0, StageDurations = update.Durations, Translator = update.Translator,
                     Spec = update.Spec, Sql = update.Sql, MetricVersions = update.MetricVersions, Notes = update.Notes, DataVersion = update.DataVersion,
                     Result = update.Result, CacheHit = true,
-                })!;
+                });
             }, ct);
 
     /// <summary>

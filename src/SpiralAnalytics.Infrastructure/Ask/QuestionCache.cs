@@ -58,10 +58,22 @@ public sealed class QuestionCache(AnswerCache cache, TenantContextCache contexts
         DateTimeOffset before, Guid excluding, DateTimeOffset asOf, CancellationToken ct)
     {
         var context = await contexts.GetAsync(tenant, tenantId, ct);
+        var previous = await PreviousAsync(tenantId, conversationId, before, excluding, ct);
+        return await LookupAsync(context, question, previous, asOf, ct);
+    }
+
+    /// <summary>The conversation's previous spec (null outside a conversation, or before its first readable spec).</summary>
+    public async Task<AnalyticsSpec?> PreviousAsync(Guid tenantId, Guid? conversationId, DateTimeOffset before, Guid excluding, CancellationToken ct)
+    {
         var previousJson = conversationId is { } conversation ? await jobs.PreviousSpecAsync(tenantId, conversation, before, excluding, ct) : null;
-        var previous = previousJson is null ? null : SpecJson.Parse(previousJson.ToJsonString()) is { IsValid: true } p ? p.Spec : null;
-        var key = Key(tenantId, question, previous, asOf, context.Stamp, _translator.Value);
-        var (payload, _) = await cache.GetTextAsync(tenantId, key, ct);
+        return previousJson is null ? null : SpecJson.Parse(previousJson.ToJsonString()) is { IsValid: true } p ? p.Spec : null;
+    }
+
+    /// <summary>The question's key under <paramref name="context"/> and the answer remembered under it, if any (one cache read).</summary>
+    public async Task<QuestionLookup> LookupAsync(QuestionContext context, string question, AnalyticsSpec? previous, DateTimeOffset asOf, CancellationToken ct)
+    {
+        var key = Key(context.TenantId, question, previous, asOf, context.Stamp, _translator.Value);
+        var (payload, _) = await cache.GetTextAsync(context.TenantId, key, ct);
         var hit = payload is null ? null : JsonSerializer.Deserialize(payload, AskJsonContext.Default.RememberedAnswer);
         return new QuestionLookup(context, previous, key, hit);
     }

@@ -33,22 +33,53 @@ public sealed record ContextStamp(long DataVersion, long CatalogRevision, long T
 public sealed record QuestionContext(string Tenant, Guid TenantId, ContextStamp Stamp, MetricCatalog Catalog, DimensionValues Values, DataFreshness Freshness)
 {
     public bool HasVerifiedQuestions { get; init; } = true;
+
+    /// <summary>What the stamp read that gave <see cref="Stamp"/> and <see cref="Freshness"/> returned, column by column (null when not read here).</summary>
+    public StampValues? Seen { get; init; }
+}
+
+/// <summary>
+/// The values of one read of <see cref="TenantContextCache.StampColumns"/> with their PostgreSQL types: a later statement
+/// of the tenant's (<see cref="Unchanged"/>) compares the columns again and so knows, in its own round trip, that neither
+/// the context nor the data freshness moved since (timestamps at full precision).
+/// </summary>
+public sealed class StampValues
+{
+    private readonly (object Value, string Type)[] _columns;
+
+    private StampValues((object Value, string Type)[] columns) => _columns = columns;
+
+    public static StampValues Read(NpgsqlDataReader reader) =>
+        new([.. Enumerable.Range(0, reader.FieldCount).Select(i => (reader.IsDBNull(i) ? DBNull.Value : reader.GetValue(i), reader.GetDataTypeName(i)))]);
+
+    /// <summary>
+    /// A condition true exactly when the stamp columns, read again now, equal these values; its parameters are numbered
+    /// from <paramref name="firstParameter"/> and are <see cref="Parameters"/>.
+    /// </summary>
+    public string Unchanged(int firstParameter) =>
+        $"ROW({TenantContextCache.StampColumns}) IS NOT DISTINCT FROM ROW({string.Join(", ", _columns.Select((_, i) => $"${firstParameter + i}"))})";
+
+    public IEnumerable<NpgsqlParameter> Parameters() => _columns.Select(c => new NpgsqlParameter { Value = c.Value, DataTypeName = c.Type });
 }
 
 /// <summary>
 /// The tenant's <see cref="QuestionContext"/>, kept per tenant and reloaded only when its <see cref="ContextStamp"/> moved:
 /// a refresh, an import or sync, a change to the shipped catalog or the tenant's own, from any process. Each use costs
-/// one read of the stamp (runtime role, tenant set, so RLS shows only the tenant's own revision).
+/// one read of the stamp (runtime role, tenant set, so RLS shows only the tenant's own revision); <see cref="Recent"/>
+/// costs none, for a statement that checks the stamp itself as it runs (<see cref="StampValues.Unchanged"/>).
 /// </summary>
 public sealed class TenantContextCache(SpiralDataSources data, CatalogReader catalogs, TenantDirectory tenants)
 {
-    private const string StampSql =
+    /// <summary>The stamp (three columns) and then <see cref="DataFreshness.SelectList"/>, for a SELECT list in a tenant session.</summary>
+    public const string StampColumns =
         $"""
-        SELECT (SELECT coalesce(max(id), 0) FROM analytics_refreshes),
+        (SELECT coalesce(max(id), 0) FROM analytics_refreshes),
                (SELECT revision FROM catalog_revision),
                (SELECT coalesce(max(revision), 0) FROM tenant_revisions),
                {DataFreshness.SelectList}
         """;
+
+    private const string StampSql = "SELECT " + StampColumns;
 
     private readonly ConcurrentDictionary<Guid, QuestionContext> _contexts = new();
     private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _loading = new();
@@ -66,10 +97,10 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
     /// </remarks>
     public async Task<QuestionContext> GetAsync(string tenant, Guid tenantId, CancellationToken ct)
     {
-        var (stamp, freshness) = await StampAsync(tenantId, ct);
+        var (stamp, freshness, seen) = await ReadAsync(tenantId, ct);
         if (Known(tenantId, stamp) is { } known)
         {
-            return known with { Freshness = freshness };
+            return _contexts[tenantId] = known with { Freshness = freshness, Seen = seen };
         }
 
         var gate = _loading.GetOrAdd(tenantId, _ => new SemaphoreSlim(1, 1));
@@ -77,10 +108,10 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
         try
         {
             // The stamp again: another reader may have loaded it while this one waited, or a refresh moved it.
-            (stamp, freshness) = await StampAsync(tenantId, ct);
+            (stamp, freshness, seen) = await ReadAsync(tenantId, ct);
             if (Known(tenantId, stamp) is { } loaded)
             {
-                return loaded with { Freshness = freshness };
+                return _contexts[tenantId] = loaded with { Freshness = freshness, Seen = seen };
             }
 
             // The stamp was read first: rows read after it are at least as new, so a context is never older than its stamp.
@@ -94,7 +125,7 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
             }
 
             var catalog = await catalogs.LoadAsync(tenantId, ct);
-            var context = new QuestionContext(tenant, tenantId, stamp, catalog, values, freshness) { HasVerifiedQuestions = hasVerified };
+            var context = new QuestionContext(tenant, tenantId, stamp, catalog, values, freshness) { HasVerifiedQuestions = hasVerified, Seen = seen };
             Interlocked.Increment(ref _loads);
             _contexts[tenantId] = context;
             return context;
@@ -112,6 +143,12 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
         return await command.ExecuteScalarAsync(ct) is true;
     }
 
+    /// <summary>
+    /// The tenant's context as this process last read it, without reading anything (null before the first read): a guess
+    /// that holds until something moves, for a statement that checks it (<see cref="StampValues.Unchanged"/>) as it runs.
+    /// </summary>
+    public QuestionContext? Recent(Guid tenantId) => _contexts.TryGetValue(tenantId, out var recent) && recent.Seen is not null ? recent : null;
+
     private QuestionContext? Known(Guid tenantId, ContextStamp stamp) =>
         _contexts.TryGetValue(tenantId, out var known) && known.Stamp == stamp ? known : null;
 
@@ -124,8 +161,12 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
     }
 
     /// <summary>The stamp and freshness without a session of the caller's: one round trip (<see cref="TenantSession.OneTripAsync"/>), on every question's path.</summary>
-    public Task<(ContextStamp Stamp, DataFreshness Freshness)> StampAsync(Guid tenantId, CancellationToken ct) =>
-        TenantSession.OneTripAsync(data.Runtime, tenantId, StampSql, [], ReadStampAsync, ct);
+    private Task<(ContextStamp Stamp, DataFreshness Freshness, StampValues Seen)> ReadAsync(Guid tenantId, CancellationToken ct) =>
+        TenantSession.OneTripAsync(data.Runtime, tenantId, StampSql, [], async (reader, token) =>
+        {
+            var (stamp, freshness) = await ReadStampAsync(reader, token);
+            return (stamp, freshness, StampValues.Read(reader));
+        }, ct);
 
     private static async Task<(ContextStamp Stamp, DataFreshness Freshness)> ReadStampAsync(NpgsqlDataReader reader, CancellationToken ct)
     {

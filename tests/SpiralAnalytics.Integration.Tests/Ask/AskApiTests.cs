@@ -128,6 +128,15 @@ public sealed class AskApiTests(PostgresServer server)
         Assert.Equal(["queued", "completed"], second.Select(e => e.Type));
         Assert.Equal("hit", (string)second[^1].Json["result"]!["cache"]!);
         AssertSameAnswer(first[^1].Json["result"]!.AsObject(), second[^1].Json["result"]!.AsObject());
+        // the repeat was relayed from memory before its events went to Redis; the response ended only once they had, so
+        // another node's reader of the job finds them there
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(RepoPaths.LocalSettings().Redis!))
+        {
+            var repeatId = Guid.Parse((string)second[0].Json["job_id"]!);
+            var shared = await redis.GetDatabase().StreamRangeAsync(Infrastructure.Ask.RedisJobEventStream.Key(repeatId));
+            Assert.Equal(["1-1", "2-1"], shared.Select(e => (string)e.Id!));
+        }
+
         // the stream is the job's: its record has the same answer
         var id = Guid.Parse((string)first[0].Json["job_id"]!);
         using var job = await client.GetAsync($"/api/v1/jobs/{id}", TestContext.Current.CancellationToken);

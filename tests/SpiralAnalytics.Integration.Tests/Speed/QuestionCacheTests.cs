@@ -8,6 +8,7 @@ using SpiralAnalytics.Infrastructure.Data;
 using SpiralAnalytics.Infrastructure.Queries;
 using SpiralAnalytics.Integration.Tests.Ask;
 using SpiralAnalytics.Integration.Tests.Fixtures;
+using SpiralAnalytics.Integration.Tests.Query;
 
 namespace SpiralAnalytics.Integration.Tests.Speed;
 
@@ -182,6 +183,85 @@ public sealed class QuestionCacheTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task A_repeat_found_under_a_context_that_has_moved_since_is_not_recorded_but_answered_under_the_new_one()
+    {
+        var seeded = await AskFixture.SeededAsync(server, nameof(QuestionCacheTests) + "Moved");
+        var translator = new TestTranslator();
+        await using var api = AskFixture.Api(seeded.Db, translator);
+        using var client = AskFixture.Client(api, seeded.Slug);
+        var contexts = api.Services.GetRequiredService<TenantContextCache>();
+        var question = AskFixture.Question("""{"metrics":["velocity"],"group_by":["team"],"time":{"type":"last_sprints","n":4},"limit":19}""");
+
+        await AskAsync(client, question, AskFixture.AsOfText);
+        Assert.Equal("hit", (string)(await AskAsync(client, question, AskFixture.AsOfText))["result"]!["cache"]!);
+        var recent = contexts.Recent(seeded.TenantId)!;
+        var jobs = await JobCountAsync(seeded);
+
+        // only the freshness moves (a load recorded, no member changed): the stamp, so the key, is the same; the answer
+        // the recent context finds must not be recorded with the freshness it had, but with the one read now
+        await using (var session = await TenantSession.BeginAsync(seeded.Db.DataSources.Runtime, seeded.TenantId, Ct))
+        {
+            await DataFreshness.RecordImportAsync(session, "csv", 1, Ct);
+            await session.CommitAsync(Ct);
+        }
+
+        var jobStore = api.Services.GetRequiredService<JobStore>();
+        var update = new StageUpdate("{}");
+        Assert.Null(await jobStore.CreateAnsweredAsync(seeded.TenantId, null, Guid.NewGuid(), "q", AskFixture.AsOf, update, recent.Seen!, Ct));
+        Assert.Equal(jobs, await JobCountAsync(seeded)); // refused: nothing written
+
+        var repeat = await AskAsync(client, question, AskFixture.AsOfText);
+        Assert.Equal("hit", (string)repeat["result"]!["cache"]!);
+        var imported = (await contexts.GetAsync(seeded.Slug, Ct)).Freshness.ImportedAt;
+        Assert.NotEqual(recent.Freshness.ImportedAt, imported);
+        Assert.Equal(imported, (string?)repeat["result"]!["freshness"]!["imported_at"]);
+        Assert.Equal(jobs + 1, await JobCountAsync(seeded));
+
+        // the context moves (a member added): the remembered answer is under the old key, so the question is translated again
+        var translated = translator.Requests.Count;
+        await using (var session = await TenantSession.BeginAsync(seeded.Db.DataSources.Runtime, seeded.TenantId, Ct))
+        {
+            await using var insert = session.Command("INSERT INTO teams (tenant_id, key, name) VALUES ($1, 'MOV', 'Movers')");
+            insert.Parameters.Add(new NpgsqlParameter { Value = seeded.TenantId });
+            await insert.ExecuteNonQueryAsync(Ct);
+            await session.CommitAsync(Ct);
+        }
+
+        var afresh = await AskAsync(client, question, AskFixture.AsOfText);
+        Assert.Equal(translated + 1, translator.Requests.Count);
+        AskApiTests.AssertSameAnswer(repeat["result"]!.AsObject(), afresh["result"]!.AsObject()); // the views did not change (no refresh)
+        Assert.Equal(jobs + 2, await JobCountAsync(seeded));
+    }
+
+    [Fact]
+    public async Task An_answer_is_kept_in_memory_in_front_of_Redis_per_tenant_and_not_when_the_memory_tier_is_off()
+    {
+        var seeded = await AskFixture.SeededAsync(server, nameof(QuestionCacheTests));
+        var translator = new TestTranslator();
+        await using var api = AskFixture.Api(seeded.Db, translator);
+        await using var off = AskFixture.Api(seeded.Db, translator, settings: new Dictionary<string, string?> { ["Ask:CacheMemoryEntries"] = "0" });
+        var cache = api.Services.GetRequiredService<AnswerCache>();
+        var other = await api.Services.GetRequiredService<Infrastructure.Tenants.TenantDirectory>().ResolveAsync(seeded.Other, Ct);
+        var key = "q:" + Guid.NewGuid().ToString("N");
+
+        await cache.SetTextAsync(seeded.TenantId, key, 1, """{"kept": true}""", Ct);
+        Assert.Equal("memory", (await cache.GetTextAsync(seeded.TenantId, key, Ct)).Tier);
+        Assert.Null((await cache.GetTextAsync(other, key, Ct)).Payload);
+        var withoutMemory = off.Services.GetRequiredService<AnswerCache>();
+        Assert.Equal("redis", (await withoutMemory.GetTextAsync(seeded.TenantId, key, Ct)).Tier);
+        Assert.Equal("redis", (await withoutMemory.GetTextAsync(seeded.TenantId, key, Ct)).Tier);
+
+        // Redis lost the entry: this process still has it; a process without the memory tier reads the table
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(RepoPaths.LocalSettings().Redis!))
+        {
+            await redis.GetDatabase().KeyDeleteAsync(AnswerCache.RedisKey(seeded.TenantId, key));
+        }
+
+        Assert.Equal("memory", (await cache.GetTextAsync(seeded.TenantId, key, Ct)).Tier);
+        Assert.Equal("table", (await withoutMemory.GetTextAsync(seeded.TenantId, key, Ct)).Tier);
+    }
+
+    [Fact]
     public void The_question_key_separates_tenants_previous_specs_instants_and_contexts()
     {
         var tenant = Guid.NewGuid();
@@ -206,6 +286,15 @@ public sealed class QuestionCacheTests(PostgresServer server)
         var final = events[^1].Json;
         Assert.True((string)final["status"]! == "completed", final.ToJsonString());
         return final;
+    }
+
+    private static async Task<long> JobCountAsync(QueryFixture.Seeded seeded)
+    {
+        await using var connection = new NpgsqlConnection(seeded.Db.OwnerConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM analytics_jobs WHERE tenant_id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = seeded.TenantId });
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
     }
 
     private static async Task OwnerAsync(TestDatabase db, string sql)

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -38,7 +37,7 @@ public static class CacheKey
 /// Answers by cache key: this process's memory first (<see cref="AskOptions.CacheMemoryEntries"/>, least recently used
 /// go first), then Redis (with a TTL), then the <c>analytics_cache</c> table (runtime role, RLS) as the durable tier, which
 /// also refills Redis. A tier that answers fills the ones before it. Writing an answer of a new data version prunes the
-/// tenant's older ones from the table (through <see cref="SpiralDbContext"/> in the tenant's session). Redis being down
+/// tenant's older ones from the table (in the same statement). Redis being down
 /// only costs speed: every Redis failure is handled here and logged by <see cref="RedisConnection"/> once per outage.
 /// </summary>
 /// <remarks>
@@ -100,28 +99,35 @@ public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, I
     }
 
     /// <summary>Stores JSON under <paramref name="key"/> for the tenant (table and Redis); the first writer of a key wins.</summary>
+    /// <remarks>
+    /// One round trip (<see cref="TenantSession.OneTripAsync"/>; every cold answer writes it before its final event): the
+    /// insert and, when it inserted, the prune of the tenant's entries of older data versions (RLS: its own rows only).
+    /// </remarks>
     public async Task SetTextAsync(Guid tenantId, string key, long dataVersion, string payload, CancellationToken ct)
     {
-        await using (var session = await TenantSession.BeginAsync(data.Runtime, tenantId, ct))
-        {
-            await using var db = SpiralDb.For(session);
-
-            // ON CONFLICT DO NOTHING: two workers caching the same answer is not an error (EF has no upsert; a statement on the session)
-            var inserted = await db.Database.ExecuteSqlAsync(
-                $"""
-                INSERT INTO analytics_cache (tenant_id, cache_key, payload, data_version) VALUES ({tenantId}, {key}, {payload}::jsonb, {dataVersion})
+        var pruned = await TenantSession.OneTripAsync(data.Runtime, tenantId,
+            """
+            WITH inserted AS (
+                INSERT INTO analytics_cache (tenant_id, cache_key, payload, data_version) VALUES ($1, $2, $3::jsonb, $4)
                 ON CONFLICT (tenant_id, cache_key) DO NOTHING
-                """, ct);
-            if (inserted > 0)
+                RETURNING data_version)
+            DELETE FROM analytics_cache WHERE data_version < (SELECT data_version FROM inserted)
+            RETURNING 1
+            """,
+            [tenantId, key, payload, dataVersion],
+            async (reader, token) =>
             {
-                var pruned = await db.Answers.Where(a => a.DataVersion < dataVersion).ExecuteDeleteAsync(ct);
-                if (pruned > 0)
+                var rows = 0;
+                while (await reader.ReadAsync(token))
                 {
-                    Log.CachePruned(logger, tenantId, pruned, dataVersion);
+                    rows++;
                 }
-            }
 
-            await session.CommitAsync(ct);
+                return rows;
+            }, ct);
+        if (pruned > 0)
+        {
+            Log.CachePruned(logger, tenantId, pruned, dataVersion);
         }
 
         await SetRedisAsync(tenantId, key, payload);

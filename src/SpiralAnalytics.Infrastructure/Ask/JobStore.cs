@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Query;
 using Npgsql;
 using NpgsqlTypes;
 using SpiralAnalytics.Infrastructure.Data;
@@ -136,29 +135,26 @@ public sealed class JobStore(SpiralDataSources data)
         InSessionAsync(tenantId, async db => Json(await PreviousSpec(db, conversationId, before, excluding, ct)), ct);
 
     /// <summary>Moves a running job to the next stage, merging <paramref name="durations"/> and any values the stage produced.</summary>
+    /// <remarks>One round trip (<see cref="TenantSession.OneTripAsync"/>): every stage of every cold question writes it.</remarks>
     public Task<bool> AdvanceAsync(Guid tenantId, Guid jobId, string status, StageUpdate update, CancellationToken ct) =>
-        InSessionAsync(tenantId, async db => await db.Jobs
-            .Where(j => j.Id == jobId && JobStatuses.Running.Contains(j.Status))
-            .ExecuteUpdateAsync(s =>
-            {
-                s.SetProperty(j => j.Status, status);
-                Stage(s, update);
-            }, ct) > 0, ct);
+        TenantSession.OneTripAsync(data.Runtime, tenantId,
+            $"UPDATE analytics_jobs SET status = $2, {StageSet} WHERE id = $1 AND status = ANY($10) RETURNING 1",
+            [.. StageParameters(jobId, status, update), JobStatuses.Running.ToArray()],
+            async (reader, token) => await reader.ReadAsync(token), ct);
 
     /// <summary>Writes the final status once; false when the job was already final (nothing written).</summary>
+    /// <remarks>One round trip, like <see cref="AdvanceAsync"/>.</remarks>
     public Task<bool> FinishAsync(Guid tenantId, Guid jobId, string status, StageUpdate update, CancellationToken ct) =>
-        InSessionAsync(tenantId, async db => await db.Jobs
-            .Where(j => j.Id == jobId && !JobStatuses.Final.Contains(j.Status))
-            .ExecuteUpdateAsync(s =>
-            {
-                s.SetProperty(j => j.Status, status);
-                s.SetProperty(j => j.FinishedAt, j => DateTimeOffset.UtcNow);
-                Stage(s, update);
-                s.SetProperty(j => j.Result, update.Result);
-                s.SetProperty(j => j.Clarification, update.Clarification);
-                s.SetProperty(j => j.Error, update.Error);
-                s.SetProperty(j => j.CacheHit, update.CacheHit);
-            }, ct) > 0, ct);
+        TenantSession.OneTripAsync(data.Runtime, tenantId,
+            $"""
+            UPDATE analytics_jobs SET status = $2, finished_at = now(), {StageSet},
+                result = $10::jsonb, clarification = $11::jsonb, error = $12, cache_hit = $13
+            WHERE id = $1 AND NOT (status = ANY($14))
+            RETURNING 1
+            """,
+            [.. StageParameters(jobId, status, update), Text(update.Result), Text(update.Clarification), Text(update.Error),
+                new NpgsqlParameter { Value = (object?)update.CacheHit ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean }, JobStatuses.Final.ToArray()],
+            async (reader, token) => await reader.ReadAsync(token), ct);
 
     /// <summary>Notes a failed attempt that will be retried (the job keeps its stage).</summary>
     public Task<bool> RecordErrorAsync(Guid tenantId, Guid jobId, string error, CancellationToken ct) =>
@@ -195,40 +191,22 @@ public sealed class JobStore(SpiralDataSources data)
     public Task<bool> CancelRequestedAsync(Guid tenantId, Guid jobId, CancellationToken ct) =>
         InSessionAsync(tenantId, db => CancelRequested(db, jobId, ct), ct);
 
-    /// <summary>The values a stage adds: durations merged into <c>stage_durations</c> (<see cref="SpiralDbContext.JsonbConcat"/>), the others only when given.</summary>
-    private static void Stage(UpdateSettersBuilder<StoredJob> s, StageUpdate update)
-    {
-        s.SetProperty(j => j.StageDurations, j => SpiralDbContext.JsonbConcat(j.StageDurations!, update.Durations));
-        if (update.Translator is { } translator)
-        {
-            s.SetProperty(j => j.Translator, translator);
-        }
+    /// <summary>
+    /// What a stage writes (<see cref="StageUpdate"/>), parameters $3–$9 after the job id ($1) and status ($2): its durations
+    /// merged into the row's (<c>||</c>), and each value it produced; a value it did not produce (null) keeps the row's.
+    /// </summary>
+    private const string StageSet =
+        """
+        stage_durations = stage_durations || $3::jsonb, translator = coalesce($4, translator), spec = coalesce($5::jsonb, spec),
+                sql = coalesce($6, sql), metric_versions = coalesce($7::jsonb, metric_versions), notes = coalesce($8::jsonb, notes),
+                data_version = coalesce($9, data_version)
+        """;
 
-        if (update.Spec is { } spec)
-        {
-            s.SetProperty(j => j.Spec, spec);
-        }
-
-        if (update.Sql is { } sql)
-        {
-            s.SetProperty(j => j.Sql, sql);
-        }
-
-        if (update.MetricVersions is { } versions)
-        {
-            s.SetProperty(j => j.MetricVersions, versions);
-        }
-
-        if (update.Notes is { } notes)
-        {
-            s.SetProperty(j => j.Notes, notes);
-        }
-
-        if (update.DataVersion is { } dataVersion)
-        {
-            s.SetProperty(j => j.DataVersion, dataVersion);
-        }
-    }
+    private static object[] StageParameters(Guid jobId, string status, StageUpdate update) =>
+    [
+        jobId, status, update.Durations, Text(update.Translator), Text(update.Spec), Text(update.Sql), Text(update.MetricVersions), Text(update.Notes),
+        new NpgsqlParameter { Value = (object?)update.DataVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
+    ];
 
     /// <summary>
     /// An insert whose values include the transaction's <c>now()</c> (started and finished with the row's creation), as one

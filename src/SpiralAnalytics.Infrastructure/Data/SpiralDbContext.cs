@@ -3,7 +3,6 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Microsoft.EntityFrameworkCore.Query.SqlExpressions;
 using Pgvector;
 
 namespace SpiralAnalytics.Infrastructure.Data;
@@ -44,21 +43,6 @@ public sealed class SpiralDbContext(DbContextOptions<SpiralDbContext> options) :
 
     public DbSet<StoredAlertDelivery> AlertDeliveries => Set<StoredAlertDelivery>();
 
-    /// <summary>
-    /// <c>jsonb || jsonb</c> (PostgreSQL's <c>jsonb_concat</c>, the function behind the operator): merges two objects, in a query
-    /// or an <c>ExecuteUpdate</c> setter. Both arguments are typed jsonb, so a string parameter travels as jsonb (a plain
-    /// string <c>+</c> would be text concatenation).
-    /// </summary>
-    public static string JsonbConcat(string left, string right) => throw new NotSupportedException("translated to SQL only");
-
-    /// <summary><c>jsonb_concat(left, right)</c> with the right-hand parameter typed as the left-hand column (jsonb).</summary>
-    private static SqlFunctionExpression JsonbConcatSql(IReadOnlyList<SqlExpression> args)
-    {
-        var jsonb = args[0].TypeMapping ?? throw new InvalidOperationException("JsonbConcat: the first argument must be a jsonb column");
-        var right = args[1] is SqlParameterExpression parameter ? parameter.ApplyTypeMapping(jsonb) : args[1];
-        return new SqlFunctionExpression("jsonb_concat", [args[0], right], nullable: true, argumentsPropagateNullability: [true, true], typeof(string), jsonb);
-    }
-
     /// <summary>Maps JSON columns kept as their text onto <c>jsonb</c> (parameters are sent as jsonb, reads return the text).</summary>
     internal static void Jsonb<T>(EntityTypeBuilder<T> entity, params Expression<Func<T, string?>>[] columns)
         where T : class
@@ -71,7 +55,6 @@ public sealed class SpiralDbContext(DbContextOptions<SpiralDbContext> options) :
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
-        modelBuilder.HasDbFunction(typeof(SpiralDbContext).GetMethod(nameof(JsonbConcat))!).HasTranslation(JsonbConcatSql);
         modelBuilder.ApplyConfiguration(new StoredJob.Configuration());
         modelBuilder.ApplyConfiguration(new StoredAnswer.Configuration());
         modelBuilder.ApplyConfiguration(new StoredFeedback.Configuration());

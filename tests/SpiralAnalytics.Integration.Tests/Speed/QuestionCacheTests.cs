@@ -262,6 +262,42 @@ public sealed class QuestionCacheTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task Storing_an_answer_of_a_newer_data_version_prunes_only_the_tenants_own_older_entries()
+    {
+        var seeded = await AskFixture.SeededAsync(server, nameof(QuestionCacheTests) + "Prune");
+        await using var api = AskFixture.Api(seeded.Db, new TestTranslator(), redis: "");
+        var cache = api.Services.GetRequiredService<AnswerCache>();
+        var other = await api.Services.GetRequiredService<Infrastructure.Tenants.TenantDirectory>().ResolveAsync(seeded.Other, Ct);
+        string Key() => "q:" + Guid.NewGuid().ToString("N");
+
+        var (mine1, mine2, theirs) = (Key(), Key(), Key());
+        await cache.SetTextAsync(seeded.TenantId, mine1, 901, """{"v": 1}""", Ct);
+        await cache.SetTextAsync(seeded.TenantId, mine2, 901, """{"v": 1}""", Ct);
+        await cache.SetTextAsync(other, theirs, 901, """{"v": 1}""", Ct);
+        Assert.Equal(2, await EntriesAsync(seeded.TenantId, 901));
+
+        var newer = Key();
+        await cache.SetTextAsync(seeded.TenantId, newer, 902, """{"v": 2}""", Ct);
+        Assert.Equal(0, await EntriesAsync(seeded.TenantId, 901)); // this tenant's older entries: gone
+        Assert.Equal(1, await EntriesAsync(other, 901)); // the other tenant's: kept (RLS)
+        Assert.Equal(1, await EntriesAsync(seeded.TenantId, 902));
+
+        // the same key again (two workers that answered the same question): not an error, one entry
+        await cache.SetTextAsync(seeded.TenantId, newer, 902, """{"v": 2}""", Ct);
+        Assert.Equal(1, await EntriesAsync(seeded.TenantId, 902));
+
+        async Task<long> EntriesAsync(Guid tenant, long version)
+        {
+            await using var connection = new NpgsqlConnection(seeded.Db.OwnerConnectionString);
+            await connection.OpenAsync(Ct);
+            await using var command = new NpgsqlCommand("SELECT count(*) FROM analytics_cache WHERE tenant_id = $1 AND data_version = $2", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+            command.Parameters.Add(new NpgsqlParameter { Value = version });
+            return (long)(await command.ExecuteScalarAsync(Ct))!;
+        }
+    }
+
+    [Fact]
     public void The_question_key_separates_tenants_previous_specs_instants_and_contexts()
     {
         var tenant = Guid.NewGuid();

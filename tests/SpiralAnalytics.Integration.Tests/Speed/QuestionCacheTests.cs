@@ -82,13 +82,7 @@ public sealed class QuestionCacheTests(PostgresServer server)
         var translated = translator.Requests.Count;
 
         // an import (a write acting for the tenant) → a new context with the new member, and the repeat translates again
-        await using (var session = await TenantSession.BeginAsync(seeded.Db.DataSources.Runtime, seeded.TenantId, Ct))
-        {
-            await using var insert = session.Command("INSERT INTO teams (tenant_id, key, name) VALUES ($1, 'NEW', 'Newcomers')");
-            insert.Parameters.Add(new NpgsqlParameter { Value = seeded.TenantId });
-            await insert.ExecuteNonQueryAsync(Ct);
-            await session.CommitAsync(Ct);
-        }
+        await AddTeamAsync(seeded, "NEW", "Newcomers");
 
         var imported = await contexts.GetAsync(seeded.Slug, Ct);
         Assert.NotEqual(context.Stamp, imported.Stamp);
@@ -219,13 +213,7 @@ public sealed class QuestionCacheTests(PostgresServer server)
 
         // the context moves (a member added): the remembered answer is under the old key, so the question is translated again
         var translated = translator.Requests.Count;
-        await using (var session = await TenantSession.BeginAsync(seeded.Db.DataSources.Runtime, seeded.TenantId, Ct))
-        {
-            await using var insert = session.Command("INSERT INTO teams (tenant_id, key, name) VALUES ($1, 'MOV', 'Movers')");
-            insert.Parameters.Add(new NpgsqlParameter { Value = seeded.TenantId });
-            await insert.ExecuteNonQueryAsync(Ct);
-            await session.CommitAsync(Ct);
-        }
+        await AddTeamAsync(seeded, "MOV", "Movers");
 
         var afresh = await AskAsync(client, question, AskFixture.AsOfText);
         Assert.Equal(translated + 1, translator.Requests.Count);
@@ -322,6 +310,18 @@ public sealed class QuestionCacheTests(PostgresServer server)
         var final = events[^1].Json;
         Assert.True((string)final["status"]! == "completed", final.ToJsonString());
         return final;
+    }
+
+    /// <summary>A team added by a write acting for the tenant (as an import would): the tenant's context stamp moves.</summary>
+    private static async Task AddTeamAsync(QueryFixture.Seeded seeded, string key, string name)
+    {
+        await using var session = await TenantSession.BeginAsync(seeded.Db.DataSources.Runtime, seeded.TenantId, Ct);
+        await using var insert = session.Command("INSERT INTO teams (tenant_id, key, name) VALUES ($1, $2, $3)");
+        insert.Parameters.Add(new NpgsqlParameter { Value = seeded.TenantId });
+        insert.Parameters.Add(new NpgsqlParameter { Value = key });
+        insert.Parameters.Add(new NpgsqlParameter { Value = name });
+        await insert.ExecuteNonQueryAsync(Ct);
+        await session.CommitAsync(Ct);
     }
 
     private static async Task<long> JobCountAsync(QueryFixture.Seeded seeded)

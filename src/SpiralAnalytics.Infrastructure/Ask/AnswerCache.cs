@@ -94,6 +94,7 @@ public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, I
             return (null, "table");
         }
 
+        Keep(tenantId, key, payload);
         await SetRedisAsync(tenantId, key, payload);
         return (payload, "table");
     }
@@ -130,6 +131,7 @@ public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, I
             Log.CachePruned(logger, tenantId, pruned, dataVersion);
         }
 
+        Keep(tenantId, key, payload);
         await SetRedisAsync(tenantId, key, payload);
     }
 
@@ -149,7 +151,6 @@ public sealed class AnswerCache(SpiralDataSources data, RedisConnection redis, I
 
     private async Task SetRedisAsync(Guid tenantId, string key, string payload)
     {
-        Keep(tenantId, key, payload);
         if (await redis.DatabaseAsync() is not { } db)
         {
             return;

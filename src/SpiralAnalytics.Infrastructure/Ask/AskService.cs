@@ -134,7 +134,7 @@ public sealed class AskService(
         var durations = new Dictionary<string, double>(StringComparer.Ordinal) { ["cache"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1) };
         var remembered = lookup.Hit! with { Result = lookup.Hit!.Result with { Freshness = lookup.Context.Freshness } };
         var (update, node, detail) = AskPipeline.Remembered(text, remembered, durations);
-        if (await jobs.CreateAnsweredAsync(lookup.Context.TenantId, userId, conversationId ?? Guid.NewGuid(), text, at, update, lookup.Context.Seen!, ct) is not { } job)
+        if (await jobs.CreateAnsweredAsync(lookup.Context.TenantId, userId, conversationId ?? Guid.NewGuid(), text, at, update, lookup.Context.Seen, ct) is not { } job)
         {
             return null;
         }

@@ -9,10 +9,11 @@ namespace SpiralAnalytics.Infrastructure.Ask;
 
 /// <summary>
 /// Reads and writes <c>analytics_jobs</c> through <see cref="SpiralDbContext"/> inside a <see cref="TenantSession"/> (the
-/// runtime role, the tenant set for the transaction), so RLS keeps every tenant to its own jobs. Status changes are
-/// conditional updates (<c>ExecuteUpdate</c> with the status in its <c>WHERE</c>): a final status is written once (the first
-/// writer wins), so a re-run, a late cancel or a racing worker never rewrites a finished job. Reads are compiled queries
-/// (the ask pipeline calls them on its latency path). The statuses are <see cref="JobStatuses"/>' lists, not SQL literals.
+/// runtime role, the tenant set for the transaction), so RLS keeps every tenant to its own jobs; the statements on every
+/// question's path are one round trip each (<see cref="TenantSession.OneTripAsync"/>, same RLS). Status changes are
+/// conditional updates (the status in their <c>WHERE</c>): a final status is written once (the first writer wins), so a
+/// re-run, a late cancel or a racing worker never rewrites a finished job. Reads are compiled queries (the ask pipeline
+/// calls them on its latency path). The statuses are <see cref="JobStatuses"/>' lists (parameters), not SQL literals.
 /// </summary>
 public sealed class JobStore(SpiralDataSources data)
 {
@@ -70,10 +71,7 @@ public sealed class JobStore(SpiralDataSources data)
             WHERE {seen.Unchanged(15)}
             RETURNING id, created_at, started_at, finished_at
             """,
-            [tenantId, Text(userId), conversationId, question, asOf, JobStatuses.Completed, update.Durations, Text(update.Translator), Text(update.Spec),
-                Text(update.Sql), Text(update.MetricVersions), Text(update.Notes),
-                new NpgsqlParameter { Value = (object?)update.DataVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint }, Text(update.Result),
-                .. seen.Parameters()],
+            [tenantId, Text(userId), conversationId, question, asOf, JobStatuses.Completed, .. StageValues(update), Text(update.Result), .. seen.Parameters()],
             async (reader, token) =>
             {
                 if (!await reader.ReadAsync(token))
@@ -202,9 +200,12 @@ public sealed class JobStore(SpiralDataSources data)
                 data_version = coalesce($9, data_version)
         """;
 
-    private static object[] StageParameters(Guid jobId, string status, StageUpdate update) =>
+    private static object[] StageParameters(Guid jobId, string status, StageUpdate update) => [jobId, status, .. StageValues(update)];
+
+    /// <summary>A stage's values in the order <see cref="StageSet"/> and the answered insert take them: durations, translator, spec, SQL, metric versions, notes, data version.</summary>
+    private static object[] StageValues(StageUpdate update) =>
     [
-        jobId, status, update.Durations, Text(update.Translator), Text(update.Spec), Text(update.Sql), Text(update.MetricVersions), Text(update.Notes),
+        update.Durations, Text(update.Translator), Text(update.Spec), Text(update.Sql), Text(update.MetricVersions), Text(update.Notes),
         new NpgsqlParameter { Value = (object?)update.DataVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
     ];
 

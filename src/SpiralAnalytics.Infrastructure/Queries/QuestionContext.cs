@@ -34,8 +34,8 @@ public sealed record QuestionContext(string Tenant, Guid TenantId, ContextStamp 
 {
     public bool HasVerifiedQuestions { get; init; } = true;
 
-    /// <summary>What the stamp read that gave <see cref="Stamp"/> and <see cref="Freshness"/> returned, column by column (null when not read here).</summary>
-    public StampValues? Seen { get; init; }
+    /// <summary>What the stamp read that gave <see cref="Stamp"/> and <see cref="Freshness"/> returned, column by column.</summary>
+    public required StampValues Seen { get; init; }
 }
 
 /// <summary>
@@ -147,7 +147,7 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
     /// The tenant's context as this process last read it, without reading anything (null before the first read): a guess
     /// that holds until something moves, for a statement that checks it (<see cref="StampValues.Unchanged"/>) as it runs.
     /// </summary>
-    public QuestionContext? Recent(Guid tenantId) => _contexts.TryGetValue(tenantId, out var recent) && recent.Seen is not null ? recent : null;
+    public QuestionContext? Recent(Guid tenantId) => _contexts.GetValueOrDefault(tenantId);
 
     private QuestionContext? Known(Guid tenantId, ContextStamp stamp) =>
         _contexts.TryGetValue(tenantId, out var known) && known.Stamp == stamp ? known : null;

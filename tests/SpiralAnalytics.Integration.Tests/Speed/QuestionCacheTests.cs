@@ -201,7 +201,7 @@ public sealed class QuestionCacheTests(PostgresServer server)
 
         var jobStore = api.Services.GetRequiredService<JobStore>();
         var update = new StageUpdate("{}");
-        Assert.Null(await jobStore.CreateAnsweredAsync(seeded.TenantId, null, Guid.NewGuid(), "q", AskFixture.AsOf, update, recent.Seen!, Ct));
+        Assert.Null(await jobStore.CreateAnsweredAsync(seeded.TenantId, null, Guid.NewGuid(), "q", AskFixture.AsOf, update, recent.Seen, Ct));
         Assert.Equal(jobs, await JobCountAsync(seeded)); // refused: nothing written
 
         var repeat = await AskAsync(client, question, AskFixture.AsOfText);

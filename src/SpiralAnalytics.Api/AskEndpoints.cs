@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SpiralAnalytics.Api.Auth;
 using SpiralAnalytics.Infrastructure.Ask;
-using SpiralAnalytics.Infrastructure.Tenants;
 
 namespace SpiralAnalytics.Api;
 
@@ -31,7 +30,7 @@ public static class AskEndpoints
     /// from the first event; <c>Location</c> names the job), so an answer takes one request instead of two.
     /// </remarks>
     private static async Task<Results<Accepted<AskResponse>, ServerSentEventsResult<string>>> AskAsync(AskRequest request, HttpContext http, AskService asks,
-        TenantDirectory tenants, JobEventReader reader, CancellationToken ct)
+        JobEventReader reader, CancellationToken ct)
     {
         var asOf = AsOfText.Parse(request.AsOf, "as_of");
         var streams = http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase));
@@ -39,9 +38,8 @@ public static class AskEndpoints
         var job = accepted.Job;
         if (streams)
         {
-            var tenantId = await tenants.ResolveAsync(http.User.Tenant(), ct);
             http.Response.Headers.Location = $"/api/v1/jobs/{job.Id}";
-            return JobEndpoints.Stream(http, ThenAsync(reader.ReadAsync(tenantId, job.Id, 0, ct), accepted.Shared), ct);
+            return JobEndpoints.Stream(http, ThenAsync(reader.ReadAsync(job.TenantId, job.Id, 0, ct), accepted.Shared), ct);
         }
 
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}",

@@ -8,6 +8,9 @@ namespace SpiralAnalytics.Infrastructure.Data;
 /// </summary>
 public sealed class TenantSession : IAsyncDisposable
 {
+    /// <summary>Sets the tenant for the current transaction only ($1: the tenant id as text), what every RLS policy reads.</summary>
+    private const string SetTenant = "SELECT set_config('app.tenant_id', $1, true)";
+
     private TenantSession(Guid tenantId, NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
         TenantId = tenantId;
@@ -27,7 +30,7 @@ public sealed class TenantSession : IAsyncDisposable
         try
         {
             var transaction = await connection.BeginTransactionAsync(ct);
-            await using var set = new NpgsqlCommand("SELECT set_config('app.tenant_id', $1, true)", connection, transaction);
+            await using var set = new NpgsqlCommand(SetTenant, connection, transaction);
             set.Parameters.Add(new NpgsqlParameter { Value = tenantId.ToString() });
             await set.ExecuteNonQueryAsync(ct);
             return new TenantSession(tenantId, connection, transaction);
@@ -53,7 +56,7 @@ public sealed class TenantSession : IAsyncDisposable
     {
         await using var connection = await runtime.OpenConnectionAsync(ct);
         await using var batch = new NpgsqlBatch(connection);
-        var set = new NpgsqlBatchCommand("SELECT set_config('app.tenant_id', $1, true)");
+        var set = new NpgsqlBatchCommand(SetTenant);
         set.Parameters.Add(new NpgsqlParameter { Value = tenantId.ToString() });
         batch.BatchCommands.Add(set);
         var statement = new NpgsqlBatchCommand(sql);

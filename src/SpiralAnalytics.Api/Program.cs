@@ -8,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddSpiralData();
 builder.AddSpiralCatalog();
 builder.AddSpiralQueries();
+builder.AddSpiralContextWatch();
 builder.AddSpiralTranslation();
 builder.AddSpiralConversations();
 builder.AddSpiralJira();

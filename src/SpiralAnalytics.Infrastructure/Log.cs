@@ -128,6 +128,15 @@ internal static partial class Log
     [LoggerMessage(716, LogLevel.Error, "Ask job {JobId}: its last attempt failed and it could not be finished either; a reader gets its end from the row once it is final")]
     public static partial void AskGiveUpFailed(ILogger logger, Exception exception, Guid jobId);
 
+    [LoggerMessage(717, LogLevel.Information, "Listening for context changes: a repeated question is answered from memory until a change is heard")]
+    public static partial void ContextWatchListening(ILogger logger);
+
+    [LoggerMessage(718, LogLevel.Warning, "Not listening for context changes ({Error}: {Message}); every question reads its context's stamp until the listener is back, retrying every {RetrySeconds} s")]
+    public static partial void ContextWatchLost(ILogger logger, string error, string message, int retrySeconds);
+
+    [LoggerMessage(719, LogLevel.Error, "Ask job {JobId} was answered from the cache but its row could not be written; the answer is not in the job history")]
+    public static partial void AskRecordFailed(ILogger logger, Exception exception, Guid jobId);
+
     [LoggerMessage(714, LogLevel.Information, "Ask job {JobId}: cancel requested ({Outcome})")]
     public static partial void AskCancelRequested(ILogger logger, Guid jobId, string outcome);
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
 using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -104,15 +106,30 @@ public sealed class AskService(
     }
 
     /// <remarks>
-    /// The context this process read last for the tenant (<see cref="TenantContextCache.Recent"/>) is tried first, without
-    /// reading it again: the job row's insert checks in its own statement that it has not moved (<see cref="JobStore.CreateAnsweredAsync"/>),
-    /// so a repeat costs a cache read and that insert. Only when there is none, or it has moved, is the context read.
+    /// <para>
+    /// A question that starts a conversation, asked by a caller who reads the answer here (<paramref name="answerHere"/>),
+    /// under a context the database has announced no change to since this process read it (<see cref="TenantContextCache.Unmoved"/>),
+    /// is answered before anything is written: its events first, its row after (<see cref="AnswerThenRecordAsync"/>), so a
+    /// repeat costs a cache read. Nobody can name the job or its conversation before its row is written: they are known
+    /// only from this response, which ends after the row is written.
+    /// </para>
+    /// <para>
+    /// Otherwise the context this process read last for the tenant (<see cref="TenantContextCache.Recent"/>) is tried, without
+    /// reading it again: the job row's insert checks in its own statement that it has not moved (<see cref="JobStore.CreateAnsweredAsync"/>).
+    /// Only when there is none, or it has moved, is the context read.
+    /// </para>
     /// </remarks>
     private async Task<(AskAccepted? Answered, DateTimeOffset AsOf)> AnswerFromCacheAsync(string tenant, string? userId, string question, Guid? conversationId, DateTimeOffset? asOf,
         bool answerHere, CancellationToken ct)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         var (tenantId, text, at) = await CheckAsync(tenant, question, asOf, ct);
+        if (answerHere && conversationId is null && contexts.Unmoved(tenantId) is { } unmoved
+            && await questions.LookupAsync(unmoved, text, previous: null, at, ct) is { Hit: not null } known)
+        {
+            return (await AnswerThenRecordAsync(known, userId, text, at, clock, ct), at);
+        }
+
         var previous = await questions.PreviousAsync(tenantId, conversationId, _clock.GetUtcNow(), Guid.Empty, ct);
         var lookup = contexts.Recent(tenantId) is { } recent ? await questions.LookupAsync(recent, text, previous, at, ct) : null;
         if (lookup?.Hit is not null && await RecordAsync(lookup, userId, conversationId, text, at, clock, answerHere, ct) is { } answered)
@@ -129,19 +146,15 @@ public sealed class AskService(
 
     /// <summary>The remembered answer as a completed job (row and events); null when the context moved before the row was written.</summary>
     private async Task<AskAccepted?> RecordAsync(QuestionLookup lookup, string? userId, Guid? conversationId, string text, DateTimeOffset at,
-        System.Diagnostics.Stopwatch clock, bool answerHere, CancellationToken ct)
+        Stopwatch clock, bool answerHere, CancellationToken ct)
     {
-        var durations = new Dictionary<string, double>(StringComparer.Ordinal) { ["cache"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1) };
-        var remembered = lookup.Hit! with { Result = lookup.Hit!.Result with { Freshness = lookup.Context.Freshness } };
-        var (update, node, detail) = AskPipeline.Remembered(text, remembered, durations);
+        var (remembered, update, node, detail) = Remembered(lookup, text, clock);
         if (await jobs.CreateAnsweredAsync(lookup.Context.TenantId, userId, conversationId ?? Guid.NewGuid(), text, at, update, lookup.Context.Seen, ct) is not { } job)
         {
             return null;
         }
 
-        var shared = await events.AppendHereThenShareAsync(
-            [Event(job, 1, JobStatuses.Queued) with { Detail = "answered from the cache" }, Event(job, 2, JobStatuses.Completed) with { Detail = detail, Result = node }],
-            ct);
+        var shared = await events.AppendHereThenShareAsync(AnsweredEvents(job, node, detail), ct);
         if (!answerHere)
         {
             await shared;
@@ -150,6 +163,45 @@ public sealed class AskService(
         Log.AskCompleted(logger, job.Id, "hit", remembered.Result.Rows.Count, (long)clock.Elapsed.TotalMilliseconds);
         return new AskAccepted(job) { Shared = shared };
     }
+
+    /// <summary>
+    /// The remembered answer as a completed job whose events are written first and its row after, unchecked (the context is
+    /// known current): the caller's response ends once the row is written and the events are shared (<see cref="AskAccepted.Shared"/>).
+    /// </summary>
+    private async Task<AskAccepted> AnswerThenRecordAsync(QuestionLookup lookup, string? userId, string text, DateTimeOffset at,
+        Stopwatch clock, CancellationToken ct)
+    {
+        var (remembered, update, node, detail) = Remembered(lookup, text, clock);
+        var job = JobStore.Answered(lookup.Context.TenantId, userId, Guid.NewGuid(), text, at, update, _clock.GetUtcNow());
+        var shared = await events.AppendHereThenShareAsync(AnsweredEvents(job, node, detail), ct);
+        Log.AskCompleted(logger, job.Id, "hit", remembered.Result.Rows.Count, (long)clock.Elapsed.TotalMilliseconds);
+        return new AskAccepted(job) { Shared = Task.WhenAll(shared, RecordAfterAsync(job, update)) };
+    }
+
+    /// <summary>Writes the row of a job already answered; a failure is logged (the answer was given), never thrown.</summary>
+    private async Task RecordAfterAsync(JobRecord job, StageUpdate update)
+    {
+        try
+        {
+            await jobs.RecordAnsweredAsync(job, update, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            Log.AskRecordFailed(logger, e, job.Id);
+        }
+    }
+
+    private static (RememberedAnswer Remembered, StageUpdate Update, JsonNode Node, string Detail) Remembered(QuestionLookup lookup,
+        string text, Stopwatch clock)
+    {
+        var durations = new Dictionary<string, double>(StringComparer.Ordinal) { ["cache"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1) };
+        var remembered = lookup.Hit! with { Result = lookup.Hit!.Result with { Freshness = lookup.Context.Freshness } };
+        var (update, node, detail) = AskPipeline.Remembered(text, remembered, durations);
+        return (remembered, update, node, detail);
+    }
+
+    private JobEvent[] AnsweredEvents(JobRecord job, JsonNode node, string detail) =>
+        [Event(job, 1, JobStatuses.Queued) with { Detail = "answered from the cache" }, Event(job, 2, JobStatuses.Completed) with { Detail = detail, Result = node }];
 
     /// <summary>The question checked (<see cref="UserErrorException"/> when empty or unreadable), the tenant resolved and <c>as_of</c> fixed.</summary>
     private async Task<(Guid TenantId, string Question, DateTimeOffset AsOf)> CheckAsync(string tenant, string question, DateTimeOffset? asOf, CancellationToken ct)

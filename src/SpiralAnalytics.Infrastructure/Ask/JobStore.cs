@@ -59,35 +59,62 @@ public sealed class JobStore(SpiralDataSources data)
     /// </summary>
     /// <remarks>
     /// One round trip (<see cref="TenantSession.OneTripAsync"/>), the check included: this insert is most of what a
-    /// repeated question costs.
+    /// repeated question costs when its context has to be checked.
     /// </remarks>
     public Task<JobRecord?> CreateAnsweredAsync(Guid tenantId, string? userId, Guid conversationId, string question, DateTimeOffset asOf,
         StageUpdate update, StampValues seen, CancellationToken ct) =>
         TenantSession.OneTripAsync(data.Runtime, tenantId,
             $"""
-            INSERT INTO analytics_jobs (tenant_id, user_id, conversation_id, question, as_of, status, started_at, finished_at, attempts,
-                stage_durations, translator, spec, sql, metric_versions, notes, data_version, result, cache_hit)
-            SELECT $1, $2, $3, $4, $5, $6, now(), now(), 0, $7::jsonb, $8, $9::jsonb, $10, $11::jsonb, $12::jsonb, $13, $14::jsonb, true
+            INSERT INTO analytics_jobs ({AnsweredColumns}, started_at, finished_at)
+            SELECT {AnsweredValues}, now(), now()
             WHERE {seen.Unchanged(15)}
             RETURNING id, created_at, started_at, finished_at
             """,
-            [tenantId, Text(userId), conversationId, question, asOf, JobStatuses.Completed, .. StageValues(update), Text(update.Result), .. seen.Parameters()],
-            async (reader, token) =>
-            {
-                if (!await reader.ReadAsync(token))
-                {
-                    return null;
-                }
+            [.. AnsweredParameters(tenantId, userId, conversationId, question, asOf, update), .. seen.Parameters()],
+            async (reader, token) => await reader.ReadAsync(token)
+                ? Answered(reader.GetGuid(0), tenantId, userId, conversationId, question, asOf, update, reader.GetFieldValue<DateTimeOffset>(1),
+                    reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3))
+                : null, ct);
 
-                return Record(new StoredJob
-                {
-                    Id = reader.GetGuid(0), TenantId = tenantId, UserId = userId, ConversationId = conversationId, Question = question, AsOf = asOf,
-                    Status = JobStatuses.Completed, CreatedAt = reader.GetFieldValue<DateTimeOffset>(1), StartedAt = reader.GetFieldValue<DateTimeOffset>(2),
-                    FinishedAt = reader.GetFieldValue<DateTimeOffset>(3), Attempts = 0, StageDurations = update.Durations, Translator = update.Translator,
-                    Spec = update.Spec, Sql = update.Sql, MetricVersions = update.MetricVersions, Notes = update.Notes, DataVersion = update.DataVersion,
-                    Result = update.Result, CacheHit = true,
-                });
-            }, ct);
+    /// <summary>
+    /// The record of a question answered from the question cache before its row is written (<see cref="RecordAnsweredAsync"/>):
+    /// a new id, created, started and finished <paramref name="at"/>, holding what <see cref="CreateAnsweredAsync"/> would write.
+    /// </summary>
+    public static JobRecord Answered(Guid tenantId, string? userId, Guid conversationId, string question, DateTimeOffset asOf, StageUpdate update,
+        DateTimeOffset at) =>
+        Answered(Guid.CreateVersion7(at), tenantId, userId, conversationId, question, asOf, update, at, at, at);
+
+    /// <summary>
+    /// Writes the row of <paramref name="job"/>, answered already (<see cref="Answered(Guid, string?, Guid, string, DateTimeOffset, StageUpdate, DateTimeOffset)"/>),
+    /// as <see cref="CreateAnsweredAsync"/> would have, with the record's id and times and no check: the answer is given.
+    /// </summary>
+    public Task RecordAnsweredAsync(JobRecord job, StageUpdate update, CancellationToken ct) =>
+        TenantSession.OneTripAsync(data.Runtime, job.TenantId,
+            $"""
+            INSERT INTO analytics_jobs ({AnsweredColumns}, started_at, finished_at, id, created_at)
+            VALUES ({AnsweredValues}, $15, $15, $16, $15)
+            """,
+            [.. AnsweredParameters(job.TenantId, job.UserId, job.ConversationId!.Value, job.Question!, job.AsOf!.Value, update), job.CreatedAt, job.Id],
+            (_, _) => Task.FromResult(true), ct);
+
+    /// <summary>The columns both answered inserts write, then <see cref="AnsweredValues"/> (parameters $1–$14: <see cref="AnsweredParameters"/>).</summary>
+    private const string AnsweredColumns =
+        "tenant_id, user_id, conversation_id, question, as_of, status, attempts, stage_durations, translator, spec, sql, metric_versions, notes, data_version, result, cache_hit";
+
+    private const string AnsweredValues = "$1, $2, $3, $4, $5, $6, 0, $7::jsonb, $8, $9::jsonb, $10, $11::jsonb, $12::jsonb, $13, $14::jsonb, true";
+
+    private static object[] AnsweredParameters(Guid tenantId, string? userId, Guid conversationId, string question, DateTimeOffset asOf, StageUpdate update) =>
+        [tenantId, Text(userId), conversationId, question, asOf, JobStatuses.Completed, .. StageValues(update), Text(update.Result)];
+
+    private static JobRecord Answered(Guid id, Guid tenantId, string? userId, Guid conversationId, string question, DateTimeOffset asOf, StageUpdate update,
+        DateTimeOffset createdAt, DateTimeOffset startedAt, DateTimeOffset finishedAt) =>
+        Record(new StoredJob
+        {
+            Id = id, TenantId = tenantId, UserId = userId, ConversationId = conversationId, Question = question, AsOf = asOf,
+            Status = JobStatuses.Completed, CreatedAt = createdAt, StartedAt = startedAt, FinishedAt = finishedAt, Attempts = 0,
+            StageDurations = update.Durations, Translator = update.Translator, Spec = update.Spec, Sql = update.Sql,
+            MetricVersions = update.MetricVersions, Notes = update.Notes, DataVersion = update.DataVersion, Result = update.Result, CacheHit = true,
+        })!;
 
     /// <summary>
     /// A job for a spec that arrives ready-made (an MCP client's model wrote it): no question and no conversation, the

@@ -36,6 +36,9 @@ public sealed record QuestionContext(string Tenant, Guid TenantId, ContextStamp 
 
     /// <summary>What the stamp read that gave <see cref="Stamp"/> and <see cref="Freshness"/> returned, column by column.</summary>
     public required StampValues Seen { get; init; }
+
+    /// <summary>Where this process's <see cref="ContextWatch"/> stood just before that read.</summary>
+    public WatchMark Mark { get; init; }
 }
 
 /// <summary>
@@ -66,9 +69,10 @@ public sealed class StampValues
 /// The tenant's <see cref="QuestionContext"/>, kept per tenant and reloaded only when its <see cref="ContextStamp"/> moved:
 /// a refresh, an import or sync, a change to the shipped catalog or the tenant's own, from any process. Each use costs
 /// one read of the stamp (runtime role, tenant set, so RLS shows only the tenant's own revision); <see cref="Recent"/>
-/// costs none, for a statement that checks the stamp itself as it runs (<see cref="StampValues.Unchanged"/>).
+/// costs none, for a statement that checks the stamp itself as it runs (<see cref="StampValues.Unchanged"/>);
+/// <see cref="Unmoved"/> costs none either, and needs no check: the database has told this process of no change since.
 /// </summary>
-public sealed class TenantContextCache(SpiralDataSources data, CatalogReader catalogs, TenantDirectory tenants)
+public sealed class TenantContextCache(SpiralDataSources data, CatalogReader catalogs, TenantDirectory tenants, ContextWatch watch)
 {
     /// <summary>The stamp (three columns) and then <see cref="DataFreshness.SelectList"/>, for a SELECT list in a tenant session.</summary>
     public const string StampColumns =
@@ -97,10 +101,11 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
     /// </remarks>
     public async Task<QuestionContext> GetAsync(string tenant, Guid tenantId, CancellationToken ct)
     {
+        var mark = watch.Mark(tenantId);
         var (stamp, freshness, seen) = await ReadAsync(tenantId, ct);
         if (Known(tenantId, stamp) is { } known)
         {
-            return _contexts[tenantId] = known with { Freshness = freshness, Seen = seen };
+            return _contexts[tenantId] = known with { Freshness = freshness, Seen = seen, Mark = mark };
         }
 
         var gate = _loading.GetOrAdd(tenantId, _ => new SemaphoreSlim(1, 1));
@@ -108,10 +113,11 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
         try
         {
             // The stamp again: another reader may have loaded it while this one waited, or a refresh moved it.
+            mark = watch.Mark(tenantId);
             (stamp, freshness, seen) = await ReadAsync(tenantId, ct);
             if (Known(tenantId, stamp) is { } loaded)
             {
-                return _contexts[tenantId] = loaded with { Freshness = freshness, Seen = seen };
+                return _contexts[tenantId] = loaded with { Freshness = freshness, Seen = seen, Mark = mark };
             }
 
             // The stamp was read first: rows read after it are at least as new, so a context is never older than its stamp.
@@ -125,7 +131,7 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
             }
 
             var catalog = await catalogs.LoadAsync(tenantId, ct);
-            var context = new QuestionContext(tenant, tenantId, stamp, catalog, values, freshness) { HasVerifiedQuestions = hasVerified, Seen = seen };
+            var context = new QuestionContext(tenant, tenantId, stamp, catalog, values, freshness) { HasVerifiedQuestions = hasVerified, Seen = seen, Mark = mark };
             Interlocked.Increment(ref _loads);
             _contexts[tenantId] = context;
             return context;
@@ -148,6 +154,12 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
     /// that holds until something moves, for a statement that checks it (<see cref="StampValues.Unchanged"/>) as it runs.
     /// </summary>
     public QuestionContext? Recent(Guid tenantId) => _contexts.GetValueOrDefault(tenantId);
+
+    /// <summary>
+    /// The tenant's context as this process last read it, when <see cref="ContextWatch"/> has heard of no change to it since
+    /// (its listener connected throughout): current without reading anything. Null otherwise; then read it (<see cref="GetAsync(string, Guid, CancellationToken)"/>).
+    /// </summary>
+    public QuestionContext? Unmoved(Guid tenantId) => Recent(tenantId) is { } recent && watch.Unmoved(tenantId, recent.Mark) ? recent : null;
 
     private QuestionContext? Known(Guid tenantId, ContextStamp stamp) =>
         _contexts.TryGetValue(tenantId, out var known) && known.Stamp == stamp ? known : null;

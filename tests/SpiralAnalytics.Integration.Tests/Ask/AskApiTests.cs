@@ -106,24 +106,8 @@ public sealed class AskApiTests(PostgresServer server)
         using var client = AskFixture.Client(api, seeded.Slug);
         var spec = """{"metrics":["completed_issues"],"group_by":["team"],"time":{"type":"last_sprints","n":2},"limit":44}""";
 
-        async Task<List<SseEvent>> StreamedAsync()
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/ask")
-            {
-                Content = JsonContent.Create(new { question = AskFixture.Question(spec), as_of = AskFixture.AsOfText }),
-            };
-            request.Headers.Accept.ParseAdd("text/event-stream");
-            var events = new List<SseEvent>();
-            await foreach (var e in Sse.ReadAsync(client, request, TestContext.Current.CancellationToken))
-            {
-                events.Add(e);
-            }
-
-            return events.Where(e => e.Type != "heartbeat").ToList();
-        }
-
-        var first = await StreamedAsync();
-        var second = await StreamedAsync();
+        var first = await AskFixture.StreamAsync(client, AskFixture.Question(spec));
+        var second = await AskFixture.StreamAsync(client, AskFixture.Question(spec));
         Assert.Equal("completed", first[^1].Type);
         Assert.Equal(["queued", "completed"], second.Select(e => e.Type));
         Assert.Equal("hit", (string)second[^1].Json["result"]!["cache"]!);

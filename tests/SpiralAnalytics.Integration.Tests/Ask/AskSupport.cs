@@ -92,6 +92,26 @@ public static class AskFixture
     }
 
     public static Guid JobId(JsonObject accepted) => Guid.Parse((string)accepted["job_id"]!);
+
+    /// <summary>The question asked in one request (<c>Accept: text/event-stream</c>): its events, heartbeats left out, read to the response's end.</summary>
+    public static async Task<List<SseEvent>> StreamAsync(HttpClient client, string question, string? asOf = AsOfText)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/ask")
+        {
+            Content = JsonContent.Create(new { question, as_of = asOf }),
+        };
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        var events = new List<SseEvent>();
+        await foreach (var e in Sse.ReadAsync(client, request, TestContext.Current.CancellationToken))
+        {
+            if (e.Type != "heartbeat")
+            {
+                events.Add(e);
+            }
+        }
+
+        return events;
+    }
 }
 
 /// <summary>

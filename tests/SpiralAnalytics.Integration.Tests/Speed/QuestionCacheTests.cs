@@ -313,7 +313,7 @@ public sealed class QuestionCacheTests(PostgresServer server)
     }
 
     /// <summary>A team added by a write acting for the tenant (as an import would): the tenant's context stamp moves.</summary>
-    private static async Task AddTeamAsync(QueryFixture.Seeded seeded, string key, string name)
+    internal static async Task AddTeamAsync(QueryFixture.Seeded seeded, string key, string name)
     {
         await using var session = await TenantSession.BeginAsync(seeded.Db.DataSources.Runtime, seeded.TenantId, Ct);
         await using var insert = session.Command("INSERT INTO teams (tenant_id, key, name) VALUES ($1, $2, $3)");
@@ -324,7 +324,7 @@ public sealed class QuestionCacheTests(PostgresServer server)
         await session.CommitAsync(Ct);
     }
 
-    private static async Task<long> JobCountAsync(QueryFixture.Seeded seeded)
+    internal static async Task<long> JobCountAsync(QueryFixture.Seeded seeded)
     {
         await using var connection = new NpgsqlConnection(seeded.Db.OwnerConnectionString);
         await connection.OpenAsync(Ct);
@@ -333,7 +333,7 @@ public sealed class QuestionCacheTests(PostgresServer server)
         return (long)(await command.ExecuteScalarAsync(Ct))!;
     }
 
-    private static async Task OwnerAsync(TestDatabase db, string sql)
+    internal static async Task OwnerAsync(TestDatabase db, string sql)
     {
         await using var connection = new NpgsqlConnection(db.OwnerConnectionString);
         await connection.OpenAsync(Ct);

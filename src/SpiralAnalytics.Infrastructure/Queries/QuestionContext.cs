@@ -74,11 +74,13 @@ public sealed class StampValues
 /// </summary>
 public sealed class TenantContextCache(SpiralDataSources data, CatalogReader catalogs, TenantDirectory tenants, ContextWatch watch)
 {
-    /// <summary>The stamp (three columns) and then <see cref="DataFreshness.SelectList"/>, for a SELECT list in a tenant session.</summary>
+    /// <summary>
+    /// The stamp's two revisions and then <see cref="DataFreshness.SelectList"/> (whose first column, the data version, is
+    /// the stamp's third part), for a SELECT list in a tenant session.
+    /// </summary>
     public const string StampColumns =
         $"""
-        (SELECT coalesce(max(id), 0) FROM analytics_refreshes),
-               (SELECT revision FROM catalog_revision),
+        (SELECT revision FROM catalog_revision),
                (SELECT coalesce(max(revision), 0) FROM tenant_revisions),
                {DataFreshness.SelectList}
         """;
@@ -183,6 +185,7 @@ public sealed class TenantContextCache(SpiralDataSources data, CatalogReader cat
     private static async Task<(ContextStamp Stamp, DataFreshness Freshness)> ReadStampAsync(NpgsqlDataReader reader, CancellationToken ct)
     {
         await reader.ReadAsync(ct);
-        return (new ContextStamp(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)), DataFreshness.Read(reader, 3));
+        var freshness = DataFreshness.Read(reader, 2);
+        return (new ContextStamp(freshness.DataVersion, reader.GetInt64(0), reader.GetInt64(1)), freshness);
     }
 }

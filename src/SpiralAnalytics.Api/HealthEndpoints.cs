@@ -4,18 +4,22 @@ using Hangfire;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SpiralAnalytics.Infrastructure.Data;
+using SpiralAnalytics.Infrastructure.Queries;
 
 namespace SpiralAnalytics.Api;
 
 /// <summary>
 /// <c>/health/live</c> (the process answers) and <c>/health/ready</c> (its dependencies answer: PostgreSQL, Redis when
-/// <c>ConnectionStrings:Redis</c> is set, Hangfire's storage when this process runs jobs). No auth.
+/// <c>ConnectionStrings:Redis</c> is set, Hangfire's storage when this process runs jobs; degraded, still 200, while the
+/// context watch is not listening). No auth.
 /// </summary>
 public static class HealthEndpoints
 {
     public static IHostApplicationBuilder AddSpiralHealth(this IHostApplicationBuilder builder)
     {
-        var checks = builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql", tags: ["ready"]);
+        var checks = builder.Services.AddHealthChecks()
+            .AddCheck<PostgresHealthCheck>("postgresql", tags: ["ready"])
+            .AddCheck<ContextWatchHealthCheck>("context-watch", tags: ["ready"]);
         if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
         {
             checks.AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
@@ -53,6 +57,18 @@ internal sealed class PostgresHealthCheck(SpiralDataSources data) : IHealthCheck
             return HealthCheckResult.Unhealthy("PostgreSQL is unreachable", e);
         }
     }
+}
+
+/// <summary>
+/// Degraded while this process is not listening for context changes (<see cref="ContextWatch"/>): answers stay right, but
+/// every repeated question checks its context in the database, so repeats are slower.
+/// </summary>
+internal sealed class ContextWatchHealthCheck(ContextWatch watch) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(watch.Listening
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Degraded("not listening for context changes: every repeated question checks its context in the database"));
 }
 
 /// <summary>Ready when Redis answers PING (a raw RESP round trip: the check needs no client library).</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using SpiralAnalytics.Infrastructure.Data;
 using SpiralAnalytics.Infrastructure.Queries;
@@ -49,6 +50,18 @@ public sealed partial class ContextWatchTests(PostgresServer server)
         watch.SetListening(false);
         Assert.False(watch.Unmoved(atlas, mark));
         Assert.False(watch.Unmoved(atlas, watch.Mark(atlas)));
+    }
+
+    [Fact]
+    public async Task Readiness_is_degraded_while_the_watch_is_not_listening()
+    {
+        var watch = new ContextWatch();
+        var check = new SpiralAnalytics.Api.ContextWatchHealthCheck(watch);
+        Assert.Equal(HealthStatus.Degraded, (await check.CheckHealthAsync(new HealthCheckContext(), Ct)).Status);
+        watch.SetListening(true);
+        Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext(), Ct)).Status);
+        watch.SetListening(false);
+        Assert.Equal(HealthStatus.Degraded, (await check.CheckHealthAsync(new HealthCheckContext(), Ct)).Status);
     }
 
     [Fact]
@@ -174,6 +187,7 @@ public sealed partial class ContextWatchTests(PostgresServer server)
         var unwatched = await AskFixture.StreamAsync(client, question); // answered from the cache through the checked insert
         Assert.Equal(["queued", "completed"], unwatched.Select(e => e.Type));
         await UntilAsync(() => watch.Listening, "the listener never came back");
+        Assert.Equal("Healthy", await client.GetStringAsync("/health/ready", Ct));
         Assert.Null(contexts.Unmoved(seeded.TenantId)); // notices may have been missed while it was away
         await contexts.GetAsync(seeded.Slug, seeded.TenantId, Ct);
         Assert.NotNull(contexts.Unmoved(seeded.TenantId));

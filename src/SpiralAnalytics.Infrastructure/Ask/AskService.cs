@@ -110,8 +110,9 @@ public sealed class AskService(
     /// A question that starts a conversation, asked by a caller who reads the answer here (<paramref name="answerHere"/>),
     /// under a context the database has announced no change to since this process read it (<see cref="TenantContextCache.Unmoved"/>),
     /// is answered before anything is written: its events first, its row after (<see cref="AnswerThenRecordAsync"/>), so a
-    /// repeat costs a cache read. Nobody can name the job or its conversation before its row is written: they are known
-    /// only from this response, which ends after the row is written.
+    /// repeat costs a cache read. The response ends after the row is written. Until then the job is named only in this
+    /// response's events, and its conversation nowhere, so no follow-up can be asked before the row that gives it its
+    /// previous spec exists (a follow-up needs the conversation's id, which only the job's record shows).
     /// </para>
     /// <para>
     /// Otherwise the context this process read last for the tenant (<see cref="TenantContextCache.Recent"/>) is tried, without

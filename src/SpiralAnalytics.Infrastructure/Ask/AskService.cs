@@ -117,7 +117,8 @@ public sealed class AskService(
     /// <para>
     /// Otherwise the context this process read last for the tenant (<see cref="TenantContextCache.Recent"/>) is tried, without
     /// reading it again: the job row's insert checks in its own statement that it has not moved (<see cref="JobStore.CreateAnsweredAsync"/>).
-    /// Only when there is none, or it has moved, is the context read.
+    /// Only when there is none, or it has moved, is the context read. A question not remembered under an unmoved context is
+    /// not looked up again: that context is current.
     /// </para>
     /// </remarks>
     private async Task<(AskAccepted? Answered, DateTimeOffset AsOf)> AnswerFromCacheAsync(string tenant, string? userId, string question, Guid? conversationId, DateTimeOffset? asOf,
@@ -125,17 +126,22 @@ public sealed class AskService(
     {
         var clock = Stopwatch.StartNew();
         var (tenantId, text, at) = await CheckAsync(tenant, question, asOf, ct);
-        if (answerHere && conversationId is null && contexts.Unmoved(tenantId) is { } unmoved
-            && await questions.LookupAsync(unmoved, text, previous: null, at, ct) is { Hit: not null } known)
-        {
-            return (await AnswerThenRecordAsync(known, userId, text, at, clock, ct), at);
-        }
-
         var previous = await questions.PreviousAsync(tenantId, conversationId, _clock.GetUtcNow(), Guid.Empty, ct);
-        var lookup = contexts.Recent(tenantId) is { } recent ? await questions.LookupAsync(recent, text, previous, at, ct) : null;
-        if (lookup?.Hit is not null && await RecordAsync(lookup, userId, conversationId, text, at, clock, answerHere, ct) is { } answered)
+        var unmoved = contexts.Unmoved(tenantId);
+        var lookup = (unmoved ?? contexts.Recent(tenantId)) is { } recent ? await questions.LookupAsync(recent, text, previous, at, ct) : null;
+        if (lookup?.Hit is not null)
         {
-            return (answered, at);
+            var answered = unmoved is not null && answerHere && conversationId is null
+                ? await AnswerThenRecordAsync(lookup, userId, text, at, clock, ct)
+                : await RecordAsync(lookup, userId, conversationId, text, at, clock, answerHere, ct);
+            if (answered is not null)
+            {
+                return (answered, at);
+            }
+        }
+        else if (unmoved is not null)
+        {
+            return (null, at); // not remembered under a context known current: reading its stamp again would tell nothing new
         }
 
         var context = await contexts.GetAsync(tenant, tenantId, ct);
